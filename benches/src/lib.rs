@@ -1,0 +1,1 @@
+//! Benchmarks of the platform SDK; see the `[[bench]]` entries in Cargo.toml.

@@ -1,0 +1,24 @@
+//! The built-in claim kinds (the standard library of the platform) and the kind registry.
+
+mod application;
+mod bucket;
+mod cache;
+mod custom;
+mod database;
+mod queue;
+mod registry;
+mod size;
+
+pub use application::{
+    Application, ApplicationSpec, Container, ContainerPort, Placeholder, PortProtocol,
+    ResourceRequest, placeholders,
+};
+pub use bucket::{BucketClaim, BucketClaimSpec};
+pub use cache::{CacheClaim, CacheClaimSpec, CacheEngine, EvictionPolicy};
+pub use custom::{KindFileError, kinds_from_document};
+pub use database::{
+    BackupSchedule, DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, DeletionPolicy,
+};
+pub use queue::{QueueClaim, QueueClaimSpec, QueueEngine};
+pub use registry::{KindDefinition, KindOrigin, KindRegistry, RegistryError, SemanticCheck};
+pub use size::Size;

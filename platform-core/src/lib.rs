@@ -1,0 +1,10 @@
+//! Core of the platform SDK: the resource model, kinds and their schemas, loading with source
+//! locations and validation.
+//!
+//! Every step of the flow (load, validate, ...) is a function that can be called alone.
+
+pub mod kinds;
+pub mod load;
+pub mod model;
+pub mod schema;
+pub mod validate;
