@@ -15,6 +15,8 @@ pub fn run(registry: &KindRegistry, paths: &[PathBuf]) -> Result<ExitCode, CliEr
     let mut report = Validator::new(registry).validate(&loaded.documents);
     let mut diagnostics = loaded.diagnostics;
     diagnostics.append(&mut report.diagnostics);
+    // Files in input order, problems in line order within a file.
+    diagnostics.sort_by(|a, b| a.file.cmp(&b.file).then(a.location.cmp(&b.location)));
     let report = ValidationReport {
         documents: report.documents,
         diagnostics,

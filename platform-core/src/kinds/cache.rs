@@ -8,7 +8,7 @@ use crate::model::{Object, Status, TypedKind};
 pub type CacheClaim = Object<CacheClaimSpec, Status>;
 
 /// What a team asks for when it needs a cache.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CacheClaimSpec {
     /// Cache engine.
@@ -28,17 +28,6 @@ pub struct CacheClaimSpec {
     )]
     #[schemars(range(min = 16, max = 1048576))]
     pub max_memory_mib: Option<u32>,
-}
-
-impl Default for CacheClaimSpec {
-    fn default() -> Self {
-        CacheClaimSpec {
-            engine: CacheEngine::default(),
-            size: Size::default(),
-            eviction_policy: EvictionPolicy::default(),
-            max_memory_mib: None,
-        }
-    }
 }
 
 impl TypedKind for CacheClaimSpec {

@@ -221,14 +221,12 @@ impl KindRegistry {
                     .with_check(Arc::new(super::application::check::check_application))
             }),
         ];
-        for def in builtin {
-            // The built-in schemas are part of this crate and covered by its tests.
-            if let Ok(mut def) = def {
-                def.origin = KindOrigin::BuiltIn;
-                registry
-                    .kinds
-                    .insert((def.gvk.group.clone(), def.gvk.kind.clone()), def);
-            }
+        // The built-in schemas are part of this crate and covered by its tests.
+        for mut def in builtin.into_iter().flatten() {
+            def.origin = KindOrigin::BuiltIn;
+            registry
+                .kinds
+                .insert((def.gvk.group.clone(), def.gvk.kind.clone()), def);
         }
         registry
     }

@@ -34,10 +34,7 @@ pub fn schema_at<'a>(root: &'a Value, path: &[PathSegment]) -> Option<&'a Value>
             PathSegment::Index(_) => schema.get("items").filter(|i| i.is_object()),
         };
         // `Option<T>` fields are `anyOf: [T, null]` in some generators: look inside.
-        schema = match next {
-            Some(s) => s,
-            None => return None,
-        };
+        schema = next?;
         schema = resolve_ref(root, schema);
         if let Some(variants) = schema.get("anyOf").and_then(Value::as_array)
             && let Some(non_null) = variants
