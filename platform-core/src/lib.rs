@@ -3,6 +3,7 @@
 //!
 //! Every step of the flow (load, validate, ...) is a function that can be called alone.
 
+pub mod compose;
 pub mod kinds;
 pub mod load;
 pub mod model;

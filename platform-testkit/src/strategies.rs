@@ -89,6 +89,8 @@ pub fn database_spec() -> impl Strategy<Value = DatabaseClaimSpec> {
                     backup,
                     high_availability,
                     deletion_policy,
+                composition_ref: None,
+                composition_selector: None,
                 }
             },
         )
@@ -110,6 +112,8 @@ pub fn cache_spec() -> impl Strategy<Value = CacheClaimSpec> {
             size,
             eviction_policy,
             max_memory_mib,
+            composition_ref: None,
+            composition_selector: None,
         })
 }
 
@@ -127,6 +131,8 @@ pub fn queue_spec() -> impl Strategy<Value = QueueClaimSpec> {
                 durable,
                 max_length,
                 dead_letter,
+            composition_ref: None,
+            composition_selector: None,
             },
         )
 }
@@ -138,6 +144,8 @@ pub fn bucket_spec() -> impl Strategy<Value = BucketClaimSpec> {
             versioning,
             public,
             expire_after_days,
+            composition_ref: None,
+            composition_selector: None,
         },
     )
 }

@@ -20,6 +20,12 @@ pub struct BucketClaimSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 36500))]
     pub expire_after_days: Option<u32>,
+    /// The composition to use, overriding selection by labels and the environment's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_ref: Option<super::CompositionRef>,
+    /// Labels that choose the composition when no compositionRef is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_selector: Option<super::CompositionSelector>,
 }
 
 impl TypedKind for BucketClaimSpec {

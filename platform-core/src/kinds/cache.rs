@@ -28,6 +28,12 @@ pub struct CacheClaimSpec {
     )]
     #[schemars(range(min = 16, max = 1048576))]
     pub max_memory_mib: Option<u32>,
+    /// The composition to use, overriding selection by labels and the environment's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_ref: Option<super::CompositionRef>,
+    /// Labels that choose the composition when no compositionRef is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_selector: Option<super::CompositionSelector>,
 }
 
 impl TypedKind for CacheClaimSpec {

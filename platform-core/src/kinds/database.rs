@@ -33,6 +33,12 @@ pub struct DatabaseClaimSpec {
     /// What happens to the database when the claim is deleted.
     #[serde(default)]
     pub deletion_policy: DeletionPolicy,
+    /// The composition to use, overriding selection by labels and the environment's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_ref: Option<super::CompositionRef>,
+    /// Labels that choose the composition when no compositionRef is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_selector: Option<super::CompositionSelector>,
 }
 
 fn default_storage_gib() -> u32 {
@@ -50,6 +56,8 @@ impl DatabaseClaimSpec {
             backup: BackupSchedule::default(),
             high_availability: false,
             deletion_policy: DeletionPolicy::default(),
+            composition_ref: None,
+            composition_selector: None,
         }
     }
 }

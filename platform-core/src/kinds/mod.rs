@@ -3,6 +3,7 @@
 mod application;
 mod bucket;
 mod cache;
+mod composition_choice;
 mod custom;
 mod database;
 mod queue;
@@ -14,6 +15,7 @@ pub use application::{
     ResourceRequest, placeholders,
 };
 pub use bucket::{BucketClaim, BucketClaimSpec};
+pub use composition_choice::{CompositionRef, CompositionSelector};
 pub use cache::{CacheClaim, CacheClaimSpec, CacheEngine, EvictionPolicy};
 pub use custom::{KindFileError, kinds_from_document};
 pub use database::{

@@ -22,6 +22,12 @@ pub struct QueueClaimSpec {
     /// Route rejected and overflowing messages to a dead-letter queue.
     #[serde(default)]
     pub dead_letter: bool,
+    /// The composition to use, overriding selection by labels and the environment's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_ref: Option<super::CompositionRef>,
+    /// Labels that choose the composition when no compositionRef is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_selector: Option<super::CompositionSelector>,
 }
 
 fn default_durable() -> bool {
@@ -36,6 +42,8 @@ impl QueueClaimSpec {
             durable: true,
             max_length: None,
             dead_letter: false,
+            composition_ref: None,
+            composition_selector: None,
         }
     }
 }

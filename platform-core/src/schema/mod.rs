@@ -9,6 +9,7 @@ mod simplify;
 mod walk;
 
 pub use compiled::CompiledSchema;
+pub(crate) use describe::found as describe_found;
 pub use envelope::object_schema;
 pub use openapi::openapi_to_json_schema;
 pub use simplify::simplify_enums;

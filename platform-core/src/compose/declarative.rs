@@ -1,0 +1,73 @@
+//! A Crossplane patch-and-transform `Composition` document as a [`Composition`].
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+use super::pt::composition::PtComposition;
+use super::pt::error::CompositionError;
+use super::pt::render::render;
+use super::{ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition};
+
+/// A composition read from `apiextensions.crossplane.io/v1` YAML, in Pipeline or `spec.resources` form.
+#[derive(Debug, Clone)]
+pub struct DeclarativeComposition {
+    name: String,
+    type_ref: CompositeTypeRef,
+    labels: BTreeMap<String, String>,
+    inner: PtComposition,
+}
+
+impl DeclarativeComposition {
+    /// Reads and checks a whole Composition document; nothing renders until all of it is valid.
+    pub fn from_value(doc: &Value) -> Result<Self, CompositionError> {
+        let inner = PtComposition::from_value(doc)?;
+        Ok(DeclarativeComposition {
+            name: inner.name.clone().unwrap_or_default(),
+            type_ref: CompositeTypeRef {
+                api_version: inner.composite_type_ref.api_version.clone(),
+                kind: inner.composite_type_ref.kind.clone(),
+            },
+            labels: inner.labels.clone(),
+            inner,
+        })
+    }
+
+    /// The compiled patch-and-transform composition.
+    pub fn pt(&self) -> &PtComposition {
+        &self.inner
+    }
+}
+
+impl Composition for DeclarativeComposition {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn composite_type(&self) -> &CompositeTypeRef {
+        &self.type_ref
+    }
+
+    fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+
+    fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError> {
+        let rendered = render(request.composite, &self.inner, request.observed, request.environment)
+            .map_err(|e| ComposeError(e.to_string()))?;
+        Ok(Composed {
+            composite: rendered.composite,
+            resources: rendered
+                .resources
+                .into_iter()
+                .map(|r| ComposedResource {
+                    name: r.name,
+                    object: r.object,
+                    ready: r.ready,
+                })
+                .collect(),
+            connection_details: rendered.connection_details,
+            environment: rendered.environment,
+            warnings: rendered.warnings,
+        })
+    }
+}
