@@ -9,6 +9,12 @@ pub enum CliError {
     /// The config file has problems; each is located.
     #[error("invalid config:\n{}", lines(.0))]
     Config(Vec<Diagnostic>),
+    /// Input files have problems; each is located.
+    #[error("invalid input:\n{}", lines(.0))]
+    Input(Vec<Diagnostic>),
+    /// Rendering a composite failed.
+    #[error("cannot render: {0}")]
+    Render(String),
     /// A kind could not be registered or found.
     #[error(transparent)]
     Registry(#[from] RegistryError),

@@ -1,8 +1,9 @@
-//! `platformctl`: validate claims, export schemas and CRDs, list kinds.
+//! `platformctl`: validate claims, export schemas and CRDs, list kinds, render compositions.
 
 mod commands;
 mod config;
 mod error;
+mod output;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -42,6 +43,22 @@ enum Command {
     },
     /// List the registered kinds with their apiVersion.
     Kinds,
+    /// Render a composite through a Composition offline: no store, no provider.
+    Render {
+        /// The composite (claim) file.
+        composite: PathBuf,
+        /// The Composition file.
+        composition: PathBuf,
+        /// Observed composed resources (file or folder), matched by crossplane.io/composition-resource-name.
+        #[arg(long, value_name = "FILE_OR_DIR")]
+        observed_resources: Option<PathBuf>,
+        /// An EnvironmentConfig whose data is the root of environment field paths.
+        #[arg(long, value_name = "FILE")]
+        environment_config: Option<PathBuf>,
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
+        output: output::OutputFormat,
+    },
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -52,6 +69,22 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Schema { kind } => commands::schema::run(&registry, &kind),
         Command::Crd { kind } => commands::crd::run(&registry, &kind),
         Command::Kinds => commands::kinds::run(&registry),
+        Command::Render {
+            composite,
+            composition,
+            observed_resources,
+            environment_config,
+            output,
+        } => commands::render::run(
+            &registry,
+            commands::render::RenderArgs {
+                composite,
+                composition,
+                observed: observed_resources,
+                environment: environment_config,
+                output,
+            },
+        ),
     }
 }
 

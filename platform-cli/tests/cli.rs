@@ -42,7 +42,7 @@ fn broken_files_give_located_errors_and_exit_1() {
             "examples/broken/claims.yaml:7:11: spec.engine: expected one of postgresql, mysql, sqlite; found \"oracle\"",
             "examples/broken/claims.yaml:8:9: spec.size: expected one of small, medium, large, xlarge; found \"huge\"",
             "examples/broken/claims.yaml:9:15: spec.storageGiB: expected integer, found a string: \"lots\"",
-            "examples/broken/claims.yaml:10:3: spec.colour: unknown field \"colour\"; expected one of: engine, version, size, storageGiB, backup, highAvailability, deletionPolicy",
+            "examples/broken/claims.yaml:10:3: spec.colour: unknown field \"colour\"; expected one of: engine, version, size, storageGiB, backup, highAvailability, deletionPolicy, compositionRef, compositionSelector",
             "examples/broken/claims.yaml:17:17: spec.maxMemoryMiB: expected at least 16, found 4",
             "examples/broken/malformed.yaml:5:2: yaml: while parsing a block mapping, did not find expected key",
             "2 documents, 7 errors",
@@ -136,6 +136,122 @@ fn missing_files_are_reported_not_panicked() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).starts_with("does/not/exist.yaml:1:1: (file): cannot read: "),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn render_is_offline_and_reports_readiness_from_observed_resources() {
+    let out = platformctl(
+        &repo(),
+        &[
+            "render",
+            "examples/quickstart/orders-db.yaml",
+            "compositions/production/database-postgresql.yaml",
+            "--environment-config",
+            "compositions/production/environment.yaml",
+            "--observed-resources",
+            "examples/render/observed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let docs: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(docs.len(), 4);
+    let ready = &docs[0]["status"]["conditions"][0];
+    assert_eq!(ready["type"], "Ready");
+    assert_eq!(ready["status"], "False");
+    assert_eq!(ready["message"], "Unready resources: grant");
+    assert_eq!(docs[0]["status"]["outputs"]["host"], "db.internal");
+    assert_eq!(docs[0]["status"]["outputs"]["port"], 5432);
+    assert_eq!(docs[1]["spec"]["name"], "default_orders_db");
+    assert_eq!(
+        docs[2]["metadata"]["labels"]["platform.dev/region"],
+        "eu-west-1"
+    );
+    assert_eq!(
+        docs[3]["metadata"]["annotations"]["crossplane.io/composition-resource-name"],
+        "grant"
+    );
+
+    // YAML is the default: the composite first, then each resource.
+    let out = platformctl(
+        &repo(),
+        &[
+            "render",
+            "examples/quickstart/orders-db.yaml",
+            "compositions/local/database.yaml",
+        ],
+    );
+    let yaml = text(&out.stdout);
+    assert_eq!(yaml.matches("\n---\n").count(), 1, "{yaml}");
+    assert!(yaml.contains("kind: LocalDatabase"), "{yaml}");
+    assert!(yaml.contains("file: default/orders-db.sqlite3"), "{yaml}");
+}
+
+#[test]
+fn render_failures_exit_1_with_the_error_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let composition =
+        std::fs::read_to_string(repo().join("compositions/production/database-postgresql.yaml"))
+            .unwrap()
+            .replace(
+                "map: {small: 20, medium: 50, large: 100, xlarge: 200}",
+                "map: {small: 20}",
+            );
+    std::fs::write(dir.path().join("composition.yaml"), composition).unwrap();
+    let claim = repo().join("examples/quickstart/orders-db.yaml");
+    let out = platformctl(
+        dir.path(),
+        &["render", claim.to_str().unwrap(), "composition.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: cannot render: cannot render composed resource \"role\" \"FromCompositeFieldPath\" patch at index 1: transform at index 0 returned error: map transform could not resolve: key medium is not found in map\n"
+    );
+
+    // An invalid transform anywhere fails before rendering, located in the input.
+    let broken = std::fs::read_to_string(repo().join("compositions/local/cache.yaml"))
+        .unwrap()
+        .replace("multiply: 1024", "multiplyy: 1024");
+    std::fs::write(dir.path().join("cache.yaml"), broken).unwrap();
+    let cache = dir.path().join("claim.yaml");
+    std::fs::write(
+        &cache,
+        "apiVersion: platform.dev/v1alpha1\nkind: CacheClaim\nmetadata: {name: c}\nspec: {}\n",
+    )
+    .unwrap();
+    let out = platformctl(dir.path(), &["render", "claim.yaml", "cache.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: invalid input:\ncache.yaml:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("spec.resources[0].patches[1].transforms[0]"),
+        "{stderr}"
+    );
+
+    // A composite of a registered kind is validated first.
+    std::fs::write(&cache, "apiVersion: platform.dev/v1alpha1\nkind: CacheClaim\nmetadata: {name: c}\nspec: {size: huge}\n").unwrap();
+    let out = platformctl(
+        dir.path(),
+        &[
+            "render",
+            "claim.yaml",
+            repo()
+                .join("compositions/local/cache.yaml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("claim.yaml:4:14: spec.size: expected one of small"),
         "{}",
         text(&out.stderr)
     );

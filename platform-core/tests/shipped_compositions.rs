@@ -4,12 +4,16 @@
 use serde_json::{Value, json};
 use std::path::Path;
 
-use platform_core::compose::{CompositionLibrary, ComposeRequest, ObservedResources, SelectionError};
+use platform_core::compose::{
+    ComposeRequest, CompositionLibrary, ObservedResources, SelectionError,
+};
 
 fn library() -> CompositionLibrary {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../compositions");
     let mut library = CompositionLibrary::new();
-    library.load_paths(&[root]).unwrap_or_else(|e| panic!("{e}"));
+    library
+        .load_paths(&[root])
+        .unwrap_or_else(|e| panic!("{e}"));
     library
 }
 
@@ -17,8 +21,14 @@ fn claim(kind: &str, name: &str, spec: Value) -> Value {
     json!({"apiVersion": "platform.dev/v1alpha1", "kind": kind, "metadata": {"name": name, "namespace": "team-a"}, "spec": spec})
 }
 
-fn render(library: &CompositionLibrary, composite: &Value, env: &str) -> Result<Vec<(String, String, Value)>, String> {
-    let composition = library.select(composite, env, None).map_err(|e| e.to_string())?;
+fn render(
+    library: &CompositionLibrary,
+    composite: &Value,
+    env: &str,
+) -> Result<Vec<(String, String, Value)>, String> {
+    let composition = library
+        .select(composite, env, None)
+        .map_err(|e| e.to_string())?;
     let environment = library.environment(env).map(|e| e.data.clone());
     let observed = ObservedResources::new();
     let composed = composition
@@ -31,7 +41,13 @@ fn render(library: &CompositionLibrary, composite: &Value, env: &str) -> Result<
     Ok(composed
         .resources
         .into_iter()
-        .map(|r| (r.name, r.object["kind"].as_str().unwrap_or_default().to_owned(), r.object))
+        .map(|r| {
+            (
+                r.name,
+                r.object["kind"].as_str().unwrap_or_default().to_owned(),
+                r.object,
+            )
+        })
         .collect())
 }
 
@@ -55,13 +71,20 @@ fn every_shipped_composition_loads() {
             "queueclaim-rabbitmq",
         ]
     );
-    assert_eq!(library.environment("production").unwrap().data["region"], "eu-west-1");
+    assert_eq!(
+        library.environment("production").unwrap().data["region"],
+        "eu-west-1"
+    );
 }
 
 #[test]
 fn a_database_claim_is_a_sqlite_file_locally_and_three_postgres_resources_in_production() {
     let library = library();
-    let db = claim("DatabaseClaim", "orders-db", json!({"engine": "postgresql", "size": "medium"}));
+    let db = claim(
+        "DatabaseClaim",
+        "orders-db",
+        json!({"engine": "postgresql", "size": "medium"}),
+    );
     let local = render(&library, &db, "local").unwrap();
     assert_eq!(local.len(), 1);
     assert_eq!(local[0].1, "LocalDatabase");
@@ -75,21 +98,32 @@ fn a_database_claim_is_a_sqlite_file_locally_and_three_postgres_resources_in_pro
     // Integers stay integers through the map transform.
     assert_eq!(production[0].2["spec"]["connectionLimit"], json!(50));
     assert_eq!(production[1].2["spec"]["owner"], "team_a_orders_db");
-    assert_eq!(production[1].2["metadata"]["labels"]["platform.dev/region"], "eu-west-1");
+    assert_eq!(
+        production[1].2["metadata"]["labels"]["platform.dev/region"],
+        "eu-west-1"
+    );
     assert_eq!(
         production[1].2["metadata"]["annotations"]["crossplane.io/composition-resource-name"],
         "database"
     );
 
     let mysql = claim("DatabaseClaim", "billing", json!({"engine": "mysql"}));
-    let kinds: Vec<String> = render(&library, &mysql, "production").unwrap().into_iter().map(|r| r.1).collect();
+    let kinds: Vec<String> = render(&library, &mysql, "production")
+        .unwrap()
+        .into_iter()
+        .map(|r| r.1)
+        .collect();
     assert_eq!(kinds, ["User", "Database", "Grant"]);
 }
 
 #[test]
 fn engines_choose_their_composition_and_missing_ones_are_named() {
     let library = library();
-    let nats = claim("QueueClaim", "events", json!({"engine": "nats", "maxLength": 1000, "durable": true}));
+    let nats = claim(
+        "QueueClaim",
+        "events",
+        json!({"engine": "nats", "maxLength": 1000, "durable": true}),
+    );
     let stream = render(&library, &nats, "production").unwrap();
     assert_eq!(stream[0].1, "Stream");
     assert_eq!(stream[0].2["spec"]["name"], "TEAM_A_EVENTS");
@@ -97,10 +131,17 @@ fn engines_choose_their_composition_and_missing_ones_are_named() {
     assert_eq!(stream[0].2["spec"]["maxMessages"], json!(1000));
     assert_eq!(stream[0].2["spec"]["storage"], "file");
 
-    let rabbit = claim("QueueClaim", "jobs", json!({"engine": "rabbitmq", "maxLength": 10, "deadLetter": true}));
+    let rabbit = claim(
+        "QueueClaim",
+        "jobs",
+        json!({"engine": "rabbitmq", "maxLength": 10, "deadLetter": true}),
+    );
     let queue = render(&library, &rabbit, "production").unwrap();
     assert_eq!(queue[1].2["spec"]["arguments"]["x-max-length"], json!(10));
-    assert_eq!(queue[1].2["spec"]["arguments"]["x-dead-letter-exchange"], "dead-letters");
+    assert_eq!(
+        queue[1].2["spec"]["arguments"]["x-dead-letter-exchange"],
+        "dead-letters"
+    );
 
     let sqlite = claim("DatabaseClaim", "scratch", json!({"engine": "sqlite"}));
     let err = render(&library, &sqlite, "production").unwrap_err();
@@ -113,18 +154,32 @@ fn engines_choose_their_composition_and_missing_ones_are_named() {
 #[test]
 fn caches_and_buckets_render_in_both_environments() {
     let library = library();
-    let cache = claim("CacheClaim", "sessions", json!({"maxMemoryMiB": 64, "engine": "redis"}));
+    let cache = claim(
+        "CacheClaim",
+        "sessions",
+        json!({"maxMemoryMiB": 64, "engine": "redis"}),
+    );
     let local = render(&library, &cache, "local").unwrap();
     assert_eq!(local[0].2["spec"]["maxEntries"], json!(65536));
     let production = render(&library, &cache, "production").unwrap();
     assert_eq!(production[0].2["spec"]["keyPrefix"], "team-a:sessions:");
-    assert_eq!(production[0].2["spec"]["commands"], "+@read +@write +@keyspace -@dangerous");
+    assert_eq!(
+        production[0].2["spec"]["commands"],
+        "+@read +@write +@keyspace -@dangerous"
+    );
 
-    let bucket = claim("BucketClaim", "files", json!({"versioning": true, "public": false, "expireAfterDays": 30}));
+    let bucket = claim(
+        "BucketClaim",
+        "files",
+        json!({"versioning": true, "public": false, "expireAfterDays": 30}),
+    );
     let s3 = render(&library, &bucket, "production").unwrap();
     assert_eq!(s3[0].2["spec"]["publicAccessBlock"], json!(true));
     assert_eq!(s3[0].2["spec"]["lifecycle"]["expirationDays"], json!(30));
-    assert_eq!(render(&library, &bucket, "local").unwrap()[0].2["spec"]["directory"], "team-a-files");
+    assert_eq!(
+        render(&library, &bucket, "local").unwrap()[0].2["spec"]["directory"],
+        "team-a-files"
+    );
 }
 
 #[test]
@@ -142,5 +197,11 @@ fn composition_ref_and_selector_override_the_engine_rule() {
         "orders-db",
         json!({"engine": "postgresql", "compositionSelector": {"matchLabels": {"platform.dev/engine": "postgresql"}}}),
     );
-    assert_eq!(library.select(&by_selector, "production", None).unwrap().name(), "databaseclaim-postgresql");
+    assert_eq!(
+        library
+            .select(&by_selector, "production", None)
+            .unwrap()
+            .name(),
+        "databaseclaim-postgresql"
+    );
 }

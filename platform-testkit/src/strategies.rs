@@ -89,8 +89,8 @@ pub fn database_spec() -> impl Strategy<Value = DatabaseClaimSpec> {
                     backup,
                     high_availability,
                     deletion_policy,
-                composition_ref: None,
-                composition_selector: None,
+                    composition_ref: None,
+                    composition_selector: None,
                 }
             },
         )
@@ -131,8 +131,8 @@ pub fn queue_spec() -> impl Strategy<Value = QueueClaimSpec> {
                 durable,
                 max_length,
                 dead_letter,
-            composition_ref: None,
-            composition_selector: None,
+                composition_ref: None,
+                composition_selector: None,
             },
         )
 }

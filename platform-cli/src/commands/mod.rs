@@ -2,5 +2,6 @@
 
 pub mod crd;
 pub mod kinds;
+pub mod render;
 pub mod schema;
 pub mod validate;

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use super::pt::composition::PtComposition;
 use super::pt::error::CompositionError;
 use super::pt::render::render;
-use super::{ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition};
+use super::{
+    ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition,
+};
 
 /// A composition read from `apiextensions.crossplane.io/v1` YAML, in Pipeline or `spec.resources` form.
 #[derive(Debug, Clone)]
@@ -52,8 +54,13 @@ impl Composition for DeclarativeComposition {
     }
 
     fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError> {
-        let rendered = render(request.composite, &self.inner, request.observed, request.environment)
-            .map_err(|e| ComposeError(e.to_string()))?;
+        let rendered = render(
+            request.composite,
+            &self.inner,
+            request.observed,
+            request.environment,
+        )
+        .map_err(|e| ComposeError(e.to_string()))?;
         Ok(Composed {
             composite: rendered.composite,
             resources: rendered

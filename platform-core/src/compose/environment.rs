@@ -29,7 +29,10 @@ impl EnvironmentConfig {
     /// Reads an EnvironmentConfig document.
     pub fn from_document(doc: &Document) -> Result<Self, Diagnostic> {
         let json = doc.root.to_json();
-        let name = json["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+        let name = json["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let labels = json["metadata"]["labels"]
             .as_object()
             .map(|m| {
@@ -38,14 +41,23 @@ impl EnvironmentConfig {
                     .collect()
             })
             .unwrap_or_default();
-        let data = json.get("data").cloned().unwrap_or(Value::Object(Default::default()));
+        let data = json
+            .get("data")
+            .cloned()
+            .unwrap_or(Value::Object(Default::default()));
         if !data.is_object() {
-            let location = doc.root.get("data").map_or(doc.root.location, |n| n.location);
+            let location = doc
+                .root
+                .get("data")
+                .map_or(doc.root.location, |n| n.location);
             return Err(Diagnostic::new(
                 doc.file.clone(),
                 location,
                 "data",
-                format!("expected a mapping, found {}", crate::schema::describe_found(&data)),
+                format!(
+                    "expected a mapping, found {}",
+                    crate::schema::describe_found(&data)
+                ),
             ));
         }
         Ok(EnvironmentConfig { name, labels, data })

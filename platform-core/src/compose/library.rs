@@ -28,8 +28,22 @@ pub struct CompositionLibrary {
 impl std::fmt::Debug for CompositionLibrary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CompositionLibrary")
-            .field("compositions", &self.compositions.iter().map(|c| c.name()).collect::<Vec<_>>())
-            .field("environments", &self.environments.iter().map(|e| &e.name).collect::<Vec<_>>())
+            .field(
+                "compositions",
+                &self
+                    .compositions
+                    .iter()
+                    .map(|c| c.name())
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "environments",
+                &self
+                    .environments
+                    .iter()
+                    .map(|e| &e.name)
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -45,7 +59,9 @@ fn segments(path: &str) -> Vec<PathSegment> {
             }
             rest = &rest[open..];
             while let Some(stripped) = rest.strip_prefix('[') {
-                let Some(close) = stripped.find(']') else { break };
+                let Some(close) = stripped.find(']') else {
+                    break;
+                };
                 let inner = &stripped[..close];
                 out.push(match inner.parse::<usize>() {
                     Ok(i) => PathSegment::Index(i),
@@ -68,7 +84,11 @@ impl CompositionLibrary {
 
     /// Adds a composition; names must be unique.
     pub fn add(&mut self, composition: Arc<dyn Composition>) -> Result<(), LibraryError> {
-        if self.compositions.iter().any(|c| c.name() == composition.name()) {
+        if self
+            .compositions
+            .iter()
+            .any(|c| c.name() == composition.name())
+        {
             return Err(LibraryError::Duplicate(composition.name().to_owned()));
         }
         self.compositions.push(composition);
@@ -87,7 +107,11 @@ impl CompositionLibrary {
         if let Err(LibraryError::Invalid(more)) = self.add_documents(&loaded.documents) {
             problems.extend(more);
         }
-        if problems.is_empty() { Ok(()) } else { Err(LibraryError::Invalid(problems)) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(LibraryError::Invalid(problems))
+        }
     }
 
     /// Adds Composition and EnvironmentConfig documents; every problem is reported, located.
@@ -116,13 +140,22 @@ impl CompositionLibrary {
             match problems_of(doc) {
                 Ok(composition) => {
                     if let Err(e) = self.add(Arc::new(composition)) {
-                        problems.push(Diagnostic::new(doc.file.clone(), doc.root.location, "metadata.name", e.to_string()));
+                        problems.push(Diagnostic::new(
+                            doc.file.clone(),
+                            doc.root.location,
+                            "metadata.name",
+                            e.to_string(),
+                        ));
                     }
                 }
                 Err(mut found) => problems.append(&mut found),
             }
         }
-        if problems.is_empty() { Ok(()) } else { Err(LibraryError::Invalid(problems)) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(LibraryError::Invalid(problems))
+        }
     }
 
     /// Every composition, in the order added.
@@ -147,7 +180,12 @@ impl CompositionLibrary {
         environment: &str,
         environment_default: Option<&str>,
     ) -> Result<Arc<dyn Composition>, SelectionError> {
-        select(&self.compositions, composite, environment, environment_default)
+        select(
+            &self.compositions,
+            composite,
+            environment,
+            environment_default,
+        )
     }
 }
 
@@ -165,13 +203,23 @@ fn problems_of(doc: &Document) -> Result<DeclarativeComposition, Vec<Diagnostic>
         Err(e) => {
             let found = e.validation_errors();
             if found.is_empty() {
-                return Err(vec![Diagnostic::new(doc.file.clone(), doc.root.location, "", e.to_string())]);
+                return Err(vec![Diagnostic::new(
+                    doc.file.clone(),
+                    doc.root.location,
+                    "",
+                    e.to_string(),
+                )]);
             }
             Err(found
                 .iter()
                 .map(|v| {
                     let path = segments(&v.path);
-                    Diagnostic::new(doc.file.clone(), doc.location_of(&path), field_path(&path), v.message.clone())
+                    Diagnostic::new(
+                        doc.file.clone(),
+                        doc.location_of(&path),
+                        field_path(&path),
+                        v.message.clone(),
+                    )
                 })
                 .collect())
         }

@@ -20,6 +20,20 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// The composite as compositions see it: `metadata.namespace` defaults to `default`, as everywhere in the model.
+pub fn with_default_namespace(composite: &Value) -> Value {
+    let mut composite = composite.clone();
+    if let Some(meta) = composite.get_mut("metadata").and_then(Value::as_object_mut)
+        && !meta.get("namespace").is_some_and(Value::is_string)
+    {
+        meta.insert(
+            "namespace".into(),
+            Value::String(crate::model::DEFAULT_NAMESPACE.to_owned()),
+        );
+    }
+    composite
+}
+
 /// The composite type a composition serves: `spec.compositeTypeRef`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CompositeTypeRef {
@@ -78,7 +92,10 @@ impl fmt::Debug for Composed {
         f.debug_struct("Composed")
             .field("composite", &self.composite)
             .field("resources", &self.resources)
-            .field("connection_details", &self.connection_details.keys().collect::<Vec<_>>())
+            .field(
+                "connection_details",
+                &self.connection_details.keys().collect::<Vec<_>>(),
+            )
             .field("environment", &self.environment)
             .field("warnings", &self.warnings)
             .finish()
@@ -104,6 +121,11 @@ pub trait Composition: Send + Sync {
 
 impl fmt::Debug for dyn Composition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Composition({} for {})", self.name(), self.composite_type())
+        write!(
+            f,
+            "Composition({} for {})",
+            self.name(),
+            self.composite_type()
+        )
     }
 }

@@ -32,7 +32,9 @@ pub enum SelectionError {
         hint: String,
     },
     /// `spec.compositionRef.name` names no suitable composition.
-    #[error("spec.compositionRef names composition {name:?}, which does not exist or does not serve {kind} in environment {environment:?}")]
+    #[error(
+        "spec.compositionRef names composition {name:?}, which does not exist or does not serve {kind} in environment {environment:?}"
+    )]
     RefNotFound {
         /// The name given.
         name: String,
@@ -42,7 +44,9 @@ pub enum SelectionError {
         environment: String,
     },
     /// Several compositions match.
-    #[error("{count} compositions match {kind} {name:?} in environment {environment:?}: {candidates}; set spec.compositionRef or spec.compositionSelector, or an environment default")]
+    #[error(
+        "{count} compositions match {kind} {name:?} in environment {environment:?}: {candidates}; set spec.compositionRef or spec.compositionSelector, or an environment default"
+    )]
     Ambiguous {
         /// How many.
         count: usize,
@@ -74,7 +78,9 @@ pub fn select(
     let engine = composite["spec"]["engine"].as_str();
     let typed: Vec<&Arc<dyn Composition>> = compositions
         .iter()
-        .filter(|c| c.composite_type().api_version == api_version && c.composite_type().kind == kind)
+        .filter(|c| {
+            c.composite_type().api_version == api_version && c.composite_type().kind == kind
+        })
         .collect();
     let mut candidates: Vec<&Arc<dyn Composition>> = typed
         .iter()
@@ -92,7 +98,11 @@ pub fn select(
         } else {
             format!(
                 " (compositions for this type exist for other environments or engines: {})",
-                typed.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+                typed
+                    .iter()
+                    .map(|c| c.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         return Err(SelectionError::NoneFound {
@@ -115,9 +125,10 @@ pub fn select(
     }
     if let Some(selector) = composite["spec"]["compositionSelector"]["matchLabels"].as_object() {
         candidates.retain(|c| {
-            selector
-                .iter()
-                .all(|(k, v)| v.as_str().is_some_and(|v| c.labels().get(k).is_some_and(|l| l == v)))
+            selector.iter().all(|(k, v)| {
+                v.as_str()
+                    .is_some_and(|v| c.labels().get(k).is_some_and(|l| l == v))
+            })
         });
     } else if candidates.len() > 1
         && let Some(default) = environment_default
@@ -144,5 +155,104 @@ pub fn select(
                 candidates: names.join(", "),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::{ComposeError, ComposeRequest, Composed, CompositeTypeRef};
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    struct Named {
+        name: &'static str,
+        type_ref: CompositeTypeRef,
+        labels: BTreeMap<String, String>,
+    }
+
+    impl Composition for Named {
+        fn name(&self) -> &str {
+            self.name
+        }
+        fn composite_type(&self) -> &CompositeTypeRef {
+            &self.type_ref
+        }
+        fn labels(&self) -> &BTreeMap<String, String> {
+            &self.labels
+        }
+        fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError> {
+            Ok(Composed {
+                composite: request.composite.clone(),
+                ..Composed::default()
+            })
+        }
+    }
+
+    fn named(name: &'static str, labels: &[(&str, &str)]) -> Arc<dyn Composition> {
+        Arc::new(Named {
+            name,
+            type_ref: CompositeTypeRef {
+                api_version: "platform.dev/v1alpha1".into(),
+                kind: "CacheClaim".into(),
+            },
+            labels: labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        })
+    }
+
+    fn cache(spec: serde_json::Value) -> serde_json::Value {
+        json!({"apiVersion": "platform.dev/v1alpha1", "kind": "CacheClaim", "metadata": {"name": "c"}, "spec": spec})
+    }
+
+    #[test]
+    fn two_matches_are_an_error_listing_both_unless_the_environment_chooses() {
+        let all = [
+            named("small-cache", &[("tier", "dev")]),
+            named("big-cache", &[("tier", "prod")]),
+        ];
+        let err = select(&all, &cache(json!({})), "local", None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "2 compositions match CacheClaim \"c\" in environment \"local\": big-cache, small-cache; set spec.compositionRef or spec.compositionSelector, or an environment default"
+        );
+        assert_eq!(
+            select(&all, &cache(json!({})), "local", Some("big-cache"))
+                .unwrap()
+                .name(),
+            "big-cache"
+        );
+        let by_labels = cache(json!({"compositionSelector": {"matchLabels": {"tier": "dev"}}}));
+        assert_eq!(
+            select(&all, &by_labels, "local", Some("big-cache"))
+                .unwrap()
+                .name(),
+            "small-cache"
+        );
+        let by_ref = cache(json!({"compositionRef": {"name": "small-cache"}}));
+        assert_eq!(
+            select(&all, &by_ref, "local", Some("big-cache"))
+                .unwrap()
+                .name(),
+            "small-cache"
+        );
+    }
+
+    #[test]
+    fn environment_labels_limit_compositions() {
+        let all = [
+            named("local", &[(ENVIRONMENT_LABEL, "local")]),
+            named("prod", &[(ENVIRONMENT_LABEL, "production")]),
+        ];
+        assert_eq!(
+            select(&all, &cache(json!({})), "production", None)
+                .unwrap()
+                .name(),
+            "prod"
+        );
+        let err = select(&all, &cache(json!({})), "staging", None).unwrap_err();
+        assert!(matches!(err, SelectionError::NoneFound { .. }), "{err}");
     }
 }

@@ -15,8 +15,8 @@ pub use application::{
     ResourceRequest, placeholders,
 };
 pub use bucket::{BucketClaim, BucketClaimSpec};
-pub use composition_choice::{CompositionRef, CompositionSelector};
 pub use cache::{CacheClaim, CacheClaimSpec, CacheEngine, EvictionPolicy};
+pub use composition_choice::{CompositionRef, CompositionSelector};
 pub use custom::{KindFileError, kinds_from_document};
 pub use database::{
     BackupSchedule, DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, DeletionPolicy,
