@@ -3,9 +3,14 @@
 //!
 //! Every step of the flow (load, validate, ...) is a function that can be called alone.
 
+pub mod admit;
 pub mod compose;
+pub mod engine;
 pub mod kinds;
 pub mod load;
 pub mod model;
+pub mod provider;
 pub mod schema;
+pub mod secret;
+pub mod store;
 pub mod validate;

@@ -6,6 +6,7 @@ mod meta;
 pub mod names;
 mod object;
 mod status;
+pub mod time;
 
 pub use condition::{Condition, ConditionStatus, Conditions};
 pub use gvk::{ApiVersion, GroupVersionKind};

@@ -123,6 +123,7 @@ pub trait Resource {
     /// A reference naming this object.
     fn object_ref(&self) -> ObjectRef {
         ObjectRef::new(self.kind(), self.namespace(), self.name())
+            .in_group(super::ApiVersion::parse(self.api_version()).group)
     }
 }
 
@@ -141,9 +142,12 @@ impl<Spec, Status> Resource for Object<Spec, Status> {
     }
 }
 
-/// Names one object: kind, namespace and name.
+/// Names one object: group, kind, namespace and name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ObjectRef {
+    /// API group of the kind (two groups may both have a `Database` kind).
+    #[serde(default)]
+    pub group: String,
     /// Kind name.
     pub kind: String,
     /// Namespace.
@@ -160,10 +164,17 @@ impl ObjectRef {
         name: impl Into<String>,
     ) -> Self {
         ObjectRef {
+            group: String::new(),
             kind: kind.into(),
             namespace: namespace.into(),
             name: name.into(),
         }
+    }
+
+    /// Sets the API group, returning the reference.
+    pub fn in_group(mut self, group: impl Into<String>) -> Self {
+        self.group = group.into();
+        self
     }
 }
 

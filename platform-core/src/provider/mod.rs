@@ -1,0 +1,83 @@
+//! The provider contract: observe, create, update and delete one kind of real resource.
+//!
+//! Every operation is idempotent. External names are deterministic (see [`external_name`]),
+//! so a crash between a create and its record is resolved by observing, never by a human.
+//! Wrapping layers ([`layers`]) add timeouts, retries and concurrency limits to any provider.
+
+mod error;
+mod external_name;
+pub mod layers;
+mod observation;
+
+pub use error::{ErrorClass, ProviderError};
+pub use external_name::{EXTERNAL_NAME_ANNOTATION, external_name};
+pub use observation::{Applied, FieldDiff, Observation, diff_fields};
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::model::{DynamicObject, Resource};
+
+/// A managed resource as a provider sees it: the desired object and its external name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagedResource {
+    /// The desired object (apiVersion, kind, metadata, spec).
+    pub object: DynamicObject,
+    /// The name of the real resource, derived from namespace and name unless annotated.
+    pub external_name: String,
+}
+
+impl ManagedResource {
+    /// A managed resource with its deterministic external name.
+    pub fn new(object: DynamicObject) -> Self {
+        let external_name = external_name(&object);
+        ManagedResource {
+            object,
+            external_name,
+        }
+    }
+
+    /// The desired spec.
+    pub fn spec(&self) -> &Value {
+        &self.object.spec
+    }
+
+    /// Kind of the resource.
+    pub fn kind(&self) -> &str {
+        self.object.kind()
+    }
+}
+
+/// Provisions one or more managed kinds. Object-safe: engines hold `Arc<dyn Provider>`.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// A short name for messages, such as `postgres`.
+    fn name(&self) -> &str;
+
+    /// The managed kinds served, as `(apiVersion, kind)`.
+    fn kinds(&self) -> Vec<(String, String)>;
+
+    /// Reads the real resource: whether it exists, whether it matches, outputs and secrets.
+    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError>;
+
+    /// Creates the real resource; succeeds without change when it already exists.
+    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError>;
+
+    /// Brings the real resource to the desired spec.
+    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError>;
+
+    /// Deletes the real resource; succeeds when it is already gone.
+    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError>;
+
+    /// Observes many resources of one kind; providers override this to use one round trip.
+    async fn observe_many(
+        &self,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        let mut out = Vec::with_capacity(resources.len());
+        for resource in resources {
+            out.push(self.observe(resource).await);
+        }
+        out
+    }
+}

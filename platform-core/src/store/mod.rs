@@ -1,0 +1,64 @@
+//! The state store contract: objects with optimistic concurrency, secrets, create intents,
+//! events and a change feed. Writes go in atomic batches, so a SQL store maps one batch to
+//! one transaction.
+
+mod memory;
+mod types;
+
+pub use memory::MemoryStore;
+pub use types::{
+    Change, ChangeKind, CreateIntent, Event, EventType, ListFilter, Precondition, Write,
+};
+
+use async_trait::async_trait;
+
+use crate::model::{DynamicObject, ObjectRef};
+use crate::secret::SecretMap;
+
+/// Events kept per object; older ones are dropped.
+pub const EVENTS_PER_OBJECT: usize = 50;
+
+/// Why a store operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A precondition failed: the object changed (or appeared, or vanished) since it was read.
+    #[error("conflict on {key}: expected {expected}, found {found}")]
+    Conflict {
+        /// The object.
+        key: ObjectRef,
+        /// What the writer expected.
+        expected: String,
+        /// What the store holds.
+        found: String,
+    },
+    /// The store cannot be used (I/O, corruption, a newer schema).
+    #[error("state store: {0}")]
+    Unavailable(String),
+}
+
+/// Where the engine keeps what it knows. All writes of one [`StateStore::commit`] happen
+/// together or not at all; each object write bumps `metadata.resourceVersion`, and a spec
+/// change bumps `metadata.generation`.
+#[async_trait]
+pub trait StateStore: Send + Sync {
+    /// An object by reference.
+    async fn get(&self, key: &ObjectRef) -> Result<Option<DynamicObject>, StoreError>;
+
+    /// Objects matching a filter, in reference order.
+    async fn list(&self, filter: &ListFilter) -> Result<Vec<DynamicObject>, StoreError>;
+
+    /// Applies writes atomically; returns the stored objects of the `Put` writes, in order.
+    async fn commit(&self, writes: Vec<Write>) -> Result<Vec<DynamicObject>, StoreError>;
+
+    /// The secrets of an object (empty when none).
+    async fn secrets(&self, key: &ObjectRef) -> Result<SecretMap, StoreError>;
+
+    /// Create intents not yet cleared: creates that may or may not have happened.
+    async fn intents(&self) -> Result<Vec<CreateIntent>, StoreError>;
+
+    /// The newest events of an object, oldest first.
+    async fn events(&self, key: &ObjectRef) -> Result<Vec<Event>, StoreError>;
+
+    /// Changes after a sequence number, oldest first, at most `limit`.
+    async fn changes(&self, after: u64, limit: usize) -> Result<Vec<Change>, StoreError>;
+}
