@@ -64,7 +64,7 @@ fn check(
     current: Option<&str>,
 ) -> Result<(), StoreError> {
     let conflict = |found: &str| StoreError::Conflict {
-        key: key.clone(),
+        key: Box::new(key.clone()),
         expected: match expected {
             Precondition::Any => "any".into(),
             Precondition::Absent => "no object".into(),

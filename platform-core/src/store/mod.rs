@@ -25,7 +25,7 @@ pub enum StoreError {
     #[error("conflict on {key}: expected {expected}, found {found}")]
     Conflict {
         /// The object.
-        key: ObjectRef,
+        key: Box<ObjectRef>,
         /// What the writer expected.
         expected: String,
         /// What the store holds.
