@@ -101,6 +101,12 @@ pub trait AdmissionHook: Send + Sync {
         context: &AdmissionContext<'_>,
         requests: Vec<AdmissionRequest>,
     ) -> AdmissionOutcome;
+
+    /// Whether `AdmissionContext::stored` must hold every stored claim (budgets need totals);
+    /// hooks that never look at it return false and spare the engine a full listing.
+    fn wants_stored_claims(&self) -> bool {
+        true
+    }
 }
 
 /// Admits everything unchanged.
@@ -118,5 +124,9 @@ impl AdmissionHook for AdmitAll {
             admitted: requests.into_iter().map(|r| r.object).collect(),
             ..AdmissionOutcome::default()
         }
+    }
+
+    fn wants_stored_claims(&self) -> bool {
+        false
     }
 }

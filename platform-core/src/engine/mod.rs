@@ -1,5 +1,127 @@
 //! The engine: plan, apply, delete, status, drift sweeps and the controller loop.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use platform_core::engine::Engine;
+//! let engine = Engine::builder().build();
+//! // Nothing applied yet: the plan of no objects changes nothing.
+//! let plan = engine.plan(&[]).await.unwrap();
+//! assert!(!plan.has_changes());
+//! # });
+//! ```
 
+mod apply;
 mod backoff;
+mod builder;
+mod controller;
+mod delete;
+mod desired;
+mod drift;
+mod error;
+mod graph;
+mod plan;
+mod policy;
+mod query;
+mod queue;
+mod recover;
+mod report;
+mod resolve;
+mod resource;
+mod status;
 
 pub use backoff::Backoff;
+pub use builder::EngineBuilder;
+pub use error::EngineError;
+pub use plan::{Action, Plan, PlannedAction};
+pub use policy::{
+    DELETION_POLICY_ANNOTATION, DEPENDS_ON_ANNOTATION, DeletionPolicy,
+    MANAGEMENT_POLICY_ANNOTATION, ManagementPolicy, RESOURCE_NAME_ANNOTATION,
+};
+pub use report::{
+    ApplyReport, ClaimReport, DeleteReport, DriftItem, DriftKind, DriftReport, ResourceReport,
+    StatusView,
+};
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::admit::AdmissionHook;
+use crate::compose::CompositionLibrary;
+use crate::kinds::KindRegistry;
+use crate::model::{DynamicObject, ObjectRef};
+use crate::provider::Provider;
+use crate::store::StateStore;
+
+/// Turns desired objects into real resources through providers, and keeps them there.
+///
+/// Cheap to clone: clones share one engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<EngineInner>,
+}
+
+pub(crate) struct EngineInner {
+    registry: KindRegistry,
+    providers: HashMap<(String, String), Arc<dyn Provider>>,
+    compositions: CompositionLibrary,
+    environment: String,
+    environment_data: Value,
+    defaults: HashMap<String, String>,
+    admission: Arc<dyn AdmissionHook>,
+    store: Arc<dyn StateStore>,
+    permits: tokio::sync::Semaphore,
+    concurrency: usize,
+    poll_interval: Duration,
+    backoff: Backoff,
+    locks: Mutex<HashMap<ObjectRef, Arc<tokio::sync::Mutex<()>>>>,
+    recovered: tokio::sync::OnceCell<()>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("environment", &self.inner.environment)
+            .field(
+                "providers",
+                &self.inner.providers.keys().collect::<Vec<_>>(),
+            )
+            .field("concurrency", &self.inner.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Starts building an engine.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The environment this engine provisions into.
+    pub fn environment(&self) -> &str {
+        &self.inner.environment
+    }
+
+    /// The state store.
+    pub fn store(&self) -> &Arc<dyn StateStore> {
+        &self.inner.store
+    }
+
+    /// The kind registry.
+    pub fn registry(&self) -> &KindRegistry {
+        &self.inner.registry
+    }
+
+    fn provider_for(&self, object: &DynamicObject) -> Option<&Arc<dyn Provider>> {
+        self.inner
+            .providers
+            .get(&(object.api_version.clone(), object.kind.clone()))
+    }
+
+    /// A lock per object, so two reconciles of one object never run at once.
+    fn object_lock(&self, key: &ObjectRef) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.inner.locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(key.clone()).or_default().clone()
+    }
+}

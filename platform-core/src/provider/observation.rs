@@ -40,8 +40,13 @@ impl Observation {
 }
 
 /// What a create or update produced: outputs and secrets (a generated password is only known here).
+///
+/// The engine trusts a successful create or update as ready unless `pending` says the resource
+/// exists but is not available yet; a later observe then decides.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Applied {
+    /// The resource exists but is not available yet (an instance still booting).
+    pub pending: bool,
     /// Non-secret outputs.
     pub outputs: BTreeMap<String, Value>,
     /// Secret connection details.

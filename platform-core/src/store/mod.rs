@@ -2,7 +2,7 @@
 //! events and a change feed. Writes go in atomic batches, so a SQL store maps one batch to
 //! one transaction.
 
-mod memory;
+pub(crate) mod memory;
 mod types;
 
 pub use memory::MemoryStore;

@@ -1,0 +1,672 @@
+//! Apply: admit, store, compose and provision claims; reconcile one claim.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
+
+use super::desired::APPLICATION;
+use super::resolve::{OutputsByName, resolve};
+use super::status::{Readiness, Synced, next_status};
+use super::{
+    ApplyReport, ClaimReport, Engine, EngineError, RESOURCE_NAME_ANNOTATION, ResourceReport,
+};
+use crate::admit::{AdmissionContext, AdmissionRequest, Operation};
+use crate::compose::ObservedResources;
+use crate::kinds::placeholders;
+use crate::model::{DynamicObject, ObjectRef, Resource, time::now_rfc3339};
+use crate::secret::{SecretMap, SecretValue};
+use crate::store::{Event, EventType, ListFilter, Precondition, Write};
+
+type BoxedReport<'a> = Pin<Box<dyn Future<Output = Result<ClaimReport, EngineError>> + Send + 'a>>;
+
+impl Engine {
+    /// Checks kinds, schemas and duplicates of a request.
+    pub(crate) fn check_request(&self, objects: &[DynamicObject]) -> Result<(), EngineError> {
+        let mut seen = HashSet::with_capacity(objects.len());
+        for object in objects {
+            let key = object.object_ref();
+            let def = self
+                .inner
+                .registry
+                .resolve(&object.api_version, &object.kind)
+                .map_err(|e| EngineError::UnknownKind(format!("{key}: {e}")))?;
+            let json = serde_json::to_value(object).unwrap_or(Value::Null);
+            let issues = def.schema().object_issues(&json);
+            if !issues.is_empty() {
+                return Err(EngineError::Invalid {
+                    object: Box::new(key),
+                    issues,
+                });
+            }
+            if !seen.insert(key.clone()) {
+                return Err(EngineError::Duplicate(Box::new(key)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs admission over a request; returns the admitted objects and warnings.
+    pub(crate) async fn admit(
+        &self,
+        objects: &[DynamicObject],
+        operation_of_new: Operation,
+        record: bool,
+    ) -> Result<(Vec<DynamicObject>, Vec<String>), EngineError> {
+        let mut requests = Vec::with_capacity(objects.len());
+        for object in objects {
+            let old = self.inner.store.get(&object.object_ref()).await?;
+            let operation = match (&old, operation_of_new) {
+                (_, Operation::Delete) => Operation::Delete,
+                (Some(_), _) => Operation::Update,
+                (None, op) => op,
+            };
+            requests.push(AdmissionRequest {
+                operation,
+                object: object.clone(),
+                old_object: old,
+                origin: None,
+            });
+        }
+        let stored = if self.inner.admission.wants_stored_claims() {
+            self.stored_claims().await?
+        } else {
+            Vec::new()
+        };
+        let context = AdmissionContext {
+            environment: &self.inner.environment,
+            environment_data: &self.inner.environment_data,
+            stored: &stored,
+        };
+        let outcome = self.inner.admission.admit(&context, requests).await;
+        if !outcome.denials.is_empty() {
+            return Err(EngineError::Denied(outcome.denials));
+        }
+        if record && !outcome.events.is_empty() {
+            self.inner
+                .store
+                .commit(outcome.events.into_iter().map(Write::Event).collect())
+                .await?;
+        }
+        Ok((outcome.admitted, outcome.warnings))
+    }
+
+    /// Every stored object of a registered (claim) kind.
+    pub(crate) async fn stored_claims(&self) -> Result<Vec<DynamicObject>, EngineError> {
+        let mut claims = Vec::new();
+        for def in self.inner.registry.kinds() {
+            claims.extend(
+                self.inner
+                    .store
+                    .list(&ListFilter::kind(
+                        def.gvk.group.clone(),
+                        def.gvk.kind.clone(),
+                    ))
+                    .await?,
+            );
+        }
+        Ok(claims)
+    }
+
+    /// Stores a claim's desired state when it changed, keeping its status; returns the stored object.
+    pub(crate) async fn put_claim(
+        &self,
+        object: &DynamicObject,
+    ) -> Result<DynamicObject, EngineError> {
+        let key = object.object_ref();
+        let existing = self.inner.store.get(&key).await?;
+        let expected = match &object.metadata.resource_version {
+            Some(v) => Precondition::Version(v.clone()),
+            None => Precondition::Any,
+        };
+        if let Some(existing) = &existing
+            && existing.spec == object.spec
+            && existing.metadata.labels == object.metadata.labels
+            && existing.metadata.annotations == object.metadata.annotations
+            && existing.metadata.owner_references == object.metadata.owner_references
+        {
+            if let Precondition::Version(v) = &expected
+                && existing.metadata.resource_version.as_deref() != Some(v)
+            {
+                return Err(crate::store::StoreError::Conflict {
+                    key: Box::new(key),
+                    expected: format!("resourceVersion {v}"),
+                    found: format!(
+                        "resourceVersion {}",
+                        existing
+                            .metadata
+                            .resource_version
+                            .clone()
+                            .unwrap_or_default()
+                    ),
+                }
+                .into());
+            }
+            return Ok(existing.clone());
+        }
+        let mut stored = object.clone();
+        stored.status = existing.as_ref().and_then(|e| e.status.clone());
+        let event = Event {
+            object: key.clone(),
+            type_: EventType::Normal,
+            reason: if existing.is_some() {
+                "Updated"
+            } else {
+                "Accepted"
+            }
+            .to_owned(),
+            message: if existing.is_some() {
+                "desired state changed".to_owned()
+            } else {
+                format!("accepted for environment {}", self.inner.environment)
+            },
+            time: now_rfc3339(),
+        };
+        let mut written = self
+            .inner
+            .store
+            .commit(vec![
+                Write::Put {
+                    object: stored,
+                    expected,
+                },
+                Write::Event(event),
+            ])
+            .await?;
+        Ok(written.remove(0))
+    }
+
+    /// Admits, stores, composes and provisions objects; returns once every claim was reconciled once.
+    pub async fn apply(&self, objects: &[DynamicObject]) -> Result<ApplyReport, EngineError> {
+        self.recover().await?;
+        self.check_request(objects)?;
+        let (admitted, warnings) = self.admit(objects, Operation::Create, true).await?;
+        let mut keys = Vec::with_capacity(admitted.len());
+        for object in &admitted {
+            self.put_claim(object).await?;
+            keys.push(object.object_ref());
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, key) in keys.into_iter().enumerate() {
+            let engine = self.clone();
+            tasks.spawn(async move { (index, engine.reconcile(&key).await) });
+        }
+        let mut results: Vec<Option<ClaimReport>> = vec![None; admitted.len()];
+        let mut first_error = None;
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok((index, Ok(report))) => results[index] = Some(report),
+                Ok((_, Err(e))) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(EngineError::Compose {
+                        object: Box::new(ObjectRef::new("", "", "")),
+                        message: format!("reconcile task failed: {e}"),
+                    });
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        Ok(ApplyReport {
+            claims: results.into_iter().flatten().collect(),
+            warnings,
+        })
+    }
+
+    /// Reconciles one stored claim (an Application with its claims) once.
+    pub fn reconcile<'a>(&'a self, key: &'a ObjectRef) -> BoxedReport<'a> {
+        Box::pin(async move {
+            let lock = self.object_lock(key);
+            let _guard = lock.lock().await;
+            let claim = self
+                .inner
+                .store
+                .get(key)
+                .await?
+                .ok_or_else(|| EngineError::NotFound(Box::new(key.clone())))?;
+            if claim.kind == APPLICATION {
+                self.reconcile_application(claim).await
+            } else {
+                self.reconcile_claim(claim, Vec::new()).await
+            }
+        })
+    }
+
+    async fn reconcile_application(&self, app: DynamicObject) -> Result<ClaimReport, EngineError> {
+        let key = app.object_ref();
+        let desired = self.children_of(&app)?;
+        let desired_keys: HashSet<ObjectRef> = desired.iter().map(Resource::object_ref).collect();
+        for stale in self
+            .inner
+            .store
+            .list(&ListFilter::owned_by(key.clone()))
+            .await?
+        {
+            if self
+                .inner
+                .registry
+                .resolve(&stale.api_version, &stale.kind)
+                .is_ok()
+                && !desired_keys.contains(&stale.object_ref())
+            {
+                self.delete_tree(&stale).await?;
+            }
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, child) in desired.iter().enumerate() {
+            self.put_claim(child).await?;
+            let engine = self.clone();
+            let child_key = child.object_ref();
+            tasks.spawn(async move { (index, engine.reconcile(&child_key).await) });
+        }
+        let mut children: Vec<Option<ClaimReport>> = vec![None; desired.len()];
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((index, result)) = joined {
+                children[index] = Some(match result {
+                    Ok(report) => report,
+                    Err(e) => ClaimReport {
+                        claim: desired[index].object_ref(),
+                        composition: None,
+                        ready: false,
+                        synced: false,
+                        message: e.to_string(),
+                        outputs: BTreeMap::new(),
+                        resources: Vec::new(),
+                        children: Vec::new(),
+                    },
+                });
+            }
+        }
+        let children: Vec<ClaimReport> = children.into_iter().flatten().collect();
+        // Outputs and secrets of each requested resource, by its local name.
+        let mut outputs = OutputsByName::new();
+        let mut secrets: HashMap<String, SecretMap> = HashMap::new();
+        for (child, report) in desired.iter().zip(&children) {
+            let local = child
+                .metadata
+                .annotations
+                .get(RESOURCE_NAME_ANNOTATION)
+                .cloned()
+                .unwrap_or_default();
+            outputs.insert(local.clone(), report.outputs.clone());
+            secrets.insert(local, self.inner.store.secrets(&child.object_ref()).await?);
+        }
+        let (env_outputs, env_secrets, unresolved) =
+            application_environment(&app, &outputs, &secrets);
+        let mut report = self.reconcile_claim(app, children).await?;
+        if !unresolved.is_empty() && report.ready {
+            report.ready = false;
+            report.message = format!("waiting for outputs: {}", unresolved.join(", "));
+        }
+        report.outputs.extend(env_outputs);
+        self.record_claim_status(&report, env_secrets).await?;
+        Ok(report)
+    }
+
+    /// Reconciles the managed resources of a claim (children are already reconciled claims).
+    async fn reconcile_claim(
+        &self,
+        claim: DynamicObject,
+        children: Vec<ClaimReport>,
+    ) -> Result<ClaimReport, EngineError> {
+        let key = claim.object_ref();
+        let stored: Vec<DynamicObject> = self
+            .inner
+            .store
+            .list(&ListFilter::owned_by(key.clone()))
+            .await?
+            .into_iter()
+            .filter(|o| {
+                self.inner
+                    .registry
+                    .resolve(&o.api_version, &o.kind)
+                    .is_err()
+            })
+            .collect();
+        let mut by_name: HashMap<String, DynamicObject> = stored
+            .into_iter()
+            .map(|o| {
+                let name = o
+                    .metadata
+                    .annotations
+                    .get(RESOURCE_NAME_ANNOTATION)
+                    .cloned()
+                    .unwrap_or_default();
+                (name, o)
+            })
+            .collect();
+        let observed = self.observed_of(&by_name).await?;
+        let composed = match self.compose_claim(&claim, &observed) {
+            Ok(c) => c,
+            Err(e) => {
+                let report = ClaimReport {
+                    claim: key.clone(),
+                    composition: None,
+                    ready: false,
+                    synced: false,
+                    message: e.to_string(),
+                    outputs: BTreeMap::new(),
+                    resources: Vec::new(),
+                    children,
+                };
+                self.write_claim_status(&claim, &report, None).await?;
+                return Ok(report);
+            }
+        };
+        let mut resources: Vec<Option<ResourceReport>> = Vec::new();
+        let mut outputs = OutputsByName::new();
+        if let Some(composed) = &composed {
+            resources = vec![None; composed.resources.len()];
+            for level in &composed.levels {
+                let mut tasks = tokio::task::JoinSet::new();
+                for &i in level {
+                    let desired = &composed.resources[i];
+                    let stored = by_name.remove(&desired.name);
+                    match resolve(&desired.object.spec, &outputs) {
+                        Ok(spec) => {
+                            let mut object = desired.object.clone();
+                            object.spec = spec;
+                            let engine = self.clone();
+                            let name = desired.name.clone();
+                            tasks.spawn(async move {
+                                (i, engine.apply_resource(&name, object, stored).await)
+                            });
+                        }
+                        Err(missing) => {
+                            resources[i] = Some(ResourceReport {
+                                name: desired.name.clone(),
+                                resource: desired.object.object_ref(),
+                                external_name: crate::provider::external_name(&desired.object),
+                                action: super::Action::NoChange,
+                                ready: false,
+                                message: Some(format!(
+                                    "waiting for outputs: {}",
+                                    missing.join(", ")
+                                )),
+                                outputs: BTreeMap::new(),
+                            });
+                        }
+                    }
+                }
+                while let Some(joined) = tasks.join_next().await {
+                    if let Ok((i, report)) = joined {
+                        outputs.insert(report.name.clone(), report.outputs.clone());
+                        resources[i] = Some(report);
+                    }
+                }
+            }
+        }
+        // Whatever is stored but no longer desired goes, dependents first.
+        for stale in by_name.into_values() {
+            self.delete_managed(Some(&claim), &stale).await?;
+        }
+        let resources: Vec<ResourceReport> = resources.into_iter().flatten().collect();
+        // The composite as the composition sees it now: ToComposite outputs and connection details.
+        let (claim_outputs, connection, warnings) = match &composed {
+            Some(_) => {
+                let fresh = self
+                    .inner
+                    .store
+                    .list(&ListFilter::owned_by(key.clone()))
+                    .await?;
+                let fresh_by_name = fresh
+                    .into_iter()
+                    .map(|o| {
+                        let name = o
+                            .metadata
+                            .annotations
+                            .get(RESOURCE_NAME_ANNOTATION)
+                            .cloned()
+                            .unwrap_or_default();
+                        (name, o)
+                    })
+                    .collect();
+                let observed = self.observed_of(&fresh_by_name).await?;
+                match self.compose_claim(&claim, &observed) {
+                    Ok(Some(c)) => (
+                        super::status::outputs(c.composite.get("status")),
+                        c.connection,
+                        c.warnings,
+                    ),
+                    _ => (BTreeMap::new(), BTreeMap::new(), Vec::new()),
+                }
+            }
+            None => (BTreeMap::new(), BTreeMap::new(), Vec::new()),
+        };
+        let unready: Vec<&str> = resources
+            .iter()
+            .filter(|r| !r.ready)
+            .map(|r| r.name.as_str())
+            .chain(
+                children
+                    .iter()
+                    .filter(|c| !c.all_ready())
+                    .map(|c| c.claim.name.as_str()),
+            )
+            .collect();
+        let errors: Vec<String> = resources
+            .iter()
+            .filter_map(|r| {
+                r.message
+                    .as_ref()
+                    .filter(|m| m.contains("error:"))
+                    .map(|m| format!("{}: {m}", r.name))
+            })
+            .collect();
+        let mut message = if unready.is_empty() {
+            String::new()
+        } else {
+            format!("Unready resources: {}", unready.join(", "))
+        };
+        if !warnings.is_empty() {
+            message = format!(
+                "{message}{}{}",
+                if message.is_empty() { "" } else { "; " },
+                warnings.join("; ")
+            );
+        }
+        let report = ClaimReport {
+            claim: key,
+            composition: composed.as_ref().map(|c| c.composition.clone()),
+            ready: unready.is_empty() && warnings.is_empty(),
+            synced: errors.is_empty(),
+            message: if errors.is_empty() {
+                message
+            } else {
+                errors.join("; ")
+            },
+            outputs: claim_outputs,
+            resources,
+            children,
+        };
+        let secrets: SecretMap = connection
+            .into_iter()
+            .map(|(k, v)| (k, SecretValue::new(v)))
+            .collect();
+        if claim.kind != APPLICATION {
+            self.write_claim_status(&claim, &report, Some(secrets))
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// The observed resources a composition reads: stored objects with their secrets.
+    async fn observed_of(
+        &self,
+        by_name: &HashMap<String, DynamicObject>,
+    ) -> Result<ObservedResources, EngineError> {
+        let mut observed = ObservedResources::new();
+        for (name, object) in by_name {
+            let secrets = self.inner.store.secrets(&object.object_ref()).await?;
+            let connection = secrets
+                .iter()
+                .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+                .collect();
+            observed.insert_with_connection_details(
+                name.clone(),
+                serde_json::to_value(object).unwrap_or(Value::Null),
+                connection,
+            );
+        }
+        Ok(observed)
+    }
+
+    async fn record_claim_status(
+        &self,
+        report: &ClaimReport,
+        secrets: SecretMap,
+    ) -> Result<(), EngineError> {
+        if let Some(claim) = self.inner.store.get(&report.claim).await? {
+            self.write_claim_status(&claim, report, Some(secrets))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes a claim's status (and secrets) when they changed; a concurrent spec change wins.
+    async fn write_claim_status(
+        &self,
+        claim: &DynamicObject,
+        report: &ClaimReport,
+        secrets: Option<SecretMap>,
+    ) -> Result<(), EngineError> {
+        let key = claim.object_ref();
+        let readiness = if report.ready {
+            Readiness::Available
+        } else {
+            Readiness::Creating(report.message.clone())
+        };
+        let synced = if report.synced {
+            Synced::Success
+        } else {
+            Synced::Error(report.message.clone())
+        };
+        let status = next_status(
+            claim.status.as_ref(),
+            &readiness,
+            &synced,
+            report.outputs.clone(),
+            claim.metadata.generation,
+        );
+        let mut writes = Vec::new();
+        if claim.status.as_ref() != Some(&status) {
+            let became_ready = report.ready && !super::status::is_ready(claim.status.as_ref());
+            let mut updated = claim.clone();
+            updated.status = Some(status);
+            writes.push(Write::Put {
+                object: updated,
+                expected: match &claim.metadata.resource_version {
+                    Some(v) => Precondition::Version(v.clone()),
+                    None => Precondition::Any,
+                },
+            });
+            if became_ready {
+                writes.push(Write::Event(Event {
+                    object: key.clone(),
+                    type_: EventType::Normal,
+                    reason: "Ready".into(),
+                    message: "every composed resource is ready".into(),
+                    time: now_rfc3339(),
+                }));
+            } else if !report.synced {
+                writes.push(Write::Event(Event {
+                    object: key.clone(),
+                    type_: EventType::Warning,
+                    reason: "ReconcileError".into(),
+                    message: report.message.clone(),
+                    time: now_rfc3339(),
+                }));
+            }
+        }
+        if let Some(secrets) = secrets
+            && !secrets.is_empty()
+            && self.inner.store.secrets(&key).await? != secrets
+        {
+            writes.push(Write::PutSecrets { key, secrets });
+        }
+        if writes.is_empty() {
+            return Ok(());
+        }
+        match self.inner.store.commit(writes).await {
+            Ok(_) | Err(crate::store::StoreError::Conflict { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Resolves an Application's container environment: non-secret values become outputs named
+/// `<container>.<VAR>`, values using secrets become secrets; also returns unresolved names.
+fn application_environment(
+    app: &DynamicObject,
+    outputs: &OutputsByName,
+    secrets: &HashMap<String, SecretMap>,
+) -> (BTreeMap<String, Value>, SecretMap, Vec<String>) {
+    let mut env_outputs = BTreeMap::new();
+    let mut env_secrets = SecretMap::new();
+    let mut unresolved = Vec::new();
+    let containers = app
+        .spec
+        .get("containers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for container in containers {
+        let name = container
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let Some(env) = container.get("env").and_then(Value::as_object) else {
+            continue;
+        };
+        for (var, value) in env {
+            let Some(text) = value.as_str() else { continue };
+            let Ok(found) = placeholders(text) else {
+                continue;
+            };
+            let uses_secret = found.iter().any(|p| p.section == "secrets");
+            let mut resolved = String::new();
+            let mut last = 0;
+            let mut complete = true;
+            for p in &found {
+                resolved.push_str(&text[last..p.span.start]);
+                let value = if p.section == "secrets" {
+                    secrets
+                        .get(&p.resource)
+                        .and_then(|s| s.get(&p.key))
+                        .map(|s| s.expose().to_owned())
+                } else {
+                    outputs
+                        .get(&p.resource)
+                        .and_then(|o| o.get(&p.key))
+                        .map(|v| match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                };
+                match value {
+                    Some(v) => resolved.push_str(&v),
+                    None => {
+                        complete = false;
+                        unresolved.push(format!("{}.{}.{}", p.resource, p.section, p.key));
+                    }
+                }
+                last = p.span.end;
+            }
+            resolved.push_str(&text[last..]);
+            if !complete {
+                continue;
+            }
+            let key = format!("{name}.{var}");
+            if uses_secret {
+                env_secrets.insert(key, SecretValue::new(resolved));
+            } else {
+                env_outputs.insert(key, Value::String(resolved));
+            }
+        }
+    }
+    (env_outputs, env_secrets, unresolved)
+}

@@ -1,0 +1,163 @@
+//! Building an engine from its parts.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Backoff, Engine, EngineInner};
+use crate::admit::{AdmissionHook, AdmitAll};
+use crate::compose::{Composition, CompositionLibrary, LibraryError};
+use crate::kinds::KindRegistry;
+use crate::provider::Provider;
+use crate::store::{MemoryStore, StateStore};
+
+/// Collects the parts of an [`Engine`]: kinds, providers, compositions, admission and a store.
+///
+/// ```
+/// use platform_core::engine::Engine;
+/// let engine = Engine::builder().environment("local").build();
+/// assert_eq!(engine.environment(), "local");
+/// ```
+pub struct EngineBuilder {
+    registry: KindRegistry,
+    providers: HashMap<(String, String), Arc<dyn Provider>>,
+    compositions: CompositionLibrary,
+    environment: String,
+    environment_data: Value,
+    defaults: HashMap<String, String>,
+    admission: Arc<dyn AdmissionHook>,
+    store: Arc<dyn StateStore>,
+    concurrency: usize,
+    poll_interval: Duration,
+    backoff: Backoff,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder {
+            registry: KindRegistry::builtin(),
+            providers: HashMap::new(),
+            compositions: CompositionLibrary::new(),
+            environment: "local".to_owned(),
+            environment_data: Value::Object(Default::default()),
+            defaults: HashMap::new(),
+            admission: Arc::new(AdmitAll),
+            store: Arc::new(MemoryStore::new()),
+            concurrency: 16,
+            poll_interval: Duration::from_secs(60),
+            backoff: Backoff::per_object(),
+        }
+    }
+}
+
+impl EngineBuilder {
+    /// The kinds the engine accepts (default: the built-in claim kinds in `platform.dev`).
+    pub fn registry(mut self, registry: KindRegistry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// Serves the managed kinds a provider declares with that provider.
+    pub fn provider(mut self, provider: Arc<dyn Provider>) -> Self {
+        for (api_version, kind) in provider.kinds() {
+            self.providers.insert((api_version, kind), provider.clone());
+        }
+        self
+    }
+
+    /// Uses a library of compositions and environment configs.
+    pub fn compositions(mut self, library: CompositionLibrary) -> Self {
+        self.compositions = library;
+        self
+    }
+
+    /// Adds a composition written in Rust.
+    pub fn composition(mut self, composition: Arc<dyn Composition>) -> Result<Self, LibraryError> {
+        self.compositions.add(composition)?;
+        Ok(self)
+    }
+
+    /// The environment the engine provisions into (default `local`); its EnvironmentConfig, when
+    /// the library has one of that name, is the root of environment field paths.
+    pub fn environment(mut self, name: impl Into<String>) -> Self {
+        self.environment = name.into();
+        self
+    }
+
+    /// Environment data used instead of the library's EnvironmentConfig.
+    pub fn environment_data(mut self, data: Value) -> Self {
+        self.environment_data = data;
+        self
+    }
+
+    /// The composition used for a claim kind when several match and the claim names none.
+    pub fn default_composition(
+        mut self,
+        kind: impl Into<String>,
+        composition: impl Into<String>,
+    ) -> Self {
+        self.defaults.insert(kind.into(), composition.into());
+        self
+    }
+
+    /// The admission hook (default: admit everything).
+    pub fn admission(mut self, hook: Arc<dyn AdmissionHook>) -> Self {
+        self.admission = hook;
+        self
+    }
+
+    /// The state store (default: a new in-memory store).
+    pub fn store(mut self, store: Arc<dyn StateStore>) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// How many provider operations run at once (default 16).
+    pub fn concurrency(mut self, limit: usize) -> Self {
+        self.concurrency = limit.max(1);
+        self
+    }
+
+    /// How often the controller loop sweeps for drift (default 60 s, with ±10% jitter).
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    /// The per-object backoff of the controller loop (default 1 s doubling to 5 min).
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Builds the engine.
+    pub fn build(self) -> Engine {
+        let environment_data = match self.environment_data.as_object() {
+            Some(map) if !map.is_empty() => self.environment_data,
+            _ => self
+                .compositions
+                .environment(&self.environment)
+                .map(|e| e.data.clone())
+                .unwrap_or(self.environment_data),
+        };
+        Engine {
+            inner: Arc::new(EngineInner {
+                registry: self.registry,
+                providers: self.providers,
+                compositions: self.compositions,
+                environment: self.environment,
+                environment_data,
+                defaults: self.defaults,
+                admission: self.admission,
+                store: self.store,
+                permits: tokio::sync::Semaphore::new(self.concurrency),
+                concurrency: self.concurrency,
+                poll_interval: self.poll_interval,
+                backoff: self.backoff,
+                locks: std::sync::Mutex::new(HashMap::new()),
+                recovered: tokio::sync::OnceCell::new(),
+            }),
+        }
+    }
+}

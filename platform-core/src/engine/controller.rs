@@ -1,0 +1,187 @@
+//! The controller loop: reconcile changed objects first, poll everything for drift on an
+//! interval with jitter, back off per object on failure, finish in-flight work on shutdown.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::time::Duration;
+use tokio::time::Instant;
+
+use super::queue::{Priority, WorkQueue};
+use super::{ClaimReport, Engine, EngineError};
+use crate::model::{ObjectRef, Resource};
+use crate::store::ChangeKind;
+
+/// How often the change feed is read.
+const FEED_INTERVAL: Duration = Duration::from_millis(200);
+
+/// A small PRNG for jitter (splitmix64); no cryptographic use.
+struct Jitter(u64);
+
+impl Jitter {
+    fn new() -> Self {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x9e37_79b9, |d| d.as_nanos() as u64);
+        Jitter(seed)
+    }
+
+    /// `base` scaled by a factor in [0.9, 1.1].
+    fn apply(&mut self, base: Duration) -> Duration {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        let unit = (z >> 11) as f64 / (1u64 << 53) as f64;
+        base.mul_f64(0.9 + 0.2 * unit)
+    }
+}
+
+impl Engine {
+    /// Top-level claims: stored claims not owned by another claim.
+    async fn top_level_claims(&self) -> Result<Vec<ObjectRef>, EngineError> {
+        Ok(self
+            .stored_claims()
+            .await?
+            .into_iter()
+            .filter(|c| {
+                crate::store::memory::owner_of(c)
+                    .is_none_or(|o| self.inner.registry.find_kind(&o.kind).is_err())
+            })
+            .map(|c| c.object_ref())
+            .collect())
+    }
+
+    /// Runs the controller loop until `shutdown` completes, then finishes in-flight reconciles.
+    pub async fn run(&self, shutdown: impl Future<Output = ()> + Send) -> Result<(), EngineError> {
+        self.recover().await?;
+        let mut queue = WorkQueue::default();
+        let mut jitter = Jitter::new();
+        let mut failures: HashMap<ObjectRef, u32> = HashMap::new();
+        // Objects whose last error was permanent: retried only once their spec changes.
+        let mut permanent: HashSet<ObjectRef> = HashSet::new();
+        let mut cursor = 0;
+        loop {
+            let page = self.inner.store.changes(cursor, 10_000).await?;
+            match page.last() {
+                Some(last) => cursor = last.seq,
+                None => break,
+            }
+        }
+        let now = Instant::now();
+        for key in self.top_level_claims().await? {
+            queue.push(key, Priority::Changed, now);
+        }
+        let mut next_poll = now + jitter.apply(self.inner.poll_interval);
+        let mut next_feed = now + FEED_INTERVAL;
+        let mut tasks: tokio::task::JoinSet<(ObjectRef, Result<ClaimReport, EngineError>)> =
+            tokio::task::JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            let now = Instant::now();
+            while tasks.len() < self.inner.concurrency {
+                let Some(key) = queue.pop(now) else { break };
+                let engine = self.clone();
+                tasks.spawn(async move {
+                    let result = engine.reconcile(&key).await;
+                    (key, result)
+                });
+            }
+            let wake = [Some(next_poll), Some(next_feed), queue.next_due()]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(next_feed);
+            tokio::select! {
+                _ = &mut shutdown => break,
+                Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                    let Ok((key, result)) = joined else { continue };
+                    queue.done(&key);
+                    let outcome = match &result {
+                        Ok(report) if report.synced => None,
+                        Ok(report) => Some(report.message.contains("permanent error")),
+                        Err(EngineError::NotFound(_)) => {
+                            queue.forget(&key);
+                            failures.remove(&key);
+                            None
+                        }
+                        Err(EngineError::Selection { .. } | EngineError::Cycle { .. } | EngineError::Invalid { .. }) => Some(true),
+                        Err(_) => Some(false),
+                    };
+                    match outcome {
+                        None => {
+                            failures.remove(&key);
+                            permanent.remove(&key);
+                        }
+                        Some(true) => {
+                            permanent.insert(key);
+                        }
+                        Some(false) => {
+                            let count = failures.entry(key.clone()).or_insert(0);
+                            let delay = self.inner.backoff.delay(*count);
+                            *count += 1;
+                            queue.push(key, Priority::Retry, Instant::now() + delay);
+                        }
+                    }
+                }
+                _ = tokio::time::sleep_until(wake) => {
+                    let now = Instant::now();
+                    if now >= next_feed {
+                        next_feed = now + FEED_INTERVAL;
+                        for change in self.inner.store.changes(cursor, 10_000).await? {
+                            cursor = change.seq;
+                            if self.inner.registry.find_kind(&change.key.kind).is_err() {
+                                continue;
+                            }
+                            match change.kind {
+                                ChangeKind::Delete => queue.forget(&change.key),
+                                ChangeKind::Put => {
+                                    let Some(object) = self.inner.store.get(&change.key).await? else { continue };
+                                    // Status writes also appear in the feed: only spec changes count.
+                                    let observed = object
+                                        .status
+                                        .as_ref()
+                                        .and_then(|s| s.get("observedGeneration"))
+                                        .and_then(|g| g.as_i64());
+                                    let owned_by_claim = crate::store::memory::owner_of(&object)
+                                        .is_some_and(|o| self.inner.registry.find_kind(&o.kind).is_ok());
+                                    if observed != object.metadata.generation && !owned_by_claim {
+                                        permanent.remove(&change.key);
+                                        queue.push(change.key, Priority::Changed, now);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if now >= next_poll {
+                        next_poll = now + jitter.apply(self.inner.poll_interval);
+                        for key in self.top_level_claims().await? {
+                            if !permanent.contains(&key) {
+                                queue.push(key, Priority::Poll, now);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_ten_percent() {
+        let mut jitter = Jitter::new();
+        for _ in 0..1000 {
+            let d = jitter.apply(Duration::from_secs(60));
+            assert!(
+                d >= Duration::from_secs(54) && d <= Duration::from_secs(66),
+                "{d:?}"
+            );
+        }
+    }
+}

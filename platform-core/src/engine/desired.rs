@@ -1,0 +1,197 @@
+//! What a claim should become: its composed managed resources in dependency order, or, for an
+//! Application, the claims it requests.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::graph::{dependencies, levels};
+use super::{
+    DEPENDS_ON_ANNOTATION, Engine, EngineError, MANAGEMENT_POLICY_ANNOTATION,
+    RESOURCE_NAME_ANNOTATION,
+};
+use crate::compose::{ComposeRequest, ObservedResources, with_default_namespace};
+use crate::model::{DynamicObject, ObjectMeta, OwnerReference, Resource};
+
+/// One desired managed resource.
+#[derive(Debug, Clone)]
+pub(crate) struct DesiredResource {
+    /// Name within the composition.
+    pub name: String,
+    /// The object, placeholders unresolved.
+    pub object: DynamicObject,
+}
+
+/// A composed claim.
+#[derive(Debug, Clone)]
+pub(crate) struct ComposedClaim {
+    /// The composition's name.
+    pub composition: String,
+    /// Desired resources in composition order.
+    pub resources: Vec<DesiredResource>,
+    /// Indexes into `resources`, level by level.
+    pub levels: Vec<Vec<usize>>,
+    /// The composite as rendered (status outputs written back by ToComposite patches).
+    pub composite: Value,
+    /// The composite's connection details.
+    pub connection: BTreeMap<String, String>,
+    /// Composition warnings.
+    pub warnings: Vec<String>,
+}
+
+/// The kind of the composite application.
+pub(crate) const APPLICATION: &str = "Application";
+
+/// A controller owner reference to an object.
+pub(crate) fn owner_reference(owner: &DynamicObject) -> OwnerReference {
+    OwnerReference {
+        api_version: owner.api_version.clone(),
+        kind: owner.kind.clone(),
+        name: owner.metadata.name.clone(),
+        uid: owner.metadata.uid.clone().unwrap_or_default(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }
+}
+
+impl Engine {
+    /// Composes a claim; `Ok(None)` for an Application that has no composition of its own.
+    pub(crate) fn compose_claim(
+        &self,
+        claim: &DynamicObject,
+        observed: &ObservedResources,
+    ) -> Result<Option<ComposedClaim>, EngineError> {
+        let key = claim.object_ref();
+        let composite = with_default_namespace(&serde_json::to_value(claim).unwrap_or(Value::Null));
+        let default = self.inner.defaults.get(&claim.kind).map(String::as_str);
+        let composition =
+            match self
+                .inner
+                .compositions
+                .select(&composite, &self.inner.environment, default)
+            {
+                Ok(c) => c,
+                Err(_) if claim.kind == APPLICATION => return Ok(None),
+                Err(source) => {
+                    return Err(EngineError::Selection {
+                        object: Box::new(key),
+                        source: Box::new(source),
+                    });
+                }
+            };
+        let environment = Some(&self.inner.environment_data);
+        let composed = composition
+            .compose(&ComposeRequest {
+                composite: &composite,
+                observed,
+                environment,
+            })
+            .map_err(|e| EngineError::Compose {
+                object: Box::new(key.clone()),
+                message: e.to_string(),
+            })?;
+        let policy = claim.metadata.annotations.get(MANAGEMENT_POLICY_ANNOTATION);
+        let mut resources = Vec::with_capacity(composed.resources.len());
+        let mut deps: Vec<BTreeSet<String>> = Vec::with_capacity(composed.resources.len());
+        for rendered in composed.resources {
+            let mut object: DynamicObject = serde_json::from_value(rendered.object).map_err(|e| EngineError::Compose {
+                object: Box::new(key.clone()),
+                message: format!(
+                    "composed resource {:?} is not an object with apiVersion, kind and spec: {e}",
+                    rendered.name
+                ),
+            })?;
+            object.metadata.namespace = Some(claim.namespace().to_owned());
+            object.metadata.owner_references = vec![owner_reference(claim)];
+            object
+                .metadata
+                .annotations
+                .insert(RESOURCE_NAME_ANNOTATION.to_owned(), rendered.name.clone());
+            if let Some(policy) = policy {
+                object
+                    .metadata
+                    .annotations
+                    .entry(MANAGEMENT_POLICY_ANNOTATION.to_owned())
+                    .or_insert_with(|| policy.clone());
+            }
+            let found = dependencies(&object).map_err(|message| EngineError::Compose {
+                object: Box::new(key.clone()),
+                message: format!("composed resource {:?}: {message}", rendered.name),
+            })?;
+            if !found.is_empty() {
+                object.metadata.annotations.insert(
+                    DEPENDS_ON_ANNOTATION.to_owned(),
+                    found.iter().cloned().collect::<Vec<_>>().join(","),
+                );
+            }
+            deps.push(found);
+            resources.push(DesiredResource {
+                name: rendered.name,
+                object,
+            });
+        }
+        let names: Vec<String> = resources.iter().map(|r| r.name.clone()).collect();
+        let levels = levels(&names, &deps).map_err(|e| match e {
+            Ok(cycle) => EngineError::Cycle {
+                object: Box::new(key.clone()),
+                cycle,
+            },
+            Err(message) => EngineError::Compose {
+                object: Box::new(key.clone()),
+                message,
+            },
+        })?;
+        Ok(Some(ComposedClaim {
+            composition: composition.name().to_owned(),
+            resources,
+            levels,
+            composite: composed.composite,
+            connection: composed.connection_details,
+            warnings: composed.warnings,
+        }))
+    }
+
+    /// The claims an Application requests, named `<application>-<resource>` and owned by it.
+    pub(crate) fn children_of(
+        &self,
+        app: &DynamicObject,
+    ) -> Result<Vec<DynamicObject>, EngineError> {
+        let Some(resources) = app.spec.get("resources").and_then(Value::as_object) else {
+            return Ok(Vec::new());
+        };
+        let mut children = Vec::with_capacity(resources.len());
+        for (local, request) in resources {
+            let kind = request
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let def = self
+                .inner
+                .registry
+                .find_kind(kind)
+                .map_err(|e| EngineError::UnknownKind(e.to_string()))?;
+            let mut metadata = ObjectMeta::named(format!("{}-{local}", app.name()));
+            metadata.namespace = Some(app.namespace().to_owned());
+            metadata.labels = app.metadata.labels.clone();
+            metadata.owner_references = vec![owner_reference(app)];
+            metadata
+                .annotations
+                .insert(RESOURCE_NAME_ANNOTATION.to_owned(), local.clone());
+            if let Some(policy) = app.metadata.annotations.get(MANAGEMENT_POLICY_ANNOTATION) {
+                metadata
+                    .annotations
+                    .insert(MANAGEMENT_POLICY_ANNOTATION.to_owned(), policy.clone());
+            }
+            children.push(DynamicObject {
+                api_version: def.gvk.api_version(),
+                kind: def.gvk.kind.clone(),
+                metadata,
+                spec: request
+                    .get("spec")
+                    .cloned()
+                    .unwrap_or(Value::Object(Default::default())),
+                status: None,
+            });
+        }
+        Ok(children)
+    }
+}

@@ -1,0 +1,77 @@
+use crate::admit::Denial;
+use crate::compose::SelectionError;
+use crate::model::ObjectRef;
+use crate::schema::FieldIssue;
+use crate::store::StoreError;
+
+/// Why an engine operation failed as a whole (per-resource failures are reported, not raised).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// An object does not match its kind's schema.
+    #[error("{object} is invalid: {}", issues.iter().map(|i| format!("{}: {}", crate::load::field_path(&i.path), i.message)).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        /// The object.
+        object: Box<ObjectRef>,
+        /// Every problem.
+        issues: Vec<FieldIssue>,
+    },
+    /// The kind is not registered.
+    #[error("{0}")]
+    UnknownKind(String),
+    /// Admission refused the request; every violation is listed.
+    #[error("request denied:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Denied(Vec<Denial>),
+    /// No composition could be chosen.
+    #[error("{object}: {source}")]
+    Selection {
+        /// The claim.
+        object: Box<ObjectRef>,
+        /// Why.
+        #[source]
+        source: Box<SelectionError>,
+    },
+    /// Composing failed.
+    #[error("{object}: {message}")]
+    Compose {
+        /// The claim.
+        object: Box<ObjectRef>,
+        /// Why.
+        message: String,
+    },
+    /// Composed resources depend on each other in a cycle.
+    #[error("{object}: dependency cycle: {}", cycle.join(" -> "))]
+    Cycle {
+        /// The claim.
+        object: Box<ObjectRef>,
+        /// The resources of the cycle, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// The object does not exist.
+    #[error("{0} not found")]
+    NotFound(Box<ObjectRef>),
+    /// Deleting the object would break another object that uses it.
+    #[error("{object} is used by {user} ({detail}); delete or change {user} first")]
+    InUse {
+        /// The object to delete.
+        object: Box<ObjectRef>,
+        /// The object that uses it.
+        user: Box<ObjectRef>,
+        /// Where it is used.
+        detail: String,
+    },
+    /// The same object twice in one request.
+    #[error("{0} appears twice in the request")]
+    Duplicate(Box<ObjectRef>),
+    /// A provider failed while deleting; the records are kept so a retry can finish.
+    #[error("{object}: {source}")]
+    Provider {
+        /// The resource.
+        object: Box<ObjectRef>,
+        /// The provider's error.
+        #[source]
+        source: crate::provider::ProviderError,
+    },
+    /// The state store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,248 @@
+//! Plan: what an apply would do, for every managed resource, without changing anything.
+
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+
+use super::desired::APPLICATION;
+use super::resolve::{OutputsByName, resolve};
+use super::{Engine, EngineError, RESOURCE_NAME_ANNOTATION};
+use crate::admit::Operation;
+use crate::compose::ObservedResources;
+use crate::model::{DynamicObject, ObjectRef, Resource};
+use crate::provider::{FieldDiff, ManagedResource};
+use crate::store::ListFilter;
+
+/// What happens to one managed resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "camelCase")]
+pub enum Action {
+    /// It will be (or was) created.
+    Create,
+    /// It will be (or was) changed; the fields that differ.
+    Update {
+        /// Desired and actual values of each differing field.
+        diff: Vec<FieldDiff>,
+    },
+    /// It will be (or was) deleted.
+    Delete,
+    /// Nothing to do.
+    NoChange,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Create => "create",
+            Action::Update { .. } => "update",
+            Action::Delete => "delete",
+            Action::NoChange => "no change",
+        })
+    }
+}
+
+/// One line of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedAction {
+    /// The claim it belongs to.
+    pub claim: ObjectRef,
+    /// Name within the composition.
+    pub name: String,
+    /// The managed resource.
+    pub resource: ObjectRef,
+    /// The real resource's name.
+    pub external_name: String,
+    /// What would happen.
+    #[serde(flatten)]
+    pub action: Action,
+    /// Why, when it is not obvious (an observe error, an unresolved placeholder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What an apply would do, in dependency order (deletes in reverse).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Plan {
+    /// Every managed resource of the request.
+    pub actions: Vec<PlannedAction>,
+    /// Admission warnings and claims that cannot be composed.
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// Whether anything would be created, updated or deleted.
+    pub fn has_changes(&self) -> bool {
+        self.actions.iter().any(|a| a.action != Action::NoChange)
+    }
+
+    /// Counts of creates, updates and deletes.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let count = |f: fn(&Action) -> bool| self.actions.iter().filter(|a| f(&a.action)).count();
+        (
+            count(|a| matches!(a, Action::Create)),
+            count(|a| matches!(a, Action::Update { .. })),
+            count(|a| matches!(a, Action::Delete)),
+        )
+    }
+
+    /// `Plan: 3 to create, 1 to update, 0 to delete.`
+    pub fn summary(&self) -> String {
+        let (c, u, d) = self.counts();
+        format!("Plan: {c} to create, {u} to update, {d} to delete.")
+    }
+}
+
+impl Engine {
+    /// Plans objects: observes every managed resource they would have and reports the action.
+    pub async fn plan(&self, objects: &[DynamicObject]) -> Result<Plan, EngineError> {
+        self.check_request(objects)?;
+        let (admitted, warnings) = self.admit(objects, Operation::Create, false).await?;
+        let mut claims = Vec::new();
+        for object in admitted {
+            if object.kind == APPLICATION {
+                let mut app = object.clone();
+                if let Some(stored) = self.inner.store.get(&object.object_ref()).await? {
+                    app.metadata.uid = stored.metadata.uid;
+                }
+                claims.extend(self.children_of(&app)?);
+            }
+            claims.push(object);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, claim) in claims.into_iter().enumerate() {
+            let engine = self.clone();
+            tasks.spawn(async move { (index, engine.plan_claim(claim).await) });
+        }
+        let mut parts: Vec<(usize, Result<Vec<PlannedAction>, EngineError>)> = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(part) = joined {
+                parts.push(part);
+            }
+        }
+        parts.sort_by_key(|(i, _)| *i);
+        let mut plan = Plan {
+            actions: Vec::new(),
+            warnings,
+        };
+        for (_, part) in parts {
+            match part {
+                Ok(actions) => plan.actions.extend(actions),
+                Err(e) => plan.warnings.push(e.to_string()),
+            }
+        }
+        Ok(plan)
+    }
+
+    async fn plan_claim(&self, claim: DynamicObject) -> Result<Vec<PlannedAction>, EngineError> {
+        let key = claim.object_ref();
+        let mut stored: HashMap<String, DynamicObject> = self
+            .inner
+            .store
+            .list(&ListFilter::owned_by(key.clone()))
+            .await?
+            .into_iter()
+            .filter(|o| {
+                self.inner
+                    .registry
+                    .resolve(&o.api_version, &o.kind)
+                    .is_err()
+            })
+            .map(|o| {
+                (
+                    o.metadata
+                        .annotations
+                        .get(RESOURCE_NAME_ANNOTATION)
+                        .cloned()
+                        .unwrap_or_default(),
+                    o,
+                )
+            })
+            .collect();
+        let mut observed = ObservedResources::new();
+        let mut outputs = OutputsByName::new();
+        for (name, object) in &stored {
+            outputs.insert(name.clone(), super::status::outputs(object.status.as_ref()));
+            observed.insert(
+                name.clone(),
+                serde_json::to_value(object).unwrap_or_default(),
+            );
+        }
+        let Some(composed) = self.compose_claim(&claim, &observed)? else {
+            return Ok(Vec::new());
+        };
+        let mut actions = Vec::new();
+        for level in &composed.levels {
+            for &i in level {
+                let desired = &composed.resources[i];
+                let stored_object = stored.remove(&desired.name);
+                let (spec, mut note) = match resolve(&desired.object.spec, &outputs) {
+                    Ok(spec) => (spec, None),
+                    Err(missing) => (
+                        desired.object.spec.clone(),
+                        Some(format!("waits for outputs: {}", missing.join(", "))),
+                    ),
+                };
+                let mut object = desired.object.clone();
+                object.spec = spec;
+                let resource = ManagedResource::new(object);
+                let action = match self.provider_for(&resource.object) {
+                    None => {
+                        note = Some(format!(
+                            "no provider serves {} {}",
+                            resource.object.api_version, resource.object.kind
+                        ));
+                        if stored_object.is_some() {
+                            Action::NoChange
+                        } else {
+                            Action::Create
+                        }
+                    }
+                    Some(provider) => {
+                        let observation = match self.inner.permits.acquire().await {
+                            Ok(_permit) => provider.observe(&resource).await,
+                            Err(_) => Err(crate::provider::ProviderError::transient(
+                                "engine is shutting down",
+                            )),
+                        };
+                        match observation {
+                            Ok(o) if !o.exists => Action::Create,
+                            Ok(o) if !o.up_to_date => Action::Update { diff: o.diff },
+                            Ok(_) => Action::NoChange,
+                            Err(e) => {
+                                note = Some(format!("cannot observe: {e}"));
+                                if stored_object.is_some() {
+                                    Action::NoChange
+                                } else {
+                                    Action::Create
+                                }
+                            }
+                        }
+                    }
+                };
+                actions.push(PlannedAction {
+                    claim: key.clone(),
+                    name: desired.name.clone(),
+                    resource: resource.object.object_ref(),
+                    external_name: resource.external_name,
+                    action,
+                    note,
+                });
+            }
+        }
+        let mut stale: Vec<PlannedAction> = stored
+            .into_iter()
+            .map(|(name, object)| PlannedAction {
+                claim: key.clone(),
+                name,
+                resource: object.object_ref(),
+                external_name: crate::provider::external_name(&object),
+                action: Action::Delete,
+                note: None,
+            })
+            .collect();
+        stale.sort_by(|a, b| b.name.cmp(&a.name));
+        actions.extend(stale);
+        Ok(actions)
+    }
+}

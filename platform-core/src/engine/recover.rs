@@ -1,0 +1,92 @@
+//! Crash recovery: resolving create intents left by a process that died between a create and
+//! its record, by observing the deterministic external name.
+
+use super::status::{Readiness, Synced, next_status};
+use super::{Engine, EngineError};
+use crate::model::time::now_rfc3339;
+use crate::provider::ManagedResource;
+use crate::store::{Event, EventType, Precondition, Write};
+
+impl Engine {
+    /// Resolves pending create intents once per engine: adopts resources that exist, creates
+    /// those that do not. Returns how many were resolved.
+    pub async fn recover(&self) -> Result<usize, EngineError> {
+        let mut resolved = 0;
+        self.inner
+            .recovered
+            .get_or_try_init(|| async {
+                resolved = self.recover_now().await?;
+                Ok::<(), EngineError>(())
+            })
+            .await?;
+        Ok(resolved)
+    }
+
+    async fn recover_now(&self) -> Result<usize, EngineError> {
+        let mut resolved = 0;
+        for intent in self.inner.store.intents().await? {
+            let Some(provider) = self.provider_for(&intent.object).cloned() else {
+                continue;
+            };
+            let resource = ManagedResource {
+                object: intent.object.clone(),
+                external_name: intent.external_name.clone(),
+            };
+            let observed = match provider.observe(&resource).await {
+                Ok(o) => o,
+                Err(_) => continue,
+            };
+            let (outputs, secrets, reason) = if observed.exists {
+                (observed.outputs, observed.secrets, "Adopted")
+            } else {
+                match provider.create(&resource).await {
+                    Ok(applied) => (applied.outputs, applied.secrets, "Created"),
+                    Err(_) => continue,
+                }
+            };
+            let stored = self.inner.store.get(&intent.key).await?;
+            let generation = stored
+                .as_ref()
+                .and_then(|s| s.metadata.generation)
+                .or(Some(1));
+            let mut object = intent.object.clone();
+            object.status = Some(next_status(
+                stored.as_ref().and_then(|s| s.status.as_ref()),
+                &Readiness::Available,
+                &Synced::Success,
+                outputs,
+                generation,
+            ));
+            let mut writes = vec![Write::Put {
+                object,
+                expected: Precondition::Any,
+            }];
+            if !secrets.is_empty() {
+                writes.push(Write::PutSecrets {
+                    key: intent.key.clone(),
+                    secrets,
+                });
+            }
+            writes.push(Write::ClearIntent(intent.key.clone()));
+            writes.push(Write::Event(Event {
+                object: intent.key.clone(),
+                type_: EventType::Normal,
+                reason: reason.to_owned(),
+                message: format!(
+                    "resolved a create interrupted at {}: {} {}",
+                    intent.started_at,
+                    if reason == "Adopted" {
+                        "found and adopted"
+                    } else {
+                        "created"
+                    },
+                    intent.external_name
+                ),
+                time: now_rfc3339(),
+            }));
+            self.inner.store.commit(writes).await?;
+            resolved += 1;
+        }
+        Ok(resolved)
+    }
+}

@@ -1,0 +1,152 @@
+//! What engine operations report back.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+use super::Action;
+use crate::model::{DynamicObject, ObjectRef};
+use crate::provider::FieldDiff;
+use crate::store::Event;
+
+/// What happened to one managed resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResourceReport {
+    /// Name within the composition.
+    pub name: String,
+    /// The managed resource.
+    pub resource: ObjectRef,
+    /// The real resource's name.
+    pub external_name: String,
+    /// What was done.
+    pub action: Action,
+    /// Whether it is ready.
+    pub ready: bool,
+    /// Why it is not ready or not synced, when it is not.
+    pub message: Option<String>,
+    /// Its non-secret outputs.
+    pub outputs: BTreeMap<String, Value>,
+}
+
+/// What happened to one claim.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaimReport {
+    /// The claim.
+    pub claim: ObjectRef,
+    /// The composition that served it (none for an Application without one).
+    pub composition: Option<String>,
+    /// Whether every composed resource is ready.
+    pub ready: bool,
+    /// Whether the last reconcile succeeded.
+    pub synced: bool,
+    /// The Ready condition's message (names the unready resources) or the error.
+    pub message: String,
+    /// The claim's outputs.
+    pub outputs: BTreeMap<String, Value>,
+    /// Its managed resources.
+    pub resources: Vec<ResourceReport>,
+    /// Claims it owns (an Application's resources).
+    pub children: Vec<ClaimReport>,
+}
+
+impl ClaimReport {
+    /// Whether this claim and every child is ready.
+    pub fn all_ready(&self) -> bool {
+        self.ready && self.children.iter().all(ClaimReport::all_ready)
+    }
+}
+
+/// The result of an apply.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ApplyReport {
+    /// One report per claim of the request, in request order.
+    pub claims: Vec<ClaimReport>,
+    /// Admission warnings.
+    pub warnings: Vec<String>,
+}
+
+impl ApplyReport {
+    /// Whether every claim is ready.
+    pub fn all_ready(&self) -> bool {
+        self.claims.iter().all(ClaimReport::all_ready)
+    }
+
+    /// Every resource report, children included.
+    pub fn resources(&self) -> Vec<&ResourceReport> {
+        fn walk<'a>(claim: &'a ClaimReport, out: &mut Vec<&'a ResourceReport>) {
+            out.extend(claim.resources.iter());
+            for child in &claim.children {
+                walk(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        for claim in &self.claims {
+            walk(claim, &mut out);
+        }
+        out
+    }
+
+    /// Whether anything was created, updated or deleted.
+    pub fn changed(&self) -> bool {
+        self.resources()
+            .iter()
+            .any(|r| r.action != Action::NoChange)
+    }
+}
+
+/// The result of a delete.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeleteReport {
+    /// Objects whose real resources were deleted (and records removed).
+    pub deleted: Vec<ObjectRef>,
+    /// Managed resources whose real resources were kept (Orphan, ObserveOnly, NoDelete).
+    pub orphaned: Vec<ObjectRef>,
+}
+
+/// How a real resource differs from its record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum DriftKind {
+    /// It no longer exists.
+    Missing,
+    /// Fields differ.
+    Changed(Vec<FieldDiff>),
+}
+
+/// One drifted resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriftItem {
+    /// The claim that owns it.
+    pub claim: Option<ObjectRef>,
+    /// The managed resource.
+    pub resource: ObjectRef,
+    /// The real resource's name.
+    pub external_name: String,
+    /// What differs.
+    pub kind: DriftKind,
+}
+
+/// The result of a drift sweep.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DriftReport {
+    /// Managed resources observed.
+    pub checked: usize,
+    /// Those that drifted.
+    pub drifted: Vec<DriftItem>,
+    /// How many drifted resources were corrected.
+    pub corrected: usize,
+    /// Resources that could not be observed, with the reason.
+    pub errors: Vec<(ObjectRef, String)>,
+}
+
+/// A claim as stored, with its managed resources, events and owned claims.
+#[derive(Debug, Clone)]
+pub struct StatusView {
+    /// The claim with its status.
+    pub object: DynamicObject,
+    /// Its managed resources with their status.
+    pub resources: Vec<DynamicObject>,
+    /// Its newest events, oldest first.
+    pub events: Vec<Event>,
+    /// Claims it owns.
+    pub children: Vec<StatusView>,
+}

@@ -1,0 +1,255 @@
+//! Reconciling one managed resource: observe, then create, update or leave it; a create intent
+//! is stored before every external create.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+use super::status::{Readiness, Synced, next_status};
+use super::{Action, Engine, ManagementPolicy, ResourceReport};
+use crate::model::{DynamicObject, Resource, time::now_rfc3339};
+use crate::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use crate::secret::SecretMap;
+use crate::store::{CreateIntent, Event, EventType, Write};
+
+/// What the provider calls decided, before it is written.
+struct Decision {
+    action: Action,
+    readiness: Readiness,
+    outputs: BTreeMap<String, Value>,
+    secrets: SecretMap,
+    event: Option<(EventType, &'static str, String)>,
+}
+
+impl Engine {
+    /// Creates a resource with its intent stored first; returns what the provider produced.
+    async fn create_with_intent(
+        &self,
+        provider: &dyn Provider,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        let intent = CreateIntent {
+            key: resource.object.object_ref(),
+            object: resource.object.clone(),
+            external_name: resource.external_name.clone(),
+            started_at: now_rfc3339(),
+        };
+        self.inner
+            .store
+            .commit(vec![Write::PutIntent(intent)])
+            .await
+            .map_err(|e| ProviderError::transient(format!("cannot record create intent: {e}")))?;
+        provider.create(resource).await
+    }
+
+    async fn decide(
+        &self,
+        provider: &dyn Provider,
+        resource: &ManagedResource,
+        stored: Option<&DynamicObject>,
+        policy: ManagementPolicy,
+    ) -> Result<Decision, ProviderError> {
+        let created = |applied: Applied, event: (EventType, &'static str, String)| Decision {
+            action: Action::Create,
+            readiness: if applied.pending {
+                Readiness::Creating("created; waiting for it to become available".into())
+            } else {
+                Readiness::Available
+            },
+            outputs: applied.outputs,
+            secrets: applied.secrets,
+            event: Some(event),
+        };
+        if stored.is_none() && policy != ManagementPolicy::ObserveOnly {
+            // A first create trusts the provider's idempotent create instead of observing first.
+            let applied = self.create_with_intent(provider, resource).await?;
+            let message = format!("created {} {}", resource.kind(), resource.external_name);
+            return Ok(created(applied, (EventType::Normal, "Created", message)));
+        }
+        let observed: Observation = provider.observe(resource).await?;
+        if !observed.exists {
+            if policy == ManagementPolicy::ObserveOnly {
+                return Ok(Decision {
+                    action: Action::NoChange,
+                    readiness: Readiness::Unavailable(format!(
+                        "{} {} does not exist; ObserveOnly resources are never created",
+                        resource.kind(),
+                        resource.external_name
+                    )),
+                    outputs: BTreeMap::new(),
+                    secrets: SecretMap::new(),
+                    event: None,
+                });
+            }
+            let applied = self.create_with_intent(provider, resource).await?;
+            let message = format!(
+                "{} {} was missing and has been created again",
+                resource.kind(),
+                resource.external_name
+            );
+            return Ok(created(applied, (EventType::Warning, "Recreated", message)));
+        }
+        if !observed.up_to_date && policy != ManagementPolicy::ObserveOnly {
+            let applied = provider.update(resource).await?;
+            let fields: Vec<&str> = observed.diff.iter().map(|d| d.path.as_str()).collect();
+            let mut outputs = observed.outputs;
+            outputs.extend(applied.outputs);
+            let mut secrets = observed.secrets;
+            secrets.extend(applied.secrets);
+            return Ok(Decision {
+                action: Action::Update {
+                    diff: observed.diff.clone(),
+                },
+                readiness: if applied.pending {
+                    Readiness::Creating("updated; waiting for it to become available".into())
+                } else {
+                    Readiness::Available
+                },
+                outputs,
+                secrets,
+                event: Some((
+                    EventType::Normal,
+                    "Updated",
+                    format!("updated {}", fields.join(", ")),
+                )),
+            });
+        }
+        Ok(Decision {
+            action: Action::NoChange,
+            readiness: if observed.ready {
+                Readiness::Available
+            } else {
+                Readiness::Creating("exists but is not available yet".into())
+            },
+            outputs: observed.outputs,
+            secrets: observed.secrets,
+            event: None,
+        })
+    }
+
+    /// Reconciles one managed resource and records the result; never fails as a whole.
+    pub(crate) async fn apply_resource(
+        &self,
+        name: &str,
+        desired: DynamicObject,
+        stored: Option<DynamicObject>,
+    ) -> ResourceReport {
+        let key = desired.object_ref();
+        let resource = ManagedResource::new(desired);
+        let policy = ManagementPolicy::of(&resource.object);
+        let generation = match &stored {
+            Some(s) if s.spec == resource.object.spec => s.metadata.generation,
+            Some(s) => s.metadata.generation.map(|g| g + 1),
+            None => Some(1),
+        };
+        let previous_status = stored.as_ref().and_then(|s| s.status.as_ref());
+        let was_ready = super::status::is_ready(previous_status);
+        let decision = match self.provider_for(&resource.object).cloned() {
+            None => Err(ProviderError::permanent(format!(
+                "no provider serves {} {}",
+                resource.object.api_version, resource.object.kind
+            ))),
+            Some(provider) => match self.inner.permits.acquire().await {
+                Ok(_permit) => {
+                    self.decide(provider.as_ref(), &resource, stored.as_ref(), policy)
+                        .await
+                }
+                Err(_) => Err(ProviderError::transient("engine is shutting down")),
+            },
+        };
+        let (action, readiness, synced, outputs, secrets, event) = match decision {
+            Ok(d) => (
+                d.action,
+                d.readiness,
+                Synced::Success,
+                d.outputs,
+                d.secrets,
+                d.event,
+            ),
+            Err(error) => {
+                let message = format!("{} error: {}", error.class, error.message);
+                let readiness = if was_ready {
+                    Readiness::Available
+                } else {
+                    Readiness::Unavailable(message.clone())
+                };
+                let outputs = super::status::outputs(previous_status);
+                let event = Some((EventType::Warning, "ReconcileError", message.clone()));
+                (
+                    Action::NoChange,
+                    readiness,
+                    Synced::Error(message),
+                    outputs,
+                    SecretMap::new(),
+                    event,
+                )
+            }
+        };
+        let ready = readiness == Readiness::Available;
+        let message = match (&readiness, &synced) {
+            (_, Synced::Error(m)) => Some(m.clone()),
+            (Readiness::Creating(m) | Readiness::Unavailable(m), _) => Some(m.clone()),
+            _ => None,
+        };
+        let status = next_status(
+            previous_status,
+            &readiness,
+            &synced,
+            outputs.clone(),
+            generation,
+        );
+        let mut object = resource.object;
+        object.status = Some(status);
+        let mut writes = Vec::new();
+        let changed = stored.as_ref().is_none_or(|s| {
+            s.spec != object.spec
+                || s.status != object.status
+                || s.metadata.annotations != object.metadata.annotations
+                || s.metadata.labels != object.metadata.labels
+                || s.metadata.owner_references != object.metadata.owner_references
+        });
+        if changed {
+            writes.push(Write::Put {
+                object: object.clone(),
+                expected: crate::store::Precondition::Any,
+            });
+        }
+        if !secrets.is_empty() {
+            let known = self.inner.store.secrets(&key).await.unwrap_or_default();
+            let mut merged = known.clone();
+            merged.extend(secrets);
+            if merged != known {
+                writes.push(Write::PutSecrets {
+                    key: key.clone(),
+                    secrets: merged,
+                });
+            }
+        }
+        if action == Action::Create || stored.is_none() {
+            writes.push(Write::ClearIntent(key.clone()));
+        }
+        if let Some((type_, reason, message)) = event {
+            writes.push(Write::Event(Event {
+                object: key.clone(),
+                type_,
+                reason: reason.to_owned(),
+                message,
+                time: now_rfc3339(),
+            }));
+        }
+        let mut message = message;
+        if !writes.is_empty()
+            && let Err(e) = self.inner.store.commit(writes).await
+        {
+            message = Some(format!("cannot record the result: {e}"));
+        }
+        ResourceReport {
+            name: name.to_owned(),
+            resource: key,
+            external_name: resource.external_name,
+            action,
+            ready,
+            message,
+            outputs,
+        }
+    }
+}

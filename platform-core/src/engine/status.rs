@@ -1,0 +1,86 @@
+//! Conditions `Ready` and `Synced` on claims and managed resources.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+use crate::model::{Condition, ConditionStatus, Conditions, Status, time::now_rfc3339};
+
+/// The Ready condition to set.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Readiness {
+    /// Ready to use.
+    Available,
+    /// Being created or waiting for something.
+    Creating(String),
+    /// Exists but is not usable, or cannot be made.
+    Unavailable(String),
+}
+
+/// The Synced condition to set.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Synced {
+    /// The last reconcile succeeded.
+    Success,
+    /// The last reconcile failed.
+    Error(String),
+}
+
+/// The new status of an object given the previous one; keeps transition times that did not change.
+pub(crate) fn next_status(
+    previous: Option<&Value>,
+    ready: &Readiness,
+    synced: &Synced,
+    outputs: BTreeMap<String, Value>,
+    generation: Option<i64>,
+) -> Value {
+    let mut status: Status = previous
+        .filter(|v| !v.is_null())
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let mut conditions = Conditions(std::mem::take(&mut status.conditions));
+    let now = now_rfc3339();
+    let (status_value, reason, message) = match ready {
+        Readiness::Available => (ConditionStatus::True, "Available", String::new()),
+        Readiness::Creating(m) => (ConditionStatus::False, "Creating", m.clone()),
+        Readiness::Unavailable(m) => (ConditionStatus::False, "Unavailable", m.clone()),
+    };
+    let mut condition = Condition::new("Ready", status_value, reason, message);
+    condition.last_transition_time = Some(now.clone());
+    condition.observed_generation = generation;
+    conditions.set(condition);
+    let (status_value, reason, message) = match synced {
+        Synced::Success => (ConditionStatus::True, "ReconcileSuccess", String::new()),
+        Synced::Error(m) => (ConditionStatus::False, "ReconcileError", m.clone()),
+    };
+    let mut condition = Condition::new("Synced", status_value, reason, message);
+    condition.last_transition_time = Some(now);
+    condition.observed_generation = generation;
+    conditions.set(condition);
+    status.conditions = conditions.0;
+    status.observed_generation = generation;
+    status.outputs = outputs;
+    serde_json::to_value(status).unwrap_or(Value::Null)
+}
+
+/// Whether a stored status says Ready.
+pub(crate) fn is_ready(status: Option<&Value>) -> bool {
+    condition(status, "Ready").is_some_and(|c| c.status == ConditionStatus::True)
+}
+
+/// A condition of a stored status.
+pub(crate) fn condition(status: Option<&Value>, type_: &str) -> Option<Condition> {
+    let conditions = status?.get("conditions")?.as_array()?;
+    conditions
+        .iter()
+        .filter_map(|c| serde_json::from_value::<Condition>(c.clone()).ok())
+        .find(|c| c.type_ == type_)
+}
+
+/// The outputs of a stored status.
+pub(crate) fn outputs(status: Option<&Value>) -> BTreeMap<String, Value> {
+    status
+        .and_then(|s| s.get("outputs"))
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
