@@ -1,7 +1,9 @@
-//! Provider adapters (PostgreSQL, MySQL, Redis, RabbitMQ, NATS, S3, local, Kubernetes manifests)
-//! and durable state stores of the platform SDK, each behind its own cargo feature.
+//! Provider adapters and durable state stores of the platform SDK, each behind its own cargo
+//! feature, so an embedder compiles only what it uses.
 //!
-//! This crate holds no adapter yet: it fixes the place of the adapters in the workspace so an
-//! embedder can depend on it with only the features it needs.
+//! - `local` (default): the embedded adapter that needs no server.
 
-pub use platform_core as core;
+#[cfg(feature = "local")]
+pub mod local;
+#[cfg(feature = "local")]
+mod random;

@@ -257,6 +257,14 @@ impl Engine {
         }
         let mut tasks = tokio::task::JoinSet::new();
         for (index, child) in desired.iter().enumerate() {
+            if let Some(existing) = self.inner.store.get(&child.object_ref()).await?
+                && crate::store::memory::owner_of(&existing).as_ref() != Some(&key)
+            {
+                return Err(EngineError::NameClash {
+                    object: Box::new(child.object_ref()),
+                    owner: Box::new(key),
+                });
+            }
             self.put_claim(child).await?;
             let engine = self.clone();
             let child_key = child.object_ref();

@@ -59,6 +59,16 @@ pub enum EngineError {
         /// Where it is used.
         detail: String,
     },
+    /// An owned claim's name is taken by an object with another owner.
+    #[error(
+        "{object} already exists and does not belong to {owner}; rename the resource in {owner}'s spec.resources"
+    )]
+    NameClash {
+        /// The name that is taken.
+        object: Box<ObjectRef>,
+        /// The object that wanted it.
+        owner: Box<ObjectRef>,
+    },
     /// The same object twice in one request.
     #[error("{0} appears twice in the request")]
     Duplicate(Box<ObjectRef>),

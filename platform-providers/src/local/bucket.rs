@@ -1,0 +1,81 @@
+//! `LocalBucket`: a directory; its spec is kept in `.platform-bucket.json` inside it.
+
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::io_error;
+use super::names::relative_path;
+use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
+use platform_core::secret::SecretMap;
+
+const META: &str = ".platform-bucket.json";
+
+fn dir_of(root: &Path, spec: &Value, name: &str) -> Result<PathBuf, ProviderError> {
+    let relative = spec
+        .get("directory")
+        .and_then(Value::as_str)
+        .unwrap_or(name)
+        .to_owned();
+    relative_path("bucket directory", &relative)?;
+    Ok(root.join("buckets").join(relative))
+}
+
+fn outputs(dir: &Path) -> BTreeMap<String, Value> {
+    let bucket = dir
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    BTreeMap::from([
+        ("bucket".to_owned(), json!(bucket)),
+        ("path".to_owned(), json!(dir.display().to_string())),
+        (
+            "endpoint".to_owned(),
+            json!(format!("file://{}", dir.display())),
+        ),
+    ])
+}
+
+pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observation, ProviderError> {
+    let dir = dir_of(root, spec, name)?;
+    if !dir.is_dir() {
+        return Ok(Observation::absent());
+    }
+    let meta = dir.join(META);
+    let actual = match std::fs::read_to_string(&meta) {
+        Ok(text) => serde_json::from_str(&text).unwrap_or(Value::Null),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Value::Null,
+        Err(e) => return Err(io_error("cannot read", &meta, e)),
+    };
+    let diff = diff_fields("spec", spec, &actual);
+    Ok(Observation {
+        exists: true,
+        up_to_date: diff.is_empty(),
+        ready: true,
+        diff,
+        outputs: outputs(&dir),
+        secrets: SecretMap::new(),
+    })
+}
+
+pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
+    let dir = dir_of(root, spec, name)?;
+    std::fs::create_dir_all(&dir).map_err(|e| io_error("cannot create", &dir, e))?;
+    let meta = dir.join(META);
+    std::fs::write(&meta, spec.to_string()).map_err(|e| io_error("cannot write", &meta, e))?;
+    Ok(Applied {
+        pending: false,
+        outputs: outputs(&dir),
+        secrets: SecretMap::new(),
+    })
+}
+
+pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), ProviderError> {
+    let dir = dir_of(root, spec, name)?;
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_error("cannot delete", &dir, e)),
+    }
+}

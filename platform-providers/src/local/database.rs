@@ -1,0 +1,132 @@
+//! `LocalDatabase`: a SQLite file; its spec and generated password are kept in a `_platform`
+//! table inside it, so the file alone is the whole resource.
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::names::relative_path;
+use super::{io_error, sql_error};
+use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
+use platform_core::secret::{SecretMap, SecretValue};
+
+fn file_of(root: &Path, spec: &Value, name: &str) -> Result<PathBuf, ProviderError> {
+    let relative = match spec.get("file").and_then(Value::as_str) {
+        Some(file) => file.to_owned(),
+        None => format!("{name}.sqlite3"),
+    };
+    relative_path("database file", &relative)?;
+    Ok(root.join("databases").join(relative))
+}
+
+fn outputs(path: &Path, name: &str) -> BTreeMap<String, Value> {
+    let database = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(name)
+        .to_owned();
+    BTreeMap::from([
+        ("host".to_owned(), json!("localhost")),
+        ("port".to_owned(), json!(0)),
+        ("database".to_owned(), json!(database)),
+        ("username".to_owned(), json!(name)),
+        ("path".to_owned(), json!(path.display().to_string())),
+    ])
+}
+
+fn secrets(path: &Path, password: &str) -> SecretMap {
+    let mut map = SecretMap::new();
+    map.insert("password", SecretValue::new(password));
+    map.insert(
+        "uri",
+        SecretValue::new(format!("sqlite://{}", path.display())),
+    );
+    map
+}
+
+fn recorded(conn: &Connection) -> Result<Option<(Value, String)>, ProviderError> {
+    let has_table: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '_platform'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| sql_error("cannot read the database", e))?;
+    if !has_table {
+        return Ok(None);
+    }
+    let row: Option<(String, String)> = conn
+        .query_row(
+            "SELECT spec, password FROM _platform WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(|e| sql_error("cannot read the database", e))?;
+    Ok(row.map(|(spec, password)| (serde_json::from_str(&spec).unwrap_or(Value::Null), password)))
+}
+
+pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observation, ProviderError> {
+    let path = file_of(root, spec, name)?;
+    if !path.is_file() {
+        return Ok(Observation::absent());
+    }
+    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| sql_error(&format!("cannot open {}", path.display()), e))?;
+    let (actual, password) = recorded(&conn)?.unwrap_or((Value::Null, String::new()));
+    let diff = diff_fields("spec", spec, &actual);
+    Ok(Observation {
+        exists: true,
+        up_to_date: diff.is_empty(),
+        ready: true,
+        diff,
+        outputs: outputs(&path, name),
+        secrets: if password.is_empty() {
+            SecretMap::new()
+        } else {
+            secrets(&path, &password)
+        },
+    })
+}
+
+pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
+    let path = file_of(root, spec, name)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io_error("cannot create", dir, e))?;
+    }
+    let conn = Connection::open(&path)
+        .map_err(|e| sql_error(&format!("cannot create {}", path.display()), e))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL;
+         CREATE TABLE IF NOT EXISTS _platform (id INTEGER PRIMARY KEY CHECK (id = 1), spec TEXT NOT NULL, password TEXT NOT NULL);",
+    )
+    .map_err(|e| sql_error(&format!("cannot prepare {}", path.display()), e))?;
+    let password = match recorded(&conn)? {
+        Some((_, password)) if !password.is_empty() => password,
+        _ => crate::random::password().map_err(ProviderError::transient)?,
+    };
+    conn.execute(
+        "INSERT INTO _platform (id, spec, password) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET spec = excluded.spec",
+        params![spec.to_string(), password],
+    )
+    .map_err(|e| sql_error(&format!("cannot record the spec in {}", path.display()), e))?;
+    Ok(Applied {
+        pending: false,
+        outputs: outputs(&path, name),
+        secrets: secrets(&path, &password),
+    })
+}
+
+pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), ProviderError> {
+    let path = file_of(root, spec, name)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error("cannot delete", &file, e)),
+        }
+    }
+    Ok(())
+}

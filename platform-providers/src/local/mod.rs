@@ -1,0 +1,161 @@
+//! The local adapter: everything on this machine, nothing to install.
+//!
+//! | kind (`local.platform.dev/v1alpha1`) | real resource | outputs | secrets |
+//! |---|---|---|---|
+//! | `LocalDatabase` | a SQLite file under `databases/` | host, port, database, username, path | password, uri |
+//! | `LocalCache` | rows of `caches` in `local.sqlite3`, keys under a prefix | host, port, username, keyPrefix, path | password, uri |
+//! | `LocalQueue` | rows of `queues` in `local.sqlite3`, messages in `queue_messages` | queue, host, path | password, uri |
+//! | `LocalBucket` | a directory under `buckets/` | bucket, path, endpoint | — |
+//!
+//! Deleting a database file or bucket directory by hand is drift: the next observe reports it
+//! missing. Every name that reaches a path or a table is checked against a strict pattern first.
+
+mod bucket;
+mod cache;
+mod database;
+mod names;
+mod queue;
+mod registry;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+
+/// apiVersion of the local managed kinds.
+pub const API_VERSION: &str = "local.platform.dev/v1alpha1";
+/// The managed kinds the local adapter serves.
+pub const KINDS: &[&str] = &["LocalDatabase", "LocalCache", "LocalQueue", "LocalBucket"];
+
+/// Provisions local databases, caches, queues and buckets under one folder.
+#[derive(Debug, Clone)]
+pub struct LocalProvider {
+    root: Arc<PathBuf>,
+}
+
+impl LocalProvider {
+    /// A provider keeping everything under `root` (created on first use).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        LocalProvider {
+            root: Arc::new(root.into()),
+        }
+    }
+
+    /// The folder everything lives in.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        resource: &ManagedResource,
+        work: fn(&Path, &str, &Value, &str) -> Result<T, ProviderError>,
+    ) -> Result<T, ProviderError> {
+        let root = self.root.clone();
+        let kind = resource.object.kind.clone();
+        let spec = resource.object.spec.clone();
+        let name = resource.external_name.clone();
+        tokio::task::spawn_blocking(move || work(&root, &kind, &spec, &name))
+            .await
+            .map_err(|e| ProviderError::transient(format!("local adapter task failed: {e}")))?
+    }
+}
+
+fn unknown(kind: &str) -> ProviderError {
+    ProviderError::permanent(format!(
+        "the local adapter does not serve kind {kind:?}; it serves {}",
+        KINDS.join(", ")
+    ))
+}
+
+fn observe(
+    root: &Path,
+    kind: &str,
+    spec: &Value,
+    name: &str,
+) -> Result<Observation, ProviderError> {
+    match kind {
+        "LocalDatabase" => database::observe(root, spec, name),
+        "LocalCache" => cache::observe(root, spec, name),
+        "LocalQueue" => queue::observe(root, spec, name),
+        "LocalBucket" => bucket::observe(root, spec, name),
+        other => Err(unknown(other)),
+    }
+}
+
+fn apply(root: &Path, kind: &str, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
+    match kind {
+        "LocalDatabase" => database::apply(root, spec, name),
+        "LocalCache" => cache::apply(root, spec, name),
+        "LocalQueue" => queue::apply(root, spec, name),
+        "LocalBucket" => bucket::apply(root, spec, name),
+        other => Err(unknown(other)),
+    }
+}
+
+fn delete(root: &Path, kind: &str, spec: &Value, name: &str) -> Result<(), ProviderError> {
+    match kind {
+        "LocalDatabase" => database::delete(root, spec, name),
+        "LocalCache" => cache::delete(root, spec, name),
+        "LocalQueue" => queue::delete(root, spec, name),
+        "LocalBucket" => bucket::delete(root, spec, name),
+        other => Err(unknown(other)),
+    }
+}
+
+#[async_trait]
+impl Provider for LocalProvider {
+    fn name(&self) -> &str {
+        "local"
+    }
+
+    fn kinds(&self) -> Vec<(String, String)> {
+        KINDS
+            .iter()
+            .map(|k| (API_VERSION.to_owned(), (*k).to_owned()))
+            .collect()
+    }
+
+    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
+        self.run(resource, observe).await
+    }
+
+    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        self.run(resource, apply).await
+    }
+
+    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        self.run(resource, apply).await
+    }
+
+    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
+        self.run(resource, delete).await
+    }
+}
+
+/// An I/O error as a provider error: missing permissions are permanent, the rest transient.
+pub(crate) fn io_error(what: &str, path: &Path, e: std::io::Error) -> ProviderError {
+    let message = format!("{what} {}: {e}", path.display());
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            ProviderError::permanent(message)
+        }
+        _ => ProviderError::transient(message),
+    }
+}
+
+/// A SQLite error as a provider error: busy and locked are transient, the rest permanent.
+pub(crate) fn sql_error(what: &str, e: rusqlite::Error) -> ProviderError {
+    let message = format!("{what}: {e}");
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            ProviderError::transient(message)
+        }
+        _ => ProviderError::permanent(message),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,93 @@
+//! `LocalQueue`: a row of `queues` in `local.sqlite3`; messages live in `queue_messages`.
+
+use rusqlite::params;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::names::identifier;
+use super::registry::{self, Table};
+use super::sql_error;
+use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
+use platform_core::secret::{SecretMap, SecretValue};
+
+fn queue_of(spec: &Value, name: &str) -> Result<String, ProviderError> {
+    let queue = spec
+        .get("queue")
+        .and_then(Value::as_str)
+        .unwrap_or(name)
+        .to_owned();
+    identifier("queue name", &queue)?;
+    Ok(queue)
+}
+
+fn outputs(root: &Path, queue: &str) -> BTreeMap<String, Value> {
+    BTreeMap::from([
+        ("queue".to_owned(), json!(queue)),
+        ("host".to_owned(), json!("localhost")),
+        (
+            "path".to_owned(),
+            json!(registry::path(root).display().to_string()),
+        ),
+    ])
+}
+
+fn secrets(root: &Path, queue: &str, password: &str) -> SecretMap {
+    let mut map = SecretMap::new();
+    map.insert("password", SecretValue::new(password));
+    map.insert(
+        "uri",
+        SecretValue::new(format!(
+            "sqlite://{}?queue={queue}",
+            registry::path(root).display()
+        )),
+    );
+    map
+}
+
+pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observation, ProviderError> {
+    let queue = queue_of(spec, name)?;
+    if !registry::path(root).is_file() {
+        return Ok(Observation::absent());
+    }
+    let conn = registry::open(root)?;
+    let Some((actual, password)) = registry::get(&conn, Table::Queues, &queue)? else {
+        return Ok(Observation::absent());
+    };
+    let diff = diff_fields("spec", spec, &actual);
+    Ok(Observation {
+        exists: true,
+        up_to_date: diff.is_empty(),
+        ready: true,
+        diff,
+        outputs: outputs(root, &queue),
+        secrets: secrets(root, &queue, &password),
+    })
+}
+
+pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
+    let queue = queue_of(spec, name)?;
+    let conn = registry::open(root)?;
+    let password = registry::put(&conn, Table::Queues, &queue, spec)?;
+    Ok(Applied {
+        pending: false,
+        outputs: outputs(root, &queue),
+        secrets: secrets(root, &queue, &password),
+    })
+}
+
+pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), ProviderError> {
+    let queue = queue_of(spec, name)?;
+    if !registry::path(root).is_file() {
+        return Ok(());
+    }
+    let conn = registry::open(root)?;
+    conn.execute(
+        "DELETE FROM queue_messages WHERE queue = ?1",
+        params![queue],
+    )
+    .map_err(|e| sql_error("cannot delete messages", e))?;
+    conn.execute("DELETE FROM queues WHERE name = ?1", params![queue])
+        .map_err(|e| sql_error("cannot delete the queue", e))?;
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! `local.sqlite3`: the tables behind local queues and caches.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{io_error, sql_error};
+use platform_core::provider::ProviderError;
+
+/// Where the shared tables live.
+pub(crate) fn path(root: &Path) -> PathBuf {
+    root.join("local.sqlite3")
+}
+
+/// Opens (creating when needed) the shared database with its tables.
+pub(crate) fn open(root: &Path) -> Result<Connection, ProviderError> {
+    std::fs::create_dir_all(root).map_err(|e| io_error("cannot create", root, e))?;
+    let db = path(root);
+    let conn = Connection::open(&db)
+        .map_err(|e| sql_error(&format!("cannot open {}", db.display()), e))?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(|e| sql_error("cannot set busy timeout", e))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL;
+         CREATE TABLE IF NOT EXISTS queues (name TEXT PRIMARY KEY, spec TEXT NOT NULL, password TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS queue_messages (queue TEXT NOT NULL, id INTEGER PRIMARY KEY AUTOINCREMENT, body BLOB NOT NULL);
+         CREATE TABLE IF NOT EXISTS caches (prefix TEXT PRIMARY KEY, spec TEXT NOT NULL, password TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS cache_entries (key TEXT PRIMARY KEY, value BLOB NOT NULL);",
+    )
+    .map_err(|e| sql_error(&format!("cannot prepare {}", db.display()), e))?;
+    Ok(conn)
+}
+
+/// A row of `queues` or `caches`: its recorded spec and password.
+pub(crate) fn get(
+    conn: &Connection,
+    table: Table,
+    id: &str,
+) -> Result<Option<(Value, String)>, ProviderError> {
+    let row: Option<(String, String)> = conn
+        .query_row(table.select(), params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(|e| sql_error("cannot read", e))?;
+    Ok(row.map(|(spec, password)| (serde_json::from_str(&spec).unwrap_or(Value::Null), password)))
+}
+
+/// Inserts or replaces a row, keeping its password when it exists; returns the password.
+pub(crate) fn put(
+    conn: &Connection,
+    table: Table,
+    id: &str,
+    spec: &Value,
+) -> Result<String, ProviderError> {
+    let password = match get(conn, table, id)? {
+        Some((_, password)) => password,
+        None => crate::random::password().map_err(ProviderError::transient)?,
+    };
+    conn.execute(table.upsert(), params![id, spec.to_string(), password])
+        .map_err(|e| sql_error("cannot write", e))?;
+    Ok(password)
+}
+
+/// The two registries.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Table {
+    /// `queues`, keyed by queue name.
+    Queues,
+    /// `caches`, keyed by key prefix.
+    Caches,
+}
+
+impl Table {
+    fn select(self) -> &'static str {
+        match self {
+            Table::Queues => "SELECT spec, password FROM queues WHERE name = ?1",
+            Table::Caches => "SELECT spec, password FROM caches WHERE prefix = ?1",
+        }
+    }
+
+    fn upsert(self) -> &'static str {
+        match self {
+            Table::Queues => {
+                "INSERT INTO queues (name, spec, password) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET spec = excluded.spec"
+            }
+            Table::Caches => {
+                "INSERT INTO caches (prefix, spec, password) VALUES (?1, ?2, ?3) ON CONFLICT(prefix) DO UPDATE SET spec = excluded.spec"
+            }
+        }
+    }
+}
