@@ -1,6 +1,15 @@
 //! Test utilities of the platform SDK: a product, not a test folder.
 //!
-//! [`strategies`] generates valid objects of every built-in claim kind for property tests, so a
-//! platform team can fuzz its own validation, policies and compositions with realistic input.
+//! - [`fake`]: a stateful in-memory fake cloud ([`fake::FakeCloud`]) and a fake provider
+//!   ([`fake::FakeProvider`]) for any managed kinds, with seeded latency, injected faults
+//!   (transient, permanent, not found, hangs, lost responses), out-of-band drift, a
+//!   strict-create mode that makes double creates visible, and a call recorder.
+//! - [`conformance`]: the suites every provider ([`conformance::provider_conformance`]) and
+//!   every state store ([`conformance::store_conformance`]) runs, returning a report with one
+//!   line per check.
+//! - [`strategies`]: proptest strategies generating valid objects of every built-in claim
+//!   kind, so a platform team can fuzz its own validation, policies and compositions.
 
+pub mod conformance;
+pub mod fake;
 pub mod strategies;
