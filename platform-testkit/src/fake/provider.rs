@@ -244,6 +244,7 @@ impl FakeProvider {
 
 fn applied(resource: &RealResource) -> Applied {
     Applied {
+        pending: false,
         outputs: resource.outputs.clone(),
         secrets: resource.connection_secrets(),
     }
