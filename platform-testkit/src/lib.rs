@@ -7,9 +7,12 @@
 //! - [`conformance`]: the suites every provider ([`conformance::provider_conformance`]) and
 //!   every state store ([`conformance::store_conformance`]) runs, returning a report with one
 //!   line per check.
+//! - [`harness`]: an engine on the in-memory store with the fake provider, restartable, with
+//!   assertions for convergence, readiness, duplicates and leaks, and a ready-made composition.
 //! - [`strategies`]: proptest strategies generating valid objects of every built-in claim
 //!   kind, so a platform team can fuzz its own validation, policies and compositions.
 
 pub mod conformance;
 pub mod fake;
+pub mod harness;
 pub mod strategies;
