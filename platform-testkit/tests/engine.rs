@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use platform_core::compose::{ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition};
+use platform_core::compose::{
+    ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition,
+};
 use platform_core::engine::{Backoff, MANAGEMENT_POLICY_ANNOTATION};
 use platform_core::kinds::{DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, Size};
 use platform_core::model::{DynamicObject, Resource, time::now_rfc3339};
@@ -28,7 +30,9 @@ fn trio() -> Harness {
 #[tokio::test]
 async fn creates_follow_dependencies() {
     let harness = trio();
-    harness.assert_converged(&[claim("orders", Size::Small)]).await;
+    harness
+        .assert_converged(&[claim("orders", Size::Small)])
+        .await;
     let creates: Vec<String> = harness
         .provider()
         .calls()
@@ -38,7 +42,10 @@ async fn creates_follow_dependencies() {
         .collect();
     assert_eq!(creates, ["Role", "Database", "Grant"]);
     // Placeholders were filled from the outputs of the resources they wait for.
-    let grant = harness.cloud().get(TRIO_API_VERSION, "Grant", "default-orders-grant").unwrap();
+    let grant = harness
+        .cloud()
+        .get(TRIO_API_VERSION, "Grant", "default-orders-grant")
+        .unwrap();
     assert_eq!(grant.spec["role"], "default-orders-role");
     assert_eq!(grant.spec["database"], "default-orders-database");
     harness.assert_no_duplicates();
@@ -48,14 +55,25 @@ async fn creates_follow_dependencies() {
 #[tokio::test]
 async fn a_size_change_updates_only_what_it_touches() {
     let harness = trio();
-    harness.assert_converged(&[claim("orders", Size::Small)]).await;
-    let plan = harness.engine().plan(&[claim("orders", Size::Large)]).await.unwrap();
+    harness
+        .assert_converged(&[claim("orders", Size::Small)])
+        .await;
+    let plan = harness
+        .engine()
+        .plan(&[claim("orders", Size::Large)])
+        .await
+        .unwrap();
     assert_eq!(plan.counts(), (0, 1, 0), "{plan:#?}");
     let change = &plan.actions[0];
     assert_eq!(change.name, "role");
-    let report = harness.assert_converged(&[claim("orders", Size::Large)]).await;
+    let report = harness
+        .assert_converged(&[claim("orders", Size::Large)])
+        .await;
     assert!(report.changed());
-    let role = harness.cloud().get(TRIO_API_VERSION, "Role", "default-orders-role").unwrap();
+    let role = harness
+        .cloud()
+        .get(TRIO_API_VERSION, "Role", "default-orders-role")
+        .unwrap();
     assert_eq!(role.spec["connectionLimit"], 100);
     assert_eq!(harness.provider().count(Operation::Update), 1);
 }
@@ -101,10 +119,17 @@ async fn a_dependency_cycle_is_reported_by_name_and_nothing_is_created() {
             labels: BTreeMap::new(),
         }))
         .build();
-    let report = harness.engine().apply(&[claim("loop", Size::Small)]).await.unwrap();
+    let report = harness
+        .engine()
+        .apply(&[claim("loop", Size::Small)])
+        .await
+        .unwrap();
     let claim_report = &report.claims[0];
     assert!(!claim_report.ready && !claim_report.synced);
-    assert_eq!(claim_report.message, "DatabaseClaim default/loop: dependency cycle: a -> b -> a");
+    assert_eq!(
+        claim_report.message,
+        "DatabaseClaim default/loop: dependency cycle: a -> b -> a"
+    );
     assert!(harness.cloud().is_empty());
 }
 
@@ -138,10 +163,17 @@ async fn a_crash_between_create_and_record_is_resolved_by_observing() {
     harness.restart();
     assert_eq!(harness.engine().recover().await.unwrap(), 1);
     assert!(harness.store().intents().await.unwrap().is_empty());
-    let adopted = harness.store().get(&object.object_ref()).await.unwrap().unwrap();
+    let adopted = harness
+        .store()
+        .get(&object.object_ref())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(adopted.status.unwrap()["conditions"][0]["status"], "True");
     // Applying the claim now adopts, never duplicates.
-    harness.assert_converged(&[claim("orders", Size::Small)]).await;
+    harness
+        .assert_converged(&[claim("orders", Size::Small)])
+        .await;
     harness.assert_no_duplicates();
     harness.assert_no_leaks().await;
     assert_eq!(harness.cloud().len(), 3);
@@ -155,11 +187,21 @@ async fn a_lost_create_response_never_makes_a_duplicate() {
         .provider()
         .add_fault(Operation::Create, Fault::lost_response().times(1))
         .unwrap();
-    let first = harness.engine().apply(&[claim("orders", Size::Small)]).await.unwrap();
+    let first = harness
+        .engine()
+        .apply(&[claim("orders", Size::Small)])
+        .await
+        .unwrap();
     assert!(!first.all_ready());
-    assert!(first.claims[0].message.contains("transient error"), "{}", first.claims[0].message);
+    assert!(
+        first.claims[0].message.contains("transient error"),
+        "{}",
+        first.claims[0].message
+    );
     // The next reconcile observes the role that was created after all and adopts it.
-    harness.assert_converged(&[claim("orders", Size::Small)]).await;
+    harness
+        .assert_converged(&[claim("orders", Size::Small)])
+        .await;
     harness.assert_no_duplicates();
     harness.assert_no_leaks().await;
 }
@@ -173,7 +215,10 @@ async fn the_controller_retries_transient_faults_until_ready_then_stops_on_shutd
         .unwrap();
     let engine = harness
         .engine_builder()
-        .backoff(Backoff::new(Duration::from_millis(10), Duration::from_millis(50)))
+        .backoff(Backoff::new(
+            Duration::from_millis(10),
+            Duration::from_millis(50),
+        ))
         .poll_interval(Duration::from_millis(100))
         .build();
     let objects = [claim("orders", Size::Small)];
@@ -194,7 +239,12 @@ async fn the_controller_retries_transient_faults_until_ready_then_stops_on_shutd
     let mut ready = false;
     for _ in 0..200 {
         let status = engine.status(&key).await.unwrap();
-        if status.object.status.as_ref().is_some_and(|s| s["conditions"][0]["status"] == "True") {
+        if status
+            .object
+            .status
+            .as_ref()
+            .is_some_and(|s| s["conditions"][0]["status"] == "True")
+        {
             ready = true;
             break;
         }
@@ -202,7 +252,10 @@ async fn the_controller_retries_transient_faults_until_ready_then_stops_on_shutd
     }
     let _ = stop.send(());
     runner.await.unwrap().unwrap();
-    assert!(ready, "the controller did not converge after transient faults");
+    assert!(
+        ready,
+        "the controller did not converge after transient faults"
+    );
     assert_eq!(harness.cloud().len(), 3);
     harness.assert_no_duplicates();
 }
@@ -210,15 +263,25 @@ async fn the_controller_retries_transient_faults_until_ready_then_stops_on_shutd
 #[tokio::test]
 async fn a_permanent_error_becomes_a_condition_and_is_not_retried_until_the_spec_changes() {
     let harness = trio();
-    harness.provider().add_fault(Operation::Create, Fault::permanent()).unwrap();
+    harness
+        .provider()
+        .add_fault(Operation::Create, Fault::permanent())
+        .unwrap();
     let engine = harness
         .engine_builder()
-        .backoff(Backoff::new(Duration::from_millis(5), Duration::from_millis(20)))
+        .backoff(Backoff::new(
+            Duration::from_millis(5),
+            Duration::from_millis(20),
+        ))
         .poll_interval(Duration::from_millis(30))
         .build();
     let objects = [claim("orders", Size::Small)];
     let report = engine.apply(&objects).await.unwrap();
-    assert!(report.claims[0].message.contains("permanent error"), "{}", report.claims[0].message);
+    assert!(
+        report.claims[0].message.contains("permanent error"),
+        "{}",
+        report.claims[0].message
+    );
     let status = engine.status(&objects[0].object_ref()).await.unwrap();
     let synced = &status.object.status.as_ref().unwrap()["conditions"][1];
     assert_eq!(synced["type"], "Synced");
@@ -240,7 +303,12 @@ async fn a_permanent_error_becomes_a_condition_and_is_not_retried_until_the_spec
     // The loop reconciles every claim once when it starts, then leaves the permanent failure
     // alone through many polls and backoff periods.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(harness.provider().count(Operation::Create), 2, "{:?}", harness.provider().calls());
+    assert_eq!(
+        harness.provider().count(Operation::Create),
+        2,
+        "{:?}",
+        harness.provider().calls()
+    );
     // Another process changes the spec: the change feed brings it back, and it is retried.
     let mut changed = status.object.clone();
     changed.spec["size"] = json!("large");
@@ -273,7 +341,11 @@ async fn observe_only_resources_are_never_created_or_deleted() {
         .metadata
         .annotations
         .insert(MANAGEMENT_POLICY_ANNOTATION.into(), "ObserveOnly".into());
-    let report = harness.engine().apply(std::slice::from_ref(&object)).await.unwrap();
+    let report = harness
+        .engine()
+        .apply(std::slice::from_ref(&object))
+        .await
+        .unwrap();
     assert!(!report.all_ready());
     assert!(harness.cloud().is_empty());
     assert!(
@@ -295,15 +367,35 @@ async fn drift_is_found_in_one_sweep_and_corrected() {
     harness.assert_converged(&objects).await;
     harness
         .cloud()
-        .drift_change(TRIO_API_VERSION, "Role", "default-a-role", "spec.connectionLimit", json!(999))
+        .drift_change(
+            TRIO_API_VERSION,
+            "Role",
+            "default-a-role",
+            "spec.connectionLimit",
+            json!(999),
+        )
         .unwrap();
-    harness.cloud().drift_delete(TRIO_API_VERSION, "Grant", "default-b-grant").unwrap();
+    harness
+        .cloud()
+        .drift_delete(TRIO_API_VERSION, "Grant", "default-b-grant")
+        .unwrap();
     let report = harness.engine().reconcile_once().await.unwrap();
     assert_eq!(report.checked, 6);
     assert_eq!(report.drifted.len(), 2, "{report:#?}");
     assert_eq!(report.corrected, 2);
-    assert!(harness.engine().detect_drift().await.unwrap().drifted.is_empty());
-    let role = harness.cloud().get(TRIO_API_VERSION, "Role", "default-a-role").unwrap();
+    assert!(
+        harness
+            .engine()
+            .detect_drift()
+            .await
+            .unwrap()
+            .drifted
+            .is_empty()
+    );
+    let role = harness
+        .cloud()
+        .get(TRIO_API_VERSION, "Role", "default-a-role")
+        .unwrap();
     assert_eq!(role.spec["connectionLimit"], 20);
     harness.assert_no_leaks().await;
 }
@@ -312,7 +404,9 @@ async fn drift_is_found_in_one_sweep_and_corrected() {
 async fn deletes_run_in_reverse_order_and_are_idempotent() {
     let harness = trio();
     let object = claim("orders", Size::Small);
-    harness.assert_converged(std::slice::from_ref(&object)).await;
+    harness
+        .assert_converged(std::slice::from_ref(&object))
+        .await;
     harness.engine().delete(&object.object_ref()).await.unwrap();
     let deletes: Vec<String> = harness
         .provider()
@@ -323,7 +417,11 @@ async fn deletes_run_in_reverse_order_and_are_idempotent() {
         .collect();
     assert_eq!(deletes, ["Grant", "Database", "Role"]);
     assert!(harness.cloud().is_empty());
-    let again = harness.engine().delete(&object.object_ref()).await.unwrap_err();
+    let again = harness
+        .engine()
+        .delete(&object.object_ref())
+        .await
+        .unwrap_err();
     assert_eq!(again.to_string(), "DatabaseClaim default/orders not found");
 }
 
@@ -331,9 +429,14 @@ async fn deletes_run_in_reverse_order_and_are_idempotent() {
 async fn secrets_never_show_in_reports_status_or_errors() {
     let harness = trio();
     let object = claim("orders", Size::Small);
-    let report = harness.assert_converged(std::slice::from_ref(&object)).await;
+    let report = harness
+        .assert_converged(std::slice::from_ref(&object))
+        .await;
     let status = harness.engine().status(&object.object_ref()).await.unwrap();
-    let shown = format!("{report:?} {status:?} {}", serde_json::to_string(&report).unwrap());
+    let shown = format!(
+        "{report:?} {status:?} {}",
+        serde_json::to_string(&report).unwrap()
+    );
     for real in harness.cloud().resources() {
         let password = real.password.expose().to_owned();
         assert!(!shown.contains(&password), "a password leaked into output");

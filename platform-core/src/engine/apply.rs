@@ -186,34 +186,17 @@ impl Engine {
             self.put_claim(object).await?;
             keys.push(object.object_ref());
         }
-        let mut tasks = tokio::task::JoinSet::new();
-        for (index, key) in keys.into_iter().enumerate() {
-            let engine = self.clone();
-            tasks.spawn(async move { (index, engine.reconcile(&key).await) });
-        }
-        let mut results: Vec<Option<ClaimReport>> = vec![None; admitted.len()];
-        let mut first_error = None;
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok((index, Ok(report))) => results[index] = Some(report),
-                Ok((_, Err(e))) => {
-                    first_error.get_or_insert(e);
-                }
-                Err(e) => {
-                    first_error.get_or_insert(EngineError::Compose {
-                        object: Box::new(ObjectRef::new("", "", "")),
-                        message: format!("reconcile task failed: {e}"),
-                    });
-                }
-            }
-        }
-        if let Some(e) = first_error {
-            return Err(e);
-        }
-        Ok(ApplyReport {
-            claims: results.into_iter().flatten().collect(),
-            warnings,
+        let engine = self.clone();
+        let results = super::bounded::map_bounded(keys, self.claim_slots(), move |key| {
+            let engine = engine.clone();
+            async move { engine.reconcile(&key).await }
         })
+        .await;
+        let mut claims = Vec::with_capacity(results.len());
+        for result in results {
+            claims.push(result?);
+        }
+        Ok(ApplyReport { claims, warnings })
     }
 
     /// Reconciles one stored claim (an Application with its claims) once.
@@ -369,6 +352,7 @@ impl Engine {
         if let Some(composed) = &composed {
             resources = vec![None; composed.resources.len()];
             for level in &composed.levels {
+                let inline = level.len() == 1;
                 let mut tasks = tokio::task::JoinSet::new();
                 for &i in level {
                     let desired = &composed.resources[i];
@@ -377,6 +361,14 @@ impl Engine {
                         Ok(spec) => {
                             let mut object = desired.object.clone();
                             object.spec = spec;
+                            if inline {
+                                // One resource in a level: no task to spawn.
+                                let report =
+                                    self.apply_resource(&desired.name, object, stored).await;
+                                outputs.insert(report.name.clone(), report.outputs.clone());
+                                resources[i] = Some(report);
+                                continue;
+                            }
                             let engine = self.clone();
                             let name = desired.name.clone();
                             tasks.spawn(async move {
@@ -408,12 +400,23 @@ impl Engine {
             }
         }
         // Whatever is stored but no longer desired goes, dependents first.
+        let deleted_any = !by_name.is_empty();
         for stale in by_name.into_values() {
             self.delete_managed(Some(&claim), &stale).await?;
         }
         let resources: Vec<ResourceReport> = resources.into_iter().flatten().collect();
+        let unchanged = !deleted_any
+            && resources
+                .iter()
+                .all(|r| r.action == super::Action::NoChange && r.message.is_none());
         // The composite as the composition sees it now: ToComposite outputs and connection details.
+        // When nothing changed, the first composition already saw the current state.
         let (claim_outputs, connection, warnings) = match &composed {
+            Some(c) if unchanged => (
+                super::status::outputs(c.composite.get("status")),
+                c.connection.clone(),
+                c.warnings.clone(),
+            ),
             Some(_) => {
                 let fresh = self
                     .inner

@@ -12,6 +12,7 @@
 
 mod apply;
 mod backoff;
+mod bounded;
 mod builder;
 mod controller;
 mod delete;
@@ -111,6 +112,11 @@ impl Engine {
     /// The kind registry.
     pub fn registry(&self) -> &KindRegistry {
         &self.inner.registry
+    }
+
+    /// How many claims are reconciled at once: enough to keep every provider permit busy.
+    fn claim_slots(&self) -> usize {
+        (self.inner.concurrency * 4).max(32)
     }
 
     fn provider_for(&self, object: &DynamicObject) -> Option<&Arc<dyn Provider>> {

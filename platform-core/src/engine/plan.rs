@@ -109,23 +109,17 @@ impl Engine {
             }
             claims.push(object);
         }
-        let mut tasks = tokio::task::JoinSet::new();
-        for (index, claim) in claims.into_iter().enumerate() {
-            let engine = self.clone();
-            tasks.spawn(async move { (index, engine.plan_claim(claim).await) });
-        }
-        let mut parts: Vec<(usize, Result<Vec<PlannedAction>, EngineError>)> = Vec::new();
-        while let Some(joined) = tasks.join_next().await {
-            if let Ok(part) = joined {
-                parts.push(part);
-            }
-        }
-        parts.sort_by_key(|(i, _)| *i);
+        let engine = self.clone();
+        let parts = super::bounded::map_bounded(claims, self.claim_slots(), move |claim| {
+            let engine = engine.clone();
+            async move { engine.plan_claim(claim).await }
+        })
+        .await;
         let mut plan = Plan {
             actions: Vec::new(),
             warnings,
         };
-        for (_, part) in parts {
+        for part in parts {
             match part {
                 Ok(actions) => plan.actions.extend(actions),
                 Err(e) => plan.warnings.push(e.to_string()),

@@ -1,0 +1,245 @@
+//! Scale: apply N claims (each composing to 3 managed resources) to zero-latency fakes, apply
+//! again unchanged, sweep for drift; print one JSON line of timings and peak memory.
+//!
+//! ```sh
+//! cargo run --release --example scale -- --resources 10000
+//! cargo run --release --example scale -- --resources 1000 --shape single --latency-ms 5 --concurrency 64
+//! ```
+//!
+//! `--shape single` composes each claim to one independent resource, to compare an apply with
+//! provider latency against the ideal `N × latency / concurrency`.
+
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use platform_core::compose::{
+    ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition,
+};
+use platform_core::kinds::{DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, Size};
+use platform_core::model::DynamicObject;
+use platform_testkit::fake::{Latency, Operation};
+use platform_testkit::harness::{Harness, TRIO_API_VERSION, trio_composition};
+
+struct Args {
+    resources: usize,
+    shape: String,
+    latency_ms: u64,
+    concurrency: usize,
+    store: String,
+}
+
+fn args() -> Result<Args, String> {
+    let mut out = Args {
+        resources: 1000,
+        shape: "trio".into(),
+        latency_ms: 0,
+        concurrency: 16,
+        store: "memory".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--resources" => {
+                out.resources = value()?.parse().map_err(|e| format!("--resources: {e}"))?
+            }
+            "--shape" => out.shape = value()?,
+            "--latency-ms" => {
+                out.latency_ms = value()?.parse().map_err(|e| format!("--latency-ms: {e}"))?
+            }
+            "--concurrency" => {
+                out.concurrency = value()?
+                    .parse()
+                    .map_err(|e| format!("--concurrency: {e}"))?
+            }
+            "--store" => out.store = value()?,
+            other => {
+                return Err(format!(
+                    "unknown flag {other:?}; expected --resources N, --shape trio|single, --latency-ms MS, --concurrency N, --store memory"
+                ));
+            }
+        }
+    }
+    if out.store != "memory" {
+        return Err(format!(
+            "--store {}: only memory is available in this build",
+            out.store
+        ));
+    }
+    Ok(out)
+}
+
+/// One claim, one independent managed resource.
+struct Single {
+    type_ref: CompositeTypeRef,
+    labels: BTreeMap<String, String>,
+}
+
+impl Composition for Single {
+    fn name(&self) -> &str {
+        "single"
+    }
+    fn composite_type(&self) -> &CompositeTypeRef {
+        &self.type_ref
+    }
+    fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+    fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError> {
+        let name = request.composite["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default();
+        Ok(Composed {
+            composite: request.composite.clone(),
+            resources: vec![ComposedResource {
+                name: "database".into(),
+                object: json!({"apiVersion": TRIO_API_VERSION, "kind": "Database",
+                               "metadata": {"name": format!("{name}-database")}, "spec": {"size": request.composite["spec"]["size"]}}),
+                ready: false,
+            }],
+            ..Composed::default()
+        })
+    }
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| (kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 10_000.0).round() / 10.0
+}
+
+async fn run(args: Args) -> Result<serde_json::Value, String> {
+    let composition: Arc<dyn Composition> = match args.shape.as_str() {
+        "trio" => trio_composition(),
+        "single" => Arc::new(Single {
+            type_ref: CompositeTypeRef {
+                api_version: "platform.dev/v1alpha1".into(),
+                kind: "DatabaseClaim".into(),
+            },
+            labels: BTreeMap::new(),
+        }),
+        other => return Err(format!("--shape {other}: expected trio or single")),
+    };
+    let harness = Harness::builder()
+        .composition(composition)
+        .concurrency(args.concurrency)
+        .build();
+    if args.latency_ms > 0 {
+        for operation in [
+            Operation::Observe,
+            Operation::Create,
+            Operation::Update,
+            Operation::Delete,
+        ] {
+            harness
+                .provider()
+                .set_latency(
+                    operation,
+                    Latency::fixed(Duration::from_millis(args.latency_ms)),
+                )
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let sizes = [Size::Small, Size::Medium, Size::Large, Size::Xlarge];
+    let objects: Vec<DynamicObject> = (0..args.resources)
+        .map(|i| {
+            let mut spec = DatabaseClaimSpec::new(DatabaseEngine::Postgresql);
+            spec.size = sizes[i % 4];
+            DatabaseClaim::new(format!("db-{i}"), spec)
+                .in_namespace(format!("team-{}", i % 50))
+                .to_dynamic()
+                .map_err(|e| e.to_string())
+        })
+        .collect::<Result<_, _>>()?;
+    let engine = harness.engine();
+
+    let start = Instant::now();
+    let plan = engine.plan(&objects).await.map_err(|e| e.to_string())?;
+    let plan_ms = ms(start.elapsed());
+
+    let start = Instant::now();
+    let applied = engine.apply(&objects).await.map_err(|e| e.to_string())?;
+    let apply_ms = ms(start.elapsed());
+    if !applied.all_ready() {
+        return Err("not every claim became ready".into());
+    }
+
+    let start = Instant::now();
+    let again = engine.apply(&objects).await.map_err(|e| e.to_string())?;
+    let noop_apply_ms = ms(start.elapsed());
+    if again.changed() {
+        return Err("an unchanged apply changed something".into());
+    }
+
+    let start = Instant::now();
+    let drift = engine.detect_drift().await.map_err(|e| e.to_string())?;
+    let drift_sweep_ms = ms(start.elapsed());
+
+    let managed = harness.cloud().len();
+    let mut line = json!({
+        "resources": args.resources,
+        "managed": managed,
+        "plan_ms": plan_ms,
+        "apply_ms": apply_ms,
+        "noop_apply_ms": noop_apply_ms,
+        "drift_sweep_ms": drift_sweep_ms,
+        "peak_rss_mb": peak_rss_mb(),
+    });
+    if args.latency_ms > 0 {
+        let ideal = managed as f64 * args.latency_ms as f64 / args.concurrency as f64;
+        line["latency_ms"] = json!(args.latency_ms);
+        line["concurrency"] = json!(args.concurrency);
+        line["ideal_apply_ms"] = json!((ideal * 10.0).round() / 10.0);
+        line["apply_vs_ideal"] = json!((apply_ms / ideal * 100.0).round() / 100.0);
+    }
+    if plan.actions.len() != managed || drift.checked != managed {
+        return Err(format!(
+            "expected {managed} planned and checked resources, found {} and {}",
+            plan.actions.len(),
+            drift.checked
+        ));
+    }
+    Ok(line)
+}
+
+fn main() -> std::process::ExitCode {
+    let args = match args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(line) => {
+            println!("{line}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
