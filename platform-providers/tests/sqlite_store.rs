@@ -835,6 +835,66 @@ async fn two_stores_on_one_file_share_it_safely_from_two_threads() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_commits_stay_separate_when_some_of_them_fail() {
+    // Commits that arrive together share one SQLite transaction; a failing one must neither
+    // leave a trace nor take the others down.
+    let dir = TempDir::new("group");
+    let store = std::sync::Arc::new(open(&dir.state()));
+    store
+        .commit(vec![put(object(
+            "DatabaseClaim",
+            "team-a",
+            "taken",
+            json!({}),
+        ))])
+        .await
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..64 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            let name = format!("c-{n}");
+            let mut batch = vec![
+                put(object("DatabaseClaim", "team-a", &name, json!({"n": n}))),
+                Write::PutSecrets {
+                    key: db_ref(&name),
+                    secrets: secrets(PASSWORD),
+                },
+                Write::Event(event(&db_ref(&name), n)),
+            ];
+            if n % 3 == 0 {
+                batch.push(Write::Put {
+                    object: object("DatabaseClaim", "team-a", "taken", json!({})),
+                    expected: Precondition::Absent,
+                });
+            }
+            (n, store.commit(batch).await)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (n, result) = done.unwrap();
+        let key = db_ref(&format!("c-{n}"));
+        if n % 3 == 0 {
+            assert!(matches!(result, Err(StoreError::Conflict { .. })), "{n}");
+            assert!(store.get(&key).await.unwrap().is_none());
+            assert!(store.secrets(&key).await.unwrap().is_empty());
+            assert!(store.events(&key).await.unwrap().is_empty());
+        } else {
+            let stored = result.unwrap().remove(0);
+            assert_eq!(store.get(&key).await.unwrap().unwrap(), stored);
+            assert_eq!(store.secrets(&key).await.unwrap(), secrets(PASSWORD));
+            assert_eq!(store.events(&key).await.unwrap().len(), 1);
+        }
+    }
+    let written = 1 + (0..64).filter(|n| n % 3 != 0).count();
+    let feed = store.changes(0, 1000).await.unwrap();
+    assert_eq!(feed.len(), written);
+    let versions: Vec<&str> = feed.iter().map(|c| c.resource_version.as_str()).collect();
+    let expected: Vec<String> = (1..=written).map(|v| v.to_string()).collect();
+    assert_eq!(versions, expected, "failed commits use no resourceVersion");
+}
+
 /// Runs this test binary again as a child process doing one test's child part.
 fn child(test: &str, state: &Path, env: &[(&str, Option<&str>)]) -> String {
     let mut command = Command::new(std::env::current_exe().unwrap());

@@ -17,11 +17,15 @@
 //!   an error, never garbage.
 //!
 //! SQLite is synchronous: each store runs its connection on one dedicated thread and the async
-//! methods hand it work, so the async runtime never blocks on the file.
+//! methods hand it work, so the async runtime never blocks on the file. Commits that queue up
+//! while the thread is busy are written as one SQLite transaction with a savepoint per commit
+//! (group commit): each commit stays all-or-nothing and is answered only once the shared
+//! transaction is committed, and the file is written once for the whole group.
 
 mod rows;
 mod schema;
 mod secret_key;
+mod worker;
 
 pub use schema::SCHEMA_VERSION;
 pub use secret_key::{
@@ -29,24 +33,25 @@ pub use secret_key::{
 };
 
 use async_trait::async_trait;
-use platform_core::model::{DynamicObject, ObjectRef, Resource};
+use platform_core::model::{DynamicObject, ObjectRef};
 use platform_core::secret::SecretMap;
 use platform_core::store::{
     Change, CreateIntent, Event, ListFilter, StateStore, StoreError, Write,
 };
-use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
-use std::collections::HashMap;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rows::Rows;
-use secret_key::SecretCipher;
+use worker::{Job, Worker};
 
 /// Where `platformctl` keeps its state unless configured otherwise.
 pub const DEFAULT_STATE_PATH: &str = ".platform/state.db";
+
+/// Pages of write-ahead log (4 KiB each) after which a commit checkpoints it.
+const WAL_CHECKPOINT_PAGES: i64 = 16_384;
 
 /// How a [`SqliteStore`] opens its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,17 +76,6 @@ pub struct SqliteStore {
     path: PathBuf,
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
-}
-
-type Job = Box<dyn FnOnce(&mut Worker) + Send>;
-
-/// The connection and what it needs, owned by the store's thread.
-struct Worker {
-    conn: Connection,
-    path: PathBuf,
-    busy_timeout: Duration,
-    key_source: SecretKeySource,
-    cipher: Option<SecretCipher>,
 }
 
 /// A rusqlite error as a store error naming the file; a held lock says so plainly.
@@ -135,24 +129,18 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
+        // Checkpoint (copy the log into the file, with an fsync) every ~64 MB of log rather
+        // than SQLite's 4 MB: hot pages are copied once, not once per few hundred commits.
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+            .map_err(err)?;
         conn.set_prepared_statement_cache_capacity(64);
         schema::migrate(&mut conn, &path)?;
 
-        let mut worker = Worker {
-            conn,
-            path: path.clone(),
-            busy_timeout: options.busy_timeout,
-            key_source: options.secret_key,
-            cipher: None,
-        };
+        let worker = Worker::new(conn, path.clone(), options);
         let (jobs, inbox) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("platform-sqlite-store".into())
-            .spawn(move || {
-                for job in inbox {
-                    job(&mut worker);
-                }
-            })
+            .spawn(move || worker.serve(inbox))
             .map_err(|e| {
                 StoreError::Unavailable(format!(
                     "cannot start the thread of the state store {}: {e}",
@@ -177,14 +165,8 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Worker) -> Result<T, StoreError> + Send + 'static,
     {
-        let stopped = || {
-            StoreError::Unavailable(format!(
-                "the state store {} has stopped",
-                self.path.display()
-            ))
-        };
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |worker| {
+        let job = Job::Run(Box::new(move |worker| {
             // A panic must not leave the store without its thread; the open transaction, if
             // any, rolls back as it unwinds.
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(worker)))
@@ -195,13 +177,24 @@ impl SqliteStore {
                     ))
                 });
             let _ = reply.send(result);
-        });
+        }));
+        self.send(job)?;
+        answer.await.map_err(|_| self.stopped())?
+    }
+
+    fn stopped(&self) -> StoreError {
+        StoreError::Unavailable(format!(
+            "the state store {} has stopped",
+            self.path.display()
+        ))
+    }
+
+    fn send(&self, job: Job) -> Result<(), StoreError> {
         self.jobs
             .as_ref()
-            .ok_or_else(stopped)?
+            .ok_or_else(|| self.stopped())?
             .send(job)
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+            .map_err(|_| self.stopped())
     }
 }
 
@@ -223,100 +216,6 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-impl Worker {
-    fn rows(&self) -> Rows<'_> {
-        Rows {
-            conn: &self.conn,
-            path: &self.path,
-        }
-    }
-
-    /// The cipher, resolving the key and checking it against the file on first use.
-    fn cipher(&mut self) -> Result<&SecretCipher, StoreError> {
-        if self.cipher.is_none() {
-            let cipher = SecretCipher::new(self.key_source.resolve(&self.path)?);
-            self.rows().check_key(&cipher)?;
-            self.cipher = Some(cipher);
-        }
-        self.cipher
-            .as_ref()
-            .ok_or_else(|| StoreError::Unavailable("internal error: no secret key".into()))
-    }
-
-    fn commit(&mut self, writes: Vec<Write>) -> Result<Vec<DynamicObject>, StoreError> {
-        let needs_key = writes
-            .iter()
-            .any(|w| matches!(w, Write::PutSecrets { secrets, .. } if !secrets.is_empty()));
-        if needs_key {
-            self.cipher()?;
-        }
-        let path = self.path.clone();
-        let busy_timeout = self.busy_timeout;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| match sql_error(&path, e) {
-                StoreError::Unavailable(m) if m.contains("is locked") => {
-                    StoreError::Unavailable(format!("{m} (waited {busy_timeout:?})"))
-                }
-                other => other,
-            })?;
-        let rows = Rows {
-            conn: &tx,
-            path: &path,
-        };
-        // Check every precondition against the state the batch itself produces, then apply.
-        let mut overlay: HashMap<ObjectRef, Option<String>> = HashMap::new();
-        for write in &writes {
-            let (key, expected) = match write {
-                Write::Put { object, expected } => (object.object_ref(), expected),
-                Write::Delete { key, expected } => (key.clone(), expected),
-                _ => continue,
-            };
-            let current = match overlay.get(&key) {
-                Some(v) => v.clone(),
-                None => rows.resource_version(&key)?,
-            };
-            rows::check(&key, expected, current.as_deref())?;
-            let after = matches!(write, Write::Put { .. }).then(|| "(this batch)".to_owned());
-            overlay.insert(key, after);
-        }
-        let (mut version, mut seq) = rows.counters()?;
-        let mut stored = Vec::new();
-        for write in writes {
-            match write {
-                Write::Put { object, .. } => {
-                    version += 1;
-                    stored.push(rows.put(object, version, &mut seq)?);
-                }
-                Write::Delete { key, .. } => rows.delete(&key, &mut seq)?,
-                Write::PutSecrets { key, secrets } => {
-                    rows.put_secrets(&key, &secrets, self.cipher.as_ref())?
-                }
-                Write::PutIntent(intent) => rows.put_intent(&intent)?,
-                Write::ClearIntent(key) => rows.clear_intent(&key)?,
-                Write::Event(event) => rows.push_event(&event)?,
-            }
-        }
-        rows.save_counters(version, seq)?;
-        tx.commit().map_err(|e| sql_error(&path, e))?;
-        Ok(stored)
-    }
-
-    fn secrets(&mut self, key: &ObjectRef) -> Result<SecretMap, StoreError> {
-        // Objects without secrets need no key, so reading them never creates a key file.
-        if !self.rows().has_secrets(key)? {
-            return Ok(SecretMap::new());
-        }
-        self.cipher()?;
-        let cipher = self
-            .cipher
-            .as_ref()
-            .ok_or_else(|| StoreError::Unavailable("internal error: no secret key".into()))?;
-        self.rows().secrets(key, cipher)
-    }
-}
-
 #[async_trait]
 impl StateStore for SqliteStore {
     async fn get(&self, key: &ObjectRef) -> Result<Option<DynamicObject>, StoreError> {
@@ -330,7 +229,9 @@ impl StateStore for SqliteStore {
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<Vec<DynamicObject>, StoreError> {
-        self.run(move |w| w.commit(writes)).await
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.send(Job::Commit { writes, reply })?;
+        answer.await.map_err(|_| self.stopped())?
     }
 
     async fn secrets(&self, key: &ObjectRef) -> Result<SecretMap, StoreError> {

@@ -58,7 +58,7 @@ const MIGRATIONS: &[&str] = &[
         name TEXT NOT NULL,
         body TEXT NOT NULL,
         PRIMARY KEY (grp, kind, namespace, name)
-    );
+    ) WITHOUT ROWID;
     CREATE TABLE events (
         id INTEGER PRIMARY KEY,
         grp TEXT NOT NULL,
