@@ -959,7 +959,9 @@ async fn a_second_process_fails_clearly_while_the_first_holds_the_write_lock() {
         &[],
     );
     assert!(
-        answer.contains("is locked by another process") && answer.contains("state.db"),
+        answer.contains("is locked by another process")
+            && answer.contains("state.db")
+            && answer.contains("waited 200ms"),
         "{answer}"
     );
     held.rollback().unwrap();

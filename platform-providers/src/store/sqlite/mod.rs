@@ -16,6 +16,18 @@
 //!   (`state.db.key`, 32 random bytes as hex, mode 0600, created on first use). A wrong key is
 //!   an error, never garbage.
 //!
+//! ```no_run
+//! # async fn demo() -> Result<(), platform_providers::core::store::StoreError> {
+//! use platform_providers::core::store::{ListFilter, StateStore};
+//! use platform_providers::store::sqlite::{DEFAULT_STATE_PATH, SqliteStore};
+//!
+//! let store = SqliteStore::open(DEFAULT_STATE_PATH)?;
+//! let claims = store.list(&ListFilter::kind("platform.dev", "DatabaseClaim")).await?;
+//! println!("{} claims in {}", claims.len(), store.path().display());
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! SQLite is synchronous: each store runs its connection on one dedicated thread and the async
 //! methods hand it work, so the async runtime never blocks on the file. Commits that queue up
 //! while the thread is busy are written as one SQLite transaction with a savepoint per commit
@@ -132,6 +144,10 @@ impl SqliteStore {
         // Checkpoint (copy the log into the file, with an fsync) every ~64 MB of log rather
         // than SQLite's 4 MB: hot pages are copied once, not once per few hundred commits.
         conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+            .map_err(err)?;
+        // A log that grew past this (a long reader held off checkpoints) is cut back after
+        // the next checkpoint.
+        conn.pragma_update(None, "journal_size_limit", WAL_CHECKPOINT_PAGES * 4096)
             .map_err(err)?;
         conn.set_prepared_statement_cache_capacity(64);
         schema::migrate(&mut conn, &path)?;

@@ -83,21 +83,26 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this program writes; a file with a newer one is refused.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-/// Brings the file to [`SCHEMA_VERSION`] in one transaction, or says why it cannot.
+/// What a file says about itself: application id, schema version, number of tables.
+fn inspect(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
+    let application_id = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    let version = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let tables = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    Ok((application_id, version, tables))
+}
+
+/// Brings the file to [`SCHEMA_VERSION`] in one transaction, or says why it cannot. A file
+/// already up to date is only read, so opening it does not wait for another process's write.
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let err = |e| sql_error(path, e);
+    let (application_id, version, _) = inspect(conn).map_err(err)?;
+    if application_id == APPLICATION_ID && version == i64::from(SCHEMA_VERSION) {
+        return Ok(());
+    }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(err)?;
-    let application_id: i64 = tx
-        .pragma_query_value(None, "application_id", |r| r.get(0))
-        .map_err(err)?;
-    let version: i64 = tx
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(err)?;
-    let tables: i64 = tx
-        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-        .map_err(err)?;
+    let (application_id, version, tables) = inspect(&tx).map_err(err)?;
     let foreign = if application_id == 0 {
         version != 0 || tables != 0
     } else {

@@ -81,7 +81,7 @@ pub struct InvalidSecretKey {
 /// Where the store takes the key that encrypts secrets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum SecretKeySource {
-    /// [`SECRET_KEY_ENV`] when set, else the key file beside the state file
+    /// [`SECRET_KEY_ENV`] when set and not empty, else the key file beside the state file
     /// (`STATE.key`, created with mode 0600 on first use).
     #[default]
     EnvironmentOrFile,
