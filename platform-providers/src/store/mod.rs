@@ -1,0 +1,5 @@
+//! Durable [`StateStore`](platform_core::store::StateStore) implementations, one cargo feature
+//! each.
+
+#[cfg(feature = "sqlite")]
+pub mod sqlite;

@@ -1,0 +1,581 @@
+//! Reading and writing the rows of one object, secret, intent, event and change.
+
+use platform_core::model::{ApiVersion, DynamicObject, ObjectRef, Resource, time::now_rfc3339};
+use platform_core::secret::{SecretMap, SecretValue};
+use platform_core::store::{
+    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, ListFilter, Precondition,
+    StoreError,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+
+use super::secret_key::SecretCipher;
+use super::sql_error;
+
+/// Changes kept in the feed; older ones are dropped (as in the in-memory store).
+pub(super) const CHANGES_KEPT: u64 = 1_000_000;
+
+/// The rows of one store, with the file's path for error messages.
+pub(super) struct Rows<'a> {
+    pub conn: &'a Connection,
+    pub path: &'a Path,
+}
+
+/// The controller owner of an object (else its first owner), as a reference in the object's
+/// namespace: the same derivation as the in-memory store.
+fn owner_of(object: &DynamicObject) -> Option<ObjectRef> {
+    let owners = &object.metadata.owner_references;
+    let owner = owners
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .or(owners.first())?;
+    Some(
+        ObjectRef::new(owner.kind.clone(), object.namespace(), owner.name.clone())
+            .in_group(ApiVersion::parse(&owner.api_version).group),
+    )
+}
+
+/// The associated data that binds a sealed secret to its object and name.
+fn secret_aad(key: &ObjectRef, secret: &str) -> Vec<u8> {
+    let mut aad = Vec::new();
+    for part in [&key.group, &key.kind, &key.namespace, &key.name, secret] {
+        aad.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        aad.extend_from_slice(part.as_bytes());
+    }
+    aad
+}
+
+const KEY_CHECK_TEXT: &[u8] = b"platform state key check";
+
+impl Rows<'_> {
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        sql_error(self.path, e)
+    }
+
+    fn json_err(&self, what: &str, e: serde_json::Error) -> StoreError {
+        StoreError::Unavailable(format!("{}: {what}: {e}", self.path.display()))
+    }
+
+    fn wrong_key(&self, cipher: &SecretCipher) -> StoreError {
+        StoreError::Unavailable(format!(
+            "cannot decrypt secrets in {}: {} does not match the key they were written with \
+             (set {} to that key, or restore its key file)",
+            self.path.display(),
+            cipher.origin,
+            super::SECRET_KEY_ENV,
+        ))
+    }
+
+    /// Checks the key against the file's key check value, recording it on first use.
+    pub fn check_key(&self, cipher: &SecretCipher) -> Result<(), StoreError> {
+        let (nonce, sealed) = cipher.seal(b"key-check", KEY_CHECK_TEXT)?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO key_check (only, nonce, sealed) VALUES (1, ?1, ?2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![nonce, sealed]))
+            .map_err(|e| self.err(e))?;
+        let (nonce, sealed): (Vec<u8>, Vec<u8>) = self
+            .conn
+            .query_row("SELECT nonce, sealed FROM key_check", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        match cipher.open(b"key-check", &nonce, &sealed) {
+            Some(text) if text == KEY_CHECK_TEXT => Ok(()),
+            _ => Err(self.wrong_key(cipher)),
+        }
+    }
+
+    /// The counters: last resourceVersion and last change sequence number.
+    pub fn counters(&self) -> Result<(u64, u64), StoreError> {
+        self.conn
+            .prepare_cached("SELECT resource_version, change_seq FROM counters")
+            .and_then(|mut s| s.query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))))
+            .map(|(v, s)| (v as u64, s as u64))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Saves the counters and drops changes beyond [`CHANGES_KEPT`].
+    pub fn save_counters(&self, version: u64, seq: u64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE counters SET resource_version = ?1, change_seq = ?2")
+            .and_then(|mut s| s.execute(params![version as i64, seq as i64]))
+            .map_err(|e| self.err(e))?;
+        if seq > CHANGES_KEPT {
+            self.conn
+                .prepare_cached("DELETE FROM changes WHERE seq <= ?1")
+                .and_then(|mut s| s.execute(params![(seq - CHANGES_KEPT) as i64]))
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// The resourceVersion of a stored object.
+    pub fn resource_version(&self, key: &ObjectRef) -> Result<Option<String>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT resource_version FROM objects \
+                 WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![key.group, key.kind, key.namespace, key.name], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .optional()
+            })
+            .map(|v| v.map(|v| v.to_string()))
+            .map_err(|e| self.err(e))
+    }
+
+    fn decode_object(&self, spec: &str, body: &str) -> Result<DynamicObject, StoreError> {
+        let mut object: DynamicObject =
+            serde_json::from_str(body).map_err(|e| self.json_err("a stored object", e))?;
+        object.spec = serde_json::from_str(spec).map_err(|e| self.json_err("a stored spec", e))?;
+        Ok(object)
+    }
+
+    /// An object by reference.
+    pub fn get(&self, key: &ObjectRef) -> Result<Option<DynamicObject>, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT spec, body FROM objects \
+                 WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![key.group, key.kind, key.namespace, key.name], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))?;
+        row.map(|(spec, body)| self.decode_object(&spec, &body))
+            .transpose()
+    }
+
+    /// Objects matching a filter, in reference order.
+    pub fn list(&self, filter: &ListFilter) -> Result<Vec<DynamicObject>, StoreError> {
+        let mut sql = String::from("SELECT spec, body FROM objects WHERE 1 = 1");
+        let mut values: Vec<&str> = Vec::new();
+        if let Some(owner) = &filter.owner {
+            sql.push_str(
+                " AND owner_grp = ? AND owner_kind = ? AND namespace = ? AND owner_name = ?",
+            );
+            values.extend([&*owner.group, &owner.kind, &owner.namespace, &owner.name]);
+        }
+        if let Some((group, kind)) = &filter.kind {
+            sql.push_str(" AND grp = ? AND kind = ?");
+            values.extend([&**group, kind]);
+        }
+        if let Some(namespace) = &filter.namespace {
+            sql.push_str(" AND namespace = ?");
+            values.push(namespace);
+        }
+        sql.push_str(" ORDER BY grp, kind, namespace, name");
+        let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(values), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        rows.iter()
+            .map(|(spec, body)| self.decode_object(spec, body))
+            .collect()
+    }
+
+    /// Stores an object as the in-memory store does: new resourceVersion, generation bumped
+    /// only on a spec change, uid and creationTimestamp kept from the stored object.
+    pub fn put(
+        &self,
+        mut object: DynamicObject,
+        version: u64,
+        seq: &mut u64,
+    ) -> Result<DynamicObject, StoreError> {
+        let key = object.object_ref();
+        let previous = self
+            .conn
+            .prepare_cached(
+                "SELECT generation, uid, created, spec FROM objects \
+                 WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![key.group, key.kind, key.namespace, key.name], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))?;
+        let spec = serde_json::to_string(&object.spec)
+            .map_err(|e| self.json_err(&format!("cannot encode the spec of {key}"), e))?;
+        let (generation, uid, created) = match previous {
+            Some((generation, uid, created, old_spec)) => {
+                // Equal text means equal specs; different text may still be an equal value
+                // (keys in another order), so compare values before bumping.
+                let same = old_spec == spec
+                    || serde_json::from_str::<serde_json::Value>(&old_spec)
+                        .map_err(|e| self.json_err("a stored spec", e))?
+                        == object.spec;
+                let generation = if same { generation } else { generation + 1 };
+                (generation, uid, created)
+            }
+            None => (
+                1,
+                format!("{version:08x}-{:04x}", key.name.len()),
+                now_rfc3339(),
+            ),
+        };
+        object.metadata.uid = Some(uid.clone());
+        object.metadata.creation_timestamp = Some(created.clone());
+        object.metadata.generation = Some(generation);
+        object.metadata.resource_version = Some(version.to_string());
+        let owner = owner_of(&object);
+        let spec_value = std::mem::take(&mut object.spec);
+        let body = serde_json::to_string(&object);
+        object.spec = spec_value;
+        let body = body.map_err(|e| self.json_err(&format!("cannot encode {key}"), e))?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO objects (grp, kind, namespace, name, owner_grp, owner_kind, \
+                 owner_name, resource_version, generation, uid, created, spec, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+                 ON CONFLICT (grp, kind, namespace, name) DO UPDATE SET \
+                 owner_grp = excluded.owner_grp, owner_kind = excluded.owner_kind, \
+                 owner_name = excluded.owner_name, resource_version = excluded.resource_version, \
+                 generation = excluded.generation, spec = excluded.spec, body = excluded.body",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    key.group,
+                    key.kind,
+                    key.namespace,
+                    key.name,
+                    owner.as_ref().map(|o| &o.group),
+                    owner.as_ref().map(|o| &o.kind),
+                    owner.as_ref().map(|o| &o.name),
+                    version as i64,
+                    generation,
+                    uid,
+                    created,
+                    spec,
+                    body,
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        self.push_change(seq, ChangeKind::Put, &key, &version.to_string())?;
+        Ok(object)
+    }
+
+    /// Deletes an object with its secrets and events; a missing object is no change.
+    pub fn delete(&self, key: &ObjectRef, seq: &mut u64) -> Result<(), StoreError> {
+        let k = params![key.group, key.kind, key.namespace, key.name];
+        let deleted = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM objects \
+                 WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4",
+            )
+            .and_then(|mut s| s.execute(k))
+            .map_err(|e| self.err(e))?;
+        if deleted == 0 {
+            return Ok(());
+        }
+        for sql in [
+            "DELETE FROM secrets WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4",
+            "DELETE FROM events WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4",
+        ] {
+            self.conn
+                .prepare_cached(sql)
+                .and_then(|mut s| s.execute(k))
+                .map_err(|e| self.err(e))?;
+        }
+        self.push_change(seq, ChangeKind::Delete, key, "")
+    }
+
+    fn push_change(
+        &self,
+        seq: &mut u64,
+        kind: ChangeKind,
+        key: &ObjectRef,
+        resource_version: &str,
+    ) -> Result<(), StoreError> {
+        *seq += 1;
+        let change = match kind {
+            ChangeKind::Put => "put",
+            ChangeKind::Delete => "delete",
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO changes (seq, change, grp, kind, namespace, name, resource_version) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    *seq as i64,
+                    change,
+                    key.group,
+                    key.kind,
+                    key.namespace,
+                    key.name,
+                    resource_version
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Changes after a sequence number, oldest first, at most `limit`.
+    pub fn changes(&self, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, change, grp, kind, namespace, name, resource_version FROM changes \
+                 WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        statement
+            .query_map(params![after, limit], |r| {
+                let change: String = r.get(1)?;
+                Ok(Change {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    kind: if change == "delete" {
+                        ChangeKind::Delete
+                    } else {
+                        ChangeKind::Put
+                    },
+                    key: ObjectRef::new(
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                    )
+                    .in_group(r.get::<_, String>(2)?),
+                    resource_version: r.get(6)?,
+                })
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Replaces the secrets of an object, each value sealed with a fresh nonce.
+    pub fn put_secrets(
+        &self,
+        key: &ObjectRef,
+        secrets: &SecretMap,
+        cipher: Option<&SecretCipher>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "DELETE FROM secrets WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4",
+            )
+            .and_then(|mut s| s.execute(params![key.group, key.kind, key.namespace, key.name]))
+            .map_err(|e| self.err(e))?;
+        if secrets.is_empty() {
+            return Ok(());
+        }
+        let cipher = cipher.ok_or_else(|| {
+            StoreError::Unavailable("internal error: secrets written without a key".into())
+        })?;
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO secrets (grp, kind, namespace, name, secret, nonce, sealed) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(|e| self.err(e))?;
+        for (name, value) in secrets.iter() {
+            let (nonce, sealed) = cipher.seal(&secret_aad(key, name), value.expose().as_bytes())?;
+            statement
+                .execute(params![
+                    key.group,
+                    key.kind,
+                    key.namespace,
+                    key.name,
+                    name,
+                    nonce,
+                    sealed
+                ])
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Whether an object has stored secrets.
+    pub fn has_secrets(&self, key: &ObjectRef) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT 1 FROM secrets \
+                 WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4 LIMIT 1",
+            )
+            .and_then(|mut s| s.exists(params![key.group, key.kind, key.namespace, key.name]))
+            .map_err(|e| self.err(e))
+    }
+
+    /// The secrets of an object, decrypted.
+    pub fn secrets(&self, key: &ObjectRef, cipher: &SecretCipher) -> Result<SecretMap, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT secret, nonce, sealed FROM secrets \
+                 WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4 ORDER BY secret",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map(params![key.group, key.kind, key.namespace, key.name], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        rows.into_iter()
+            .map(|(name, nonce, sealed)| {
+                let plain = cipher
+                    .open(&secret_aad(key, &name), &nonce, &sealed)
+                    .ok_or_else(|| self.wrong_key(cipher))?;
+                let text = String::from_utf8(plain).map_err(|_| {
+                    StoreError::Unavailable(format!(
+                        "{}: secret {name} of {key} is not valid UTF-8",
+                        self.path.display()
+                    ))
+                })?;
+                Ok((name, SecretValue::new(text)))
+            })
+            .collect()
+    }
+
+    /// Records a create intent, replacing one for the same object.
+    pub fn put_intent(&self, intent: &CreateIntent) -> Result<(), StoreError> {
+        let key = &intent.key;
+        let body = serde_json::to_string(intent)
+            .map_err(|e| self.json_err(&format!("cannot encode the create intent of {key}"), e))?;
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO intents (grp, kind, namespace, name, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![key.group, key.kind, key.namespace, key.name, body])
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Clears a create intent.
+    pub fn clear_intent(&self, key: &ObjectRef) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "DELETE FROM intents WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4",
+            )
+            .and_then(|mut s| s.execute(params![key.group, key.kind, key.namespace, key.name]))
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Create intents not cleared, in reference order.
+    pub fn intents(&self) -> Result<Vec<CreateIntent>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT body FROM intents ORDER BY grp, kind, namespace, name")
+            .map_err(|e| self.err(e))?;
+        let bodies = statement
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        bodies
+            .iter()
+            .map(|b| {
+                serde_json::from_str(b).map_err(|e| self.json_err("a stored create intent", e))
+            })
+            .collect()
+    }
+
+    /// Appends an event, dropping the oldest beyond [`EVENTS_PER_OBJECT`].
+    pub fn push_event(&self, event: &Event) -> Result<(), StoreError> {
+        let key = &event.object;
+        let body = serde_json::to_string(event)
+            .map_err(|e| self.json_err(&format!("cannot encode an event of {key}"), e))?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (grp, kind, namespace, name, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![key.group, key.kind, key.namespace, key.name, body])
+            })
+            .map_err(|e| self.err(e))?;
+        self.conn
+            .prepare_cached(
+                "DELETE FROM events WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4 \
+                 AND id <= (SELECT id FROM events \
+                 WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4 \
+                 ORDER BY id DESC LIMIT 1 OFFSET ?5)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    key.group,
+                    key.kind,
+                    key.namespace,
+                    key.name,
+                    EVENTS_PER_OBJECT as i64
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The newest events of an object, oldest first.
+    pub fn events(&self, key: &ObjectRef) -> Result<Vec<Event>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT body FROM events \
+                 WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let bodies = statement
+            .query_map(params![key.group, key.kind, key.namespace, key.name], |r| {
+                r.get::<_, String>(0)
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(|e| self.json_err("a stored event", e)))
+            .collect()
+    }
+}
+
+/// Checks a precondition against what the store (or the batch so far) holds.
+pub(super) fn check(
+    key: &ObjectRef,
+    expected: &Precondition,
+    current: Option<&str>,
+) -> Result<(), StoreError> {
+    let conflict = |found: &str| StoreError::Conflict {
+        key: Box::new(key.clone()),
+        expected: match expected {
+            Precondition::Any => "any".into(),
+            Precondition::Absent => "no object".into(),
+            Precondition::Version(v) => format!("resourceVersion {v}"),
+        },
+        found: found.to_owned(),
+    };
+    match (expected, current) {
+        (Precondition::Any, _) => Ok(()),
+        (Precondition::Absent, None) => Ok(()),
+        (Precondition::Absent, Some(v)) => Err(conflict(&format!("resourceVersion {v}"))),
+        (Precondition::Version(_), None) => Err(conflict("no object")),
+        (Precondition::Version(want), Some(have)) if want == have => Ok(()),
+        (Precondition::Version(_), Some(have)) => Err(conflict(&format!("resourceVersion {have}"))),
+    }
+}

@@ -1,0 +1,239 @@
+//! The thread that owns a store's connection: runs reads in order and writes queued commits
+//! as one transaction with a savepoint per commit.
+
+use platform_core::model::{DynamicObject, ObjectRef, Resource};
+use platform_core::secret::SecretMap;
+use platform_core::store::{StoreError, Write};
+use rusqlite::Connection;
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+use super::rows::{self, Rows};
+use super::secret_key::{SecretCipher, SecretKeySource};
+use super::{SqliteOptions, sql_error};
+
+/// Most commits written in one transaction.
+const GROUP_MAX: usize = 256;
+
+/// The answer to a commit.
+type CommitReply = oneshot::Sender<Result<Vec<DynamicObject>, StoreError>>;
+
+/// Work for the store's thread.
+pub(super) enum Job {
+    /// A batch of writes, answered once it is committed.
+    Commit {
+        /// The writes.
+        writes: Vec<Write>,
+        /// Where the answer goes.
+        reply: CommitReply,
+    },
+    /// Anything else (reads), run in order.
+    Run(Box<dyn FnOnce(&mut Worker) + Send>),
+}
+
+/// The connection and what it needs, owned by the store's thread.
+pub(super) struct Worker {
+    conn: Connection,
+    path: PathBuf,
+    busy_timeout: Duration,
+    key_source: SecretKeySource,
+    cipher: Option<SecretCipher>,
+}
+
+fn panicked() -> StoreError {
+    StoreError::Unavailable(
+        "internal error in the SQLite state store (a panic); nothing was written".into(),
+    )
+}
+
+impl Worker {
+    /// A worker for an open, migrated connection.
+    pub fn new(conn: Connection, path: PathBuf, options: SqliteOptions) -> Self {
+        Worker {
+            conn,
+            path,
+            busy_timeout: options.busy_timeout,
+            key_source: options.secret_key,
+            cipher: None,
+        }
+    }
+
+    /// Serves jobs until the store is dropped. Jobs run in arrival order; commits that arrive
+    /// together share one transaction.
+    pub fn serve(mut self, inbox: mpsc::Receiver<Job>) {
+        let mut pending = Vec::new();
+        while let Ok(first) = inbox.recv() {
+            pending.push(first);
+            while pending.len() < GROUP_MAX {
+                match inbox.try_recv() {
+                    Ok(job) => pending.push(job),
+                    Err(_) => break,
+                }
+            }
+            let mut group = Vec::new();
+            for job in pending.drain(..) {
+                match job {
+                    Job::Commit { writes, reply } => group.push((writes, reply)),
+                    Job::Run(work) => {
+                        self.commit_group(std::mem::take(&mut group));
+                        work(&mut self);
+                    }
+                }
+            }
+            self.commit_group(group);
+        }
+    }
+
+    pub(super) fn rows(&self) -> Rows<'_> {
+        Rows {
+            conn: &self.conn,
+            path: &self.path,
+        }
+    }
+
+    fn execute(&self, sql: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(sql)
+            .map_err(|e| sql_error(&self.path, e))
+    }
+
+    /// The cipher, resolving the key and checking it against the file on first use.
+    fn cipher(&mut self) -> Result<&SecretCipher, StoreError> {
+        if self.cipher.is_none() {
+            let cipher = SecretCipher::new(self.key_source.resolve(&self.path)?);
+            self.rows().check_key(&cipher)?;
+            self.cipher = Some(cipher);
+        }
+        self.cipher
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("internal error: no secret key".into()))
+    }
+
+    /// Writes a group of commits in one transaction, each inside its own savepoint so a
+    /// failing commit leaves no trace and the others still land; answers each after `COMMIT`.
+    fn commit_group(&mut self, group: Vec<(Vec<Write>, CommitReply)>) {
+        if group.is_empty() {
+            return;
+        }
+        if let Err(e) = self.execute("BEGIN IMMEDIATE") {
+            let e = match e {
+                StoreError::Unavailable(m) if m.contains("is locked") => {
+                    StoreError::Unavailable(format!("{m} (waited {:?})", self.busy_timeout))
+                }
+                other => other,
+            };
+            for (_, reply) in group {
+                let _ = reply.send(Err(e.clone()));
+            }
+            return;
+        }
+        let mut answers = Vec::with_capacity(group.len());
+        // Set when the transaction can no longer be trusted: then nothing of it is kept.
+        let mut broken: Option<StoreError> = None;
+        for (writes, reply) in group {
+            if broken.is_some() {
+                answers.push((Err(panicked()), reply));
+                continue;
+            }
+            if let Err(e) = self.execute("SAVEPOINT batch") {
+                broken = Some(e.clone());
+                answers.push((Err(e), reply));
+                continue;
+            }
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.apply(writes)))
+                .unwrap_or_else(|_| Err(panicked()));
+            let end = if result.is_ok() {
+                "RELEASE batch"
+            } else {
+                "ROLLBACK TO batch; RELEASE batch"
+            };
+            if let Err(e) = self.execute(end) {
+                broken = Some(e);
+            }
+            answers.push((result, reply));
+        }
+        let outcome = match broken {
+            Some(e) => Err(e),
+            None => self.execute("COMMIT"),
+        };
+        if let Err(e) = outcome {
+            if !self.conn.is_autocommit() {
+                let _ = self.execute("ROLLBACK");
+            }
+            for (result, reply) in answers {
+                let _ = reply.send(result.and(Err(e.clone())));
+            }
+            return;
+        }
+        for (result, reply) in answers {
+            let _ = reply.send(result);
+        }
+    }
+
+    /// Applies one commit inside the open transaction, as the in-memory store does: every
+    /// precondition is checked against the state the batch itself produces, then all writes.
+    fn apply(&mut self, writes: Vec<Write>) -> Result<Vec<DynamicObject>, StoreError> {
+        let needs_key = writes
+            .iter()
+            .any(|w| matches!(w, Write::PutSecrets { secrets, .. } if !secrets.is_empty()));
+        if needs_key {
+            self.cipher()?;
+        }
+        let rows = self.rows();
+        let mut overlay: HashMap<ObjectRef, Option<String>> = HashMap::new();
+        for write in &writes {
+            let (key, expected) = match write {
+                Write::Put { object, expected } => (object.object_ref(), expected),
+                Write::Delete { key, expected } => (key.clone(), expected),
+                _ => continue,
+            };
+            let current = match overlay.get(&key) {
+                Some(v) => v.clone(),
+                None => rows.resource_version(&key)?,
+            };
+            rows::check(&key, expected, current.as_deref())?;
+            let after = matches!(write, Write::Put { .. }).then(|| "(this batch)".to_owned());
+            overlay.insert(key, after);
+        }
+        let counted = rows.counters()?;
+        let (mut version, mut seq) = counted;
+        let mut stored = Vec::new();
+        for write in writes {
+            match write {
+                Write::Put { object, .. } => {
+                    version += 1;
+                    stored.push(rows.put(object, version, &mut seq)?);
+                }
+                Write::Delete { key, .. } => rows.delete(&key, &mut seq)?,
+                Write::PutSecrets { key, secrets } => {
+                    rows.put_secrets(&key, &secrets, self.cipher.as_ref())?
+                }
+                Write::PutIntent(intent) => rows.put_intent(&intent)?,
+                Write::ClearIntent(key) => rows.clear_intent(&key)?,
+                Write::Event(event) => rows.push_event(&event)?,
+            }
+        }
+        if (version, seq) != counted {
+            rows.save_counters(version, seq)?;
+        }
+        Ok(stored)
+    }
+
+    /// The secrets of an object; objects without secrets need no key, so reading them never
+    /// creates a key file.
+    pub fn secrets(&mut self, key: &ObjectRef) -> Result<SecretMap, StoreError> {
+        if !self.rows().has_secrets(key)? {
+            return Ok(SecretMap::new());
+        }
+        self.cipher()?;
+        let cipher = self
+            .cipher
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("internal error: no secret key".into()))?;
+        self.rows().secrets(key, cipher)
+    }
+}
