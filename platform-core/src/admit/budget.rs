@@ -170,3 +170,151 @@ pub fn check_budgets(
     }
     exceeded
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::admit::tests::{admit_in, create, database, engine_from};
+    use crate::admit::{AdmissionRequest, Operation};
+    use crate::model::DynamicObject;
+
+    const BUDGET: &str = "apiVersion: platform.dev/v1alpha1\nkind: Budget\nmetadata: {name: orders}\nspec: {owner: team-orders, monthlyLimit: 129.80, mode: Enforce}\n";
+
+    fn db(name: &str, size: &str, owner: &str) -> DynamicObject {
+        database(
+            name,
+            json!({"engine": "postgresql", "size": size, "storageGiB": 20}),
+            json!({"platform.dev/owner": owner}),
+            json!({}),
+        )
+    }
+
+    #[test]
+    fn a_request_that_reaches_the_limit_exactly_is_admitted() {
+        let engine = engine_from("budgets.yaml", BUDGET).unwrap();
+        // 27.40 stored + 102.40 new = 129.80, the limit.
+        let stored = [db("a", "small", "team-orders")];
+        let outcome = admit_in(
+            &engine,
+            "production",
+            &stored,
+            vec![create(db("b", "medium", "team-orders"), "b.yaml:1:1")],
+        );
+        assert!(outcome.denials.is_empty(), "{:?}", outcome.denials);
+    }
+
+    #[test]
+    fn a_request_over_the_limit_is_denied_with_owner_limit_and_totals() {
+        let engine = engine_from("budgets.yaml", BUDGET).unwrap();
+        let stored = [
+            db("a", "small", "team-orders"),
+            db("z", "xlarge", "someone-else"),
+        ];
+        let outcome = admit_in(
+            &engine,
+            "production",
+            &stored,
+            vec![
+                create(db("b", "small", "team-orders"), "b.yaml:1:1"),
+                create(db("c", "medium", "team-orders"), "c.yaml:1:1"),
+            ],
+        );
+        assert_eq!(outcome.denials.len(), 1);
+        assert_eq!(
+            outcome.denials[0].to_string(),
+            "b.yaml:1:1: DatabaseClaim default/b denied by policy \"budget/orders\": owner team-orders would exceed its monthly budget: limit 129.80 USD, current total 27.40 USD, new total 157.20 USD"
+        );
+    }
+
+    #[test]
+    fn a_warn_budget_admits_with_a_warning() {
+        let engine = engine_from("budgets.yaml", &BUDGET.replace("Enforce", "Warn")).unwrap();
+        let outcome = admit_in(
+            &engine,
+            "production",
+            &[],
+            vec![create(db("b", "xlarge", "team-orders"), "b.yaml:1:1")],
+        );
+        assert!(outcome.denials.is_empty());
+        assert_eq!(outcome.admitted.len(), 1);
+        assert!(
+            outcome.warnings[0]
+                .contains("limit 129.80 USD, current total 0.00 USD, new total 1602.40 USD"),
+            "{:?}",
+            outcome.warnings
+        );
+    }
+
+    #[test]
+    fn an_owner_already_over_budget_may_still_shrink() {
+        let engine = engine_from("budgets.yaml", BUDGET).unwrap();
+        let big = db("a", "xlarge", "team-orders");
+        let stored = [big.clone()];
+        let shrink = AdmissionRequest {
+            operation: Operation::Update,
+            object: db("a", "large", "team-orders"),
+            old_object: Some(big.clone()),
+            origin: None,
+        };
+        assert!(
+            admit_in(&engine, "production", &stored, vec![shrink])
+                .denials
+                .is_empty()
+        );
+        let grow_elsewhere = create(db("b", "small", "team-orders"), "b.yaml:1:1");
+        assert_eq!(
+            admit_in(&engine, "production", &stored, vec![grow_elsewhere])
+                .denials
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn moving_a_claim_to_another_owner_counts_against_the_new_owner() {
+        let engine = engine_from("budgets.yaml", BUDGET).unwrap();
+        let theirs = db("a", "large", "team-search");
+        let moved = AdmissionRequest {
+            operation: Operation::Update,
+            object: db("a", "large", "team-orders"),
+            old_object: Some(theirs.clone()),
+            origin: Some("a.yaml:1:1".into()),
+        };
+        let outcome = admit_in(&engine, "production", &[theirs], vec![moved]);
+        assert_eq!(outcome.denials.len(), 1);
+        assert!(
+            outcome.denials[0]
+                .message
+                .contains("current total 0.00 USD, new total 402.40 USD")
+        );
+    }
+
+    #[test]
+    fn budget_mistakes_are_located() {
+        let err = engine_from(
+            "budgets.yaml",
+            "apiVersion: platform.dev/v1alpha1\nkind: Budget\nmetadata: {name: orders}\nspec: {owner: '', monthlyLimit: lots, mode: Audit}\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("budgets.yaml:4:15: spec.owner: expected a non-empty string, found \"\""),
+            "{err}"
+        );
+        assert!(err.contains("budgets.yaml:4:33: spec.monthlyLimit: expected a number of zero or more, found \"lots\""), "{err}");
+        assert!(
+            err.contains("spec.mode: expected Enforce or Warn, found \"Audit\""),
+            "{err}"
+        );
+        let twice = format!(
+            "{BUDGET}---\n{}",
+            BUDGET.replace("name: orders", "name: orders-2")
+        );
+        let err = engine_from("budgets.yaml", &twice).unwrap_err().to_string();
+        assert!(
+            err.contains("owner \"team-orders\" has two budgets, \"orders\" and \"orders-2\""),
+            "{err}"
+        );
+    }
+}

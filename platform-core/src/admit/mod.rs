@@ -141,3 +141,6 @@ impl AdmissionHook for AdmitAll {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
