@@ -364,7 +364,7 @@ spec:
     let outcome = admit_in(
         &engine,
         "production",
-        &[old.clone()],
+        std::slice::from_ref(&old),
         vec![update(smaller.clone())],
     );
     assert_eq!(outcome.denials.len(), 1);
