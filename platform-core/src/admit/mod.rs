@@ -1,5 +1,26 @@
 //! Admission: what runs before anything is stored. The engine calls an [`AdmissionHook`] with
-//! every object of a request at once; the default admits everything unchanged.
+//! every object of a request at once; the default admits everything unchanged, and the
+//! [`PolicyEngine`] runs guardrails: mutating defaults, then validations (typed [`Policy`] rules
+//! and declarative CEL rules), exceptions, cost estimates and team budgets.
+
+pub mod budget;
+pub mod cel;
+pub mod cost;
+pub mod defaults;
+mod engine;
+pub mod exception;
+pub mod library;
+pub mod policy;
+mod reader;
+
+pub use budget::Budget;
+pub use cost::{Money, PriceList};
+pub use defaults::FieldDefault;
+pub use engine::{AUDIT_EVENT_REASON, DEFAULT_OWNER_LABEL, GuardrailError, PolicyEngine};
+pub use exception::{ExceptionCount, exception_counts};
+pub use library::GuardrailSettings;
+pub use policy::{DeclarativePolicy, Mode, Policy, PolicyInput, PolicyMatch};
+pub use reader::GUARDRAILS_API_VERSION;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -130,3 +151,6 @@ impl AdmissionHook for AdmitAll {
         false
     }
 }
+
+#[cfg(test)]
+mod tests;
