@@ -166,20 +166,33 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
     let engine = harness.engine();
 
     let start = Instant::now();
-    let plan = engine.plan(&objects).await.map_err(|e| e.to_string())?;
+    let planned = engine
+        .plan(&objects)
+        .await
+        .map_err(|e| e.to_string())?
+        .actions
+        .len();
     let plan_ms = ms(start.elapsed());
 
     let start = Instant::now();
-    let applied = engine.apply(&objects).await.map_err(|e| e.to_string())?;
+    let all_ready = engine
+        .apply(&objects)
+        .await
+        .map_err(|e| e.to_string())?
+        .all_ready();
     let apply_ms = ms(start.elapsed());
-    if !applied.all_ready() {
+    if !all_ready {
         return Err("not every claim became ready".into());
     }
 
     let start = Instant::now();
-    let again = engine.apply(&objects).await.map_err(|e| e.to_string())?;
+    let changed = engine
+        .apply(&objects)
+        .await
+        .map_err(|e| e.to_string())?
+        .changed();
     let noop_apply_ms = ms(start.elapsed());
-    if again.changed() {
+    if changed {
         return Err("an unchanged apply changed something".into());
     }
 
@@ -204,11 +217,10 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
         line["ideal_apply_ms"] = json!((ideal * 10.0).round() / 10.0);
         line["apply_vs_ideal"] = json!((apply_ms / ideal * 100.0).round() / 100.0);
     }
-    if plan.actions.len() != managed || drift.checked != managed {
+    if planned != managed || drift.checked != managed {
         return Err(format!(
             "expected {managed} planned and checked resources, found {} and {}",
-            plan.actions.len(),
-            drift.checked
+            planned, drift.checked
         ));
     }
     Ok(line)

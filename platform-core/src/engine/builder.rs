@@ -21,7 +21,7 @@ use crate::store::{MemoryStore, StateStore};
 /// ```
 pub struct EngineBuilder {
     registry: KindRegistry,
-    providers: HashMap<(String, String), Arc<dyn Provider>>,
+    providers: HashMap<String, HashMap<String, Arc<dyn Provider>>>,
     compositions: CompositionLibrary,
     environment: String,
     environment_data: Value,
@@ -61,7 +61,10 @@ impl EngineBuilder {
     /// Serves the managed kinds a provider declares with that provider.
     pub fn provider(mut self, provider: Arc<dyn Provider>) -> Self {
         for (api_version, kind) in provider.kinds() {
-            self.providers.insert((api_version, kind), provider.clone());
+            self.providers
+                .entry(api_version)
+                .or_default()
+                .insert(kind, provider.clone());
         }
         self
     }

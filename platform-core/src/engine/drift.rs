@@ -1,76 +1,79 @@
 //! Drift sweeps: observe every managed resource, report what differs, and correct it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use super::{DriftItem, DriftKind, DriftReport, Engine, EngineError};
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::provider::ManagedResource;
 use crate::store::ListFilter;
 
-/// Resources observed per batch call.
-const BATCH: usize = 256;
+/// Resources observed per batch call: big enough for one round trip to cover many, small
+/// enough that providers without a batch call still observe in parallel.
+const BATCH: usize = 32;
 
 impl Engine {
     /// Observes every managed resource the engine created and reports drift; changes nothing.
     pub async fn detect_drift(&self) -> Result<DriftReport, EngineError> {
-        let stored = self.inner.store.list(&ListFilter::all()).await?;
-        let mut groups: HashMap<(String, String), Vec<DynamicObject>> = HashMap::new();
-        for object in stored {
-            let was_synced = super::status::condition(object.status.as_ref(), "Synced")
-                .is_some_and(|c| c.status == crate::model::ConditionStatus::True);
-            if was_synced && self.provider_for(&object).is_some() {
-                groups
-                    .entry((object.api_version.clone(), object.kind.clone()))
-                    .or_default()
-                    .push(object);
+        // Only the kinds a provider serves are listed; each object is moved, never copied.
+        let mut chunks: Vec<Vec<DynamicObject>> = Vec::new();
+        for (api_version, kinds) in &self.inner.providers {
+            let group = crate::model::ApiVersion::parse(api_version).group;
+            for kind in kinds.keys() {
+                let objects: Vec<DynamicObject> = self
+                    .inner
+                    .store
+                    .list(&ListFilter::kind(group.clone(), kind.clone()))
+                    .await?
+                    .into_iter()
+                    .filter(|o| {
+                        o.api_version == *api_version
+                            && super::status::condition(o.status.as_ref(), "Synced")
+                                .is_some_and(|c| c.status == crate::model::ConditionStatus::True)
+                    })
+                    .collect();
+                let mut objects = objects.into_iter().peekable();
+                while objects.peek().is_some() {
+                    chunks.push(objects.by_ref().take(BATCH).collect());
+                }
             }
         }
-        let mut tasks = tokio::task::JoinSet::new();
-        for (_, objects) in groups {
-            for chunk in objects.chunks(BATCH) {
-                let engine = self.clone();
-                let chunk = chunk.to_vec();
-                tasks.spawn(async move {
-                    let Some(provider) = engine.provider_for(&chunk[0]).cloned() else {
-                        return Vec::new();
-                    };
-                    let managed: Vec<ManagedResource> =
-                        chunk.iter().cloned().map(ManagedResource::new).collect();
-                    let results = match engine.inner.permits.acquire().await {
-                        Ok(_permit) => provider.observe_many(&managed).await,
-                        Err(_) => Vec::new(),
-                    };
-                    chunk
-                        .into_iter()
-                        .zip(managed)
-                        .zip(results)
-                        .map(|((o, m), r)| (o, m, r))
-                        .collect::<Vec<_>>()
-                });
-            }
-        }
-        let mut report = DriftReport::default();
-        while let Some(joined) = tasks.join_next().await {
-            let Ok(results) = joined else { continue };
-            for (object, managed, result) in results {
-                report.checked += 1;
-                let claim = crate::store::memory::owner_of(&object);
-                let kind = match result {
-                    Err(e) => {
-                        report.errors.push((object.object_ref(), e.to_string()));
-                        continue;
-                    }
-                    Ok(o) if !o.exists => DriftKind::Missing,
-                    Ok(o) if !o.up_to_date => DriftKind::Changed(o.diff),
-                    Ok(_) => continue,
+        let engine = self.clone();
+        let results = super::bounded::map_bounded(chunks, self.claim_slots(), move |chunk| {
+            let engine = engine.clone();
+            async move {
+                let Some(provider) = chunk.first().and_then(|o| engine.provider_for(o)).cloned()
+                else {
+                    return Vec::new();
                 };
-                report.drifted.push(DriftItem {
-                    claim,
-                    resource: object.object_ref(),
-                    external_name: managed.external_name,
-                    kind,
-                });
+                let managed: Vec<ManagedResource> =
+                    chunk.into_iter().map(ManagedResource::new).collect();
+                let observed = match engine.inner.permits.acquire().await {
+                    Ok(_permit) => provider.observe_many(&managed).await,
+                    Err(_) => Vec::new(),
+                };
+                managed.into_iter().zip(observed).collect::<Vec<_>>()
             }
+        })
+        .await;
+        let mut report = DriftReport::default();
+        for (managed, result) in results.into_iter().flatten() {
+            report.checked += 1;
+            let resource = managed.object.object_ref();
+            let kind = match result {
+                Err(e) => {
+                    report.errors.push((resource, e.to_string()));
+                    continue;
+                }
+                Ok(o) if !o.exists => DriftKind::Missing,
+                Ok(o) if !o.up_to_date => DriftKind::Changed(o.diff),
+                Ok(_) => continue,
+            };
+            report.drifted.push(DriftItem {
+                claim: crate::store::memory::owner_of(&managed.object),
+                resource,
+                external_name: managed.external_name,
+                kind,
+            });
         }
         report.drifted.sort_by(|a, b| a.resource.cmp(&b.resource));
         Ok(report)

@@ -65,7 +65,8 @@ pub struct Engine {
 
 pub(crate) struct EngineInner {
     registry: KindRegistry,
-    providers: HashMap<(String, String), Arc<dyn Provider>>,
+    /// Providers by apiVersion, then kind (looked up without allocating).
+    providers: HashMap<String, HashMap<String, Arc<dyn Provider>>>,
     compositions: CompositionLibrary,
     environment: String,
     environment_data: Value,
@@ -122,7 +123,8 @@ impl Engine {
     fn provider_for(&self, object: &DynamicObject) -> Option<&Arc<dyn Provider>> {
         self.inner
             .providers
-            .get(&(object.api_version.clone(), object.kind.clone()))
+            .get(object.api_version.as_str())
+            .and_then(|kinds| kinds.get(object.kind.as_str()))
     }
 
     /// A lock per object, so two reconciles of one object never run at once.
