@@ -146,10 +146,15 @@ impl Engine {
                 }
             }
         }
-        let mut writes = vec![Write::Delete {
-            key: key.clone(),
-            expected: Precondition::Any,
-        }];
+        // A create intent left by a failed re-create goes with the record: recovery would
+        // otherwise create the resource again after a restart, for a claim that is gone.
+        let mut writes = vec![
+            Write::Delete {
+                key: key.clone(),
+                expected: Precondition::Any,
+            },
+            Write::ClearIntent(key.clone()),
+        ];
         if let Some(claim) = claim {
             writes.push(Write::Event(Event {
                 object: claim.object_ref(),

@@ -20,6 +20,22 @@ struct Decision {
     event: Option<(EventType, &'static str, String)>,
 }
 
+/// Why the provider calls failed, and whether the resource was seen to be missing first.
+struct Failure {
+    error: ProviderError,
+    /// Observe said the resource does not exist: it cannot stay Ready whatever it was before.
+    missing: bool,
+}
+
+impl From<ProviderError> for Failure {
+    fn from(error: ProviderError) -> Self {
+        Failure {
+            error,
+            missing: false,
+        }
+    }
+}
+
 impl Engine {
     /// Creates a resource with its intent stored first; returns what the provider produced.
     async fn create_with_intent(
@@ -47,7 +63,7 @@ impl Engine {
         resource: &ManagedResource,
         stored: Option<&DynamicObject>,
         policy: ManagementPolicy,
-    ) -> Result<Decision, ProviderError> {
+    ) -> Result<Decision, Failure> {
         let created = |applied: Applied, event: (EventType, &'static str, String)| Decision {
             action: Action::Create,
             readiness: if applied.pending {
@@ -80,7 +96,13 @@ impl Engine {
                     event: None,
                 });
             }
-            let applied = self.create_with_intent(provider, resource).await?;
+            let applied = self
+                .create_with_intent(provider, resource)
+                .await
+                .map_err(|error| Failure {
+                    error,
+                    missing: true,
+                })?;
             let message = format!(
                 "{} {} was missing and has been created again",
                 resource.kind(),
@@ -144,16 +166,16 @@ impl Engine {
         let previous_status = stored.as_ref().and_then(|s| s.status.as_ref());
         let was_ready = super::status::is_ready(previous_status);
         let decision = match self.provider_for(&resource.object).cloned() {
-            None => Err(ProviderError::permanent(format!(
+            None => Err(Failure::from(ProviderError::permanent(format!(
                 "no provider serves {} {}",
                 resource.object.api_version, resource.object.kind
-            ))),
+            )))),
             Some(provider) => match self.inner.permits.acquire().await {
                 Ok(_permit) => {
                     self.decide(provider.as_ref(), &resource, stored.as_ref(), policy)
                         .await
                 }
-                Err(_) => Err(ProviderError::transient("engine is shutting down")),
+                Err(_) => Err(ProviderError::transient("engine is shutting down").into()),
             },
         };
         let (action, readiness, synced, outputs, secrets, event) = match decision {
@@ -165,9 +187,10 @@ impl Engine {
                 d.secrets,
                 d.event,
             ),
-            Err(error) => {
+            Err(Failure { error, missing }) => {
                 let message = format!("{} error: {}", error.class, error.message);
-                let readiness = if was_ready {
+                // A failed call keeps a Ready resource Ready, unless it was just seen missing.
+                let readiness = if was_ready && !missing {
                     Readiness::Available
                 } else {
                     Readiness::Unavailable(message.clone())
