@@ -14,12 +14,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use platform_core::compose::{ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition};
+use platform_core::compose::{
+    ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition,
+};
 use platform_core::engine::Engine;
 use platform_core::kinds::{KindDefinition, KindOrigin, KindRegistry};
 use platform_core::model::{DynamicObject, GroupVersionKind, Resource};
 use platform_core::provider::layers::ProviderExt;
-use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError, diff_fields};
+use platform_core::provider::{
+    Applied, ManagedResource, Observation, Provider, ProviderError, diff_fields,
+};
 use platform_testkit::conformance::{ProviderSubject, provider_conformance};
 
 const API_VERSION: &str = "dns.example.com/v1";
@@ -30,9 +34,12 @@ mod schemars_free {
     pub fn record_name_ok(name: &str) -> bool {
         !name.is_empty()
             && name.len() <= 253
-            && name
-                .split('.')
-                .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+            && name.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && l.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            })
     }
 }
 
@@ -53,13 +60,17 @@ impl ZoneFileProvider {
     }
 
     fn outputs(resource: &ManagedResource) -> BTreeMap<String, Value> {
-        BTreeMap::from([("fqdn".to_owned(), json!(format!("{}.example.com", resource.external_name)))])
+        BTreeMap::from([(
+            "fqdn".to_owned(),
+            json!(format!("{}.example.com", resource.external_name)),
+        )])
     }
 
     fn write(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
         let path = self.path(resource)?;
         std::fs::create_dir_all(&self.zone).map_err(|e| ProviderError::transient(e.to_string()))?;
-        std::fs::write(&path, resource.spec().to_string()).map_err(|e| ProviderError::transient(e.to_string()))?;
+        std::fs::write(&path, resource.spec().to_string())
+            .map_err(|e| ProviderError::transient(e.to_string()))?;
         Ok(Applied {
             pending: false,
             outputs: Self::outputs(resource),
@@ -131,7 +142,9 @@ impl Composition for EndpointComposition {
         &self.labels
     }
     fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError> {
-        let name = request.composite["metadata"]["name"].as_str().unwrap_or_default();
+        let name = request.composite["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default();
         let address = request.composite["spec"]["address"]
             .as_str()
             .ok_or_else(|| ComposeError("spec.address is required".into()))?;
@@ -145,7 +158,10 @@ impl Composition for EndpointComposition {
             composite: request.composite.clone(),
             resources: vec![
                 record("a", json!({"type": "A", "value": address})),
-                record("alias", json!({"type": "CNAME", "value": "${resources.a.outputs.fqdn}"})),
+                record(
+                    "alias",
+                    json!({"type": "CNAME", "value": "${resources.a.outputs.fqdn}"}),
+                ),
             ],
             ..Composed::default()
         })
@@ -163,12 +179,22 @@ fn record(name: &str, value: &str) -> ManagedResource {
 
 async fn run(zone: &Path) -> Result<(), String> {
     // 1. The provider passes the same conformance suite as every built-in provider.
-    let provider: Arc<dyn Provider> = Arc::new(ZoneFileProvider { zone: zone.to_path_buf() });
-    let drift_zone = zone.to_path_buf();
-    let subject = ProviderSubject::new(provider.clone(), record("api", "10.0.0.1"), record("api", "10.0.0.2"), move |r| {
-        let path = drift_zone.join(format!("{}.json", r.external_name));
-        async move { std::fs::write(&path, r#"{"type":"A","value":"6.6.6.6"}"#).map_err(|e| e.to_string()) }
+    let provider: Arc<dyn Provider> = Arc::new(ZoneFileProvider {
+        zone: zone.to_path_buf(),
     });
+    let drift_zone = zone.to_path_buf();
+    let subject = ProviderSubject::new(
+        provider.clone(),
+        record("api", "10.0.0.1"),
+        record("api", "10.0.0.2"),
+        move |r| {
+            let path = drift_zone.join(format!("{}.json", r.external_name));
+            async move {
+                std::fs::write(&path, r#"{"type":"A","value":"6.6.6.6"}"#)
+                    .map_err(|e| e.to_string())
+            }
+        },
+    );
     let report = provider_conformance(subject).await;
     println!("{report}");
     if !report.passed() {
@@ -204,16 +230,26 @@ async fn run(zone: &Path) -> Result<(), String> {
         "metadata": {"name": "checkout", "namespace": "shop"}, "spec": {"address": "10.1.2.3"}
     }))
     .map_err(|e| e.to_string())?;
-    let report = engine.apply(std::slice::from_ref(&claim)).await.map_err(|e| e.to_string())?;
+    let report = engine
+        .apply(std::slice::from_ref(&claim))
+        .await
+        .map_err(|e| e.to_string())?;
     for resource in report.resources() {
-        println!("{} {} ready={}", resource.resource, resource.external_name, resource.ready);
+        println!(
+            "{} {} ready={}",
+            resource.resource, resource.external_name, resource.ready
+        );
     }
-    let alias = std::fs::read_to_string(zone.join("shop-checkout-alias.json")).map_err(|e| e.to_string())?;
+    let alias = std::fs::read_to_string(zone.join("shop-checkout-alias.json"))
+        .map_err(|e| e.to_string())?;
     println!("alias record: {alias}");
     if !report.all_ready() || !alias.contains("shop-checkout-a.example.com") {
         return Err("the endpoint did not converge".into());
     }
-    engine.delete(&claim.object_ref()).await.map_err(|e| e.to_string())?;
+    engine
+        .delete(&claim.object_ref())
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -225,7 +261,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

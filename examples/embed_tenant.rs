@@ -11,8 +11,8 @@ use std::sync::Arc;
 use platform_core::compose::CompositionLibrary;
 use platform_core::engine::Engine;
 use platform_core::kinds::{
-    CacheClaim, CacheClaimSpec, DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, QueueClaim, QueueClaimSpec,
-    QueueEngine,
+    CacheClaim, CacheClaimSpec, DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, QueueClaim,
+    QueueClaimSpec, QueueEngine,
 };
 use platform_core::model::{DynamicObject, Resource};
 use platform_providers::local::LocalProvider;
@@ -45,7 +45,10 @@ async fn run() -> Result<(), String> {
         .build();
 
     for name in ["acme", "globex"] {
-        let report = engine.apply(&tenant(name).map_err(|e| e.to_string())?).await.map_err(|e| e.to_string())?;
+        let report = engine
+            .apply(&tenant(name).map_err(|e| e.to_string())?)
+            .await
+            .map_err(|e| e.to_string())?;
         if !report.all_ready() {
             return Err(format!("tenant {name} is not ready: {report:?}"));
         }
@@ -63,7 +66,10 @@ async fn run() -> Result<(), String> {
     }
 
     for claim in tenant("acme").map_err(|e| e.to_string())? {
-        engine.delete(&claim.object_ref()).await.map_err(|e| e.to_string())?;
+        engine
+            .delete(&claim.object_ref())
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let left: Vec<String> = engine
         .claims()
@@ -80,7 +86,10 @@ async fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -449,3 +449,27 @@ async fn secrets_never_show_in_reports_status_or_errors() {
         .unwrap();
     assert!(stored.get("password").is_some());
 }
+
+#[tokio::test]
+async fn a_failed_recreate_leaves_no_create_intent_behind() {
+    let harness = trio();
+    let objects = [claim("orders", Size::Small)];
+    harness.assert_converged(&objects).await;
+    harness
+        .cloud()
+        .drift_delete(TRIO_API_VERSION, "Role", "default-orders-role")
+        .unwrap();
+    harness
+        .provider()
+        .add_fault(Operation::Create, Fault::transient().times(1))
+        .unwrap();
+    let report = harness.engine().apply(&objects).await.unwrap();
+    assert!(
+        !report.all_ready(),
+        "a missing role whose re-create failed is not ready"
+    );
+    // The record says what happened; an intent would make a restart resurrect an old spec.
+    assert!(harness.store().intents().await.unwrap().is_empty());
+    harness.assert_converged(&objects).await;
+    harness.assert_no_duplicates();
+}

@@ -178,6 +178,7 @@ impl Engine {
                 Err(_) => Err(ProviderError::transient("engine is shutting down").into()),
             },
         };
+        let mut retried_create = false;
         let (action, readiness, synced, outputs, secrets, event) = match decision {
             Ok(d) => (
                 d.action,
@@ -188,6 +189,8 @@ impl Engine {
                 d.event,
             ),
             Err(Failure { error, missing }) => {
+                // A create may have been attempted after the resource was seen missing.
+                retried_create = missing;
                 let message = format!("{} error: {}", error.class, error.message);
                 // A failed call keeps a Ready resource Ready, unless it was just seen missing.
                 let readiness = if was_ready && !missing {
@@ -247,7 +250,9 @@ impl Engine {
                 });
             }
         }
-        if action == Action::Create || stored.is_none() {
+        // The record written here supersedes any create intent: the next reconcile observes
+        // the real resource and acts on what it finds.
+        if action == Action::Create || stored.is_none() || retried_create {
             writes.push(Write::ClearIntent(key.clone()));
         }
         if let Some((type_, reason, message)) = event {
