@@ -170,9 +170,9 @@ impl Checker<'_> {
         out
     }
 
-    fn unknown(&mut self, path: &[PathSegment], key: &Key, known: &[&str]) {
+    fn unknown(&mut self, parent: &[PathSegment], key: &Key, known: &[&str]) {
         self.problem(
-            path,
+            &with(parent, PathSegment::Key(key.name.clone())),
             key.location,
             format!(
                 "unknown config key {:?}; expected one of: {}",

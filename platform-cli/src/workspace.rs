@@ -124,6 +124,8 @@ pub fn load_objects(
             Vec::new()
         }
     };
+    // Files in input order, problems in line order within a file.
+    problems.sort_by(|a, b| a.file.cmp(&b.file).then(a.location.cmp(&b.location)));
     if problems.is_empty() {
         Ok(objects)
     } else {

@@ -155,6 +155,7 @@ fn print_report(report: &ApplyReport, changed: bool) {
     }
     let resources = report.resources();
     let count = |f: fn(&Action) -> bool| resources.iter().filter(|r| f(&r.action)).count();
+    let unready = resources.iter().filter(|r| !r.ready).count();
     if changed {
         println!(
             "Apply complete: {} created, {} updated, {} deleted.",
@@ -162,8 +163,11 @@ fn print_report(report: &ApplyReport, changed: bool) {
             count(|a| matches!(a, Action::Update { .. })),
             count(|a| matches!(a, Action::Delete)),
         );
-    } else {
+    } else if unready == 0 {
         println!("No changes: {} resources are up to date.", resources.len());
+    }
+    if unready > 0 {
+        println!("{unready} of {} resources are not Ready.", resources.len());
     }
 }
 
