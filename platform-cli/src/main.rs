@@ -64,6 +64,8 @@ enum Command {
     Drift(commands::drift::Args),
     /// Run the controller loop until SIGINT or SIGTERM.
     Run(commands::run::Args),
+    /// Print the dependency map of claims and managed resources as DOT or Mermaid.
+    Graph(commands::graph::Args),
     /// Render a composite through a Composition offline: no store, no provider.
     Render {
         /// The composite (claim) file.
@@ -110,6 +112,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Delete(args) => return stateful(Box::pin(commands::delete::run(&config, args))),
         Command::Drift(args) => return stateful(Box::pin(commands::drift::run(&config, args))),
         Command::Run(args) => return stateful(Box::pin(commands::run::run(&config, args))),
+        Command::Graph(args) => return stateful(Box::pin(commands::graph::run(&config, args))),
         _ => {}
     }
     let registry = config.registry()?;
@@ -126,7 +129,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         | Command::Outputs(_)
         | Command::Delete(_)
         | Command::Drift(_)
-        | Command::Run(_) => unreachable!("handled above"),
+        | Command::Run(_)
+        | Command::Graph(_) => unreachable!("handled above"),
         Command::Render {
             composite,
             composition,

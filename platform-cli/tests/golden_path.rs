@@ -439,3 +439,19 @@ fn run_stops_cleanly_on_sigterm() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.ends_with("controller stopped\n"), "{stderr}");
 }
+
+#[test]
+fn graph_maps_claims_to_their_claims_and_resources() {
+    let dir = quickstart_dir();
+    let (dot, _) = expect(dir.path(), &["graph", "-f", "quickstart"], 0);
+    assert!(dot.starts_with("digraph platform {"), "{dot}");
+    assert!(dot.contains("\"Application/storefront\" -> \"DatabaseClaim/storefront-db\";"));
+    assert!(dot.contains("\"DatabaseClaim/orders-db\" -> \"LocalDatabase/orders-db-database\";"));
+    let (mermaid, _) = expect(
+        dir.path(),
+        &["graph", "-f", "quickstart", "-o", "mermaid"],
+        0,
+    );
+    assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
+    assert_eq!(mermaid.matches(" --> ").count(), 9, "{mermaid}");
+}

@@ -6,6 +6,7 @@ pub mod delete;
 pub mod describe;
 pub mod drift;
 pub mod get;
+pub mod graph;
 pub mod init;
 pub mod kinds;
 pub mod outputs;
