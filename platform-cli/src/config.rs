@@ -12,11 +12,14 @@
 //!     config: {region: home}                          # the environment's data
 //! compositions: [compositions/]     # added to the bundled compositions
 //! kinds: [kinds/]
+//! policies: [policies/]             # Policy, PriceList and Budget documents
+//! guardrails: {requireOwner: {}}    # ready guardrails
 //! ```
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use platform_core::admit::{GuardrailError, GuardrailSettings, PolicyEngine};
 use platform_core::kinds::{KindRegistry, kinds_from_document};
 use platform_core::load::{
     Diagnostic, Document, Key, Loader, Location, Node, NodeValue, PathSegment, field_path,
@@ -44,6 +47,8 @@ const KNOWN_KEYS: &[&str] = &[
     "environments",
     "compositions",
     "kinds",
+    "policies",
+    "guardrails",
 ];
 const ENVIRONMENT_KEYS: &[&str] = &["providers", "compositions", "config"];
 const LOCAL_KEYS: &[&str] = &["root"];
@@ -63,6 +68,10 @@ pub struct Config {
     pub environments: BTreeMap<String, EnvironmentSettings>,
     /// Composition files or folders added to the bundled ones.
     pub compositions: Vec<PathBuf>,
+    /// Files or folders of Policy, PriceList and Budget documents.
+    pub policies: Vec<PathBuf>,
+    /// The ready guardrails switched on.
+    pub guardrails: Option<GuardrailSettings>,
 }
 
 /// How one environment provisions.
@@ -92,6 +101,8 @@ impl Default for Config {
             default_environment: DEFAULT_ENVIRONMENT.to_owned(),
             environments: BTreeMap::new(),
             compositions: Vec::new(),
+            policies: Vec::new(),
+            guardrails: None,
         }
     }
 }
@@ -271,6 +282,11 @@ impl Config {
                 }
                 "kinds" => config.kinds = check.paths(&path, value, base),
                 "compositions" => config.compositions = check.paths(&path, value, base),
+                "policies" => config.policies = check.paths(&path, value, base),
+                "guardrails" => match serde_json::from_value(value.to_json()) {
+                    Ok(settings) => config.guardrails = Some(settings),
+                    Err(e) => check.problem(&path, value.location, e.to_string()),
+                },
                 "environments" => {
                     for (name, settings) in check.map(&path, value) {
                         let env_path = with(&path, key(&name.name));
@@ -317,6 +333,28 @@ impl Config {
                 }),
             }),
         }
+    }
+
+    /// The guardrails this config describes (`policies` and `guardrails`); `None` when it has none.
+    pub fn policy_engine(&self) -> Result<Option<PolicyEngine>, CliError> {
+        if self.policies.is_empty() && self.guardrails.is_none() {
+            return Ok(None);
+        }
+        let mut engine = PolicyEngine::new();
+        let fail = |e: GuardrailError| match e {
+            GuardrailError::Invalid(problems) => CliError::Config(problems),
+            other => CliError::Usage {
+                message: other.to_string(),
+                hint: None,
+            },
+        };
+        if let Some(settings) = &self.guardrails {
+            engine.add_guardrails(settings).map_err(fail)?;
+        }
+        if !self.policies.is_empty() {
+            engine.load_paths(&self.policies).map_err(fail)?;
+        }
+        Ok(Some(engine))
     }
 
     /// The kind registry this config describes: built-in kinds in `apiGroup`, plus `kinds` files.

@@ -33,6 +33,9 @@ enum Command {
         /// Files or folders (.yaml, .yml, .json; folders recursively).
         #[arg(short = 'f', long = "filename", required = true, num_args = 1.., value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Environment the config's policies are run for; default: the config's defaultEnvironment.
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
     },
     /// Print a kind's JSON Schema (draft 2020-12).
     Schema {
@@ -64,6 +67,11 @@ enum Command {
     Drift(commands::drift::Args),
     /// Run the controller loop until SIGINT or SIGTERM.
     Run(commands::run::Args),
+    /// Evaluate policies offline, or list recorded policy exceptions.
+    #[command(subcommand)]
+    Policy(commands::policy::PolicyCommand),
+    /// Monthly cost estimates per claim and per owner.
+    Cost(commands::cost::Args),
     /// Print the dependency map of claims and managed resources as DOT or Mermaid.
     Graph(commands::graph::Args),
     /// Render a composite through a Composition offline: no store, no provider.
@@ -113,11 +121,26 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Drift(args) => return stateful(Box::pin(commands::drift::run(&config, args))),
         Command::Run(args) => return stateful(Box::pin(commands::run::run(&config, args))),
         Command::Graph(args) => return stateful(Box::pin(commands::graph::run(&config, args))),
+        Command::Policy(command) => {
+            return stateful(Box::pin(commands::policy::run(&config, command)));
+        }
+        Command::Cost(args) => return commands::cost::run(&config, args),
         _ => {}
     }
     let registry = config.registry()?;
     match cli.command {
-        Command::Validate { paths } => commands::validate::run(&registry, &paths),
+        Command::Validate { paths, env } => {
+            let policies = config.policy_engine()?;
+            let environment = match &policies {
+                Some(_) => config.environment(env.as_deref())?.0,
+                None => String::new(),
+            };
+            commands::validate::run(
+                &registry,
+                &paths,
+                policies.as_ref().map(|p| (p, environment.as_str())),
+            )
+        }
         Command::Schema { kind } => commands::schema::run(&registry, &kind),
         Command::Crd { kind } => commands::crd::run(&registry, &kind),
         Command::Kinds => commands::kinds::run(&registry),
@@ -130,7 +153,9 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         | Command::Delete(_)
         | Command::Drift(_)
         | Command::Run(_)
-        | Command::Graph(_) => unreachable!("handled above"),
+        | Command::Graph(_)
+        | Command::Policy(_)
+        | Command::Cost(_) => unreachable!("handled above"),
         Command::Render {
             composite,
             composition,

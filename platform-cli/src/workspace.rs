@@ -86,6 +86,9 @@ impl Workspace {
             .environment(name)
             .store(Arc::new(store))
             .provider(Arc::new(LocalProvider::new(root)));
+        if let Some(policies) = config.policy_engine()? {
+            builder = builder.admission(Arc::new(policies));
+        }
         if let Some(data) = settings.config {
             builder = builder.environment_data(data);
         }

@@ -74,9 +74,14 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
+    let (estimate, estimate_data) = super::cost::estimate_line(config, &objects)?;
     match args.output {
-        Format::Table => print_report(&report, changed),
-        format => output::print_value(&output::to_value(&report)?, format)?,
+        Format::Table => print_report(&report, changed, &estimate),
+        format => {
+            let mut value = output::to_value(&report)?;
+            value["monthlyEstimate"] = estimate_data;
+            output::print_value(&value, format)?;
+        }
     }
     let failed: Vec<&ClaimReport> = unready(&report)
         .into_iter()
@@ -149,13 +154,14 @@ fn reason(claim: &ClaimReport) -> String {
     }
 }
 
-fn print_report(report: &ApplyReport, changed: bool) {
+fn print_report(report: &ApplyReport, changed: bool, estimate: &str) {
     for claim in &report.claims {
         print_claim(claim, 0);
     }
     let resources = report.resources();
     let count = |f: fn(&Action) -> bool| resources.iter().filter(|r| f(&r.action)).count();
     let unready = resources.iter().filter(|r| !r.ready).count();
+    println!("{estimate}");
     if changed {
         println!(
             "Apply complete: {} created, {} updated, {} deleted.",

@@ -1,6 +1,7 @@
 //! One module per verb.
 
 pub mod apply;
+pub mod cost;
 pub mod crd;
 pub mod delete;
 pub mod describe;
@@ -11,6 +12,7 @@ pub mod init;
 pub mod kinds;
 pub mod outputs;
 pub mod plan;
+pub mod policy;
 pub mod render;
 pub mod run;
 pub mod schema;

@@ -35,9 +35,14 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     for warning in &plan.warnings {
         eprintln!("warning: {warning}");
     }
+    let (estimate, estimate_data) = super::cost::estimate_line(config, &objects)?;
     match args.output {
-        Format::Table => print_plan(&plan),
-        format => output::print_value(&output::to_value(&plan)?, format)?,
+        Format::Table => print_plan(&plan, &estimate),
+        format => {
+            let mut value = output::to_value(&plan)?;
+            value["monthlyEstimate"] = estimate_data;
+            output::print_value(&value, format)?;
+        }
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(2)
@@ -46,7 +51,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     })
 }
 
-fn print_plan(plan: &Plan) {
+fn print_plan(plan: &Plan, estimate: &str) {
     if !plan.has_changes() {
         println!(
             "No changes: {} resources are up to date.",
@@ -79,5 +84,6 @@ fn print_plan(plan: &Plan) {
             println!("    note: {note}");
         }
     }
+    println!("{estimate}");
     println!("{}", plan.summary());
 }
