@@ -8,7 +8,8 @@ use platform_core::engine::{Action, ApplyReport, ClaimReport};
 
 use crate::config::Config;
 use crate::error::CliError;
-use crate::output::{self, Format, progress::mark};
+use crate::output::progress::{Progress, mark};
+use crate::output::{self, Format};
 use crate::workspace::{Workspace, load_objects};
 
 /// How often `--wait` reconciles claims that are not Ready yet.
@@ -58,11 +59,21 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open(config, args.env.as_deref())?;
     let objects = load_objects(&workspace.registry, &args.paths)?;
-    let mut report = workspace.engine.apply(&objects).await?;
+    let progress = Progress::start(format!("applying {} claims", objects.len()));
+    let applied = workspace.engine.apply(&objects).await;
+    let mut report = match applied {
+        Ok(report) => report,
+        Err(e) => {
+            progress.finish();
+            return Err(e.into());
+        }
+    };
     let changed = report.changed();
     if args.wait {
         let deadline = tokio::time::Instant::now() + args.timeout;
         while !report.all_ready() && tokio::time::Instant::now() < deadline {
+            let waiting = report.claims.iter().filter(|c| !c.all_ready()).count();
+            progress.message(format!("waiting for {waiting} claims to be Ready"));
             tokio::time::sleep(WAIT_INTERVAL).await;
             for claim in &mut report.claims {
                 if !claim.all_ready() {
@@ -71,6 +82,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
             }
         }
     }
+    progress.finish();
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }

@@ -8,6 +8,7 @@ use platform_core::model::{ObjectRef, Resource};
 
 use crate::config::Config;
 use crate::error::CliError;
+use crate::output::progress::Progress;
 use crate::output::{self, Format};
 use crate::workspace::{Workspace, load_objects};
 
@@ -55,26 +56,35 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         }
     };
     let mut total = DeleteReport::default();
+    let progress = Progress::start("deleting");
     for key in &keys {
+        progress.message(format!("deleting {key}"));
         let report = match workspace.engine.delete(key).await {
             Ok(report) => report,
             Err(platform_core::engine::EngineError::NotFound(_)) if !args.paths.is_empty() => {
-                println!("{key} not found; nothing to delete");
+                progress.line(&format!("{key} not found; nothing to delete"));
                 continue;
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                progress.finish();
+                return Err(e.into());
+            }
         };
         if args.output == Format::Table {
             for deleted in &report.deleted {
-                println!("{} {deleted}", output::progress::mark("-", Some(false)));
+                progress.line(&format!(
+                    "{} {deleted}",
+                    output::progress::mark("-", Some(false))
+                ));
             }
             for kept in &report.orphaned {
-                println!("  kept {kept} (deletion policy)");
+                progress.line(&format!("  kept {kept} (deletion policy)"));
             }
         }
         total.deleted.extend(report.deleted);
         total.orphaned.extend(report.orphaned);
     }
+    progress.finish();
     match args.output {
         Format::Table => println!(
             "Delete complete: {} deleted, {} kept.",

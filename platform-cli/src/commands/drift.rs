@@ -6,6 +6,7 @@ use platform_core::engine::{DriftKind, DriftReport};
 
 use crate::config::Config;
 use crate::error::CliError;
+use crate::output::progress::Progress;
 use crate::output::{self, Format};
 use crate::workspace::Workspace;
 
@@ -26,11 +27,18 @@ pub struct Args {
 /// Exit 2 when drift is found and not fixed, 1 when something could not be observed.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open(config, args.env.as_deref())?;
-    let report = if args.fix {
-        workspace.engine.reconcile_once().await?
+    let progress = Progress::start(if args.fix {
+        "observing and correcting managed resources"
     } else {
-        workspace.engine.detect_drift().await?
+        "observing managed resources"
+    });
+    let swept = if args.fix {
+        workspace.engine.reconcile_once().await
+    } else {
+        workspace.engine.detect_drift().await
     };
+    progress.finish();
+    let report = swept?;
     match args.output {
         Format::Table => print_report(&report, args.fix),
         format => output::print_value(&output::to_value(&report)?, format)?,
