@@ -44,6 +44,25 @@ pub fn composition_library(config: &Config) -> Result<CompositionLibrary, CliErr
 
 fn library_error(e: LibraryError) -> CliError {
     match e {
+        LibraryError::Invalid(problems)
+            if problems
+                .iter()
+                .any(|p| p.message.ends_with("is defined twice")) =>
+        {
+            CliError::Usage {
+                message: format!(
+                    "invalid config:\n{}",
+                    problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ),
+                hint: Some(
+                    "config `compositions` add to the bundled ones; give yours another name".into(),
+                ),
+            }
+        }
         LibraryError::Invalid(problems) => CliError::Config(problems),
         other => CliError::Usage {
             message: other.to_string(),

@@ -455,3 +455,34 @@ fn graph_maps_claims_to_their_claims_and_resources() {
     assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
     assert_eq!(mermaid.matches(" --> ").count(), 9, "{mermaid}");
 }
+
+#[test]
+fn config_compositions_add_to_the_bundled_ones_and_environments_pick_defaults() {
+    let dir = quickstart_dir();
+    let d = dir.path();
+    let bundled = std::fs::read_to_string(repo().join("compositions/local/database.yaml")).unwrap();
+    std::fs::create_dir(d.join("mine")).unwrap();
+    std::fs::write(d.join("mine/database.yaml"), &bundled).unwrap();
+    std::fs::write(d.join("platform.yaml"), "compositions: [mine/]\n").unwrap();
+    let (_, err) = expect(d, &["plan", "-f", "quickstart"], 1);
+    assert_eq!(
+        err,
+        "error: invalid config:\nmine/database.yaml:2:1: metadata.name: composition \"databaseclaim-local\" is defined twice\nhint: config `compositions` add to the bundled ones; give yours another name\n"
+    );
+
+    std::fs::write(
+        d.join("mine/database.yaml"),
+        bundled.replace("name: databaseclaim-local", "name: team-database"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("platform.yaml"),
+        "compositions: [mine/]\nenvironments:\n  local:\n    compositions: {DatabaseClaim: team-database}\n",
+    )
+    .unwrap();
+    let (out, _) = expect(d, &["apply", "-f", "quickstart/orders-db.yaml"], 0);
+    assert!(
+        out.contains("DatabaseClaim default/orders-db Ready (composition team-database)"),
+        "{out}"
+    );
+}
