@@ -1,9 +1,29 @@
 //! `platform.yaml`: the settings of a platform. Unknown keys are errors with their location.
+//!
+//! ```yaml
+//! apiGroup: platform.company.io     # group of the built-in claim kinds
+//! state: .platform/state.db         # the SQLite state file
+//! defaultEnvironment: local
+//! environments:
+//!   local:
+//!     providers:
+//!       local: {root: .platform/local}
+//!     compositions: {DatabaseClaim: local-database}   # default composition per kind
+//!     config: {region: home}                          # the environment's data
+//! compositions: [compositions/]     # added to the bundled compositions
+//! kinds: [kinds/]
+//! policies: [policies/]             # Policy, PriceList and Budget documents
+//! guardrails: {requireOwner: {}}    # ready guardrails
+//! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use platform_core::admit::{GuardrailError, GuardrailSettings, PolicyEngine};
 use platform_core::kinds::{KindRegistry, kinds_from_document};
-use platform_core::load::{Diagnostic, Document, Loader, NodeValue, PathSegment, field_path};
+use platform_core::load::{
+    Diagnostic, Document, Key, Loader, Location, Node, NodeValue, PathSegment, field_path,
+};
 use platform_core::model::DEFAULT_GROUP;
 
 use crate::error::CliError;
@@ -11,7 +31,27 @@ use crate::error::CliError;
 /// The config file used when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG: &str = "platform.yaml";
 
-const KNOWN_KEYS: &[&str] = &["apiGroup", "kinds"];
+/// The state file used when the config names none.
+pub const DEFAULT_STATE: &str = ".platform/state.db";
+
+/// The environment used when the config names none.
+pub const DEFAULT_ENVIRONMENT: &str = "local";
+
+/// The adapters this build of platformctl has.
+pub const ADAPTERS: &[&str] = &["local"];
+
+const KNOWN_KEYS: &[&str] = &[
+    "apiGroup",
+    "state",
+    "defaultEnvironment",
+    "environments",
+    "compositions",
+    "kinds",
+    "policies",
+    "guardrails",
+];
+const ENVIRONMENT_KEYS: &[&str] = &["providers", "compositions", "config"];
+const LOCAL_KEYS: &[&str] = &["root"];
 
 /// Settings read from `platform.yaml`, or the defaults.
 #[derive(Debug, Clone)]
@@ -20,6 +60,36 @@ pub struct Config {
     pub api_group: String,
     /// Files or folders of extra kind definitions, relative to the config's folder.
     pub kinds: Vec<PathBuf>,
+    /// The state: a SQLite file path (resolved) or a URL.
+    pub state: String,
+    /// The environment used without `--env`.
+    pub default_environment: String,
+    /// Settings per environment.
+    pub environments: BTreeMap<String, EnvironmentSettings>,
+    /// Composition files or folders added to the bundled ones.
+    pub compositions: Vec<PathBuf>,
+    /// Files or folders of Policy, PriceList and Budget documents.
+    pub policies: Vec<PathBuf>,
+    /// The ready guardrails switched on.
+    pub guardrails: Option<GuardrailSettings>,
+}
+
+/// How one environment provisions.
+#[derive(Debug, Clone, Default)]
+pub struct EnvironmentSettings {
+    /// Adapters by name with their settings; empty means the local adapter with defaults.
+    pub providers: BTreeMap<String, ProviderSettings>,
+    /// Default composition per claim kind.
+    pub compositions: BTreeMap<String, String>,
+    /// The environment's data (the root of environment field paths), if given.
+    pub config: Option<serde_json::Value>,
+}
+
+/// Settings of one adapter.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderSettings {
+    /// The local adapter's root folder (resolved); default: `local/` beside the state file.
+    pub root: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -27,14 +97,121 @@ impl Default for Config {
         Config {
             api_group: DEFAULT_GROUP.to_owned(),
             kinds: Vec::new(),
+            state: DEFAULT_STATE.to_owned(),
+            default_environment: DEFAULT_ENVIRONMENT.to_owned(),
+            environments: BTreeMap::new(),
+            compositions: Vec::new(),
+            policies: Vec::new(),
+            guardrails: None,
         }
     }
+}
+
+/// Collects located problems of one config document.
+struct Checker<'a> {
+    doc: &'a Document,
+    problems: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, path: &[PathSegment], at: Location, message: impl Into<String>) {
+        self.problems.push(Diagnostic::new(
+            self.doc.file.clone(),
+            at,
+            field_path(path),
+            message.into(),
+        ));
+    }
+
+    fn map<'n>(&mut self, path: &[PathSegment], node: &'n Node) -> &'n [(Key, Node)] {
+        match &node.value {
+            NodeValue::Map(entries) => entries,
+            NodeValue::Null => &[],
+            _ => {
+                let found = node.type_name();
+                self.problem(
+                    path,
+                    node.location,
+                    format!("expected a mapping, found {found}"),
+                );
+                &[]
+            }
+        }
+    }
+
+    fn string(&mut self, path: &[PathSegment], node: &Node) -> Option<String> {
+        match node.as_str() {
+            Some(s) => Some(s.to_owned()),
+            None => {
+                let found = node.type_name();
+                self.problem(
+                    path,
+                    node.location,
+                    format!("expected a string, found {found}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn paths(&mut self, path: &[PathSegment], node: &Node, base: &Path) -> Vec<PathBuf> {
+        let NodeValue::Seq(items) = &node.value else {
+            let found = node.type_name();
+            self.problem(
+                path,
+                node.location,
+                format!("expected a list of files or folders, found {found}"),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str() {
+                Some(p) => out.push(base.join(p)),
+                None => {
+                    let found = item.type_name();
+                    self.problem(
+                        &with(path, PathSegment::Index(i)),
+                        item.location,
+                        format!("expected a file or folder path, found {found}"),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn unknown(&mut self, parent: &[PathSegment], key: &Key, known: &[&str]) {
+        self.problem(
+            &with(parent, PathSegment::Key(key.name.clone())),
+            key.location,
+            format!(
+                "unknown config key {:?}; expected one of: {}",
+                key.name,
+                known.join(", ")
+            ),
+        );
+    }
+}
+
+fn with(path: &[PathSegment], segment: PathSegment) -> Vec<PathSegment> {
+    let mut out = path.to_vec();
+    out.push(segment);
+    out
+}
+
+fn key(name: &str) -> PathSegment {
+    PathSegment::Key(name.to_owned())
 }
 
 impl Config {
     /// Reads the config named by `--config`, else `./platform.yaml` when present, else defaults.
     pub fn discover(explicit: Option<&Path>) -> Result<Config, CliError> {
         match explicit {
+            Some(path) if !path.is_file() => Err(CliError::Usage {
+                message: format!("config file {} does not exist", path.display()),
+                hint: Some("run `platformctl init` to write a starter platform.yaml".into()),
+            }),
             Some(path) => Config::read(path),
             None if Path::new(DEFAULT_CONFIG).is_file() => Config::read(Path::new(DEFAULT_CONFIG)),
             None => Ok(Config::default()),
@@ -61,84 +238,123 @@ impl Config {
     }
 
     fn from_document(doc: &Document, base: &Path) -> Result<Config, CliError> {
-        let mut config = Config::default();
-        let mut problems = Vec::new();
-        let mut problem =
-            |path: &[PathSegment], at: platform_core::load::Location, message: String| {
-                problems.push(Diagnostic::new(
-                    doc.file.clone(),
-                    at,
-                    field_path(path),
-                    message,
-                ));
-            };
-        let NodeValue::Map(entries) = &doc.root.value else {
-            problem(
+        let mut config = Config {
+            state: base.join(DEFAULT_STATE).to_string_lossy().into_owned(),
+            ..Config::default()
+        };
+        let mut check = Checker {
+            doc,
+            problems: Vec::new(),
+        };
+        if !matches!(doc.root.value, NodeValue::Map(_)) {
+            let found = doc.root.type_name();
+            check.problem(
                 &[],
                 doc.root.location,
-                format!(
-                    "expected a mapping of settings, found {}",
-                    doc.root.type_name()
-                ),
+                format!("expected a mapping of settings, found {found}"),
             );
-            return Err(CliError::Config(problems));
-        };
-        for (key, value) in entries {
-            let path = [PathSegment::Key(key.name.clone())];
-            match key.name.as_str() {
-                "apiGroup" => match value.as_str() {
-                    Some(group) => {
-                        match platform_core::model::names::check_dns1123_subdomain(group) {
-                            Ok(()) => config.api_group = group.to_owned(),
-                            Err(message) => problem(&path, value.location, message),
+            return Err(CliError::Config(check.problems));
+        }
+        for (k, value) in check.map(&[], &doc.root) {
+            let path = [key(&k.name)];
+            match k.name.as_str() {
+                "apiGroup" => {
+                    if let Some(group) = check.string(&path, value) {
+                        match platform_core::model::names::check_dns1123_subdomain(&group) {
+                            Ok(()) => config.api_group = group,
+                            Err(message) => check.problem(&path, value.location, message),
                         }
                     }
-                    None => problem(
-                        &path,
-                        value.location,
-                        format!("expected a string, found {}", value.type_name()),
-                    ),
-                },
-                "kinds" => match &value.value {
-                    NodeValue::Seq(items) => {
-                        for (i, item) in items.iter().enumerate() {
-                            match item.as_str() {
-                                Some(p) => config.kinds.push(base.join(p)),
-                                None => problem(
-                                    &[path[0].clone(), PathSegment::Index(i)],
-                                    item.location,
-                                    format!(
-                                        "expected a file or folder path, found {}",
-                                        item.type_name()
-                                    ),
-                                ),
-                            }
-                        }
+                }
+                "state" => {
+                    if let Some(state) = check.string(&path, value) {
+                        config.state = if state.contains("://") {
+                            state
+                        } else {
+                            base.join(state).to_string_lossy().into_owned()
+                        };
                     }
-                    _ => problem(
-                        &path,
-                        value.location,
-                        format!(
-                            "expected a list of files or folders, found {}",
-                            value.type_name()
-                        ),
-                    ),
+                }
+                "defaultEnvironment" => {
+                    if let Some(env) = check.string(&path, value) {
+                        config.default_environment = env;
+                    }
+                }
+                "kinds" => config.kinds = check.paths(&path, value, base),
+                "compositions" => config.compositions = check.paths(&path, value, base),
+                "policies" => config.policies = check.paths(&path, value, base),
+                "guardrails" => match serde_json::from_value(value.to_json()) {
+                    Ok(settings) => config.guardrails = Some(settings),
+                    Err(e) => check.problem(&path, value.location, e.to_string()),
                 },
-                other => problem(
-                    &path,
-                    key.location,
-                    format!(
-                        "unknown config key {other:?}; expected one of: {}",
-                        KNOWN_KEYS.join(", ")
-                    ),
-                ),
+                "environments" => {
+                    for (name, settings) in check.map(&path, value) {
+                        let env_path = with(&path, key(&name.name));
+                        let env = environment(&mut check, &env_path, settings, base);
+                        config.environments.insert(name.name.clone(), env);
+                    }
+                }
+                _ => check.unknown(&[], k, KNOWN_KEYS),
             }
         }
-        if problems.is_empty() {
+        if check.problems.is_empty() {
             Ok(config)
         } else {
-            Err(CliError::Config(problems))
+            Err(CliError::Config(check.problems))
         }
+    }
+
+    /// The settings of an environment: the named one, else the default environment.
+    pub fn environment(
+        &self,
+        name: Option<&str>,
+    ) -> Result<(String, EnvironmentSettings), CliError> {
+        let name = name.unwrap_or(&self.default_environment);
+        match self.environments.get(name) {
+            Some(settings) => Ok((name.to_owned(), settings.clone())),
+            None if self.environments.is_empty() && name == DEFAULT_ENVIRONMENT => {
+                Ok((name.to_owned(), EnvironmentSettings::default()))
+            }
+            None => Err(CliError::Usage {
+                message: format!("environment {name:?} is not configured"),
+                hint: Some(if self.environments.is_empty() {
+                    format!(
+                        "without `environments` in the config only {DEFAULT_ENVIRONMENT:?} exists"
+                    )
+                } else {
+                    format!(
+                        "configured environments: {}",
+                        self.environments
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+            }),
+        }
+    }
+
+    /// The guardrails this config describes (`policies` and `guardrails`); `None` when it has none.
+    pub fn policy_engine(&self) -> Result<Option<PolicyEngine>, CliError> {
+        if self.policies.is_empty() && self.guardrails.is_none() {
+            return Ok(None);
+        }
+        let mut engine = PolicyEngine::new();
+        let fail = |e: GuardrailError| match e {
+            GuardrailError::Invalid(problems) => CliError::Config(problems),
+            other => CliError::Usage {
+                message: other.to_string(),
+                hint: None,
+            },
+        };
+        if let Some(settings) = &self.guardrails {
+            engine.add_guardrails(settings).map_err(fail)?;
+        }
+        if !self.policies.is_empty() {
+            engine.load_paths(&self.policies).map_err(fail)?;
+        }
+        Ok(Some(engine))
     }
 
     /// The kind registry this config describes: built-in kinds in `apiGroup`, plus `kinds` files.
@@ -173,4 +389,60 @@ impl Config {
             Err(CliError::Config(problems))
         }
     }
+}
+
+fn environment(
+    check: &mut Checker<'_>,
+    path: &[PathSegment],
+    node: &Node,
+    base: &Path,
+) -> EnvironmentSettings {
+    let mut env = EnvironmentSettings::default();
+    for (k, value) in check.map(path, node) {
+        let path = with(path, key(&k.name));
+        match k.name.as_str() {
+            "providers" => {
+                for (adapter, settings) in check.map(&path, value) {
+                    let adapter_path = with(&path, key(&adapter.name));
+                    if !ADAPTERS.contains(&adapter.name.as_str()) {
+                        check.problem(
+                            &adapter_path,
+                            adapter.location,
+                            format!(
+                                "no adapter named {:?} exists; available adapters: {}",
+                                adapter.name,
+                                ADAPTERS.join(", ")
+                            ),
+                        );
+                        continue;
+                    }
+                    let mut provider = ProviderSettings::default();
+                    for (k, value) in check.map(&adapter_path, settings) {
+                        let p = with(&adapter_path, key(&k.name));
+                        match k.name.as_str() {
+                            "root" => {
+                                provider.root = check.string(&p, value).map(|r| base.join(r));
+                            }
+                            _ => check.unknown(&adapter_path, k, LOCAL_KEYS),
+                        }
+                    }
+                    env.providers.insert(adapter.name.clone(), provider);
+                }
+            }
+            "compositions" => {
+                for (kind, name) in check.map(&path, value) {
+                    if let Some(name) = check.string(&with(&path, key(&kind.name)), name) {
+                        env.compositions.insert(kind.name.clone(), name);
+                    }
+                }
+            }
+            "config" => env.config = Some(value.to_json()),
+            _ => check.unknown(
+                path.split_last().map_or(&[], |(_, p)| p),
+                k,
+                ENVIRONMENT_KEYS,
+            ),
+        }
+    }
+    env
 }

@@ -1,7 +1,11 @@
 //! Errors of the command-line tool, each one readable paragraph.
 
+use std::path::PathBuf;
+
+use platform_core::engine::EngineError;
 use platform_core::kinds::RegistryError;
 use platform_core::load::Diagnostic;
+use platform_core::store::StoreError;
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +25,46 @@ pub enum CliError {
     /// Output could not be written or encoded.
     #[error("cannot write output: {0}")]
     Output(String),
+    /// The command was asked for something that cannot be done as asked.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
+        hint: Option<String>,
+    },
+    /// The state file cannot be opened.
+    #[error("cannot open the state file {}", path.display())]
+    State {
+        /// The state file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<StoreError>,
+    },
+    /// The engine refused or failed an operation.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The state store failed.
+    #[error("state store: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl CliError {
+    /// A hint for the user, when one helps.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            CliError::Usage { hint, .. } => hint.clone(),
+            CliError::Registry(_) => Some("`platformctl kinds` lists the known kinds".into()),
+            CliError::Engine(EngineError::NotFound(_)) => {
+                Some("`platformctl get` lists what is applied".into())
+            }
+            CliError::Engine(EngineError::Selection { .. }) => {
+                Some("check the environment (`--env`) and the config's `compositions`".into())
+            }
+            _ => None,
+        }
+    }
 }
 
 fn lines(diagnostics: &[Diagnostic]) -> String {
@@ -29,4 +73,23 @@ fn lines(diagnostics: &[Diagnostic]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The error with its cause chain (`: cause: cause`) and its hint on a last line.
+pub fn paragraph(err: &CliError) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    if let Some(hint) = err.hint() {
+        text.push_str("\nhint: ");
+        text.push_str(&hint);
+    }
+    text
 }

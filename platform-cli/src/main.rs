@@ -1,9 +1,12 @@
-//! `platformctl`: validate claims, export schemas and CRDs, list kinds, render compositions.
+//! `platformctl`: plan, apply, inspect, delete and watch claims; validate, export schemas and CRDs,
+//! list kinds, render compositions.
 
+mod bundled;
 mod commands;
 mod config;
 mod error;
 mod output;
+mod workspace;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -30,6 +33,9 @@ enum Command {
         /// Files or folders (.yaml, .yml, .json; folders recursively).
         #[arg(short = 'f', long = "filename", required = true, num_args = 1.., value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Environment the config's policies are run for; default: the config's defaultEnvironment.
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
     },
     /// Print a kind's JSON Schema (draft 2020-12).
     Schema {
@@ -43,6 +49,31 @@ enum Command {
     },
     /// List the registered kinds with their apiVersion.
     Kinds,
+    /// Write a starter platform.yaml and example claims into the current folder.
+    Init,
+    /// Show what apply would create (+), update (~) and delete (-).
+    Plan(commands::plan::Args),
+    /// Admit, compose and provision claims.
+    Apply(commands::apply::Args),
+    /// List applied claims with their readiness.
+    Get(commands::get::Args),
+    /// Show a claim's conditions, outputs, resources and events.
+    Describe(commands::describe::Args),
+    /// Show a claim's outputs; secret values are masked unless --reveal.
+    Outputs(commands::outputs::Args),
+    /// Delete claims and their resources, respecting deletion policies and references.
+    Delete(commands::delete::Args),
+    /// Observe every managed resource and report drift; exit 2 when drift is found.
+    Drift(commands::drift::Args),
+    /// Run the controller loop until SIGINT or SIGTERM.
+    Run(commands::run::Args),
+    /// Evaluate policies offline, or list recorded policy exceptions.
+    #[command(subcommand)]
+    Policy(commands::policy::PolicyCommand),
+    /// Monthly cost estimates per claim and per owner.
+    Cost(commands::cost::Args),
+    /// Print the dependency map of claims and managed resources as DOT or Mermaid.
+    Graph(commands::graph::Args),
     /// Render a composite through a Composition offline: no store, no provider.
     Render {
         /// The composite (claim) file.
@@ -62,13 +93,69 @@ enum Command {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    if let Command::Init = cli.command {
+        return commands::init::run(std::path::Path::new("."));
+    }
     let config = Config::discover(cli.config.as_deref())?;
+    let stateful =
+        |future: std::pin::Pin<Box<dyn Future<Output = Result<ExitCode, CliError>> + '_>>| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| CliError::Usage {
+                    message: format!("cannot start the async runtime: {e}"),
+                    hint: None,
+                })?
+                .block_on(future)
+        };
+    match cli.command {
+        Command::Plan(args) => return stateful(Box::pin(commands::plan::run(&config, args))),
+        Command::Apply(args) => return stateful(Box::pin(commands::apply::run(&config, args))),
+        Command::Get(args) => return stateful(Box::pin(commands::get::run(&config, args))),
+        Command::Describe(args) => {
+            return stateful(Box::pin(commands::describe::run(&config, args)));
+        }
+        Command::Outputs(args) => return stateful(Box::pin(commands::outputs::run(&config, args))),
+        Command::Delete(args) => return stateful(Box::pin(commands::delete::run(&config, args))),
+        Command::Drift(args) => return stateful(Box::pin(commands::drift::run(&config, args))),
+        Command::Run(args) => return stateful(Box::pin(commands::run::run(&config, args))),
+        Command::Graph(args) => return stateful(Box::pin(commands::graph::run(&config, args))),
+        Command::Policy(command) => {
+            return stateful(Box::pin(commands::policy::run(&config, command)));
+        }
+        Command::Cost(args) => return commands::cost::run(&config, args),
+        _ => {}
+    }
     let registry = config.registry()?;
     match cli.command {
-        Command::Validate { paths } => commands::validate::run(&registry, &paths),
+        Command::Validate { paths, env } => {
+            let policies = config.policy_engine()?;
+            let environment = match &policies {
+                Some(_) => config.environment(env.as_deref())?.0,
+                None => String::new(),
+            };
+            commands::validate::run(
+                &registry,
+                &paths,
+                policies.as_ref().map(|p| (p, environment.as_str())),
+            )
+        }
         Command::Schema { kind } => commands::schema::run(&registry, &kind),
         Command::Crd { kind } => commands::crd::run(&registry, &kind),
         Command::Kinds => commands::kinds::run(&registry),
+        Command::Init
+        | Command::Plan(_)
+        | Command::Apply(_)
+        | Command::Get(_)
+        | Command::Describe(_)
+        | Command::Outputs(_)
+        | Command::Delete(_)
+        | Command::Drift(_)
+        | Command::Run(_)
+        | Command::Graph(_)
+        | Command::Policy(_)
+        | Command::Cost(_) => unreachable!("handled above"),
         Command::Render {
             composite,
             composition,
@@ -93,7 +180,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err}");
+            eprintln!("error: {}", error::paragraph(&err));
             ExitCode::FAILURE
         }
     }

@@ -1,7 +1,19 @@
 //! One module per verb.
 
+pub mod apply;
+pub mod cost;
 pub mod crd;
+pub mod delete;
+pub mod describe;
+pub mod drift;
+pub mod get;
+pub mod graph;
+pub mod init;
 pub mod kinds;
+pub mod outputs;
+pub mod plan;
+pub mod policy;
 pub mod render;
+pub mod run;
 pub mod schema;
 pub mod validate;

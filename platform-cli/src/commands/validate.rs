@@ -3,14 +3,20 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use platform_core::admit::PolicyEngine;
 use platform_core::kinds::KindRegistry;
 use platform_core::load::Loader;
 use platform_core::validate::{ValidationReport, Validator};
 
 use crate::error::CliError;
 
-/// Loads and validates every document; errors on stderr, then the summary line.
-pub fn run(registry: &KindRegistry, paths: &[PathBuf]) -> Result<ExitCode, CliError> {
+/// Loads and validates every document, then runs the config's policies for the environment;
+/// errors on stderr, then the summary line.
+pub fn run(
+    registry: &KindRegistry,
+    paths: &[PathBuf],
+    policies: Option<(&PolicyEngine, &str)>,
+) -> Result<ExitCode, CliError> {
     let loaded = Loader::new().load_paths(paths);
     let mut report = Validator::new(registry).validate(&loaded.documents);
     let mut diagnostics = loaded.diagnostics;
@@ -22,6 +28,24 @@ pub fn run(registry: &KindRegistry, paths: &[PathBuf]) -> Result<ExitCode, CliEr
         diagnostics,
     };
     if report.is_ok() {
+        if let Some((engine, environment)) = policies {
+            let outcome =
+                super::policy::admit_offline(engine, registry, &loaded.documents, environment)?;
+            for warning in &outcome.warnings {
+                eprintln!("warning: {warning}");
+            }
+            if !outcome.denials.is_empty() {
+                for denial in &outcome.denials {
+                    eprintln!("{denial}");
+                }
+                eprintln!(
+                    "{} documents, {} denied by policy",
+                    report.documents,
+                    outcome.denials.len()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         println!("{}", report.summary());
         Ok(ExitCode::SUCCESS)
     } else {

@@ -1,0 +1,241 @@
+//! `platformctl apply -f PATH... [--env E] [--wait] [--timeout DURATION]`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use platform_core::engine::{Action, ApplyReport, ClaimReport};
+
+use crate::config::Config;
+use crate::error::CliError;
+use crate::output::progress::{Progress, mark};
+use crate::output::{self, Format};
+use crate::workspace::{Workspace, load_objects};
+
+/// How often `--wait` reconciles claims that are not Ready yet.
+const WAIT_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Arguments of `apply`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or folders of claims.
+    #[arg(short = 'f', long = "filename", required = true, num_args = 1.., value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Environment; default: the config's defaultEnvironment.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Return only when every claim is Ready, or fail when the timeout passes.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long `--wait` waits, such as 90s, 5m or 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: Format,
+}
+
+/// A duration such as `90s`, `5m`, `1h` or `500ms`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration such as 90s, 5m or 500ms, found {text:?}"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" | "" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(format!(
+            "unknown unit {unit:?} in {text:?}; expected ms, s, m or h"
+        )),
+    }
+}
+
+/// Applies the claims, prints each resource and its claim's outputs.
+pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
+    let workspace = Workspace::open(config, args.env.as_deref())?;
+    let objects = load_objects(&workspace.registry, &args.paths)?;
+    let progress = Progress::start(format!("applying {} claims", objects.len()));
+    let applied = workspace.engine.apply(&objects).await;
+    let mut report = match applied {
+        Ok(report) => report,
+        Err(e) => {
+            progress.finish();
+            return Err(e.into());
+        }
+    };
+    let changed = report.changed();
+    if args.wait {
+        let deadline = tokio::time::Instant::now() + args.timeout;
+        while !report.all_ready() && tokio::time::Instant::now() < deadline {
+            let waiting = report.claims.iter().filter(|c| !c.all_ready()).count();
+            progress.message(format!("waiting for {waiting} claims to be Ready"));
+            tokio::time::sleep(WAIT_INTERVAL).await;
+            for claim in &mut report.claims {
+                if !claim.all_ready() {
+                    *claim = workspace.engine.reconcile(&claim.claim.clone()).await?;
+                }
+            }
+        }
+    }
+    progress.finish();
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let (estimate, estimate_data) = super::cost::estimate_line(config, &objects)?;
+    match args.output {
+        Format::Table => print_report(&report, changed, &estimate),
+        format => {
+            let mut value = output::to_value(&report)?;
+            value["monthlyEstimate"] = estimate_data;
+            output::print_value(&value, format)?;
+        }
+    }
+    let failed: Vec<&ClaimReport> = unready(&report)
+        .into_iter()
+        .filter(|c| !c.synced || args.wait)
+        .collect();
+    if failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let what = failed
+        .iter()
+        .map(|c| format!("{} ({})", c.claim, reason(c)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(CliError::Usage {
+        message: if args.wait && failed.iter().all(|c| c.synced) {
+            format!("not Ready after {}: {what}", show_duration(args.timeout))
+        } else {
+            format!("not applied: {what}")
+        },
+        hint: Some("`platformctl describe KIND NAME` shows conditions and events".into()),
+    })
+}
+
+/// A duration as typed: `5m`, `90s`, `500ms`.
+pub fn show_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if d.subsec_millis() != 0 || secs == 0 {
+        format!("{}ms", d.as_millis())
+    } else if secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+fn unready(report: &ApplyReport) -> Vec<&ClaimReport> {
+    fn walk<'a>(claim: &'a ClaimReport, out: &mut Vec<&'a ClaimReport>) {
+        // A claim waiting only for its children is named through them.
+        if !claim.synced || (!claim.ready && claim.children.iter().all(ClaimReport::all_ready)) {
+            out.push(claim);
+        }
+        for child in &claim.children {
+            walk(child, out);
+        }
+    }
+    let mut out = Vec::new();
+    for claim in &report.claims {
+        walk(claim, &mut out);
+    }
+    out
+}
+
+fn reason(claim: &ClaimReport) -> String {
+    if !claim.message.is_empty() {
+        return claim.message.clone();
+    }
+    let waiting: Vec<String> = claim
+        .resources
+        .iter()
+        .filter(|r| !r.ready)
+        .map(|r| match &r.message {
+            Some(m) => format!("{} {}: {m}", r.resource.kind, r.resource.name),
+            None => format!("{} {} is not Ready", r.resource.kind, r.resource.name),
+        })
+        .collect();
+    if waiting.is_empty() {
+        "not Ready".into()
+    } else {
+        waiting.join(", ")
+    }
+}
+
+fn print_report(report: &ApplyReport, changed: bool, estimate: &str) {
+    for claim in &report.claims {
+        print_claim(claim, 0);
+    }
+    let resources = report.resources();
+    let count = |f: fn(&Action) -> bool| resources.iter().filter(|r| f(&r.action)).count();
+    let unready = resources.iter().filter(|r| !r.ready).count();
+    println!("{estimate}");
+    if changed {
+        println!(
+            "Apply complete: {} created, {} updated, {} deleted.",
+            count(|a| matches!(a, Action::Create)),
+            count(|a| matches!(a, Action::Update { .. })),
+            count(|a| matches!(a, Action::Delete)),
+        );
+    } else if unready == 0 {
+        println!("No changes: {} resources are up to date.", resources.len());
+    }
+    if unready > 0 {
+        println!("{unready} of {} resources are not Ready.", resources.len());
+    }
+}
+
+fn print_claim(claim: &ClaimReport, depth: usize) {
+    let indent = "  ".repeat(depth);
+    let state = if claim.all_ready() {
+        mark("Ready", Some(true))
+    } else if !claim.synced {
+        mark("Failed", Some(false))
+    } else {
+        mark("NotReady", None)
+    };
+    let via = claim
+        .composition
+        .as_deref()
+        .map(|c| format!(" (composition {c})"))
+        .unwrap_or_default();
+    println!("{indent}{} {state}{via}", claim.claim);
+    if !claim.all_ready() && !claim.message.is_empty() {
+        println!("{indent}  reason: {}", claim.message);
+    }
+    for r in &claim.resources {
+        let done = match r.action {
+            Action::Create => "created",
+            Action::Update { .. } => "updated",
+            Action::Delete => "deleted",
+            Action::NoChange => "unchanged",
+        };
+        let ready = if r.ready {
+            mark("Ready", Some(true))
+        } else {
+            mark("NotReady", Some(false))
+        };
+        let why = r
+            .message
+            .as_deref()
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        println!(
+            "{indent}  {} {} ({}) {done}, {ready}{why}",
+            r.resource.kind, r.resource.name, r.external_name
+        );
+    }
+    for child in &claim.children {
+        print_claim(child, depth + 1);
+    }
+    if !claim.outputs.is_empty() {
+        println!("{indent}  outputs:");
+        for (key, value) in &claim.outputs {
+            println!("{indent}    {key}: {}", output::short(value));
+        }
+    }
+}

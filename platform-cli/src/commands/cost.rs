@@ -1,0 +1,148 @@
+//! `platformctl cost -f PATH... [-o json]`: monthly estimates per claim and per owner.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use platform_core::admit::cost::owner_of;
+use platform_core::admit::{DEFAULT_OWNER_LABEL, Money, PriceList};
+use platform_core::model::{DynamicObject, Resource};
+use serde_json::json;
+
+use crate::config::Config;
+use crate::error::CliError;
+use crate::output::{self, Format};
+use crate::workspace::load_objects;
+
+/// Arguments of `cost`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or folders of claims.
+    #[arg(short = 'f', long = "filename", required = true, num_args = 1.., value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: Format,
+}
+
+/// The monthly estimate of one claim (an Application's is the sum of the claims it requests).
+#[derive(Debug, Clone)]
+pub struct ClaimCost {
+    /// `Kind namespace/name`.
+    pub claim: String,
+    /// The owner label's value.
+    pub owner: String,
+    /// The monthly estimate.
+    pub monthly: Money,
+}
+
+/// The config's price list, else the example prices.
+pub fn price_list(config: &Config) -> Result<(PriceList, String), CliError> {
+    Ok(match config.policy_engine()? {
+        Some(engine) => (engine.price_list().clone(), engine.owner_label().to_owned()),
+        None => (PriceList::example(), DEFAULT_OWNER_LABEL.to_owned()),
+    })
+}
+
+/// Estimates every object.
+pub fn estimate(
+    prices: &PriceList,
+    owner_label: &str,
+    objects: &[DynamicObject],
+) -> Vec<ClaimCost> {
+    objects
+        .iter()
+        .map(|object| {
+            let mut monthly = prices.monthly(object);
+            if let Some(resources) = object.spec.get("resources").and_then(|r| r.as_object()) {
+                for request in resources.values() {
+                    let kind = request.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+                    let spec = request.get("spec").cloned().unwrap_or(json!({}));
+                    if let Some(e) = prices.estimate_spec(kind, &spec) {
+                        monthly += e.monthly;
+                    }
+                }
+            }
+            ClaimCost {
+                claim: object.object_ref().to_string(),
+                owner: owner_of(object, owner_label).to_owned(),
+                monthly,
+            }
+        })
+        .collect()
+}
+
+/// The total of estimates.
+pub fn total(costs: &[ClaimCost]) -> Money {
+    let mut sum = Money::ZERO;
+    for c in costs {
+        sum += c.monthly;
+    }
+    sum
+}
+
+fn number(m: Money) -> serde_json::Value {
+    json!(m.cents() as f64 / 100.0)
+}
+
+/// Prints the estimate per claim, per owner and in total.
+pub fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
+    let registry = config.registry()?;
+    let objects = load_objects(&registry, &args.paths)?;
+    let (prices, owner_label) = price_list(config)?;
+    let costs = estimate(&prices, &owner_label, &objects);
+    let mut owners: BTreeMap<String, Money> = BTreeMap::new();
+    for c in &costs {
+        let entry = owners.entry(c.owner.clone()).or_insert(Money::ZERO);
+        *entry += c.monthly;
+    }
+    let currency = prices.currency().to_owned();
+    match args.output {
+        Format::Table => {
+            let rows: Vec<Vec<String>> = costs
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.claim.clone(),
+                        c.owner.clone(),
+                        format!("{} {currency}", c.monthly),
+                    ]
+                })
+                .collect();
+            output::print_table(&["CLAIM", "OWNER", "MONTHLY"], &rows);
+            println!();
+            let rows: Vec<Vec<String>> = owners
+                .iter()
+                .map(|(o, m)| vec![o.clone(), format!("{m} {currency}")])
+                .collect();
+            output::print_table(&["OWNER", "MONTHLY"], &rows);
+            println!();
+            println!("Total: {} {currency} per month", total(&costs));
+        }
+        format => {
+            let value = json!({
+                "currency": currency,
+                "claims": costs.iter().map(|c| json!({"claim": c.claim, "owner": c.owner, "monthly": number(c.monthly)})).collect::<Vec<_>>(),
+                "owners": owners.iter().map(|(o, m)| (o.clone(), number(*m))).collect::<serde_json::Map<_, _>>(),
+                "total": number(total(&costs)),
+            });
+            output::print_value(&value, format)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `Monthly estimate: 156.80 USD` for objects under the config's prices, and the same as data.
+pub fn estimate_line(
+    config: &Config,
+    objects: &[DynamicObject],
+) -> Result<(String, serde_json::Value), CliError> {
+    let (prices, owner_label) = price_list(config)?;
+    let costs = estimate(&prices, &owner_label, objects);
+    let sum = total(&costs);
+    let currency = prices.currency();
+    Ok((
+        format!("Monthly estimate: {sum} {currency}"),
+        json!({"currency": currency, "total": number(sum)}),
+    ))
+}

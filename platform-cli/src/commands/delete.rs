@@ -1,0 +1,97 @@
+//! `platformctl delete KIND NAME` and `platformctl delete -f PATH...`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use platform_core::engine::DeleteReport;
+use platform_core::model::{ObjectRef, Resource};
+
+use crate::config::Config;
+use crate::error::CliError;
+use crate::output::progress::Progress;
+use crate::output::{self, Format};
+use crate::workspace::{Workspace, load_objects};
+
+/// Arguments of `delete`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Claim kind, such as DatabaseClaim.
+    #[arg(requires = "name", conflicts_with = "paths")]
+    pub kind: Option<String>,
+    /// Claim name.
+    pub name: Option<String>,
+    /// Namespace.
+    #[arg(short = 'n', long = "namespace", default_value = "default")]
+    pub namespace: String,
+    /// Files or folders naming the claims to delete.
+    #[arg(short = 'f', long = "filename", num_args = 1.., value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Environment; default: the config's defaultEnvironment.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: Format,
+}
+
+/// Deletes claims with their resources, respecting deletion policies and references.
+pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
+    let workspace = Workspace::open(config, args.env.as_deref())?;
+    let keys: Vec<ObjectRef> = match (&args.kind, &args.name) {
+        (Some(kind), Some(name)) => vec![workspace.reference(kind, &args.namespace, name)?],
+        _ if !args.paths.is_empty() => {
+            // Later documents may use earlier ones (an Application its claims): delete users first.
+            let mut keys: Vec<ObjectRef> = load_objects(&workspace.registry, &args.paths)?
+                .iter()
+                .map(|o| o.object_ref())
+                .collect();
+            keys.reverse();
+            keys
+        }
+        _ => {
+            return Err(CliError::Usage {
+                message: "nothing to delete".into(),
+                hint: Some("give KIND NAME or -f PATH...".into()),
+            });
+        }
+    };
+    let mut total = DeleteReport::default();
+    let progress = Progress::start("deleting");
+    for key in &keys {
+        progress.message(format!("deleting {key}"));
+        let report = match workspace.engine.delete(key).await {
+            Ok(report) => report,
+            Err(platform_core::engine::EngineError::NotFound(_)) if !args.paths.is_empty() => {
+                progress.line(&format!("{key} not found; nothing to delete"));
+                continue;
+            }
+            Err(e) => {
+                progress.finish();
+                return Err(e.into());
+            }
+        };
+        if args.output == Format::Table {
+            for deleted in &report.deleted {
+                progress.line(&format!(
+                    "{} {deleted}",
+                    output::progress::mark("-", Some(false))
+                ));
+            }
+            for kept in &report.orphaned {
+                progress.line(&format!("  kept {kept} (deletion policy)"));
+            }
+        }
+        total.deleted.extend(report.deleted);
+        total.orphaned.extend(report.orphaned);
+    }
+    progress.finish();
+    match args.output {
+        Format::Table => println!(
+            "Delete complete: {} deleted, {} kept.",
+            total.deleted.len(),
+            total.orphaned.len()
+        ),
+        format => output::print_value(&output::to_value(&total)?, format)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,107 @@
+//! `platformctl graph -f PATH... -o dot|mermaid`: the dependency map of claims and resources.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use platform_core::model::{DynamicObject, Resource};
+
+use crate::config::Config;
+use crate::error::CliError;
+use crate::workspace::{Workspace, load_objects};
+
+/// How the graph is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
+/// Arguments of `graph`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or folders of claims.
+    #[arg(short = 'f', long = "filename", required = true, num_args = 1.., value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Environment; default: the config's defaultEnvironment.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "dot")]
+    pub output: GraphFormat,
+}
+
+/// Prints claims, the claims an Application requests, and the managed resources of each.
+pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
+    let workspace = Workspace::open(config, args.env.as_deref())?;
+    let objects = load_objects(&workspace.registry, &args.paths)?;
+    let plan = workspace.engine.plan(&objects).await?;
+    let mut nodes: BTreeSet<(String, &'static str)> = BTreeSet::new();
+    let mut edges: BTreeSet<(String, String)> = BTreeSet::new();
+    for object in &objects {
+        let id = label(&object.kind, object.name());
+        nodes.insert((id.clone(), "claim"));
+        for (child_kind, child_name) in requested(object) {
+            let child = label(&child_kind, &child_name);
+            nodes.insert((child.clone(), "claim"));
+            edges.insert((id.clone(), child));
+        }
+    }
+    for action in &plan.actions {
+        let claim = label(&action.claim.kind, &action.claim.name);
+        let resource = label(&action.resource.kind, &action.resource.name);
+        nodes.insert((claim.clone(), "claim"));
+        nodes.insert((resource.clone(), "resource"));
+        edges.insert((claim, resource));
+    }
+    match args.output {
+        GraphFormat::Dot => {
+            println!("digraph platform {{");
+            println!("  rankdir=LR;");
+            for (id, role) in &nodes {
+                let shape = if *role == "claim" { "box" } else { "ellipse" };
+                println!("  \"{id}\" [shape={shape}];");
+            }
+            for (from, to) in &edges {
+                println!("  \"{from}\" -> \"{to}\";");
+            }
+            println!("}}");
+        }
+        GraphFormat::Mermaid => {
+            println!("flowchart LR");
+            let ids: Vec<&String> = nodes.iter().map(|(id, _)| id).collect();
+            let key = |id: &String| ids.iter().position(|i| *i == id).unwrap_or(0);
+            for (i, (id, role)) in nodes.iter().enumerate() {
+                if *role == "claim" {
+                    println!("  n{i}[\"{id}\"]");
+                } else {
+                    println!("  n{i}([\"{id}\"])");
+                }
+            }
+            for (from, to) in &edges {
+                println!("  n{} --> n{}", key(from), key(to));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn label(kind: &str, name: &str) -> String {
+    format!("{kind}/{name}")
+}
+
+/// The claims an Application requests in `spec.resources`, named `<application>-<key>`.
+fn requested(object: &DynamicObject) -> Vec<(String, String)> {
+    let Some(resources) = object.spec.get("resources").and_then(|r| r.as_object()) else {
+        return Vec::new();
+    };
+    resources
+        .iter()
+        .filter_map(|(key, value)| {
+            let kind = value.get("kind")?.as_str()?;
+            Some((kind.to_owned(), format!("{}-{key}", object.name())))
+        })
+        .collect()
+}

@@ -1,0 +1,161 @@
+//! `platformctl policy test -f PATH...` and `platformctl policy exceptions`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use platform_core::admit::{
+    AdmissionContext, AdmissionOutcome, AdmissionRequest, Operation, PolicyEngine, exception_counts,
+};
+use platform_core::kinds::KindRegistry;
+use platform_core::load::{Document, Loader};
+use platform_core::model::Resource;
+use platform_core::validate::Validator;
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::error::CliError;
+use crate::output::{self, Format};
+use crate::workspace::Workspace;
+
+/// Kinds that are guardrail documents rather than claims.
+const GUARDRAIL_KINDS: &[&str] = &["Policy", "PriceList", "Budget"];
+
+/// The `policy` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum PolicyCommand {
+    /// Evaluate policies against claims without a store; Policy, PriceList and Budget
+    /// documents among the inputs are added to the config's.
+    Test {
+        /// Files or folders of policies and of claims.
+        #[arg(short = 'f', long = "filename", required = true, num_args = 1.., value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Environment the claims are evaluated for; default: the config's defaultEnvironment.
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
+    },
+    /// List recorded policy exceptions with their counts per policy and owner.
+    Exceptions {
+        /// Environment; default: the config's defaultEnvironment.
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+        output: Format,
+    },
+}
+
+/// Runs a `policy` subcommand.
+pub async fn run(config: &Config, command: PolicyCommand) -> Result<ExitCode, CliError> {
+    match command {
+        PolicyCommand::Test { paths, env } => test(config, &paths, env.as_deref()),
+        PolicyCommand::Exceptions { env, output } => {
+            exceptions(config, env.as_deref(), output).await
+        }
+    }
+}
+
+fn test(config: &Config, paths: &[PathBuf], env: Option<&str>) -> Result<ExitCode, CliError> {
+    let registry = config.registry()?;
+    let loaded = Loader::new().load_paths(paths);
+    if !loaded.diagnostics.is_empty() {
+        return Err(CliError::Input(loaded.diagnostics));
+    }
+    let (guardrails, claims): (Vec<Document>, Vec<Document>) =
+        loaded.documents.into_iter().partition(|d| {
+            d.top_str("kind")
+                .is_some_and(|k| GUARDRAIL_KINDS.contains(&k))
+        });
+    let mut engine = config.policy_engine()?.unwrap_or_default();
+    engine.add_documents(&guardrails).map_err(|e| match e {
+        platform_core::admit::GuardrailError::Invalid(problems) => CliError::Input(problems),
+        other => CliError::Usage {
+            message: other.to_string(),
+            hint: None,
+        },
+    })?;
+    let (env, _) = config.environment(env)?;
+    let outcome = admit_offline(&engine, &registry, &claims, &env)?;
+    report(&outcome, claims.len(), engine.policies().len())
+}
+
+/// Validates claim documents and admits them through policies, with no store.
+pub fn admit_offline(
+    engine: &PolicyEngine,
+    registry: &KindRegistry,
+    documents: &[Document],
+    environment: &str,
+) -> Result<AdmissionOutcome, CliError> {
+    let objects = Validator::new(registry)
+        .objects(documents)
+        .map_err(|report| CliError::Input(report.diagnostics))?;
+    let requests = objects
+        .into_iter()
+        .zip(documents)
+        .map(|(object, doc)| AdmissionRequest {
+            operation: Operation::Create,
+            object,
+            old_object: None,
+            origin: Some(doc.origin()),
+        })
+        .collect();
+    let context = AdmissionContext {
+        environment,
+        environment_data: &Value::Null,
+        stored: &[],
+    };
+    Ok(engine.evaluate(&context, requests))
+}
+
+/// Prints warnings and denials; exit 1 when anything is denied.
+pub fn report(
+    outcome: &AdmissionOutcome,
+    objects: usize,
+    policies: usize,
+) -> Result<ExitCode, CliError> {
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if outcome.denials.is_empty() {
+        println!("{objects} objects admitted by {policies} policies");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for denial in &outcome.denials {
+        eprintln!("{denial}");
+    }
+    eprintln!(
+        "{objects} objects, {} denied by policy",
+        outcome.denials.len()
+    );
+    Ok(ExitCode::FAILURE)
+}
+
+async fn exceptions(
+    config: &Config,
+    env: Option<&str>,
+    format: Format,
+) -> Result<ExitCode, CliError> {
+    let workspace = Workspace::open(config, env)?;
+    let mut events = Vec::new();
+    for claim in workspace.engine.claims().await? {
+        events.extend(workspace.engine.store().events(&claim.object_ref()).await?);
+    }
+    let counts = exception_counts(&events);
+    match format {
+        Format::Table if counts.is_empty() => println!("No policy exceptions recorded."),
+        Format::Table => {
+            let rows: Vec<Vec<String>> = counts
+                .iter()
+                .map(|c| vec![c.policy.clone(), c.owner.clone(), c.count.to_string()])
+                .collect();
+            output::print_table(&["POLICY", "OWNER", "COUNT"], &rows);
+        }
+        format => {
+            let items: Vec<Value> = counts
+                .iter()
+                .map(|c| json!({"policy": c.policy, "owner": c.owner, "count": c.count}))
+                .collect();
+            output::print_value(&Value::Array(items), format)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,156 @@
+//! The engine a command works with: config, environment, state file, adapters and compositions.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use platform_core::compose::{CompositionLibrary, LibraryError};
+use platform_core::engine::Engine;
+use platform_core::kinds::KindRegistry;
+use platform_core::load::{Format, Loader};
+use platform_core::model::{DynamicObject, ObjectRef};
+use platform_core::validate::Validator;
+use platform_providers::local::LocalProvider;
+use platform_providers::store::sqlite::SqliteStore;
+
+use crate::bundled;
+use crate::config::Config;
+use crate::error::CliError;
+
+/// Everything a stateful command needs.
+pub struct Workspace {
+    /// The engine of the chosen environment.
+    pub engine: Engine,
+    /// The kind registry.
+    pub registry: KindRegistry,
+}
+
+/// The bundled compositions plus the config's own.
+pub fn composition_library(config: &Config) -> Result<CompositionLibrary, CliError> {
+    let mut library = CompositionLibrary::new();
+    let loader = Loader::new();
+    for (name, text) in bundled::COMPOSITIONS {
+        let loaded = loader.load_str(Arc::from(format!("(bundled) {name}")), text, Format::Yaml);
+        library
+            .add_documents(&loaded.documents)
+            .map_err(library_error)?;
+    }
+    if !config.compositions.is_empty() {
+        library
+            .load_paths(&config.compositions)
+            .map_err(library_error)?;
+    }
+    Ok(library)
+}
+
+fn library_error(e: LibraryError) -> CliError {
+    match e {
+        LibraryError::Invalid(problems)
+            if problems
+                .iter()
+                .any(|p| p.message.ends_with("is defined twice")) =>
+        {
+            CliError::Usage {
+                message: format!(
+                    "invalid config:\n{}",
+                    problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ),
+                hint: Some(
+                    "config `compositions` add to the bundled ones; give yours another name".into(),
+                ),
+            }
+        }
+        LibraryError::Invalid(problems) => CliError::Config(problems),
+        other => CliError::Usage {
+            message: other.to_string(),
+            hint: Some(
+                "config `compositions` add to the bundled ones; give yours another name".into(),
+            ),
+        },
+    }
+}
+
+impl Workspace {
+    /// Opens the state and builds the engine of an environment (`--env`, else the default).
+    pub fn open(config: &Config, environment: Option<&str>) -> Result<Workspace, CliError> {
+        let registry = config.registry()?;
+        let (name, settings) = config.environment(environment)?;
+        if config.state.contains("://") {
+            return Err(CliError::Usage {
+                message: format!(
+                    "state {:?} is a URL; this build keeps state only in a SQLite file",
+                    config.state
+                ),
+                hint: Some("set `state` to a file path such as .platform/state.db".into()),
+            });
+        }
+        let state = PathBuf::from(&config.state);
+        let store = SqliteStore::open(&state).map_err(|e| CliError::State {
+            path: state.clone(),
+            source: Box::new(e),
+        })?;
+        let root = settings
+            .providers
+            .get("local")
+            .and_then(|p| p.root.clone())
+            .unwrap_or_else(|| state.parent().unwrap_or(Path::new(".")).join("local"));
+        // Outputs name files under the root: absolute, they stay right from any folder.
+        let root = std::path::absolute(&root).unwrap_or(root);
+        let mut builder = Engine::builder()
+            .registry(registry.clone())
+            .compositions(composition_library(config)?)
+            .environment(name)
+            .store(Arc::new(store))
+            .provider(Arc::new(LocalProvider::new(root)));
+        if let Some(policies) = config.policy_engine()? {
+            builder = builder.admission(Arc::new(policies));
+        }
+        if let Some(data) = settings.config {
+            builder = builder.environment_data(data);
+        }
+        for (kind, composition) in settings.compositions {
+            builder = builder.default_composition(kind, composition);
+        }
+        Ok(Workspace {
+            engine: builder.build(),
+            registry,
+        })
+    }
+
+    /// A reference to a stored object from a kind name as typed by a user.
+    pub fn reference(
+        &self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<ObjectRef, CliError> {
+        let def = self.registry.find_kind(kind)?;
+        Ok(ObjectRef::new(def.gvk.kind.clone(), namespace, name).in_group(def.gvk.group.clone()))
+    }
+}
+
+/// Loads and validates files and folders into objects; every problem is reported, located.
+pub fn load_objects(
+    registry: &KindRegistry,
+    paths: &[PathBuf],
+) -> Result<Vec<DynamicObject>, CliError> {
+    let loaded = Loader::new().load_paths(paths);
+    let mut problems = loaded.diagnostics;
+    let objects = match Validator::new(registry).objects(&loaded.documents) {
+        Ok(objects) => objects,
+        Err(report) => {
+            problems.extend(report.diagnostics);
+            Vec::new()
+        }
+    };
+    // Files in input order, problems in line order within a file.
+    problems.sort_by(|a, b| a.file.cmp(&b.file).then(a.location.cmp(&b.location)));
+    if problems.is_empty() {
+        Ok(objects)
+    } else {
+        Err(CliError::Input(problems))
+    }
+}

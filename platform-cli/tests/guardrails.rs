@@ -1,0 +1,132 @@
+//! End-to-end tests of guardrails in platformctl: config policies and guardrails on apply and
+//! validate, `policy test`, `policy exceptions` and `cost`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn expect(dir: &Path, args: &[&str], code: i32) -> (String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_platformctl"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("platformctl runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "platformctl {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        args.join(" ")
+    );
+    (stdout, stderr)
+}
+
+const SMALL_ONLY: &str = r#"apiVersion: platform.dev/v1alpha1
+kind: Policy
+metadata: {name: small-only}
+spec:
+  match: {kinds: [DatabaseClaim]}
+  validations:
+    - {expression: "object.spec.size == 'small'", message: "only small databases here"}
+"#;
+
+const UNOWNED: &str = "apiVersion: platform.dev/v1alpha1\nkind: DatabaseClaim\nmetadata: {name: scratch}\nspec: {engine: sqlite, size: small}\n";
+
+#[test]
+fn config_guardrails_deny_apply_and_validate_and_an_exception_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("platform.yaml"), "guardrails:\n  requireOwner: {}\n").unwrap();
+    std::fs::write(d.join("scratch.yaml"), UNOWNED).unwrap();
+
+    let (_, err) = expect(d, &["apply", "-f", "scratch.yaml"], 1);
+    assert!(err.starts_with("error: request denied:\n"), "{err}");
+    assert!(err.contains("denied by policy \"require-owner\""), "{err}");
+    let (_, err) = expect(d, &["validate", "-f", "scratch.yaml"], 1);
+    assert_eq!(
+        err,
+        "scratch.yaml:1:1: DatabaseClaim default/scratch denied by policy \"require-owner\": expected an owner label platform.dev/owner, found none\n1 documents, 1 denied by policy\n"
+    );
+
+    // The escape hatch: an annotation with a reason lets it through, recorded and counted.
+    let excepted = UNOWNED.replace(
+        "metadata: {name: scratch}",
+        "metadata:\n  name: scratch\n  annotations: {platform.dev/policy-exception.require-owner: \"demo for the offsite\"}",
+    );
+    std::fs::write(d.join("scratch.yaml"), excepted).unwrap();
+    let (out, _) = expect(d, &["apply", "-f", "scratch.yaml"], 0);
+    assert!(out.contains("DatabaseClaim default/scratch Ready"), "{out}");
+    let (exceptions, _) = expect(d, &["policy", "exceptions"], 0);
+    assert_eq!(
+        exceptions,
+        "POLICY          OWNER    COUNT\nrequire-owner   (none)   1\n"
+    );
+}
+
+#[test]
+fn policy_test_evaluates_files_without_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("policy.yaml"), SMALL_ONLY).unwrap();
+    let quickstart = repo().join("examples/quickstart");
+    let (_, err) = expect(
+        d,
+        &[
+            "policy",
+            "test",
+            "-f",
+            "policy.yaml",
+            "-f",
+            quickstart.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(
+        err.contains("DatabaseClaim default/orders-db denied by policy \"small-only\": only small databases here"),
+        "{err}"
+    );
+    assert!(err.ends_with("2 objects, 1 denied by policy\n"), "{err}");
+    assert!(!d.join(".platform").exists(), "no store is opened");
+
+    std::fs::write(d.join("small.yaml"), UNOWNED).unwrap();
+    let (out, _) = expect(d, &["policy", "test", "-f", "policy.yaml", "small.yaml"], 0);
+    assert_eq!(out, "1 objects admitted by 1 policies\n");
+}
+
+#[test]
+fn cost_estimates_per_claim_and_owner_and_plan_shows_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let quickstart = repo().join("examples/quickstart");
+    let q = quickstart.to_str().unwrap();
+    let (json, _) = expect(d, &["cost", "-f", q, "-o", "json"], 0);
+    let cost: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(cost["currency"], "USD");
+    assert_eq!(cost["claims"].as_array().unwrap().len(), 2);
+    let total = cost["total"].as_f64().unwrap();
+    assert!(total > 0.0);
+    assert_eq!(cost["owners"]["team-orders"].as_f64(), Some(total));
+
+    let (table, _) = expect(d, &["cost", "-f", q], 0);
+    assert!(
+        table.contains("DatabaseClaim default/orders-db   team-orders"),
+        "{table}"
+    );
+    assert!(
+        table.ends_with(&format!("Total: {total:.2} USD per month\n")),
+        "{table}"
+    );
+
+    let (plan, _) = expect(d, &["plan", "-f", q], 0);
+    assert!(
+        plan.contains(&format!("Monthly estimate: {total:.2} USD\n")),
+        "{plan}"
+    );
+}
