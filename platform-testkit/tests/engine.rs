@@ -473,3 +473,47 @@ async fn a_failed_recreate_leaves_no_create_intent_behind() {
     harness.assert_converged(&objects).await;
     harness.assert_no_duplicates();
 }
+
+#[tokio::test]
+async fn policies_see_the_kinds_defaults_on_fields_a_claim_leaves_out() {
+    use platform_core::admit::PolicyEngine;
+    use platform_core::load::{Format, Loader};
+    let policy = "apiVersion: platform.dev/v1alpha1
+kind: Policy
+metadata: {name: small-only}
+spec:
+  mode: Enforce
+  match: {kinds: [DatabaseClaim]}
+  validations:
+    - expression: \"object.spec.size == 'small' && object.spec.storageGiB <= 20\"
+      message: only small databases here
+";
+    let loaded = Loader::new().load_str(std::sync::Arc::from("policy.yaml"), policy, Format::Yaml);
+    let mut policies = PolicyEngine::new();
+    policies.add_documents(&loaded.documents).unwrap();
+    let harness = trio();
+    let engine = harness
+        .engine_builder()
+        .admission(Arc::new(policies))
+        .build();
+    // No size and no storageGiB in the claim: the kind's defaults (small, 20) are what policies see.
+    let mut object = claim("defaults", Size::Small);
+    object.spec.as_object_mut().unwrap().remove("size");
+    object.spec.as_object_mut().unwrap().remove("storageGiB");
+    let report = engine.apply(std::slice::from_ref(&object)).await.unwrap();
+    assert!(report.all_ready(), "{report:#?}");
+    let stored = engine.status(&object.object_ref()).await.unwrap();
+    assert_eq!(
+        stored.object.spec["size"], "small",
+        "the stored spec carries the default"
+    );
+    object.spec["size"] = json!("large");
+    let denied = engine
+        .apply(std::slice::from_ref(&object))
+        .await
+        .unwrap_err();
+    assert!(
+        denied.to_string().contains("only small databases here"),
+        "{denied}"
+    );
+}

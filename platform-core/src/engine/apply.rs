@@ -22,8 +22,12 @@ type BoxedReport<'a> = Pin<Box<dyn Future<Output = Result<ClaimReport, EngineErr
 
 impl Engine {
     /// Checks kinds, schemas and duplicates of a request.
-    pub(crate) fn check_request(&self, objects: &[DynamicObject]) -> Result<(), EngineError> {
+    pub(crate) fn check_request(
+        &self,
+        objects: &[DynamicObject],
+    ) -> Result<Vec<DynamicObject>, EngineError> {
         let mut seen = HashSet::with_capacity(objects.len());
+        let mut checked = Vec::with_capacity(objects.len());
         for object in objects {
             let key = object.object_ref();
             let def = self
@@ -31,7 +35,7 @@ impl Engine {
                 .registry
                 .resolve(&object.api_version, &object.kind)
                 .map_err(|e| EngineError::UnknownKind(format!("{key}: {e}")))?;
-            let json = serde_json::to_value(object).unwrap_or(Value::Null);
+            let mut json = serde_json::to_value(object).unwrap_or(Value::Null);
             let issues = def.schema().object_issues(&json);
             if !issues.is_empty() {
                 return Err(EngineError::Invalid {
@@ -42,8 +46,15 @@ impl Engine {
             if !seen.insert(key.clone()) {
                 return Err(EngineError::Duplicate(Box::new(key)));
             }
+            // Admission, the store and compositions all see the kind's defaults filled in.
+            def.schema().apply_defaults(&mut json);
+            let complete = serde_json::from_value(json).map_err(|e| EngineError::Invalid {
+                object: Box::new(key.clone()),
+                issues: vec![crate::schema::FieldIssue::at(Vec::new(), e.to_string())],
+            })?;
+            checked.push(complete);
         }
-        Ok(())
+        Ok(checked)
     }
 
     /// Runs admission over a request; returns the admitted objects and warnings.
@@ -179,8 +190,8 @@ impl Engine {
     /// Admits, stores, composes and provisions objects; returns once every claim was reconciled once.
     pub async fn apply(&self, objects: &[DynamicObject]) -> Result<ApplyReport, EngineError> {
         self.recover().await?;
-        self.check_request(objects)?;
-        let (admitted, warnings) = self.admit(objects, Operation::Create, true).await?;
+        let objects = self.check_request(objects)?;
+        let (admitted, warnings) = self.admit(&objects, Operation::Create, true).await?;
         let mut keys = Vec::with_capacity(admitted.len());
         for object in &admitted {
             self.put_claim(object).await?;

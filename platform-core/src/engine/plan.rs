@@ -96,8 +96,8 @@ impl Plan {
 impl Engine {
     /// Plans objects: observes every managed resource they would have and reports the action.
     pub async fn plan(&self, objects: &[DynamicObject]) -> Result<Plan, EngineError> {
-        self.check_request(objects)?;
-        let (admitted, warnings) = self.admit(objects, Operation::Create, false).await?;
+        let objects = self.check_request(objects)?;
+        let (admitted, warnings) = self.admit(&objects, Operation::Create, false).await?;
         let mut claims = Vec::new();
         for object in admitted {
             if object.kind == APPLICATION {

@@ -51,6 +51,11 @@ impl CompiledSchema {
         &self.spec_schema
     }
 
+    /// Fills in the defaults the object schema declares for absent fields.
+    pub fn apply_defaults(&self, object: &mut Value) {
+        super::apply_defaults(&self.object_schema, &self.object_schema, object);
+    }
+
     /// Whether a whole object is valid.
     pub fn is_valid(&self, object: &Value) -> bool {
         self.object_validator.is_valid(object)

@@ -2,6 +2,7 @@
 
 mod compiled;
 pub mod crd;
+mod defaults;
 mod describe;
 mod envelope;
 mod openapi;
@@ -9,6 +10,7 @@ mod simplify;
 mod walk;
 
 pub use compiled::CompiledSchema;
+pub use defaults::apply_defaults;
 pub(crate) use describe::found as describe_found;
 pub use envelope::object_schema;
 pub use openapi::openapi_to_json_schema;
