@@ -24,6 +24,29 @@ pub struct Workspace {
     pub registry: KindRegistry,
 }
 
+impl Workspace {
+    /// The stored versions of these objects (those that exist), for before/after comparisons.
+    pub async fn stored_versions(
+        &self,
+        objects: &[platform_core::model::DynamicObject],
+    ) -> Result<Vec<platform_core::model::DynamicObject>, CliError> {
+        use platform_core::model::Resource;
+        let mut stored = Vec::new();
+        for object in objects {
+            if let Some(found) = self
+                .engine
+                .store()
+                .get(&object.object_ref())
+                .await
+                .map_err(|e| CliError::Engine(e.into()))?
+            {
+                stored.push(found);
+            }
+        }
+        Ok(stored)
+    }
+}
+
 /// The bundled compositions plus the config's own.
 pub fn composition_library(config: &Config) -> Result<CompositionLibrary, CliError> {
     let mut library = CompositionLibrary::new();

@@ -126,7 +126,54 @@ fn cost_estimates_per_claim_and_owner_and_plan_shows_the_total() {
 
     let (plan, _) = expect(d, &["plan", "-f", q], 0);
     assert!(
-        plan.contains(&format!("Monthly estimate: {total:.2} USD\n")),
+        plan.contains(&format!("Monthly estimate: {total:.2} USD (+{total:.2})\n")),
         "{plan}"
     );
+}
+
+#[test]
+fn plan_shows_each_claims_estimate_the_change_and_the_owner_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let claims = dir.path().join("claims");
+    std::fs::create_dir(&claims).unwrap();
+    std::fs::copy(
+        repo.join("examples/quickstart/orders-db.yaml"),
+        claims.join("orders-db.yaml"),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_platformctl"))
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let first = String::from_utf8_lossy(&run(&["plan", "-f", "claims"]).stdout).into_owned();
+    assert!(first.contains("Monthly estimate (USD):"), "{first}");
+    assert!(
+        first.contains("DatabaseClaim default/orders-db  team-orders  102.40  (+102.40)"),
+        "{first}"
+    );
+    assert!(
+        first.contains("owner team-orders: 102.40 (+102.40)"),
+        "{first}"
+    );
+    assert_eq!(run(&["apply", "-f", "claims"]).status.code(), Some(0));
+    // A larger size: the plan shows the new price and the change against what is stored.
+    let text = std::fs::read_to_string(claims.join("orders-db.yaml"))
+        .unwrap()
+        .replace("size: medium", "size: large");
+    std::fs::write(claims.join("orders-db.yaml"), text).unwrap();
+    let second = String::from_utf8_lossy(&run(&["plan", "-f", "claims"]).stdout).into_owned();
+    let line = second
+        .lines()
+        .find(|l| l.contains("DatabaseClaim default/orders-db"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(line.contains("(+"), "a larger size costs more: {second}");
+    assert!(!line.contains("102.40  (+102.40)"), "{second}");
 }

@@ -59,6 +59,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open(config, args.env.as_deref())?;
     let objects = load_objects(&workspace.registry, &args.paths)?;
+    let before = workspace.stored_versions(&objects).await?;
     let progress = Progress::start(format!("applying {} claims", objects.len()));
     let applied = workspace.engine.apply(&objects).await;
     let mut report = match applied {
@@ -86,7 +87,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
-    let (estimate, estimate_data) = super::cost::estimate_line(config, &objects)?;
+    let (estimate, estimate_data) = super::cost::estimate_summary(config, &objects, &before)?;
     match args.output {
         Format::Table => print_report(&report, changed, &estimate),
         format => {

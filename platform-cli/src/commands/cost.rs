@@ -132,17 +132,69 @@ pub fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `Monthly estimate: 156.80 USD` for objects under the config's prices, and the same as data.
-pub fn estimate_line(
+/// A change in money as `+12.50`, `-3.00` or `no change`.
+fn signed(delta: Money) -> String {
+    if delta > Money::ZERO {
+        format!("+{delta}")
+    } else if delta < Money::ZERO {
+        format!("{delta}")
+    } else {
+        "no change".to_owned()
+    }
+}
+
+/// The monthly estimate of a request: per claim with the change it makes against what is
+/// stored (`before`), per owner, and in total; as text for tables and as data.
+pub fn estimate_summary(
     config: &Config,
     objects: &[DynamicObject],
+    before: &[DynamicObject],
 ) -> Result<(String, serde_json::Value), CliError> {
     let (prices, owner_label) = price_list(config)?;
     let costs = estimate(&prices, &owner_label, objects);
+    let previous: BTreeMap<String, Money> = estimate(&prices, &owner_label, before)
+        .into_iter()
+        .map(|c| (c.claim, c.monthly))
+        .collect();
+    let currency = prices.currency().to_owned();
+    let mut owners: BTreeMap<String, (Money, Money)> = BTreeMap::new();
+    let mut lines = vec![format!("Monthly estimate ({currency}):")];
+    let width = costs.iter().map(|c| c.claim.len()).max().unwrap_or(0);
+    let mut claims = Vec::with_capacity(costs.len());
+    for c in &costs {
+        let was = previous.get(&c.claim).copied().unwrap_or(Money::ZERO);
+        let owner = owners
+            .entry(c.owner.clone())
+            .or_insert((Money::ZERO, Money::ZERO));
+        owner.0 += c.monthly;
+        owner.1 += was;
+        lines.push(format!(
+            "  {:<width$}  {}  {}  ({})",
+            c.claim,
+            c.owner,
+            c.monthly,
+            signed(c.monthly - was)
+        ));
+        claims.push(json!({"claim": c.claim, "owner": c.owner, "monthly": number(c.monthly), "change": number(c.monthly - was)}));
+    }
+    for (owner, (now, was)) in &owners {
+        lines.push(format!("  owner {owner}: {now} ({})", signed(*now - *was)));
+    }
     let sum = total(&costs);
-    let currency = prices.currency();
-    Ok((
-        format!("Monthly estimate: {sum} {currency}"),
-        json!({"currency": currency, "total": number(sum)}),
-    ))
+    let was: Money = costs
+        .iter()
+        .map(|c| previous.get(&c.claim).copied().unwrap_or(Money::ZERO))
+        .sum();
+    lines.push(format!(
+        "Monthly estimate: {sum} {currency} ({})",
+        signed(sum - was)
+    ));
+    let data = json!({
+        "currency": currency,
+        "claims": claims,
+        "owners": owners.iter().map(|(o, (now, was))| (o.clone(), json!({"monthly": number(*now), "change": number(*now - *was)}))).collect::<serde_json::Map<_, _>>(),
+        "total": number(sum),
+        "change": number(sum - was),
+    });
+    Ok((lines.join("\n"), data))
 }

@@ -31,11 +31,12 @@ pub struct Args {
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open(config, args.env.as_deref())?;
     let objects = load_objects(&workspace.registry, &args.paths)?;
+    let before = workspace.stored_versions(&objects).await?;
     let plan = workspace.engine.plan(&objects).await?;
     for warning in &plan.warnings {
         eprintln!("warning: {warning}");
     }
-    let (estimate, estimate_data) = super::cost::estimate_line(config, &objects)?;
+    let (estimate, estimate_data) = super::cost::estimate_summary(config, &objects, &before)?;
     match args.output {
         Format::Table => print_plan(&plan, &estimate),
         format => {
@@ -53,6 +54,8 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
 
 fn print_plan(plan: &Plan, estimate: &str) {
     if !plan.has_changes() {
+        // The price can change without any resource changing (a size a composition ignores).
+        println!("{estimate}");
         println!(
             "No changes: {} resources are up to date.",
             plan.actions.len()
