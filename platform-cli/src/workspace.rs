@@ -163,7 +163,16 @@ pub fn load_objects(
     let loaded = Loader::new().load_paths(paths);
     let mut problems = loaded.diagnostics;
     let objects = match Validator::new(registry).objects(&loaded.documents) {
-        Ok(objects) => objects,
+        Ok(mut objects) => {
+            // Where each object came from, so a denial can name the file and line.
+            for (object, doc) in objects.iter_mut().zip(&loaded.documents) {
+                object.metadata.annotations.insert(
+                    platform_core::engine::SOURCE_ANNOTATION.to_owned(),
+                    doc.origin(),
+                );
+            }
+            objects
+        }
         Err(report) => {
             problems.extend(report.diagnostics);
             Vec::new()

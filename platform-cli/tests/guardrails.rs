@@ -48,7 +48,12 @@ fn config_guardrails_deny_apply_and_validate_and_an_exception_is_counted() {
 
     let (_, err) = expect(d, &["apply", "-f", "scratch.yaml"], 1);
     assert!(err.starts_with("error: request denied:\n"), "{err}");
-    assert!(err.contains("denied by policy \"require-owner\""), "{err}");
+    assert!(
+        err.contains(
+            "scratch.yaml:1:1: DatabaseClaim default/scratch denied by policy \"require-owner\""
+        ),
+        "a denial names the object's file and line: {err}"
+    );
     let (_, err) = expect(d, &["validate", "-f", "scratch.yaml"], 1);
     assert_eq!(
         err,

@@ -76,7 +76,11 @@ impl Engine {
                 operation,
                 object: object.clone(),
                 old_object: old,
-                origin: None,
+                origin: object
+                    .metadata
+                    .annotations
+                    .get(super::SOURCE_ANNOTATION)
+                    .cloned(),
             });
         }
         let stored = if self.inner.admission.wants_stored_claims() {
