@@ -370,12 +370,15 @@ struct Observed {
     synced: BTreeSet<RealResourceKey>,
     real: BTreeSet<RealResourceKey>,
     duplicates: Vec<(RealResourceKey, usize)>,
+    /// Create intents left pending (a kill between a create and its record).
+    intents: usize,
 }
 
 fn observe_files(dir: &Path, runtime: &tokio::runtime::Runtime) -> Observed {
-    let stored = runtime.block_on(async {
+    let (stored, intents) = runtime.block_on(async {
         let store = SqliteStore::open_with(dir.join("state.db"), store_options()).unwrap();
-        store.list(&ListFilter::all()).await.unwrap()
+        let stored = store.list(&ListFilter::all()).await.unwrap();
+        (stored, store.intents().await.unwrap().len())
     });
     let cloud = load_cloud(&open_cloud_file(&dir.join("cloud.db")));
     let claims = stored
@@ -394,6 +397,7 @@ fn observe_files(dir: &Path, runtime: &tokio::runtime::Runtime) -> Observed {
         synced,
         real,
         duplicates: cloud.duplicates(),
+        intents,
     }
 }
 
@@ -438,6 +442,7 @@ fn killed_children_lose_nothing_duplicate_nothing_and_leak_nothing() {
     let started = Instant::now();
     let mut rng = Rng(seed);
     let mut kills_with_progress = 0;
+    let mut kills_mid_create = 0;
     for trial in 0..trials {
         let trial_seed = rng.next();
         let mut trial_rng = Rng(trial_seed);
@@ -457,6 +462,9 @@ fn killed_children_lose_nothing_duplicate_nothing_and_leak_nothing() {
             }
             acknowledged.extend(acked);
             let observed = observe_files(dir.path(), &runtime);
+            if observed.intents > 0 {
+                kills_mid_create += 1;
+            }
             assert_acknowledged_kept(
                 &observed,
                 &acknowledged,
@@ -512,10 +520,22 @@ fn killed_children_lose_nothing_duplicate_nothing_and_leak_nothing() {
             "{context}: Synced records with no real resource: {phantom:?}"
         );
         assert_eq!(observed.real.len(), CLAIMS * 3, "{context}");
+        assert_eq!(
+            observed.intents, 0,
+            "{context}: create intents left pending"
+        );
         assert_acknowledged_kept(&observed, &acknowledged, &context);
     }
     eprintln!(
-        "{trials} trials in {:.1} s; {kills_with_progress} kills landed after some claims were acknowledged",
+        "{trials} trials in {:.1} s; {kills_with_progress} kills landed after some claims were \
+         acknowledged, {kills_mid_create} left create intents pending",
         started.elapsed().as_secs_f64()
     );
+    // The recovery path must actually be exercised, or the test proves little.
+    if trials >= 10 {
+        assert!(
+            kills_mid_create > 0,
+            "no kill landed between a create intent and its record"
+        );
+    }
 }
