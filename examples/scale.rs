@@ -4,10 +4,12 @@
 //! ```sh
 //! cargo run --release --example scale -- --resources 10000
 //! cargo run --release --example scale -- --resources 1000 --shape single --latency-ms 5 --concurrency 64
+//! cargo run --release --example scale -- --resources 10000 --store sqlite
 //! ```
 //!
 //! `--shape single` composes each claim to one independent resource, to compare an apply with
-//! provider latency against the ideal `N × latency / concurrency`.
+//! provider latency against the ideal `N × latency / concurrency`. `--store sqlite` keeps the
+//! state in a SQLite file in a temporary folder (removed at exit) instead of in memory.
 
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -19,6 +21,7 @@ use platform_core::compose::{
 };
 use platform_core::kinds::{DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, Size};
 use platform_core::model::DynamicObject;
+use platform_providers::store::sqlite::{SecretKey, SecretKeySource, SqliteOptions, SqliteStore};
 use platform_testkit::fake::{Latency, Operation};
 use platform_testkit::harness::{Harness, TRIO_API_VERSION, trio_composition};
 
@@ -57,16 +60,13 @@ fn args() -> Result<Args, String> {
             "--store" => out.store = value()?,
             other => {
                 return Err(format!(
-                    "unknown flag {other:?}; expected --resources N, --shape trio|single, --latency-ms MS, --concurrency N, --store memory"
+                    "unknown flag {other:?}; expected --resources N, --shape trio|single, --latency-ms MS, --concurrency N, --store memory|sqlite"
                 ));
             }
         }
     }
-    if out.store != "memory" {
-        return Err(format!(
-            "--store {}: only memory is available in this build",
-            out.store
-        ));
+    if out.store != "memory" && out.store != "sqlite" {
+        return Err(format!("--store {}: expected memory or sqlite", out.store));
     }
     Ok(out)
 }
@@ -163,7 +163,22 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
                 .map_err(|e| e.to_string())
         })
         .collect::<Result<_, _>>()?;
-    let engine = harness.engine();
+    // Kept until the end of the run: dropping it removes the state file.
+    let state_dir = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
+    let sqlite_engine = if args.store == "sqlite" {
+        let store = SqliteStore::open_with(
+            state_dir.path().join("state.db"),
+            SqliteOptions {
+                secret_key: SecretKeySource::Key(SecretKey::from_bytes([1; 32])),
+                ..SqliteOptions::default()
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        Some(harness.engine_builder().store(Arc::new(store)).build())
+    } else {
+        None
+    };
+    let engine = sqlite_engine.as_ref().unwrap_or(harness.engine());
 
     let start = Instant::now();
     let planned = engine
@@ -203,6 +218,7 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
     let managed = harness.cloud().len();
     let mut line = json!({
         "resources": args.resources,
+        "store": args.store,
         "managed": managed,
         "plan_ms": plan_ms,
         "apply_ms": apply_ms,

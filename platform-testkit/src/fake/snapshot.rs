@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use platform_core::secret::SecretValue;
 
-use super::cloud::{FakeCloud, RealResource, RealResourceKey};
+use super::cloud::{CloudState, FakeCloud, RealResource, RealResourceKey};
 use super::error::FakeCloudError;
 use super::rng::SeededRng;
 
@@ -44,28 +44,20 @@ impl FakeCloud {
     /// the test's other state goes, never into a log.
     pub fn snapshot(&self) -> Value {
         let state = self.lock();
-        let snapshot = Snapshot {
-            format: FORMAT.to_owned(),
-            strict_create: state.strict_create,
-            next_id: state.next_id,
-            rng_state: state.rng.state(),
-            resources: state
-                .resources
-                .values()
-                .flatten()
-                .map(|r| SnapshotResource {
-                    api_version: r.key.api_version.clone(),
-                    kind: r.key.kind.clone(),
-                    external_name: r.key.external_name.clone(),
-                    id: r.id,
-                    spec: r.spec.clone(),
-                    outputs: r.outputs.clone(),
-                    password: r.password.expose().to_owned(),
-                    create_calls: r.create_calls,
-                })
-                .collect(),
-        };
-        serde_json::to_value(snapshot).unwrap_or(Value::Null)
+        let resources = state.resources.values().flatten();
+        snapshot_value(&state, resources)
+    }
+
+    /// A snapshot holding only the copies of one key (none when it is absent), with the
+    /// cloud's current strict mode, next id and generator state.
+    ///
+    /// For a cloud persisted key by key: store each mutated key's `resources` and the latest
+    /// other fields, and [`restore`](Self::restore) their union. Costs the copies of one key,
+    /// where [`snapshot`](Self::snapshot) costs the whole cloud.
+    pub fn snapshot_of(&self, key: &RealResourceKey) -> Value {
+        let state = self.lock();
+        let resources = state.resources.get(key).into_iter().flatten();
+        snapshot_value(&state, resources)
     }
 
     /// Replaces the whole cloud with a snapshot; on error the cloud is left unchanged.
@@ -116,6 +108,31 @@ impl FakeCloud {
     }
 }
 
+fn snapshot_value<'a>(
+    state: &CloudState,
+    resources: impl Iterator<Item = &'a RealResource>,
+) -> Value {
+    let snapshot = Snapshot {
+        format: FORMAT.to_owned(),
+        strict_create: state.strict_create,
+        next_id: state.next_id,
+        rng_state: state.rng.state(),
+        resources: resources
+            .map(|r| SnapshotResource {
+                api_version: r.key.api_version.clone(),
+                kind: r.key.kind.clone(),
+                external_name: r.key.external_name.clone(),
+                id: r.id,
+                spec: r.spec.clone(),
+                outputs: r.outputs.clone(),
+                password: r.password.expose().to_owned(),
+                create_calls: r.create_calls,
+            })
+            .collect(),
+    };
+    serde_json::to_value(snapshot).unwrap_or(Value::Null)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +159,33 @@ mod tests {
         let next = cloud.create(&key("c"), &json!({}));
         let next_restored = restored.create(&key("c"), &json!({}));
         assert_eq!(next, next_restored);
+    }
+
+    #[test]
+    fn snapshots_of_every_key_restore_the_whole_cloud() {
+        let cloud = FakeCloud::with_seed(5).with_strict_create(true);
+        cloud.create(&key("a"), &json!({"size": 1}));
+        cloud.create(&key("a"), &json!({"size": 1}));
+        cloud.create(&key("b"), &json!({"size": 2}));
+        assert_eq!(
+            cloud.snapshot_of(&key("a"))["resources"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(cloud.snapshot_of(&key("z"))["resources"], json!([]));
+
+        let mut joined = cloud.snapshot_of(&key("b"));
+        let a = cloud.snapshot_of(&key("a"))["resources"].clone();
+        joined["resources"]
+            .as_array_mut()
+            .unwrap()
+            .extend(a.as_array().unwrap().clone());
+        let restored = FakeCloud::new();
+        restored.restore(&joined).unwrap();
+        assert_eq!(restored.resources(), cloud.resources());
+        assert_eq!(restored.snapshot(), cloud.snapshot());
     }
 
     #[test]
