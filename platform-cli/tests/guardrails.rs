@@ -182,3 +182,37 @@ fn plan_shows_each_claims_estimate_the_change_and_the_owner_total() {
     assert!(line.contains("(+"), "a larger size costs more: {second}");
     assert!(!line.contains("102.40  (+102.40)"), "{second}");
 }
+
+#[test]
+fn budgets_count_the_claims_an_application_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::fs::create_dir(d.join("quickstart")).unwrap();
+    for file in ["orders-db.yaml", "storefront-app.yaml"] {
+        std::fs::copy(
+            repo.join("examples/quickstart").join(file),
+            d.join("quickstart").join(file),
+        )
+        .unwrap();
+    }
+    let budget = |limit: &str| {
+        format!(
+            "apiVersion: platform.dev/v1alpha1\nkind: Budget\nmetadata: {{name: orders-team}}\nspec: {{owner: team-orders, monthlyLimit: {limit}, mode: Enforce}}\n"
+        )
+    };
+    std::fs::write(d.join("platform.yaml"), "policies:\n  - budget.yaml\n").unwrap();
+    // The database alone (102.40) fits 120; with the storefront's requested claims (54.40) it does not.
+    std::fs::write(d.join("budget.yaml"), budget("120")).unwrap();
+    let (_, err) = expect(d, &["apply", "-f", "quickstart"], 1);
+    assert!(
+        err.contains("owner team-orders would exceed its monthly budget: limit 120.00 USD, current total 0.00 USD, new total 156.80 USD"),
+        "{err}"
+    );
+    // Exactly at the limit is allowed.
+    std::fs::write(d.join("budget.yaml"), budget("156.80")).unwrap();
+    expect(d, &["apply", "-f", "quickstart"], 0);
+}

@@ -83,6 +83,45 @@ impl Engine {
                     .cloned(),
             });
         }
+        // The claims an Application requests are admitted with it: guardrails and budgets see
+        // every database and bucket a request would create, not only top-level claims.
+        let top_level = requests.len();
+        for (index, object) in objects.iter().enumerate() {
+            if object.kind != super::desired::APPLICATION {
+                continue;
+            }
+            let parent = requests[index].origin.clone();
+            for mut child in self.children_of(object)? {
+                if let Ok(def) = self.inner.registry.resolve(&child.api_version, &child.kind) {
+                    let mut json = serde_json::to_value(&child).unwrap_or(Value::Null);
+                    def.schema().apply_defaults(&mut json);
+                    if let Ok(complete) = serde_json::from_value(json) {
+                        child = complete;
+                    }
+                }
+                let local = child
+                    .metadata
+                    .annotations
+                    .get(RESOURCE_NAME_ANNOTATION)
+                    .cloned()
+                    .unwrap_or_default();
+                let old = self.inner.store.get(&child.object_ref()).await?;
+                let operation = match (&old, operation_of_new) {
+                    (_, Operation::Delete) => Operation::Delete,
+                    (Some(_), _) => Operation::Update,
+                    (None, op) => op,
+                };
+                requests.push(AdmissionRequest {
+                    operation,
+                    object: child,
+                    old_object: old,
+                    origin: Some(match &parent {
+                        Some(origin) => format!("{origin} (spec.resources.{local})"),
+                        None => format!("{} spec.resources.{local}", object.object_ref()),
+                    }),
+                });
+            }
+        }
         let stored = if self.inner.admission.wants_stored_claims() {
             self.stored_claims().await?
         } else {
@@ -103,7 +142,11 @@ impl Engine {
                 .commit(outcome.events.into_iter().map(Write::Event).collect())
                 .await?;
         }
-        Ok((outcome.admitted, outcome.warnings))
+        let mut admitted = outcome.admitted;
+        // Requested claims were admitted for their checks; they are derived again from the
+        // Application when it is reconciled.
+        admitted.truncate(top_level);
+        Ok((admitted, outcome.warnings))
     }
 
     /// Every stored object of a registered (claim) kind.
