@@ -299,7 +299,7 @@ impl Engine {
         let mut tasks = tokio::task::JoinSet::new();
         for (index, child) in desired.iter().enumerate() {
             if let Some(existing) = self.inner.store.get(&child.object_ref()).await?
-                && crate::store::memory::owner_of(&existing).as_ref() != Some(&key)
+                && crate::store::owner_of(&existing).as_ref() != Some(&key)
             {
                 return Err(EngineError::NameClash {
                     object: Box::new(child.object_ref()),

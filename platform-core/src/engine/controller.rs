@@ -45,7 +45,7 @@ impl Engine {
             .await?
             .into_iter()
             .filter(|c| {
-                crate::store::memory::owner_of(c)
+                crate::store::owner_of(c)
                     .is_none_or(|o| self.inner.registry.find_kind(&o.kind).is_err())
             })
             .map(|c| c.object_ref())
@@ -143,7 +143,7 @@ impl Engine {
                                         .as_ref()
                                         .and_then(|s| s.get("observedGeneration"))
                                         .and_then(|g| g.as_i64());
-                                    let owned_by_claim = crate::store::memory::owner_of(&object)
+                                    let owned_by_claim = crate::store::owner_of(&object)
                                         .is_some_and(|o| self.inner.registry.find_kind(&o.kind).is_ok());
                                     if observed != object.metadata.generation && !owned_by_claim {
                                         permanent.remove(&change.key);

@@ -24,7 +24,7 @@ impl Engine {
             .get(key)
             .await?
             .ok_or_else(|| EngineError::NotFound(Box::new(key.clone())))?;
-        if let Some(owner) = crate::store::memory::owner_of(&claim)
+        if let Some(owner) = crate::store::owner_of(&claim)
             && owner.kind == APPLICATION
             && let Some(app) = self.inner.store.get(&owner).await?
         {

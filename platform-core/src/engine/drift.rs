@@ -69,7 +69,7 @@ impl Engine {
                 Ok(_) => continue,
             };
             report.drifted.push(DriftItem {
-                claim: crate::store::memory::owner_of(&managed.object),
+                claim: crate::store::owner_of(&managed.object),
                 resource,
                 external_name: managed.external_name,
                 kind,

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, ListFilter, Precondition,
-    StateStore, StoreError, Write,
+    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, ListFilter, StateStore, StoreError,
+    Write, owner_of,
 };
 use crate::model::{DynamicObject, ObjectRef, Resource, time::now_rfc3339};
 use crate::secret::SecretMap;
@@ -42,43 +42,6 @@ impl MemoryStore {
         self.inner
             .lock()
             .map_err(|_| StoreError::Unavailable("in-memory store poisoned by a panic".into()))
-    }
-}
-
-/// The controller owner of an object, as a reference in the object's namespace.
-pub(crate) fn owner_of(object: &DynamicObject) -> Option<ObjectRef> {
-    let owners = &object.metadata.owner_references;
-    let owner = owners
-        .iter()
-        .find(|o| o.controller == Some(true))
-        .or(owners.first())?;
-    Some(
-        ObjectRef::new(owner.kind.clone(), object.namespace(), owner.name.clone())
-            .in_group(crate::model::ApiVersion::parse(&owner.api_version).group),
-    )
-}
-
-fn check(
-    key: &ObjectRef,
-    expected: &Precondition,
-    current: Option<&str>,
-) -> Result<(), StoreError> {
-    let conflict = |found: &str| StoreError::Conflict {
-        key: Box::new(key.clone()),
-        expected: match expected {
-            Precondition::Any => "any".into(),
-            Precondition::Absent => "no object".into(),
-            Precondition::Version(v) => format!("resourceVersion {v}"),
-        },
-        found: found.to_owned(),
-    };
-    match (expected, current) {
-        (Precondition::Any, _) => Ok(()),
-        (Precondition::Absent, None) => Ok(()),
-        (Precondition::Absent, Some(v)) => Err(conflict(&format!("resourceVersion {v}"))),
-        (Precondition::Version(_), None) => Err(conflict("no object")),
-        (Precondition::Version(want), Some(have)) if want == have => Ok(()),
-        (Precondition::Version(_), Some(have)) => Err(conflict(&format!("resourceVersion {have}"))),
     }
 }
 
@@ -182,7 +145,7 @@ impl StateStore for MemoryStore {
                             .get(&key)
                             .and_then(|o| o.metadata.resource_version.clone()),
                     };
-                    check(&key, expected, current.as_deref())?;
+                    expected.check(&key, current.as_deref())?;
                     overlay.insert(key, Some("(this batch)".into()));
                 }
                 Write::Delete { key, expected } => {
@@ -193,7 +156,7 @@ impl StateStore for MemoryStore {
                             .get(key)
                             .and_then(|o| o.metadata.resource_version.clone()),
                     };
-                    check(key, expected, current.as_deref())?;
+                    expected.check(key, current.as_deref())?;
                     overlay.insert(key.clone(), None);
                 }
                 _ => {}

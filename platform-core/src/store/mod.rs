@@ -2,7 +2,7 @@
 //! events and a change feed. Writes go in atomic batches, so a SQL store maps one batch to
 //! one transaction.
 
-pub(crate) mod memory;
+mod memory;
 mod types;
 
 pub use memory::MemoryStore;
@@ -14,6 +14,46 @@ use async_trait::async_trait;
 
 use crate::model::{DynamicObject, ObjectRef};
 use crate::secret::SecretMap;
+
+/// The controller owner of an object (else its first owner), as a reference in the object's
+/// namespace: the ownership every store indexes and the engine follows.
+pub fn owner_of(object: &DynamicObject) -> Option<ObjectRef> {
+    use crate::model::Resource;
+    let owners = &object.metadata.owner_references;
+    let owner = owners
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .or(owners.first())?;
+    Some(
+        ObjectRef::new(owner.kind.clone(), object.namespace(), owner.name.clone())
+            .in_group(crate::model::ApiVersion::parse(&owner.api_version).group),
+    )
+}
+
+impl Precondition {
+    /// Checks this precondition against the stored object's resourceVersion (`None`: absent).
+    pub fn check(&self, key: &ObjectRef, current: Option<&str>) -> Result<(), StoreError> {
+        let conflict = |found: &str| StoreError::Conflict {
+            key: Box::new(key.clone()),
+            expected: match self {
+                Precondition::Any => "any".into(),
+                Precondition::Absent => "no object".into(),
+                Precondition::Version(v) => format!("resourceVersion {v}"),
+            },
+            found: found.to_owned(),
+        };
+        match (self, current) {
+            (Precondition::Any, _) => Ok(()),
+            (Precondition::Absent, None) => Ok(()),
+            (Precondition::Absent, Some(v)) => Err(conflict(&format!("resourceVersion {v}"))),
+            (Precondition::Version(_), None) => Err(conflict("no object")),
+            (Precondition::Version(want), Some(have)) if want == have => Ok(()),
+            (Precondition::Version(_), Some(have)) => {
+                Err(conflict(&format!("resourceVersion {have}")))
+            }
+        }
+    }
+}
 
 /// Events kept per object; older ones are dropped.
 pub const EVENTS_PER_OBJECT: usize = 50;

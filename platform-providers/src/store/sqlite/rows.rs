@@ -1,10 +1,9 @@
 //! Reading and writing the rows of one object, secret, intent, event and change.
 
-use platform_core::model::{ApiVersion, DynamicObject, ObjectRef, Resource, time::now_rfc3339};
+use platform_core::model::{DynamicObject, ObjectRef, Resource, time::now_rfc3339};
 use platform_core::secret::{SecretMap, SecretValue};
 use platform_core::store::{
-    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, ListFilter, Precondition,
-    StoreError,
+    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, ListFilter, StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -19,20 +18,6 @@ pub(super) const CHANGES_KEPT: u64 = 1_000_000;
 pub(super) struct Rows<'a> {
     pub conn: &'a Connection,
     pub path: &'a Path,
-}
-
-/// The controller owner of an object (else its first owner), as a reference in the object's
-/// namespace: the same derivation as the in-memory store.
-fn owner_of(object: &DynamicObject) -> Option<ObjectRef> {
-    let owners = &object.metadata.owner_references;
-    let owner = owners
-        .iter()
-        .find(|o| o.controller == Some(true))
-        .or(owners.first())?;
-    Some(
-        ObjectRef::new(owner.kind.clone(), object.namespace(), owner.name.clone())
-            .in_group(ApiVersion::parse(&owner.api_version).group),
-    )
 }
 
 /// The associated data that binds a sealed secret to its object and name.
@@ -236,7 +221,7 @@ impl Rows<'_> {
         object.metadata.creation_timestamp = Some(created.clone());
         object.metadata.generation = Some(generation);
         object.metadata.resource_version = Some(version.to_string());
-        let owner = owner_of(&object);
+        let owner = platform_core::store::owner_of(&object);
         let spec_value = std::mem::take(&mut object.spec);
         let body = serde_json::to_string(&object);
         object.spec = spec_value;
@@ -552,30 +537,5 @@ impl Rows<'_> {
             .iter()
             .map(|b| serde_json::from_str(b).map_err(|e| self.json_err("a stored event", e)))
             .collect()
-    }
-}
-
-/// Checks a precondition against what the store (or the batch so far) holds.
-pub(super) fn check(
-    key: &ObjectRef,
-    expected: &Precondition,
-    current: Option<&str>,
-) -> Result<(), StoreError> {
-    let conflict = |found: &str| StoreError::Conflict {
-        key: Box::new(key.clone()),
-        expected: match expected {
-            Precondition::Any => "any".into(),
-            Precondition::Absent => "no object".into(),
-            Precondition::Version(v) => format!("resourceVersion {v}"),
-        },
-        found: found.to_owned(),
-    };
-    match (expected, current) {
-        (Precondition::Any, _) => Ok(()),
-        (Precondition::Absent, None) => Ok(()),
-        (Precondition::Absent, Some(v)) => Err(conflict(&format!("resourceVersion {v}"))),
-        (Precondition::Version(_), None) => Err(conflict("no object")),
-        (Precondition::Version(want), Some(have)) if want == have => Ok(()),
-        (Precondition::Version(_), Some(have)) => Err(conflict(&format!("resourceVersion {have}"))),
     }
 }

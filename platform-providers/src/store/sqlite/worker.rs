@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-use super::rows::{self, Rows};
+use super::rows::Rows;
 use super::secret_key::{SecretCipher, SecretKeySource};
 use super::{SqliteOptions, sql_error};
 
@@ -195,7 +195,7 @@ impl Worker {
                 Some(v) => v.clone(),
                 None => rows.resource_version(&key)?,
             };
-            rows::check(&key, expected, current.as_deref())?;
+            expected.check(&key, current.as_deref())?;
             let after = matches!(write, Write::Put { .. }).then(|| "(this batch)".to_owned());
             overlay.insert(key, after);
         }
