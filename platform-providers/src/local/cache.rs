@@ -7,10 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::names::identifier;
-use super::registry::{self, Table};
+use super::registry::{self, Row, Table};
 use super::sql_error;
-use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
-use platform_core::secret::{SecretMap, SecretValue};
+use platform_core::provider::{Applied, Observation, ProviderError};
 
 fn prefix_of(spec: &Value, name: &str) -> Result<String, ProviderError> {
     let prefix = match spec.get("keyPrefix").and_then(Value::as_str) {
@@ -34,48 +33,23 @@ fn outputs(root: &Path, prefix: &str, name: &str) -> BTreeMap<String, Value> {
     ])
 }
 
-fn secrets(root: &Path, prefix: &str, password: &str) -> SecretMap {
-    let mut map = SecretMap::new();
-    map.insert("password", SecretValue::new(password));
-    map.insert(
-        "uri",
-        SecretValue::new(format!(
-            "sqlite://{}?keyPrefix={prefix}",
-            registry::path(root).display()
-        )),
-    );
-    map
+fn row<'a>(root: &Path, prefix: &'a str, name: &str) -> Row<'a> {
+    Row {
+        table: Table::Caches,
+        id: prefix,
+        outputs: outputs(root, prefix, name),
+        uri_query: format!("keyPrefix={prefix}"),
+    }
 }
 
 pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observation, ProviderError> {
     let prefix = prefix_of(spec, name)?;
-    if !registry::path(root).is_file() {
-        return Ok(Observation::absent());
-    }
-    let conn = registry::open(root)?;
-    let Some((actual, password)) = registry::get(&conn, Table::Caches, &prefix)? else {
-        return Ok(Observation::absent());
-    };
-    let diff = diff_fields("spec", spec, &actual);
-    Ok(Observation {
-        exists: true,
-        up_to_date: diff.is_empty(),
-        ready: true,
-        diff,
-        outputs: outputs(root, &prefix, name),
-        secrets: secrets(root, &prefix, &password),
-    })
+    row(root, &prefix, name).observe(root, spec)
 }
 
 pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
     let prefix = prefix_of(spec, name)?;
-    let conn = registry::open(root)?;
-    let password = registry::put(&conn, Table::Caches, &prefix, spec)?;
-    Ok(Applied {
-        pending: false,
-        outputs: outputs(root, &prefix, name),
-        secrets: secrets(root, &prefix, &password),
-    })
+    row(root, &prefix, name).apply(root, spec)
 }
 
 pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), ProviderError> {

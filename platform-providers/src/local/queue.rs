@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::names::identifier;
-use super::registry::{self, Table};
+use super::registry::{self, Row, Table};
 use super::sql_error;
-use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
-use platform_core::secret::{SecretMap, SecretValue};
+use platform_core::provider::{Applied, Observation, ProviderError};
 
 fn queue_of(spec: &Value, name: &str) -> Result<String, ProviderError> {
     let queue = spec
@@ -32,48 +31,23 @@ fn outputs(root: &Path, queue: &str) -> BTreeMap<String, Value> {
     ])
 }
 
-fn secrets(root: &Path, queue: &str, password: &str) -> SecretMap {
-    let mut map = SecretMap::new();
-    map.insert("password", SecretValue::new(password));
-    map.insert(
-        "uri",
-        SecretValue::new(format!(
-            "sqlite://{}?queue={queue}",
-            registry::path(root).display()
-        )),
-    );
-    map
+fn row<'a>(root: &Path, queue: &'a str) -> Row<'a> {
+    Row {
+        table: Table::Queues,
+        id: queue,
+        outputs: outputs(root, queue),
+        uri_query: format!("queue={queue}"),
+    }
 }
 
 pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observation, ProviderError> {
     let queue = queue_of(spec, name)?;
-    if !registry::path(root).is_file() {
-        return Ok(Observation::absent());
-    }
-    let conn = registry::open(root)?;
-    let Some((actual, password)) = registry::get(&conn, Table::Queues, &queue)? else {
-        return Ok(Observation::absent());
-    };
-    let diff = diff_fields("spec", spec, &actual);
-    Ok(Observation {
-        exists: true,
-        up_to_date: diff.is_empty(),
-        ready: true,
-        diff,
-        outputs: outputs(root, &queue),
-        secrets: secrets(root, &queue, &password),
-    })
+    row(root, &queue).observe(root, spec)
 }
 
 pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
     let queue = queue_of(spec, name)?;
-    let conn = registry::open(root)?;
-    let password = registry::put(&conn, Table::Queues, &queue, spec)?;
-    Ok(Applied {
-        pending: false,
-        outputs: outputs(root, &queue),
-        secrets: secrets(root, &queue, &password),
-    })
+    row(root, &queue).apply(root, spec)
 }
 
 pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), ProviderError> {

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{io_error, sql_error};
-use platform_core::provider::ProviderError;
+use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
+use platform_core::secret::{SecretMap, SecretValue};
+use std::collections::BTreeMap;
 
 /// Where the shared tables live.
 pub(crate) fn path(root: &Path) -> PathBuf {
@@ -87,5 +89,67 @@ impl Table {
                 "INSERT INTO caches (prefix, spec, password) VALUES (?1, ?2, ?3) ON CONFLICT(prefix) DO UPDATE SET spec = excluded.spec"
             }
         }
+    }
+}
+
+/// One registry row as a resource: which row, the outputs it reports and the `uri` query that
+/// names it (`queue=...`, `keyPrefix=...`).
+pub(crate) struct Row<'a> {
+    /// The table.
+    pub table: Table,
+    /// The row's key.
+    pub id: &'a str,
+    /// Outputs reported for it.
+    pub outputs: BTreeMap<String, Value>,
+    /// The query part of its `uri` secret.
+    pub uri_query: String,
+}
+
+impl Row<'_> {
+    fn secrets(&self, root: &Path, password: &str) -> SecretMap {
+        let mut map = SecretMap::new();
+        map.insert("password", SecretValue::new(password));
+        map.insert(
+            "uri",
+            SecretValue::new(format!(
+                "sqlite://{}?{}",
+                path(root).display(),
+                self.uri_query
+            )),
+        );
+        map
+    }
+
+    /// Observes the row: absent, or present with its recorded spec compared to the desired one.
+    pub(crate) fn observe(self, root: &Path, spec: &Value) -> Result<Observation, ProviderError> {
+        if !path(root).is_file() {
+            return Ok(Observation::absent());
+        }
+        let conn = open(root)?;
+        let Some((actual, password)) = get(&conn, self.table, self.id)? else {
+            return Ok(Observation::absent());
+        };
+        let diff = diff_fields("spec", spec, &actual);
+        let secrets = self.secrets(root, &password);
+        Ok(Observation {
+            exists: true,
+            up_to_date: diff.is_empty(),
+            ready: true,
+            diff,
+            outputs: self.outputs,
+            secrets,
+        })
+    }
+
+    /// Creates or updates the row with the desired spec, keeping its password.
+    pub(crate) fn apply(self, root: &Path, spec: &Value) -> Result<Applied, ProviderError> {
+        let conn = open(root)?;
+        let password = put(&conn, self.table, self.id, spec)?;
+        let secrets = self.secrets(root, &password);
+        Ok(Applied {
+            pending: false,
+            outputs: self.outputs,
+            secrets,
+        })
     }
 }
