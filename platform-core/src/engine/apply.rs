@@ -362,31 +362,7 @@ impl Engine {
         children: Vec<ClaimReport>,
     ) -> Result<ClaimReport, EngineError> {
         let key = claim.object_ref();
-        let stored: Vec<DynamicObject> = self
-            .inner
-            .store
-            .list(&ListFilter::owned_by(key.clone()))
-            .await?
-            .into_iter()
-            .filter(|o| {
-                self.inner
-                    .registry
-                    .resolve(&o.api_version, &o.kind)
-                    .is_err()
-            })
-            .collect();
-        let mut by_name: HashMap<String, DynamicObject> = stored
-            .into_iter()
-            .map(|o| {
-                let name = o
-                    .metadata
-                    .annotations
-                    .get(RESOURCE_NAME_ANNOTATION)
-                    .cloned()
-                    .unwrap_or_default();
-                (name, o)
-            })
-            .collect();
+        let mut by_name = self.managed_by_name(&key).await?;
         let observed = self.observed_of(&by_name).await?;
         let composed = match self.compose_claim(&claim, &observed) {
             Ok(c) => c,
@@ -476,23 +452,7 @@ impl Engine {
                 c.warnings.clone(),
             ),
             Some(_) => {
-                let fresh = self
-                    .inner
-                    .store
-                    .list(&ListFilter::owned_by(key.clone()))
-                    .await?;
-                let fresh_by_name = fresh
-                    .into_iter()
-                    .map(|o| {
-                        let name = o
-                            .metadata
-                            .annotations
-                            .get(RESOURCE_NAME_ANNOTATION)
-                            .cloned()
-                            .unwrap_or_default();
-                        (name, o)
-                    })
-                    .collect();
+                let fresh_by_name = self.managed_by_name(&key).await?;
                 let observed = self.observed_of(&fresh_by_name).await?;
                 match self.compose_claim(&claim, &observed) {
                     Ok(Some(c)) => (
@@ -560,6 +520,35 @@ impl Engine {
                 .await?;
         }
         Ok(report)
+    }
+
+    /// A claim's stored managed resources (not the claims it owns), by composition resource name.
+    pub(crate) async fn managed_by_name(
+        &self,
+        claim: &ObjectRef,
+    ) -> Result<HashMap<String, DynamicObject>, EngineError> {
+        Ok(self
+            .inner
+            .store
+            .list(&ListFilter::owned_by(claim.clone()))
+            .await?
+            .into_iter()
+            .filter(|o| {
+                self.inner
+                    .registry
+                    .resolve(&o.api_version, &o.kind)
+                    .is_err()
+            })
+            .map(|o| {
+                let name = o
+                    .metadata
+                    .annotations
+                    .get(RESOURCE_NAME_ANNOTATION)
+                    .cloned()
+                    .unwrap_or_default();
+                (name, o)
+            })
+            .collect())
     }
 
     /// The observed resources a composition reads: stored objects with their secrets.

@@ -1,17 +1,15 @@
 //! Plan: what an apply would do, for every managed resource, without changing anything.
 
 use serde::Serialize;
-use std::collections::HashMap;
 use std::fmt;
 
 use super::desired::APPLICATION;
 use super::resolve::{OutputsByName, resolve};
-use super::{Engine, EngineError, RESOURCE_NAME_ANNOTATION};
+use super::{Engine, EngineError};
 use crate::admit::Operation;
 use crate::compose::ObservedResources;
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::provider::{FieldDiff, ManagedResource};
-use crate::store::ListFilter;
 
 /// What happens to one managed resource.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -130,29 +128,7 @@ impl Engine {
 
     async fn plan_claim(&self, claim: DynamicObject) -> Result<Vec<PlannedAction>, EngineError> {
         let key = claim.object_ref();
-        let mut stored: HashMap<String, DynamicObject> = self
-            .inner
-            .store
-            .list(&ListFilter::owned_by(key.clone()))
-            .await?
-            .into_iter()
-            .filter(|o| {
-                self.inner
-                    .registry
-                    .resolve(&o.api_version, &o.kind)
-                    .is_err()
-            })
-            .map(|o| {
-                (
-                    o.metadata
-                        .annotations
-                        .get(RESOURCE_NAME_ANNOTATION)
-                        .cloned()
-                        .unwrap_or_default(),
-                    o,
-                )
-            })
-            .collect();
+        let mut stored = self.managed_by_name(&key).await?;
         let mut observed = ObservedResources::new();
         let mut outputs = OutputsByName::new();
         for (name, object) in &stored {
