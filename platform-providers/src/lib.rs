@@ -4,11 +4,32 @@
 //! Features:
 //! - `local` (default): [`local::LocalProvider`], the embedded adapter that needs no server.
 //! - `sqlite` (default): [`store::sqlite::SqliteStore`], the embedded default state store.
+//! - `postgres`, `mysql`, `redis`, `rabbitmq`, `nats`, `s3`: adapters for real servers.
+//! - `kubernetes`: Kubernetes manifests written into a directory (the GitOps hand-off).
+//! - `all-adapters`: every adapter.
+//!
+//! [`connect::provider_from_settings`] builds any compiled adapter from config settings.
 
 pub use platform_core as core;
 
+#[cfg(feature = "adapter")]
+pub mod connect;
+#[cfg(feature = "kubernetes")]
+pub mod kubernetes;
 #[cfg(feature = "local")]
 pub mod local;
-#[cfg(feature = "local")]
-mod random;
+#[cfg(feature = "mysql")]
+pub mod mysql;
+#[cfg(feature = "nats")]
+pub mod nats;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "rabbitmq")]
+pub mod rabbitmq;
+#[cfg(feature = "redis")]
+pub mod redis;
+#[cfg(feature = "s3")]
+pub mod s3;
 pub mod store;
+#[cfg(feature = "adapter")]
+pub mod support;

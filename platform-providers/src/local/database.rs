@@ -104,7 +104,7 @@ pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, Pr
     .map_err(|e| sql_error(&format!("cannot prepare {}", path.display()), e))?;
     let password = match recorded(&conn)? {
         Some((_, password)) if !password.is_empty() => password,
-        _ => crate::random::password().map_err(ProviderError::transient)?,
+        _ => crate::support::credentials::password().map_err(ProviderError::transient)?,
     };
     conn.execute(
         "INSERT INTO _platform (id, spec, password) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET spec = excluded.spec",

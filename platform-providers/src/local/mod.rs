@@ -43,6 +43,22 @@ impl LocalProvider {
         }
     }
 
+    /// A provider from config settings `{root: PATH}`; a relative root is taken from `base`,
+    /// and without one everything lives in `.platform/local` under `base`.
+    pub fn from_settings(
+        settings: &Value,
+        base: &Path,
+    ) -> Result<Self, crate::support::settings::SettingsError> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Settings {
+            root: Option<PathBuf>,
+        }
+        let s: Settings = crate::support::settings::parse("local", settings)?;
+        let root = s.root.unwrap_or_else(|| PathBuf::from(".platform/local"));
+        Ok(LocalProvider::new(base.join(root)))
+    }
+
     /// The folder everything lives in.
     pub fn root(&self) -> &Path {
         &self.root

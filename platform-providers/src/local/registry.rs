@@ -56,7 +56,7 @@ pub(crate) fn put(
 ) -> Result<String, ProviderError> {
     let password = match get(conn, table, id)? {
         Some((_, password)) => password,
-        None => crate::random::password().map_err(ProviderError::transient)?,
+        None => crate::support::credentials::password().map_err(ProviderError::transient)?,
     };
     conn.execute(table.upsert(), params![id, spec.to_string(), password])
         .map_err(|e| sql_error("cannot write", e))?;

@@ -1,7 +1,7 @@
 //! Generated credentials from the operating system's CSPRNG.
 
 /// A password of 32 characters from `[A-Za-z0-9]`, from the OS random source.
-pub(crate) fn password() -> Result<String, String> {
+pub fn password() -> Result<String, String> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut out = String::with_capacity(32);
     let mut buf = [0u8; 64];
