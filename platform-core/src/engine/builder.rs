@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Backoff, Engine, EngineInner};
+use super::{Backoff, Engine, EngineInner, ProgressListener};
 use crate::admit::{AdmissionHook, AdmitAll};
 use crate::compose::{Composition, CompositionLibrary, LibraryError};
 use crate::kinds::KindRegistry;
@@ -31,6 +31,7 @@ pub struct EngineBuilder {
     concurrency: usize,
     poll_interval: Duration,
     backoff: Backoff,
+    progress: Option<Arc<dyn ProgressListener>>,
 }
 
 impl Default for EngineBuilder {
@@ -47,6 +48,7 @@ impl Default for EngineBuilder {
             concurrency: 16,
             poll_interval: Duration::from_secs(60),
             backoff: Backoff::per_object(),
+            progress: None,
         }
     }
 }
@@ -134,6 +136,12 @@ impl EngineBuilder {
         self
     }
 
+    /// A listener told about each managed resource as the engine finishes with it.
+    pub fn progress(mut self, listener: Arc<dyn ProgressListener>) -> Self {
+        self.progress = Some(listener);
+        self
+    }
+
     /// Builds the engine.
     pub fn build(self) -> Engine {
         let environment_data = match self.environment_data.as_object() {
@@ -158,6 +166,7 @@ impl EngineBuilder {
                 concurrency: self.concurrency,
                 poll_interval: self.poll_interval,
                 backoff: self.backoff,
+                progress: self.progress,
                 locks: std::sync::Mutex::new(HashMap::new()),
                 recovered: tokio::sync::OnceCell::new(),
             }),

@@ -174,6 +174,11 @@ impl Engine {
             }));
         }
         self.inner.store.commit(writes).await?;
+        self.report_progress(super::ProgressEvent::Deleted {
+            resource: &key,
+            external_name: &crate::provider::external_name(resource),
+            kept: keep,
+        });
         Ok(keep)
     }
 }

@@ -59,6 +59,19 @@ impl Engine {
         for (managed, result) in results.into_iter().flatten() {
             report.checked += 1;
             let resource = managed.object.object_ref();
+            if self.inner.progress.is_some() {
+                let (exists, diff, error) = match &result {
+                    Ok(o) => (o.exists, o.diff.as_slice(), None),
+                    Err(e) => (false, &[][..], Some(e.message.as_str())),
+                };
+                self.report_progress(super::ProgressEvent::Observed {
+                    resource: &resource,
+                    external_name: &managed.external_name,
+                    exists,
+                    diff,
+                    error,
+                });
+            }
             let kind = match result {
                 Err(e) => {
                     report.errors.push((resource, e.to_string()));

@@ -22,6 +22,7 @@ mod error;
 mod graph;
 mod plan;
 mod policy;
+mod progress;
 mod query;
 mod queue;
 mod recover;
@@ -34,6 +35,7 @@ pub use backoff::Backoff;
 pub use builder::EngineBuilder;
 pub use error::EngineError;
 pub use plan::{Action, Plan, PlannedAction};
+pub use progress::{ProgressEvent, ProgressListener};
 pub use policy::{
     DELETION_POLICY_ANNOTATION, DEPENDS_ON_ANNOTATION, DeletionPolicy,
     MANAGEMENT_POLICY_ANNOTATION, ManagementPolicy, RESOURCE_NAME_ANNOTATION, SOURCE_ANNOTATION,
@@ -77,8 +79,18 @@ pub(crate) struct EngineInner {
     concurrency: usize,
     poll_interval: Duration,
     backoff: Backoff,
+    progress: Option<Arc<dyn ProgressListener>>,
     locks: Mutex<HashMap<ObjectRef, Arc<tokio::sync::Mutex<()>>>>,
     recovered: tokio::sync::OnceCell<()>,
+}
+
+impl Engine {
+    /// Tells the progress listener, if any, about one finished resource.
+    pub(crate) fn report_progress(&self, event: ProgressEvent<'_>) {
+        if let Some(listener) = &self.inner.progress {
+            listener.on_progress(event);
+        }
+    }
 }
 
 impl std::fmt::Debug for Engine {

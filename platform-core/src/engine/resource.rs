@@ -270,7 +270,7 @@ impl Engine {
         {
             message = Some(format!("cannot record the result: {e}"));
         }
-        ResourceReport {
+        let report = ResourceReport {
             name: name.to_owned(),
             resource: key,
             external_name: resource.external_name,
@@ -278,6 +278,8 @@ impl Engine {
             ready,
             message,
             outputs,
-        }
+        };
+        self.report_progress(super::ProgressEvent::Reconciled(&report));
+        report
     }
 }
