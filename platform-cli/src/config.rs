@@ -37,8 +37,8 @@ pub const DEFAULT_STATE: &str = ".platform/state.db";
 /// The environment used when the config names none.
 pub const DEFAULT_ENVIRONMENT: &str = "local";
 
-/// The adapters this build of platformctl has.
-pub const ADAPTERS: &[&str] = &["local"];
+/// The adapters this build of platformctl has (cargo features of platform-providers).
+pub use platform_providers::connect::ADAPTERS;
 
 const KNOWN_KEYS: &[&str] = &[
     "apiGroup",
@@ -51,7 +51,6 @@ const KNOWN_KEYS: &[&str] = &[
     "guardrails",
 ];
 const ENVIRONMENT_KEYS: &[&str] = &["providers", "compositions", "config"];
-const LOCAL_KEYS: &[&str] = &["root"];
 
 /// Settings read from `platform.yaml`, or the defaults.
 #[derive(Debug, Clone)]
@@ -85,11 +84,16 @@ pub struct EnvironmentSettings {
     pub config: Option<serde_json::Value>,
 }
 
-/// Settings of one adapter.
-#[derive(Debug, Clone, Default)]
+/// Settings of one adapter as written (`${env:NAME}` is expanded when the adapter is built),
+/// with where they were written, so a problem found later still points at the file.
+#[derive(Debug, Clone)]
 pub struct ProviderSettings {
-    /// The local adapter's root folder (resolved); default: `local/` beside the state file.
-    pub root: Option<PathBuf>,
+    /// The settings mapping, such as `{url: postgres://...}`.
+    pub settings: serde_json::Value,
+    /// The folder relative paths in the settings are taken from (the config's folder).
+    pub base: PathBuf,
+    /// Where the settings are: file, line and column of the adapter's key, and its field path.
+    pub at: (std::sync::Arc<str>, Location, String),
 }
 
 impl Default for Config {
@@ -416,16 +420,15 @@ fn environment(
                         );
                         continue;
                     }
-                    let mut provider = ProviderSettings::default();
-                    for (k, value) in check.map(&adapter_path, settings) {
-                        let p = with(&adapter_path, key(&k.name));
-                        match k.name.as_str() {
-                            "root" => {
-                                provider.root = check.string(&p, value).map(|r| base.join(r));
-                            }
-                            _ => check.unknown(&adapter_path, k, LOCAL_KEYS),
-                        }
-                    }
+                    let provider = ProviderSettings {
+                        settings: settings.to_json(),
+                        base: base.to_path_buf(),
+                        at: (
+                            check.doc.file.clone(),
+                            adapter.location,
+                            field_path(&adapter_path),
+                        ),
+                    };
                     env.providers.insert(adapter.name.clone(), provider);
                 }
             }

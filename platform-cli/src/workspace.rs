@@ -4,16 +4,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use platform_core::compose::{CompositionLibrary, LibraryError};
-use platform_core::engine::Engine;
+use platform_core::engine::{Engine, ProgressListener};
 use platform_core::kinds::KindRegistry;
 use platform_core::load::{Format, Loader};
 use platform_core::model::{DynamicObject, ObjectRef};
 use platform_core::validate::Validator;
+use platform_core::load::Diagnostic;
+use platform_core::provider::Provider;
+use platform_providers::connect::provider_from_settings;
 use platform_providers::local::LocalProvider;
 use platform_providers::store::sqlite::SqliteStore;
 
 use crate::bundled;
-use crate::config::Config;
+use crate::config::{Config, EnvironmentSettings};
 use crate::error::CliError;
 
 /// Everything a stateful command needs.
@@ -99,6 +102,15 @@ fn library_error(e: LibraryError) -> CliError {
 impl Workspace {
     /// Opens the state and builds the engine of an environment (`--env`, else the default).
     pub fn open(config: &Config, environment: Option<&str>) -> Result<Workspace, CliError> {
+        Workspace::open_with(config, environment, None)
+    }
+
+    /// [`Workspace::open`] with a listener told about each resource as the engine finishes it.
+    pub fn open_with(
+        config: &Config,
+        environment: Option<&str>,
+        progress: Option<Arc<dyn ProgressListener>>,
+    ) -> Result<Workspace, CliError> {
         let registry = config.registry()?;
         let (name, settings) = config.environment(environment)?;
         if config.state.contains("://") {
@@ -115,19 +127,18 @@ impl Workspace {
             path: state.clone(),
             source: Box::new(e),
         })?;
-        let root = settings
-            .providers
-            .get("local")
-            .and_then(|p| p.root.clone())
-            .unwrap_or_else(|| state.parent().unwrap_or(Path::new(".")).join("local"));
-        // Outputs name files under the root: absolute, they stay right from any folder.
-        let root = std::path::absolute(&root).unwrap_or(root);
+        let default_root = state.parent().unwrap_or(Path::new(".")).join("local");
         let mut builder = Engine::builder()
             .registry(registry.clone())
             .compositions(composition_library(config)?)
             .environment(name)
-            .store(Arc::new(store))
-            .provider(Arc::new(LocalProvider::new(root)));
+            .store(Arc::new(store));
+        if let Some(listener) = progress {
+            builder = builder.progress(listener);
+        }
+        for provider in providers(&settings, &default_root)? {
+            builder = builder.provider(provider);
+        }
         if let Some(policies) = config.policy_engine()? {
             builder = builder.admission(Arc::new(policies));
         }
@@ -152,6 +163,51 @@ impl Workspace {
     ) -> Result<ObjectRef, CliError> {
         let def = self.registry.find_kind(kind)?;
         Ok(ObjectRef::new(def.gvk.kind.clone(), namespace, name).in_group(def.gvk.group.clone()))
+    }
+}
+
+/// The adapters of an environment; without any, the local adapter beside the state file.
+/// Settings problems (an unset `${env:NAME}`, an unknown key) point at the adapter's key.
+fn providers(
+    settings: &EnvironmentSettings,
+    default_root: &Path,
+) -> Result<Vec<Arc<dyn Provider>>, CliError> {
+    // Outputs name files under the local root: absolute, they stay right from any folder.
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    if settings.providers.is_empty() {
+        return Ok(vec![Arc::new(LocalProvider::new(absolute(default_root)))]);
+    }
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (name, provider) in &settings.providers {
+        let mut values = provider.settings.clone();
+        if name == "local" {
+            if values.is_null() {
+                values = serde_json::json!({});
+            }
+            if let Some(map) = values.as_object_mut() {
+                let root = match map.get("root").and_then(|r| r.as_str()) {
+                    Some(r) => provider.base.join(r),
+                    None => default_root.to_path_buf(),
+                };
+                map.insert(
+                    "root".into(),
+                    absolute(&root).to_string_lossy().into_owned().into(),
+                );
+            }
+        }
+        match provider_from_settings(name, &values, &provider.base) {
+            Ok(p) => out.push(p),
+            Err(e) => {
+                let (file, location, field) = provider.at.clone();
+                problems.push(Diagnostic::new(file, location, field, e.message));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(CliError::Config(problems))
     }
 }
 

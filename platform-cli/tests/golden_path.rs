@@ -372,11 +372,42 @@ fn config_errors_are_located_and_unknown_adapters_and_environments_are_named() {
     )
     .unwrap();
     let (_, err) = expect(d, &["get"], 1);
+    // Which adapters follow `local` depends on the build's features.
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert_eq!(lines[0], "error: invalid config:");
+    assert!(
+        lines[1].starts_with(
+            "platform.yaml:4:7: environments.prod.providers.aws: no adapter named \"aws\" exists; available adapters: local"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        lines[2],
+        "platform.yaml:5:5: environments.prod.bogus: unknown config key \"bogus\"; expected one of: providers, compositions, config"
+    );
+
+    // Adapter settings are checked when the environment is used, pointing at the adapter.
+    std::fs::write(
+        d.join("platform.yaml"),
+        "defaultEnvironment: dev\nenvironments:\n  dev:\n    providers:\n      local: {root: \"${env:PLATFORM_TEST_SURELY_UNSET}\"}\n",
+    )
+    .unwrap();
+    let (_, err) = expect(d, &["apply", "-f", "nothing.yaml"], 1);
     assert_eq!(
         err,
         "error: invalid config:\n\
-         platform.yaml:4:7: environments.prod.providers.aws: no adapter named \"aws\" exists; available adapters: local\n\
-         platform.yaml:5:5: environments.prod.bogus: unknown config key \"bogus\"; expected one of: providers, compositions, config\n"
+         platform.yaml:5:7: environments.dev.providers.local: root: environment variable PLATFORM_TEST_SURELY_UNSET is not set\n"
+    );
+    std::fs::write(
+        d.join("platform.yaml"),
+        "defaultEnvironment: dev\nenvironments:\n  dev:\n    providers:\n      local: {rooot: x}\n",
+    )
+    .unwrap();
+    let (_, err) = expect(d, &["apply", "-f", "nothing.yaml"], 1);
+    assert!(
+        err.contains("platform.yaml:5:7: environments.dev.providers.local: unknown field `rooot`, expected `root`"),
+        "{err}"
     );
 
     std::fs::write(

@@ -57,10 +57,23 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// Applies the claims, prints each resource and its claim's outputs.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
-    let workspace = Workspace::open(config, args.env.as_deref())?;
-    let objects = load_objects(&workspace.registry, &args.paths)?;
+    let progress = Progress::start("applying");
+    let workspace = match Workspace::open_with(config, args.env.as_deref(), progress.listener()) {
+        Ok(w) => w,
+        Err(e) => {
+            progress.finish();
+            return Err(e);
+        }
+    };
+    let objects = match load_objects(&workspace.registry, &args.paths) {
+        Ok(o) => o,
+        Err(e) => {
+            progress.finish();
+            return Err(e);
+        }
+    };
     let before = workspace.stored_versions(&objects).await?;
-    let progress = Progress::start(format!("applying {} claims", objects.len()));
+    progress.message(format!("applying {} claims", objects.len()));
     let applied = workspace.engine.apply(&objects).await;
     let mut report = match applied {
         Ok(report) => report,

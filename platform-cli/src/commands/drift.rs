@@ -26,12 +26,18 @@ pub struct Args {
 
 /// Exit 2 when drift is found and not fixed, 1 when something could not be observed.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
-    let workspace = Workspace::open(config, args.env.as_deref())?;
     let progress = Progress::start(if args.fix {
         "observing and correcting managed resources"
     } else {
         "observing managed resources"
     });
+    let workspace = match Workspace::open_with(config, args.env.as_deref(), progress.listener()) {
+        Ok(w) => w,
+        Err(e) => {
+            progress.finish();
+            return Err(e);
+        }
+    };
     let swept = if args.fix {
         workspace.engine.reconcile_once().await
     } else {
