@@ -142,7 +142,10 @@ pub fn event_line(event: &ProgressEvent<'_>) -> String {
                     None,
                     format!(
                         "drifted: {}",
-                        diff.iter().map(|d| d.path.as_str()).collect::<Vec<_>>().join(", ")
+                        diff.iter()
+                            .map(|d| d.path.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ),
                 (None, true, true) => ("=", Some(true), "in sync".to_owned()),

@@ -35,11 +35,11 @@ pub use backoff::Backoff;
 pub use builder::EngineBuilder;
 pub use error::EngineError;
 pub use plan::{Action, Plan, PlannedAction};
-pub use progress::{ProgressEvent, ProgressListener};
 pub use policy::{
     DELETION_POLICY_ANNOTATION, DEPENDS_ON_ANNOTATION, DeletionPolicy,
     MANAGEMENT_POLICY_ANNOTATION, ManagementPolicy, RESOURCE_NAME_ANNOTATION, SOURCE_ANNOTATION,
 };
+pub use progress::{ProgressEvent, ProgressListener};
 pub use report::{
     ApplyReport, ClaimReport, DeleteReport, DriftItem, DriftKind, DriftReport, ResourceReport,
     StatusView,

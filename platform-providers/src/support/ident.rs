@@ -57,9 +57,7 @@ pub fn name(field: &str, value: &str) -> Result<(), ProviderError> {
         && edge(bytes[0])
         && (edge(bytes[bytes.len() - 1]) || bytes[bytes.len() - 1] == b':')
         && bytes.iter().all(|&b| {
-            b.is_ascii_lowercase()
-                || b.is_ascii_digit()
-                || matches!(b, b'-' | b'_' | b'.' | b':')
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.' | b':')
         });
     if ok {
         Ok(())
@@ -77,11 +75,7 @@ pub fn name(field: &str, value: &str) -> Result<(), ProviderError> {
 pub fn name_at_most(field: &str, value: &str, max: usize) -> Result<(), ProviderError> {
     name(field, value)?;
     if value.len() > max {
-        return Err(invalid(
-            field,
-            &format!("at most {max} characters"),
-            value,
-        ));
+        return Err(invalid(field, &format!("at most {max} characters"), value));
     }
     Ok(())
 }
@@ -117,7 +111,11 @@ mod tests {
     fn hostile_sql_identifiers_are_rejected_with_what_was_expected() {
         for value in HOSTILE {
             let e = sql("spec.name", value).unwrap_err();
-            assert!(e.message.starts_with("invalid spec.name: expected a lowercase letter"), "{e}");
+            assert!(
+                e.message
+                    .starts_with("invalid spec.name: expected a lowercase letter"),
+                "{e}"
+            );
         }
         let long = "a".repeat(64);
         assert!(sql("spec.name", &long).is_err());
@@ -142,7 +140,10 @@ mod tests {
 
     #[test]
     fn vocabulary_words_are_matched_exactly() {
-        assert_eq!(one_of("spec.privileges[0]", "ALL", &["ALL", "SELECT"]).unwrap(), "ALL");
+        assert_eq!(
+            one_of("spec.privileges[0]", "ALL", &["ALL", "SELECT"]).unwrap(),
+            "ALL"
+        );
         let e = one_of("spec.privileges[0]", "ALL; DROP", &["ALL", "SELECT"]).unwrap_err();
         assert!(e.message.contains("expected one of ALL, SELECT"), "{e}");
     }

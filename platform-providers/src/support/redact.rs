@@ -49,9 +49,18 @@ mod tests {
             "cannot connect to postgres://app:s3cretpw@db:5432/x; token abcdef12 refused",
             &["abcdef12"],
         );
-        assert_eq!(m, "cannot connect to postgres://app:***@db:5432/x; token *** refused");
-        assert_eq!(redact_url_passwords("redis://:pw@h:6379"), "redis://:***@h:6379");
-        assert_eq!(redact_url_passwords("http://host:80/path"), "http://host:80/path");
+        assert_eq!(
+            m,
+            "cannot connect to postgres://app:***@db:5432/x; token *** refused"
+        );
+        assert_eq!(
+            redact_url_passwords("redis://:pw@h:6379"),
+            "redis://:***@h:6379"
+        );
+        assert_eq!(
+            redact_url_passwords("http://host:80/path"),
+            "http://host:80/path"
+        );
         assert_eq!(redact_url_passwords("no url"), "no url");
     }
 }

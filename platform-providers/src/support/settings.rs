@@ -34,7 +34,11 @@ impl SettingsError {
 
 impl fmt::Display for SettingsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "settings of the {} adapter: {}", self.adapter, self.message)
+        write!(
+            f,
+            "settings of the {} adapter: {}",
+            self.adapter, self.message
+        )
     }
 }
 
@@ -137,7 +141,10 @@ mod tests {
         let v = expand_env(&json!({"a": ["x${env:PATH}y"], "n": 3})).unwrap();
         assert_eq!(v, json!({"a": [format!("x{path}y")], "n": 3}));
         let e = expand_env(&json!({"url": "${env:PLATFORM_SURELY_UNSET_VAR}"})).unwrap_err();
-        assert_eq!(e, "url: environment variable PLATFORM_SURELY_UNSET_VAR is not set");
+        assert_eq!(
+            e,
+            "url: environment variable PLATFORM_SURELY_UNSET_VAR is not set"
+        );
         let e = expand_string("${env:bad name}").unwrap_err();
         assert!(e.contains("found \"bad name\""), "{e}");
         assert!(expand_string("${env:OPEN").unwrap_err().contains("closing"));

@@ -40,6 +40,10 @@ mod tests {
         }))
         .unwrap();
         let e = parse::<Role>(&ManagedResource::new(object)).unwrap_err();
-        assert!(e.message.starts_with("invalid spec of Role team-a-orders: invalid type: string \"many\""), "{e}");
+        assert!(
+            e.message
+                .starts_with("invalid spec of Role team-a-orders: invalid type: string \"many\""),
+            "{e}"
+        );
     }
 }

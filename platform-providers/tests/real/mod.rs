@@ -51,7 +51,10 @@ pub fn run(suite: &str, needs: &str, trials: Vec<Trial>) -> ! {
             "\nreal-service suite `{suite}` left out ({} tests): it needs {needs}; run it with {SWITCH}=1 (see README, \"Real services\")",
             trials.len()
         );
-        trials.into_iter().map(|t| t.with_ignored_flag(true)).collect()
+        trials
+            .into_iter()
+            .map(|t| t.with_ignored_flag(true))
+            .collect()
     };
     libtest_mimic::run(&args, trials).exit()
 }
