@@ -9,10 +9,13 @@
 //!   line per check.
 //! - [`harness`]: an engine on the in-memory store with the fake provider, restartable, with
 //!   assertions for convergence, readiness, duplicates and leaks, and a ready-made composition.
+//! - [`real`]: the runner of real-service suites: on with `PLATFORM_REAL_SERVICES=1` (then an
+//!   unreachable service fails), otherwise left out with a notice saying how to run them.
 //! - [`strategies`]: proptest strategies generating valid objects of every built-in claim
 //!   kind, so a platform team can fuzz its own validation, policies and compositions.
 
 pub mod conformance;
 pub mod fake;
 pub mod harness;
+pub mod real;
 pub mod strategies;
