@@ -1,0 +1,316 @@
+//! `Database`: a database with an owner, an encoding and a connection limit, marked as the
+//! platform's. CREATE DATABASE cannot run in a transaction: the marker follows it, and a create
+//! repeated after a crash completes what the first one left.
+
+use postgres_protocol::escape::escape_literal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+use super::errors::{already_exists, missing, sql_error};
+use super::{MARKER, PostgresProvider, quote};
+use crate::support::{ident, spec};
+use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use platform_core::secret::{SecretMap, SecretValue};
+
+/// The spec of a Database.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct DatabaseSpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_limit: Option<i32>,
+}
+
+/// The checked spec: every identifier passes the strict pattern.
+pub(super) fn checked(resource: &ManagedResource) -> Result<DatabaseSpec, ProviderError> {
+    let spec: DatabaseSpec = spec::parse(resource)?;
+    ident::sql("spec.name", &spec.name)?;
+    if let Some(owner) = &spec.owner {
+        ident::sql("spec.owner", owner)?;
+    }
+    if let Some(encoding) = &spec.encoding {
+        let ok = !encoding.is_empty()
+            && encoding.len() <= 20
+            && encoding
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        if !ok {
+            let shown: String = encoding.chars().take(40).collect();
+            return Err(ProviderError::permanent(format!(
+                "invalid spec.encoding of Database {}: expected a PostgreSQL encoding name in capitals such as UTF8 or LATIN1, found {shown:?}",
+                resource.external_name
+            )));
+        }
+    }
+    if let Some(limit) = spec.connection_limit
+        && limit < -1
+    {
+        return Err(ProviderError::permanent(format!(
+            "invalid spec.connectionLimit of Database {}: expected -1 (no limit) or more, found {limit}",
+            resource.external_name
+        )));
+    }
+    Ok(spec)
+}
+
+fn outputs(provider: &PostgresProvider, spec: &DatabaseSpec) -> BTreeMap<String, Value> {
+    let mut outputs = provider.outputs();
+    outputs.insert("database".to_owned(), json!(spec.name));
+    outputs
+}
+
+/// The owners' passwords this process set that the server still holds, by owner.
+async fn known_passwords(
+    provider: &PostgresProvider,
+    client: &tokio_postgres::Client,
+    owners: &[String],
+) -> HashMap<String, String> {
+    let remembered: HashMap<String, (String, String)> = owners
+        .iter()
+        .filter_map(|o| provider.remembered(o).map(|p| (o.clone(), p)))
+        .collect();
+    if remembered.is_empty() {
+        return HashMap::new();
+    }
+    let names: Vec<String> = remembered.keys().cloned().collect();
+    // pg_authid needs a superuser; without one, trust what this process set.
+    let current = client
+        .query(
+            "SELECT rolname::text, rolpassword FROM pg_authid WHERE rolname::text = ANY($1::text[])",
+            &[&names],
+        )
+        .await;
+    match current {
+        Ok(rows) => rows
+            .iter()
+            .filter_map(|row| {
+                let name: String = row.get(0);
+                let verifier: Option<String> = row.get(1);
+                let (password, sent) = remembered.get(&name)?;
+                (verifier.as_deref() == Some(sent.as_str())).then(|| (name, password.clone()))
+            })
+            .collect(),
+        Err(_) => remembered
+            .into_iter()
+            .map(|(name, (password, _))| (name, password))
+            .collect(),
+    }
+}
+
+fn secrets(
+    provider: &PostgresProvider,
+    spec: &DatabaseSpec,
+    passwords: &HashMap<String, String>,
+) -> SecretMap {
+    let mut out = SecretMap::new();
+    if let Some(owner) = &spec.owner
+        && let Some(password) = passwords.get(owner)
+    {
+        out.insert(
+            "uri",
+            SecretValue::new(provider.uri(owner, password, &spec.name)),
+        );
+    }
+    out
+}
+
+/// Observes many databases with one query over `pg_database`.
+pub(super) async fn observe_many(
+    provider: &PostgresProvider,
+    resources: &[ManagedResource],
+) -> Vec<Result<Observation, ProviderError>> {
+    let specs: Vec<Result<DatabaseSpec, ProviderError>> = resources.iter().map(checked).collect();
+    let names: Vec<String> = specs
+        .iter()
+        .filter_map(|s| s.as_ref().ok().map(|s| s.name.clone()))
+        .collect();
+    if names.is_empty() {
+        return specs
+            .into_iter()
+            .map(|s| s.map(|_| Observation::absent()))
+            .collect();
+    }
+    let client = match provider.inner.pool.get().await {
+        Ok(client) => client,
+        Err(e) => return resources.iter().map(|_| Err(e.clone())).collect(),
+    };
+    let rows = client
+        .query(
+            "SELECT datname::text, pg_get_userbyid(datdba)::text,
+                    pg_encoding_to_char(encoding)::text, datconnlimit
+             FROM pg_database WHERE datname::text = ANY($1::text[])",
+            &[&names],
+        )
+        .await
+        .map_err(|e| sql_error("cannot read pg_database", &e, &[]));
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(e) => return resources.iter().map(|_| Err(e.clone())).collect(),
+    };
+    let found: HashMap<String, Value> = rows
+        .iter()
+        .map(|row| {
+            let name: String = row.get(0);
+            let owner: String = row.get(1);
+            let encoding: String = row.get(2);
+            let limit: i32 = row.get(3);
+            let actual = json!({
+                "name": name, "owner": owner, "encoding": encoding, "connectionLimit": limit
+            });
+            (name, actual)
+        })
+        .collect();
+    let owners: Vec<String> = specs
+        .iter()
+        .filter_map(|s| s.as_ref().ok().and_then(|s| s.owner.clone()))
+        .collect();
+    let passwords = known_passwords(provider, &client, &owners).await;
+    specs
+        .into_iter()
+        .map(|spec| {
+            let spec = spec?;
+            let Some(actual) = found.get(&spec.name) else {
+                return Ok(Observation::absent());
+            };
+            let desired = serde_json::to_value(&spec).unwrap_or(Value::Null);
+            let diff = diff_fields("spec", &desired, actual);
+            Ok(Observation {
+                exists: true,
+                up_to_date: diff.is_empty(),
+                ready: true,
+                diff,
+                outputs: outputs(provider, &spec),
+                secrets: secrets(provider, &spec, &passwords),
+            })
+        })
+        .collect()
+}
+
+/// Creates the database (after its owner role exists) and marks it; a database that exists
+/// is left as it is, its marker set.
+pub(super) async fn create(
+    provider: &PostgresProvider,
+    resource: &ManagedResource,
+) -> Result<Applied, ProviderError> {
+    let spec = checked(resource)?;
+    let client = provider.inner.pool.get().await?;
+    if let Some(owner) = &spec.owner {
+        provider.wait_for_role(&client, owner).await?;
+    }
+    let mut sql = format!("CREATE DATABASE {}", quote(&spec.name));
+    if let Some(owner) = &spec.owner {
+        sql.push_str(&format!(" OWNER {}", quote(owner)));
+    }
+    if let Some(encoding) = &spec.encoding {
+        // template1 may hold another encoding; template0 accepts any.
+        sql.push_str(&format!(
+            " ENCODING {} TEMPLATE template0",
+            escape_literal(encoding)
+        ));
+    }
+    if let Some(limit) = spec.connection_limit {
+        sql.push_str(&format!(" CONNECTION LIMIT {limit}"));
+    }
+    let what = format!("cannot create database {}", spec.name);
+    match client.batch_execute(&sql).await {
+        Ok(()) => {}
+        Err(e) if already_exists(&e) => {}
+        Err(e) => return Err(sql_error(&what, &e, &[])),
+    }
+    mark(&client, &spec.name).await?;
+    let passwords = known_passwords(provider, &client, spec.owner.as_slice()).await;
+    Ok(Applied {
+        pending: false,
+        outputs: outputs(provider, &spec),
+        secrets: secrets(provider, &spec, &passwords),
+    })
+}
+
+async fn mark(client: &tokio_postgres::Client, name: &str) -> Result<(), ProviderError> {
+    client
+        .batch_execute(&format!(
+            "COMMENT ON DATABASE {} IS {}",
+            quote(name),
+            escape_literal(MARKER)
+        ))
+        .await
+        .map_err(|e| sql_error(&format!("cannot mark database {name}"), &e, &[]))
+}
+
+/// Sets owner and connection limit; an encoding cannot change, so a different one is a
+/// permanent error. Creates the database when it is missing.
+pub(super) async fn update(
+    provider: &PostgresProvider,
+    resource: &ManagedResource,
+) -> Result<Applied, ProviderError> {
+    let spec = checked(resource)?;
+    let client = provider.inner.pool.get().await?;
+    let what = format!("cannot update database {}", spec.name);
+    let row = client
+        .query_opt(
+            "SELECT pg_encoding_to_char(encoding)::text FROM pg_database WHERE datname = $1",
+            &[&spec.name],
+        )
+        .await
+        .map_err(|e| sql_error(&what, &e, &[]))?;
+    let Some(row) = row else {
+        drop(client);
+        return create(provider, resource).await;
+    };
+    let encoding: String = row.get(0);
+    if let Some(desired) = &spec.encoding
+        && *desired != encoding
+    {
+        return Err(ProviderError::permanent(format!(
+            "{what}: spec.encoding is {desired} but the database was created with {encoding}; an encoding cannot change (drop and create the database to change it)"
+        )));
+    }
+    let name = quote(&spec.name);
+    let mut sql = Vec::new();
+    if let Some(owner) = &spec.owner {
+        provider.wait_for_role(&client, owner).await?;
+        sql.push(format!("ALTER DATABASE {name} OWNER TO {}", quote(owner)));
+    }
+    if let Some(limit) = spec.connection_limit {
+        sql.push(format!("ALTER DATABASE {name} CONNECTION LIMIT {limit}"));
+    }
+    sql.push(format!(
+        "COMMENT ON DATABASE {name} IS {}",
+        escape_literal(MARKER)
+    ));
+    match client.batch_execute(&sql.join("; ")).await {
+        Ok(()) => {}
+        Err(e) if missing(&e) && e.to_string().contains("database") => {
+            drop(client);
+            return create(provider, resource).await;
+        }
+        Err(e) => return Err(sql_error(&what, &e, &[])),
+    }
+    let passwords = known_passwords(provider, &client, spec.owner.as_slice()).await;
+    Ok(Applied {
+        pending: false,
+        outputs: outputs(provider, &spec),
+        secrets: secrets(provider, &spec, &passwords),
+    })
+}
+
+/// Drops the database, ending its sessions (`WITH (FORCE)`); succeeds when it is gone.
+pub(super) async fn delete(
+    provider: &PostgresProvider,
+    resource: &ManagedResource,
+) -> Result<(), ProviderError> {
+    let spec = checked(resource)?;
+    let client = provider.inner.pool.get().await?;
+    client
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote(&spec.name)
+        ))
+        .await
+        .map_err(|e| sql_error(&format!("cannot drop database {}", spec.name), &e, &[]))
+}

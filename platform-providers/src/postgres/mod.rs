@@ -1,0 +1,382 @@
+//! The PostgreSQL adapter: databases, login roles with generated passwords, database
+//! privileges and extensions on one server, through tokio-postgres.
+//!
+//! | kind (`postgres.platform.dev/v1alpha1`) | spec fields | outputs | secrets |
+//! |---|---|---|---|
+//! | `Database` | `name`, `owner`?, `encoding`? (`UTF8`), `connectionLimit`? | host, port, database | uri (when this process knows the owner's password) |
+//! | `Role` | `name`, `login`? (default true), `connectionLimit`?, `database`? (for the uri) | host, port, username | password, uri |
+//! | `Grant` | `role`, `database`, `privileges` (`ALL`, `CONNECT`, `CREATE`, `TEMPORARY`, `TEMP`) | role, database | — |
+//! | `Extension` | `name`, `database`, `version`? | database, extension, version | — |
+//!
+//! Settings (`environments.<env>.providers.postgres`): `url` (`postgres://user@host:port/db`,
+//! the maintenance connection; `${env:NAME}` allowed), `maxConnections` (default 4), and `host`
+//! / `port` to override what the outputs advertise to applications.
+//!
+//! Every database and role the adapter creates carries the comment [`MARKER`], so what the
+//! platform made can be listed ([`PostgresProvider::marked`]). Passwords come from the OS
+//! CSPRNG and reach the server only as SCRAM-SHA-256 verifiers. Creating a Role that exists
+//! sets a fresh password and hands it out: the engine's crash recovery relies on it. A
+//! Database hands out a `uri` for its owner when the password the owner has now is one this
+//! process set (the server keeps only a verifier, so nobody can read a password back).
+//!
+//! Observe reports drift: a database or role dropped out of band, a changed owner, connection
+//! limit, encoding or login flag, a revoked privilege, a changed extension version.
+//! Every identifier is checked against a strict pattern before anything is sent, and quoted.
+
+mod database;
+mod errors;
+mod extension;
+mod grant;
+mod pool;
+mod role;
+#[cfg(test)]
+mod tests;
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use postgres_protocol::escape::escape_identifier;
+
+use crate::support::redact::redact_url_passwords;
+use crate::support::settings::{self, SettingsError};
+use errors::sql_error;
+use pool::Pool;
+
+/// apiVersion of the PostgreSQL managed kinds.
+pub const API_VERSION: &str = "postgres.platform.dev/v1alpha1";
+/// The managed kinds the PostgreSQL adapter serves.
+pub const KINDS: &[&str] = &["Database", "Role", "Grant", "Extension"];
+/// The comment on every database and role the adapter creates.
+pub const MARKER: &str = "managed-by=platform";
+
+/// How long a Database or Grant waits for the role or database it needs, which a sibling
+/// resource of the same claim may be creating at the same moment.
+const DEPENDENCY_WAIT: Duration = Duration::from_secs(10);
+
+/// The databases and roles on the server that carry [`MARKER`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Marked {
+    /// Database names, sorted.
+    pub databases: Vec<String>,
+    /// Role names, sorted.
+    pub roles: Vec<String>,
+}
+
+/// Provisions databases, roles, grants and extensions on one PostgreSQL server.
+#[derive(Clone)]
+pub struct PostgresProvider {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    host: String,
+    port: u16,
+    /// Passwords this process set, by role, with the verifier sent: a Database hands out its
+    /// owner's uri only while the server still holds that verifier.
+    passwords: Mutex<HashMap<String, (String, String)>>,
+}
+
+impl fmt::Debug for PostgresProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresProvider")
+            .field("server", &pool::describe(self.inner.pool.config()))
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Settings {
+    url: String,
+    max_connections: Option<u32>,
+    host: Option<String>,
+    port: Option<u16>,
+}
+
+impl PostgresProvider {
+    /// A provider from config settings `{url, maxConnections?, host?, port?}`. Nothing
+    /// connects here: the first operation does, so an unreachable server is its transient error.
+    pub fn from_settings(settings: &Value) -> Result<Self, SettingsError> {
+        let s: Settings = settings::parse("postgres", settings)?;
+        let mut config = tokio_postgres::Config::from_str(&s.url).map_err(|e| {
+            SettingsError::new(
+                "postgres",
+                format!(
+                    "url: expected postgres://user@host:port/database, found an unreadable URL ({})",
+                    redact_url_passwords(&e.to_string())
+                ),
+            )
+        })?;
+        if config.get_dbname().is_none() {
+            config.dbname("postgres");
+        }
+        let url_host = match config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+            _ => "localhost".to_owned(),
+        };
+        let url_port = config.get_ports().first().copied().unwrap_or(5432);
+        let size = s.max_connections.unwrap_or(4);
+        if size == 0 {
+            return Err(SettingsError::new(
+                "postgres",
+                "maxConnections: expected at least 1, found 0",
+            ));
+        }
+        Ok(PostgresProvider {
+            inner: Arc::new(Inner {
+                pool: Pool::new(config, size as usize),
+                host: s.host.unwrap_or(url_host),
+                port: s.port.unwrap_or(url_port),
+                passwords: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// A provider for the server at `url` (`postgres://user@host:port/database`).
+    pub fn new(url: &str) -> Result<Self, SettingsError> {
+        Self::from_settings(&json!({ "url": url }))
+    }
+
+    /// The databases and roles carrying [`MARKER`] whose names start with `prefix`.
+    pub async fn marked(&self, prefix: &str) -> Result<Marked, ProviderError> {
+        let client = self.inner.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT 'd', datname::text FROM pg_database d
+                   WHERE shobj_description(d.oid, 'pg_database') = $1 AND starts_with(datname, $2)
+                 UNION ALL
+                 SELECT 'r', rolname::text FROM pg_roles r
+                   WHERE shobj_description(r.oid, 'pg_authid') = $1 AND starts_with(rolname, $2)
+                 ORDER BY 1, 2",
+                &[&MARKER, &prefix],
+            )
+            .await
+            .map_err(|e| sql_error("cannot list marked databases and roles", &e, &[]))?;
+        let mut marked = Marked::default();
+        for row in rows {
+            let kind: &str = row.get(0);
+            let name: String = row.get(1);
+            if kind == "d" {
+                marked.databases.push(name);
+            } else {
+                marked.roles.push(name);
+            }
+        }
+        Ok(marked)
+    }
+
+    fn outputs(&self) -> BTreeMap<String, Value> {
+        BTreeMap::from([
+            ("host".to_owned(), json!(self.inner.host)),
+            ("port".to_owned(), json!(self.inner.port)),
+        ])
+    }
+
+    /// `postgres://user:password@host:port/database` for applications.
+    fn uri(&self, user: &str, password: &str, database: &str) -> String {
+        format!(
+            "postgres://{user}:{password}@{}:{}/{database}",
+            self.inner.host, self.inner.port
+        )
+    }
+
+    fn remember(&self, role: &str, password: &str, verifier: &str) {
+        self.inner
+            .passwords
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(role.to_owned(), (password.to_owned(), verifier.to_owned()));
+    }
+
+    fn forget(&self, role: &str) {
+        self.inner
+            .passwords
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(role);
+    }
+
+    /// The password this process set for `role` with its verifier, if any.
+    fn remembered(&self, role: &str) -> Option<(String, String)> {
+        self.inner
+            .passwords
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(role)
+            .cloned()
+    }
+
+    /// Waits until `query` (one `$1` parameter) finds a row for `name`.
+    async fn wait_for(
+        &self,
+        client: &tokio_postgres::Client,
+        what: &str,
+        query: &str,
+        name: &str,
+    ) -> Result<(), ProviderError> {
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            let found = client
+                .query_opt(query, &[&name])
+                .await
+                .map_err(|e| sql_error(&format!("cannot look up {what} {name}"), &e, &[]))?
+                .is_some();
+            if found {
+                return Ok(());
+            }
+            if started.elapsed() >= DEPENDENCY_WAIT {
+                return Err(ProviderError::transient(format!(
+                    "{what} {name} does not exist (waited {} s); it is expected to be created by another resource",
+                    DEPENDENCY_WAIT.as_secs()
+                )));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(200));
+        }
+    }
+
+    async fn wait_for_role(
+        &self,
+        client: &tokio_postgres::Client,
+        role: &str,
+    ) -> Result<(), ProviderError> {
+        self.wait_for(
+            client,
+            "role",
+            "SELECT 1 FROM pg_roles WHERE rolname = $1",
+            role,
+        )
+        .await
+    }
+
+    async fn wait_for_database(
+        &self,
+        client: &tokio_postgres::Client,
+        database: &str,
+    ) -> Result<(), ProviderError> {
+        self.wait_for(
+            client,
+            "database",
+            "SELECT 1 FROM pg_database WHERE datname = $1",
+            database,
+        )
+        .await
+    }
+}
+
+/// An identifier quoted for SQL (after it passed a strict check).
+fn quote(identifier: &str) -> String {
+    escape_identifier(identifier)
+}
+
+fn unknown(kind: &str) -> ProviderError {
+    ProviderError::permanent(format!(
+        "the postgres adapter does not serve kind {kind:?}; it serves {}",
+        KINDS.join(", ")
+    ))
+}
+
+#[async_trait]
+impl Provider for PostgresProvider {
+    fn name(&self) -> &str {
+        "postgres"
+    }
+
+    fn kinds(&self) -> Vec<(String, String)> {
+        KINDS
+            .iter()
+            .map(|k| (API_VERSION.to_owned(), (*k).to_owned()))
+            .collect()
+    }
+
+    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
+        match resource.kind() {
+            "Database" => database::observe_many(self, std::slice::from_ref(resource))
+                .await
+                .pop()
+                .unwrap_or_else(|| Err(ProviderError::transient("no observation"))),
+            "Role" => role::observe_many(self, std::slice::from_ref(resource))
+                .await
+                .pop()
+                .unwrap_or_else(|| Err(ProviderError::transient("no observation"))),
+            "Grant" => grant::observe(self, resource).await,
+            "Extension" => extension::observe(self, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        match resource.kind() {
+            "Database" => database::create(self, resource).await,
+            "Role" => role::create(self, resource).await,
+            "Grant" => grant::apply(self, resource).await,
+            "Extension" => extension::apply(self, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        match resource.kind() {
+            "Database" => database::update(self, resource).await,
+            "Role" => role::update(self, resource).await,
+            "Grant" => grant::apply(self, resource).await,
+            "Extension" => extension::apply(self, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
+        match resource.kind() {
+            "Database" => database::delete(self, resource).await,
+            "Role" => role::delete(self, resource).await,
+            "Grant" => grant::delete(self, resource).await,
+            "Extension" => extension::delete(self, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    /// One query over `pg_database` for every Database, one over `pg_roles` for every Role;
+    /// other kinds one by one.
+    async fn observe_many(
+        &self,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        let mut out: Vec<Option<Result<Observation, ProviderError>>> =
+            (0..resources.len()).map(|_| None).collect();
+        for kind in ["Database", "Role"] {
+            let (indices, batch): (Vec<usize>, Vec<ManagedResource>) = resources
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.kind() == kind)
+                .map(|(i, r)| (i, r.clone()))
+                .unzip();
+            if batch.is_empty() {
+                continue;
+            }
+            let results = if kind == "Database" {
+                database::observe_many(self, &batch).await
+            } else {
+                role::observe_many(self, &batch).await
+            };
+            for (i, result) in indices.into_iter().zip(results) {
+                out[i] = Some(result);
+            }
+        }
+        for (i, resource) in resources.iter().enumerate() {
+            if out[i].is_none() {
+                out[i] = Some(self.observe(resource).await);
+            }
+        }
+        out.into_iter()
+            .map(|o| o.expect("every slot filled"))
+            .collect()
+    }
+}
