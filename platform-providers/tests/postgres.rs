@@ -1,0 +1,564 @@
+//! The PostgreSQL adapter against a real server: the conformance suite for Database, Role and
+//! Grant, handed-out credentials used as an application would, drift made with a plain client,
+//! batched observe, and a transient error for an unreachable server.
+
+#[path = "real/mod.rs"]
+mod real;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use sha2_scram::{Digest, Sha256};
+
+use platform_core::model::DynamicObject;
+use platform_core::provider::{ErrorClass, ManagedResource, Provider};
+use platform_providers::postgres::{API_VERSION, MARKER, PostgresProvider};
+use platform_testkit::conformance::{ProviderSubject, provider_conformance};
+
+fn url() -> String {
+    real::setting(
+        "PLATFORM_TEST_POSTGRES_URL",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+    )
+}
+
+fn provider() -> PostgresProvider {
+    PostgresProvider::new(&url()).unwrap()
+}
+
+/// A name prefix no other run or trial uses.
+fn unique(trial: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("pgt_{}_{nanos}_{trial}", std::process::id())
+}
+
+fn resource(kind: &str, name: &str, spec: Value) -> ManagedResource {
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": API_VERSION, "kind": kind,
+        "metadata": {"name": name.replace('_', "-"), "namespace": "pgtest"},
+        "spec": spec
+    }))
+    .unwrap();
+    ManagedResource::new(object)
+}
+
+/// A plain client, as a person fixing things by hand would use.
+async fn plain(database: &str) -> tokio_postgres::Client {
+    let mut config: tokio_postgres::Config = url().parse().unwrap();
+    config.dbname(database);
+    let (client, connection) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {}: {e}", url()));
+    tokio::spawn(connection);
+    client
+}
+
+async fn drop_everything(prefix: &str) {
+    let client = plain("postgres").await;
+    let marked = provider().marked(prefix).await.unwrap();
+    for db in &marked.databases {
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
+            .await
+            .unwrap();
+    }
+    let rows = client
+        .query(
+            "SELECT rolname::text FROM pg_roles WHERE starts_with(rolname, $1)",
+            &[&prefix],
+        )
+        .await
+        .unwrap();
+    for row in rows {
+        let role: String = row.get(0);
+        client
+            .batch_execute(&format!(
+                "DROP OWNED BY \"{role}\"; DROP ROLE IF EXISTS \"{role}\""
+            ))
+            .await
+            .unwrap();
+    }
+}
+
+/// Whether `password` is the one behind a SCRAM-SHA-256 verifier
+/// (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`).
+fn scram_matches(verifier: &str, password: &str) -> bool {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let Some(rest) = verifier.strip_prefix("SCRAM-SHA-256$") else {
+        return false;
+    };
+    let (params, keys) = rest.split_once('$').unwrap();
+    let (iterations, salt) = params.split_once(':').unwrap();
+    let (stored_key, _) = keys.split_once(':').unwrap();
+    let iterations: u32 = iterations.parse().unwrap();
+    let salt = b64.decode(salt).unwrap();
+    let hmac = |key: &[u8], data: &[u8]| -> Vec<u8> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    };
+    // PBKDF2-HMAC-SHA-256, one block.
+    let mut block = salt.clone();
+    block.extend_from_slice(&1u32.to_be_bytes());
+    let mut u = hmac(password.as_bytes(), &block);
+    let mut salted = u.clone();
+    for _ in 1..iterations {
+        u = hmac(password.as_bytes(), &u);
+        for (s, x) in salted.iter_mut().zip(&u) {
+            *s ^= x;
+        }
+    }
+    let client_key = hmac(&salted, b"Client Key");
+    b64.encode(Sha256::digest(&client_key)) == stored_key
+}
+
+async fn verifier_of(role: &str) -> String {
+    plain("postgres")
+        .await
+        .query_one(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = $1",
+            &[&role],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn database_conformance() {
+    let prefix = unique("conf_db");
+    let name = format!("{prefix}_orders");
+    let db = |limit: i32| {
+        resource(
+            "Database",
+            &name,
+            json!({"name": name, "encoding": "UTF8", "connectionLimit": limit}),
+        )
+    };
+    let provider: Arc<dyn Provider> = Arc::new(provider());
+    let subject = ProviderSubject::new(provider, db(10), db(20), |r: ManagedResource| async move {
+        let name = r.spec()["name"].as_str().unwrap().to_owned();
+        plain("postgres")
+            .await
+            .batch_execute(&format!("ALTER DATABASE \"{name}\" CONNECTION LIMIT 99"))
+            .await
+            .map_err(|e| e.to_string())
+    });
+    let report = provider_conformance(subject).await;
+    drop_everything(&prefix).await;
+    report.assert_passed();
+}
+
+async fn role_conformance() {
+    let prefix = unique("conf_role");
+    let name = format!("{prefix}_app");
+    let role = |limit: i32| {
+        resource(
+            "Role",
+            &name,
+            json!({"name": name, "login": true, "connectionLimit": limit}),
+        )
+    };
+    let provider: Arc<dyn Provider> = Arc::new(provider());
+    let subject = ProviderSubject::new(
+        provider,
+        role(5),
+        role(7),
+        |r: ManagedResource| async move {
+            let name = r.spec()["name"].as_str().unwrap().to_owned();
+            plain("postgres")
+                .await
+                .batch_execute(&format!("ALTER ROLE \"{name}\" CONNECTION LIMIT 99"))
+                .await
+                .map_err(|e| e.to_string())
+        },
+    );
+    let report = provider_conformance(subject).await;
+    drop_everything(&prefix).await;
+    report.assert_passed();
+}
+
+async fn grant_conformance() {
+    let prefix = unique("conf_grant");
+    let name = format!("{prefix}_app");
+    let client = plain("postgres").await;
+    for sql in [
+        format!("CREATE ROLE \"{name}\" LOGIN"),
+        format!("CREATE DATABASE \"{name}\""),
+        format!("COMMENT ON DATABASE \"{name}\" IS '{MARKER}'"),
+    ] {
+        client.batch_execute(&sql).await.unwrap();
+    }
+    let grant = |privileges: Value| {
+        resource(
+            "Grant",
+            &name,
+            json!({"role": name, "database": name, "privileges": privileges}),
+        )
+    };
+    let provider: Arc<dyn Provider> = Arc::new(provider());
+    let subject = ProviderSubject::new(
+        provider,
+        grant(json!(["CONNECT", "TEMPORARY"])),
+        grant(json!(["ALL"])),
+        |r: ManagedResource| async move {
+            let name = r.spec()["role"].as_str().unwrap().to_owned();
+            plain("postgres")
+                .await
+                .batch_execute(&format!(
+                    "REVOKE TEMPORARY ON DATABASE \"{name}\" FROM \"{name}\""
+                ))
+                .await
+                .map_err(|e| e.to_string())
+        },
+    );
+    let report = provider_conformance(subject).await;
+    drop_everything(&prefix).await;
+    report.assert_passed();
+}
+
+/// The production composition's three resources, as the engine would send them.
+fn claim_resources(name: &str) -> [ManagedResource; 3] {
+    [
+        resource(
+            "Role",
+            name,
+            json!({"name": name, "login": true, "connectionLimit": 20}),
+        ),
+        resource(
+            "Database",
+            name,
+            json!({"name": name, "encoding": "UTF8", "owner": name}),
+        ),
+        resource(
+            "Grant",
+            name,
+            json!({"role": name, "database": name, "privileges": ["ALL"]}),
+        ),
+    ]
+}
+
+async fn handed_out_credentials_work() {
+    let prefix = unique("creds");
+    let name = format!("{prefix}_orders");
+    let provider = provider();
+    let [role, database, grant] = claim_resources(&name);
+    // The Database waits for its owner, created at the same moment by its sibling.
+    let (created_db, created_role) = tokio::join!(provider.create(&database), async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        provider.create(&role).await
+    });
+    let applied = created_role.unwrap();
+    let created_db = created_db.unwrap();
+    provider.create(&grant).await.unwrap();
+    assert_eq!(applied.outputs["username"], json!(name));
+    assert_eq!(applied.outputs["host"], json!("127.0.0.1"));
+    assert_eq!(applied.outputs["port"], json!(5432));
+    assert_eq!(created_db.outputs["database"], json!(name));
+    let password = applied.secrets.get("password").unwrap().expose().to_owned();
+    let uri = applied.secrets.get("uri").unwrap().expose().to_owned();
+    assert_eq!(
+        uri,
+        format!("postgres://{name}:{password}@127.0.0.1:5432/{name}")
+    );
+    // The claim's uri comes from the Database: the same working credentials.
+    assert_eq!(created_db.secrets.get("uri").unwrap().expose(), uri);
+    let observed_db = provider.observe(&database).await.unwrap();
+    assert_eq!(observed_db.secrets.get("uri").unwrap().expose(), uri);
+    // The server holds only a SCRAM verifier, and it is the handed-out password's.
+    let verifier = verifier_of(&name).await;
+    assert!(verifier.starts_with("SCRAM-SHA-256$"), "{verifier}");
+    assert!(!verifier.contains(&password));
+    assert!(
+        scram_matches(&verifier, &password),
+        "the password does not match the verifier"
+    );
+    assert!(!scram_matches(&verifier, "not-the-password"));
+
+    // Connect with the uri, as an application would, and make a table in its database.
+    let (app, connection) = tokio_postgres::connect(&uri, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let who: String = app
+        .query_one("SELECT current_user::text", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(who, name);
+    app.batch_execute("CREATE TABLE orders (id bigint PRIMARY KEY); INSERT INTO orders VALUES (1)")
+        .await
+        .unwrap();
+    let n: i64 = app
+        .query_one("SELECT count(*) FROM orders", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+    drop(app);
+
+    // Creating the existing role again hands out a fresh password (crash recovery).
+    let again = provider.create(&role).await.unwrap();
+    let fresh = again.secrets.get("password").unwrap().expose().to_owned();
+    assert_ne!(fresh, password);
+    let verifier = verifier_of(&name).await;
+    assert!(scram_matches(&verifier, &fresh));
+    assert!(!scram_matches(&verifier, &password));
+    // ... and the Database's uri follows it.
+    let observed_db = provider.observe(&database).await.unwrap();
+    assert!(
+        observed_db
+            .secrets
+            .get("uri")
+            .unwrap()
+            .expose()
+            .contains(&fresh)
+    );
+    // A password set by someone else is not handed out as the owner's.
+    plain("postgres")
+        .await
+        .batch_execute(&format!("ALTER ROLE \"{name}\" PASSWORD 'changed-by-hand'"))
+        .await
+        .unwrap();
+    let observed_db = provider.observe(&database).await.unwrap();
+    assert!(observed_db.secrets.get("uri").is_none());
+
+    // Deleting in any order: the role owns a table in its database.
+    for r in [&role, &grant, &database] {
+        provider.delete(r).await.unwrap();
+        provider.delete(r).await.unwrap();
+    }
+    let marked = provider.marked(&prefix).await.unwrap();
+    assert!(
+        marked.databases.is_empty() && marked.roles.is_empty(),
+        "{marked:?}"
+    );
+    drop_everything(&prefix).await;
+}
+
+async fn drift_made_by_hand_is_reported() {
+    let prefix = unique("drift");
+    let name = format!("{prefix}_orders");
+    let other = format!("{prefix}_other");
+    let provider = provider();
+    let [role, database, grant] = claim_resources(&name);
+    for r in [&role, &database, &grant] {
+        provider.create(r).await.unwrap();
+    }
+    let client = plain("postgres").await;
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE \"{other}\"; ALTER DATABASE \"{name}\" OWNER TO \"{other}\";
+             ALTER ROLE \"{name}\" NOLOGIN CONNECTION LIMIT 3;
+             REVOKE ALL ON DATABASE \"{name}\" FROM \"{name}\"; GRANT CONNECT ON DATABASE \"{name}\" TO \"{name}\""
+        ))
+        .await
+        .unwrap();
+    let seen = provider.observe(&database).await.unwrap();
+    assert!(seen.exists && !seen.up_to_date);
+    assert_eq!(seen.diff.len(), 1, "{:?}", seen.diff);
+    assert_eq!(seen.diff[0].path, "spec.owner");
+    assert_eq!(seen.diff[0].actual, json!(other));
+    let seen = provider.observe(&role).await.unwrap();
+    let mut paths: Vec<&str> = seen.diff.iter().map(|d| d.path.as_str()).collect();
+    paths.sort();
+    assert_eq!(paths, ["spec.connectionLimit", "spec.login"]);
+    let seen = provider.observe(&grant).await.unwrap();
+    assert_eq!(seen.diff.len(), 1);
+    assert_eq!(seen.diff[0].actual, json!(["CONNECT"]));
+    for r in [&role, &database, &grant] {
+        provider.update(r).await.unwrap();
+        let seen = provider.observe(r).await.unwrap();
+        assert!(seen.up_to_date, "{} {:?}", r.kind(), seen.diff);
+    }
+    // Dropped out of band: observed missing.
+    client
+        .batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .await
+        .unwrap();
+    assert!(!provider.observe(&database).await.unwrap().exists);
+    assert!(!provider.observe(&grant).await.unwrap().exists);
+    // A database with another encoding cannot be corrected in place.
+    client
+        .batch_execute(&format!(
+            "CREATE DATABASE \"{name}\" ENCODING 'SQL_ASCII' TEMPLATE template0 OWNER \"{name}\""
+        ))
+        .await
+        .unwrap();
+    let seen = provider.observe(&database).await.unwrap();
+    assert_eq!(seen.diff[0].path, "spec.encoding");
+    let e = provider.update(&database).await.unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent);
+    assert!(e.message.contains("an encoding cannot change"), "{e}");
+    for r in [&grant, &database, &role] {
+        provider.delete(r).await.unwrap();
+    }
+    drop_everything(&prefix).await;
+}
+
+async fn observe_many_equals_one_by_one() {
+    let prefix = unique("many");
+    let provider = provider();
+    let mut resources = Vec::new();
+    for i in 0..3 {
+        let name = format!("{prefix}_{i}");
+        let [role, database, _] = claim_resources(&name);
+        provider.create(&role).await.unwrap();
+        provider.create(&database).await.unwrap();
+        resources.push(role);
+        resources.push(database);
+    }
+    // One drifted, two missing, one invalid.
+    plain("postgres")
+        .await
+        .batch_execute(&format!("ALTER ROLE \"{prefix}_1\" CONNECTION LIMIT 1"))
+        .await
+        .unwrap();
+    let [missing_role, missing_db, _] = claim_resources(&format!("{prefix}_missing"));
+    resources.push(missing_role);
+    resources.push(missing_db);
+    resources.push(resource("Role", "bad", json!({"name": "Bad Name"})));
+    let together = provider.observe_many(&resources).await;
+    assert_eq!(together.len(), resources.len());
+    for (r, batched) in resources.iter().zip(&together) {
+        let single = provider.observe(r).await;
+        assert_eq!(
+            format!("{batched:?}"),
+            format!("{single:?}"),
+            "{} {}",
+            r.kind(),
+            r.external_name
+        );
+    }
+    assert!(!together[1].as_ref().unwrap().secrets.is_empty());
+    assert!(!together[2].as_ref().unwrap().up_to_date);
+    assert!(!together[6].as_ref().unwrap().exists);
+    assert!(together[8].is_err());
+    for r in resources.iter().rev().skip(1) {
+        provider.delete(r).await.unwrap();
+    }
+    drop_everything(&prefix).await;
+}
+
+async fn extension_is_installed_and_dropped() {
+    let prefix = unique("ext");
+    let name = format!("{prefix}_db");
+    let provider = provider();
+    let database = resource("Database", &name, json!({"name": name}));
+    provider.create(&database).await.unwrap();
+    let ext = resource(
+        "Extension",
+        &format!("{name}-hstore"),
+        json!({"name": "hstore", "database": name}),
+    );
+    assert!(!provider.observe(&ext).await.unwrap().exists);
+    let applied = provider.create(&ext).await.unwrap();
+    provider.create(&ext).await.unwrap();
+    assert_eq!(applied.outputs["extension"], json!("hstore"));
+    let seen = provider.observe(&ext).await.unwrap();
+    assert!(seen.exists && seen.up_to_date, "{:?}", seen.diff);
+    let pinned = resource(
+        "Extension",
+        &format!("{name}-hstore"),
+        json!({"name": "hstore", "database": name, "version": "0.0"}),
+    );
+    let seen = provider.observe(&pinned).await.unwrap();
+    assert_eq!(seen.diff[0].path, "spec.version");
+    provider.delete(&ext).await.unwrap();
+    provider.delete(&ext).await.unwrap();
+    assert!(!provider.observe(&ext).await.unwrap().exists);
+    provider.delete(&database).await.unwrap();
+    // Its database gone, the extension is gone too.
+    assert!(!provider.observe(&ext).await.unwrap().exists);
+    provider.delete(&ext).await.unwrap();
+}
+
+async fn unreachable_server_is_a_transient_error_without_the_password() {
+    let provider =
+        PostgresProvider::new("postgres://postgres:TopSecretPw123@127.0.0.1:1/postgres").unwrap();
+    let [role, database, grant] = claim_resources("unreachable_app");
+    for r in [&role, &database, &grant] {
+        let e = provider.observe(r).await.unwrap_err();
+        assert_eq!(e.class, ErrorClass::Transient, "{e}");
+        assert!(!e.message.contains("TopSecretPw123"), "{e}");
+        assert!(!format!("{e:?}").contains("TopSecretPw123"));
+        assert!(e.message.contains("127.0.0.1:1"), "{e}");
+        let e = provider.create(r).await.unwrap_err();
+        assert_eq!(e.class, ErrorClass::Transient, "{e}");
+        assert!(!e.message.contains("TopSecretPw123"), "{e}");
+    }
+}
+
+async fn server_refusals_are_permanent_with_the_servers_words() {
+    let prefix = unique("refused");
+    let name = format!("{prefix}_app");
+    let client = plain("postgres").await;
+    // A role that may log in but may not create databases or roles.
+    client
+        .batch_execute(&format!("CREATE ROLE \"{name}\" LOGIN"))
+        .await
+        .unwrap();
+    let mut config: tokio_postgres::Config = url().parse().unwrap();
+    config.user(&name);
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "127.0.0.1".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let weak = PostgresProvider::new(&format!(
+        "postgres://{name}:pw12345678@{host}:{port}/postgres"
+    ))
+    .unwrap();
+    let db = resource(
+        "Database",
+        &format!("{name}_db"),
+        json!({"name": format!("{name}_db")}),
+    );
+    let e = weak.create(&db).await.unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent, "{e}");
+    assert!(
+        e.message.contains("permission denied to create database"),
+        "{e}"
+    );
+    assert!(e.message.contains("42501"), "{e}");
+    drop_everything(&prefix).await;
+}
+
+fn main() {
+    real::run(
+        "postgres",
+        "PostgreSQL at 127.0.0.1:5432 (PLATFORM_TEST_POSTGRES_URL), user postgres",
+        vec![
+            real::trial("database_conformance", database_conformance),
+            real::trial("role_conformance", role_conformance),
+            real::trial("grant_conformance", grant_conformance),
+            real::trial("handed_out_credentials_work", handed_out_credentials_work),
+            real::trial(
+                "drift_made_by_hand_is_reported",
+                drift_made_by_hand_is_reported,
+            ),
+            real::trial(
+                "observe_many_equals_one_by_one",
+                observe_many_equals_one_by_one,
+            ),
+            real::trial(
+                "extension_is_installed_and_dropped",
+                extension_is_installed_and_dropped,
+            ),
+            real::trial(
+                "unreachable_server_is_a_transient_error_without_the_password",
+                unreachable_server_is_a_transient_error_without_the_password,
+            ),
+            real::trial(
+                "server_refusals_are_permanent_with_the_servers_words",
+                server_refusals_are_permanent_with_the_servers_words,
+            ),
+        ],
+    )
+}
