@@ -1,0 +1,166 @@
+//! `Database`: a schema with its default character set and collation.
+
+use mysql_async::{Params, Value as SqlValue};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+
+use super::server::{Endpoint, Session};
+use super::sql;
+use crate::support::{ident, spec};
+
+/// The comment that marks a database as created by this adapter (MariaDB keeps it).
+pub(super) const MARK: &str = "managed by platform";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct DatabaseSpec {
+    name: String,
+    character_set: Option<String>,
+    collation: Option<String>,
+}
+
+/// A checked `Database` spec.
+#[derive(Debug, Clone)]
+pub(super) struct Database {
+    name: String,
+    character_set: Option<String>,
+    collation: Option<String>,
+}
+
+impl Database {
+    /// The spec of `resource`, every identifier checked.
+    pub(super) fn from_resource(resource: &ManagedResource) -> Result<Self, ProviderError> {
+        let s: DatabaseSpec = spec::parse(resource)?;
+        ident::sql("spec.name", &s.name)?;
+        if let Some(c) = &s.character_set {
+            ident::sql("spec.characterSet", c)?;
+        }
+        if let Some(c) = &s.collation {
+            ident::sql("spec.collation", c)?;
+        }
+        Ok(Database {
+            name: s.name,
+            character_set: s.character_set,
+            collation: s.collation,
+        })
+    }
+
+    /// The compared fields of the spec, as written.
+    fn desired(&self) -> Value {
+        let mut m = Map::new();
+        if let Some(c) = &self.character_set {
+            m.insert("characterSet".into(), json!(c));
+        }
+        if let Some(c) = &self.collation {
+            m.insert("collation".into(), json!(c));
+        }
+        Value::Object(m)
+    }
+
+    /// `CHARACTER SET x COLLATE y`, as far as the spec sets them.
+    fn options(&self) -> String {
+        let mut out = String::new();
+        if let Some(c) = &self.character_set {
+            out.push_str(&format!(" CHARACTER SET {}", sql::ident(c)));
+        }
+        if let Some(c) = &self.collation {
+            out.push_str(&format!(" COLLATE {}", sql::ident(c)));
+        }
+        out
+    }
+}
+
+fn outputs(endpoint: &Endpoint, db: &Database) -> BTreeMap<String, Value> {
+    BTreeMap::from([
+        ("host".to_owned(), json!(endpoint.host)),
+        ("port".to_owned(), json!(endpoint.port)),
+        ("database".to_owned(), json!(db.name)),
+    ])
+}
+
+/// Observes `dbs` with one query of `information_schema.SCHEMATA`.
+pub(super) async fn observe_many(
+    session: &mut Session<'_>,
+    dbs: &[&Database],
+) -> Result<Vec<Observation>, ProviderError> {
+    if dbs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statement = format!(
+        "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME \
+         FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN ({})",
+        sql::placeholders(dbs.len())
+    );
+    let params: Vec<SqlValue> = dbs.iter().map(|d| SqlValue::from(&d.name)).collect();
+    let rows: Vec<(String, String, String)> = session
+        .rows(&statement, Params::from(params), "cannot list databases")
+        .await?;
+    let found: BTreeMap<String, (String, String)> =
+        rows.into_iter().map(|(n, c, k)| (n, (c, k))).collect();
+    Ok(dbs
+        .iter()
+        .map(|db| match found.get(&db.name) {
+            None => Observation::absent(),
+            Some((charset, collation)) => {
+                let actual = json!({"characterSet": charset, "collation": collation});
+                let diff = diff_fields("spec", &db.desired(), &actual);
+                Observation {
+                    exists: true,
+                    up_to_date: diff.is_empty(),
+                    ready: true,
+                    diff,
+                    outputs: outputs(session.endpoint(), db),
+                    ..Observation::default()
+                }
+            }
+        })
+        .collect())
+}
+
+/// Creates the database when missing; an existing one is left as it is.
+pub(super) async fn create(
+    session: &mut Session<'_>,
+    db: &Database,
+) -> Result<Applied, ProviderError> {
+    let comment = if session.is_mariadb().await? {
+        format!(" COMMENT {}", sql::literal(MARK))
+    } else {
+        String::new()
+    };
+    let statement = format!(
+        "CREATE DATABASE IF NOT EXISTS {}{}{comment}",
+        sql::ident(&db.name),
+        db.options()
+    );
+    let what = format!("cannot create database {}", db.name);
+    session.run(&statement, &what, &[]).await?;
+    Ok(Applied {
+        outputs: outputs(session.endpoint(), db),
+        ..Applied::default()
+    })
+}
+
+/// Creates the database when missing and sets its character set and collation.
+pub(super) async fn update(
+    session: &mut Session<'_>,
+    db: &Database,
+) -> Result<Applied, ProviderError> {
+    let applied = create(session, db).await?;
+    let options = db.options();
+    if !options.is_empty() {
+        let statement = format!("ALTER DATABASE {}{options}", sql::ident(&db.name));
+        let what = format!("cannot change database {}", db.name);
+        session.run(&statement, &what, &[]).await?;
+    }
+    Ok(applied)
+}
+
+/// Drops the database; a missing one is fine.
+pub(super) async fn delete(session: &mut Session<'_>, db: &Database) -> Result<(), ProviderError> {
+    let statement = format!("DROP DATABASE IF EXISTS {}", sql::ident(&db.name));
+    let what = format!("cannot drop database {}", db.name);
+    session.run(&statement, &what, &[]).await
+}

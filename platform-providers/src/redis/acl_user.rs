@@ -1,0 +1,277 @@
+//! `AclUser`: an ACL user confined to a key prefix and a channel pattern, with a command set
+//! and a generated password.
+
+use redis::Value as RedisValue;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+use platform_core::provider::{ManagedResource, Observation, ProviderError, diff_fields};
+use platform_core::secret::{SecretMap, SecretValue};
+
+use super::rules;
+use crate::support::{ident, spec};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AclUserSpec {
+    username: Option<String>,
+    key_prefix: Option<String>,
+    commands: Option<String>,
+    channels: Option<String>,
+    enabled: Option<bool>,
+}
+
+/// Where applications reach the server: the host and port put in outputs and URIs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Endpoint {
+    pub(super) host: String,
+    pub(super) port: u16,
+}
+
+/// A checked `AclUser` spec, defaults filled in.
+#[derive(Debug, Clone)]
+pub(super) struct AclUser {
+    pub(super) username: String,
+    key_prefix: String,
+    /// The command set as written (or the default), compared with what the server holds.
+    commands_text: String,
+    commands: Vec<String>,
+    /// The channel pattern, without the leading `&`.
+    channels: String,
+    enabled: bool,
+}
+
+impl AclUser {
+    /// The spec of `resource`, every name and rule checked; the username defaults to the
+    /// external name, the key prefix to `<username>:`, the channels to `<keyPrefix>*`.
+    pub(super) fn from_resource(resource: &ManagedResource) -> Result<Self, ProviderError> {
+        let s: AclUserSpec = spec::parse(resource)?;
+        let username = s.username.unwrap_or_else(|| resource.external_name.clone());
+        ident::name("spec.username", &username)?;
+        let key_prefix = s.key_prefix.unwrap_or_else(|| format!("{username}:"));
+        ident::name("spec.keyPrefix", &key_prefix)?;
+        let channels = s.channels.unwrap_or_else(|| format!("{key_prefix}*"));
+        // A channel pattern is a name, optionally ending in one `*`: no other glob characters.
+        ident::name(
+            "spec.channels",
+            channels.strip_suffix('*').unwrap_or(&channels),
+        )?;
+        let commands_text = s
+            .commands
+            .unwrap_or_else(|| rules::DEFAULT_COMMANDS.to_owned());
+        let commands = rules::commands("spec.commands", &commands_text)?;
+        Ok(AclUser {
+            username,
+            key_prefix,
+            commands_text: commands.join(" "),
+            commands,
+            channels,
+            enabled: s.enabled.unwrap_or(true),
+        })
+    }
+
+    /// The rules of `ACL SETUSER` after the username: everything reset, then the given
+    /// password digests, the key and channel patterns, and the commands.
+    pub(super) fn rules(&self, digests: &[String]) -> Vec<String> {
+        let mut out = vec![
+            "reset".to_owned(),
+            if self.enabled { "on" } else { "off" }.to_owned(),
+        ];
+        out.extend(digests.iter().cloned());
+        out.push(format!("~{}*", self.key_prefix));
+        out.push("resetchannels".to_owned());
+        out.push(format!("&{}", self.channels));
+        out.push("-@all".to_owned());
+        out.extend(self.commands.iter().cloned());
+        out.extend(rules::CONFINEMENT.iter().map(|r| (*r).to_owned()));
+        out
+    }
+
+    fn desired(&self) -> Value {
+        json!({
+            "keyPrefix": self.key_prefix,
+            "commands": self.commands_text,
+            "channels": self.channels,
+            "enabled": self.enabled,
+        })
+    }
+
+    /// Outputs: host, port, username, keyPrefix.
+    pub(super) fn outputs(&self, endpoint: &Endpoint) -> BTreeMap<String, Value> {
+        BTreeMap::from([
+            ("host".to_owned(), json!(endpoint.host)),
+            ("port".to_owned(), json!(endpoint.port)),
+            ("username".to_owned(), json!(self.username)),
+            ("keyPrefix".to_owned(), json!(self.key_prefix)),
+        ])
+    }
+
+    /// Secrets: password and `redis://username:password@host:port`.
+    pub(super) fn secrets(&self, endpoint: &Endpoint, password: &str) -> SecretMap {
+        // Usernames may hold ':', which ends the user part of a URL unless encoded.
+        let user = self.username.replace(':', "%3A");
+        let uri = format!(
+            "redis://{user}:{password}@{}:{}",
+            endpoint.host, endpoint.port
+        );
+        let mut out = SecretMap::new();
+        out.insert("password", SecretValue::new(password));
+        out.insert("uri", SecretValue::new(uri));
+        out
+    }
+
+    /// What the server holds for this user compared with a scratch user made from the same
+    /// rules: Redis rewrites command sets, so equal rules are recognised by equal rewrites.
+    pub(super) fn observation(
+        &self,
+        endpoint: &Endpoint,
+        expected: &Described,
+        actual: Option<&Described>,
+    ) -> Observation {
+        let Some(actual) = actual else {
+            return Observation::absent();
+        };
+        let pattern = |text: &str, sigil: char, same: bool, desired: &str| -> Value {
+            if same {
+                return json!(desired);
+            }
+            let bare = text.strip_prefix(sigil).unwrap_or(text);
+            if !bare.contains(' ') {
+                if let Some(prefix) = bare.strip_suffix('*').filter(|_| sigil == '~') {
+                    return json!(prefix);
+                }
+                return json!(bare);
+            }
+            json!(text)
+        };
+        let key_prefix = pattern(
+            &actual.keys,
+            '~',
+            actual.keys == expected.keys,
+            &self.key_prefix,
+        );
+        let channels = pattern(
+            &actual.channels,
+            '&',
+            actual.channels == expected.channels,
+            &self.channels,
+        );
+        let commands =
+            if actual.commands == expected.commands && actual.selectors == expected.selectors {
+                json!(self.commands_text)
+            } else if actual.selectors.is_empty() {
+                json!(actual.commands)
+            } else {
+                json!(format!(
+                    "{} (selectors {})",
+                    actual.commands, actual.selectors
+                ))
+            };
+        let enabled = if actual.flags == expected.flags {
+            json!(self.enabled)
+        } else if actual.flags.iter().any(|f| f == "nopass") {
+            json!("on without a password (nopass)")
+        } else {
+            json!(actual.flags.iter().any(|f| f == "on"))
+        };
+        let actual_spec = json!({
+            "keyPrefix": key_prefix,
+            "commands": commands,
+            "channels": channels,
+            "enabled": enabled,
+        });
+        let diff = diff_fields("spec", &self.desired(), &actual_spec);
+        Observation {
+            exists: true,
+            up_to_date: diff.is_empty(),
+            ready: true,
+            diff,
+            outputs: self.outputs(endpoint),
+            ..Observation::default()
+        }
+    }
+}
+
+/// A user as `ACL GETUSER` describes it (RESP2 arrays or RESP3 maps; Redis 6 key lists or
+/// Redis 7 strings).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Described {
+    pub(super) flags: Vec<String>,
+    /// Password digests (hex); the server keeps no plain text.
+    pub(super) passwords: Vec<String>,
+    commands: String,
+    keys: String,
+    channels: String,
+    selectors: String,
+}
+
+fn text(value: &RedisValue) -> String {
+    match value {
+        RedisValue::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+        RedisValue::SimpleString(s) => s.clone(),
+        RedisValue::VerbatimString { text, .. } => text.clone(),
+        RedisValue::Int(i) => i.to_string(),
+        RedisValue::Array(items) | RedisValue::Set(items) => {
+            items.iter().map(text).collect::<Vec<_>>().join(" ")
+        }
+        RedisValue::Map(pairs) => pairs
+            .iter()
+            .map(|(k, v)| format!("{} {}", text(k), text(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    }
+}
+
+fn list(value: &RedisValue) -> Vec<String> {
+    match value {
+        RedisValue::Array(items) | RedisValue::Set(items) => items.iter().map(text).collect(),
+        other => vec![text(other)],
+    }
+}
+
+impl Described {
+    /// The description in an `ACL GETUSER` reply; `None` for a user that does not exist.
+    pub(super) fn from_reply(reply: &RedisValue) -> Result<Option<Self>, String> {
+        let pairs: Vec<(&RedisValue, &RedisValue)> = match reply {
+            RedisValue::Nil => return Ok(None),
+            RedisValue::Array(items) => items
+                .chunks(2)
+                .filter_map(|c| match c {
+                    [k, v] => Some((k, v)),
+                    _ => None,
+                })
+                .collect(),
+            RedisValue::Map(pairs) => pairs.iter().map(|(k, v)| (k, v)).collect(),
+            other => {
+                return Err(format!(
+                    "expected ACL GETUSER to answer with a list of fields, found {}",
+                    kind_of(other)
+                ));
+            }
+        };
+        let mut d = Described::default();
+        for (key, value) in pairs {
+            match text(key).as_str() {
+                "flags" => d.flags = list(value),
+                "passwords" => d.passwords = list(value),
+                "commands" => d.commands = text(value),
+                "keys" => d.keys = text(value),
+                "channels" => d.channels = text(value),
+                "selectors" => d.selectors = text(value),
+                _ => {}
+            }
+        }
+        Ok(Some(d))
+    }
+}
+
+fn kind_of(value: &RedisValue) -> &'static str {
+    match value {
+        RedisValue::Int(_) => "an integer",
+        RedisValue::BulkString(_) | RedisValue::SimpleString(_) => "a string",
+        RedisValue::Okay => "OK",
+        _ => "another type",
+    }
+}

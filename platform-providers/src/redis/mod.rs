@@ -1,0 +1,350 @@
+//! The Redis adapter: ACL users confined to a key prefix, a channel pattern and a command set.
+//!
+//! | kind (`redis.platform.dev/v1alpha1`) | spec fields | outputs | secrets |
+//! |---|---|---|---|
+//! | `AclUser` | `username` (default: the external name), `keyPrefix` (default `<username>:`), `commands` (default `+@read +@write +@keyspace -@dangerous`), `channels` (default `<keyPrefix>*`), `enabled` (default true) | host, port, username, keyPrefix | password, uri |
+//!
+//! Settings (`environments.<env>.providers.redis`): `url` (`redis://127.0.0.1:6379`, with
+//! `user:password@` when the server needs them), and `host` / `port` when applications reach
+//! the server at another address than the admin. Needs Redis 7 or later.
+//!
+//! A user gets `~<keyPrefix>*`, `&<channels>`, `-@all`, its command set, then rules that keep
+//! it inside its prefix whatever the set says: `-@admin` and no FLUSHALL, FLUSHDB, SWAPDB,
+//! KEYS, SCAN, RANDOMKEY, MOVE, MIGRATE or FUNCTION (they act on keys they do not name).
+//! Passwords are generated and sent as SHA-256 digests (`#<hex>`), never in plain text.
+//! Creating an existing user resets its password and hands out the new one (the engine's
+//! crash recovery relies on it); update keeps the passwords the user has.
+//!
+//! Redis rewrites command sets (`+@read` becomes a list of categories and commands), so
+//! observe compares a user with a scratch user given the same rules in the same `MULTI`
+//! transaction (never visible to other clients); out-of-band changes show as a diff.
+//! Observing many users is one transaction.
+
+mod acl_user;
+mod connection;
+mod password;
+mod rules;
+
+use async_trait::async_trait;
+use redis::{ConnectionAddr, IntoConnectionInfo, Value as RedisValue};
+use serde_json::Value;
+use std::fmt;
+
+use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use platform_core::secret::SecretValue;
+
+use crate::support::credentials;
+use crate::support::redact::redact_url_passwords;
+use crate::support::settings::{self, SettingsError};
+use acl_user::{AclUser, Described, Endpoint};
+use connection::Admin;
+
+/// apiVersion of the Redis managed kinds.
+pub const API_VERSION: &str = "redis.platform.dev/v1alpha1";
+/// The managed kinds the Redis adapter serves.
+pub const KINDS: &[&str] = &["AclUser"];
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    url: String,
+    host: Option<String>,
+    port: Option<u16>,
+}
+
+/// Provisions ACL users on one Redis server.
+pub struct RedisProvider {
+    admin: Admin,
+    endpoint: Endpoint,
+}
+
+impl fmt::Debug for RedisProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisProvider")
+            .field("address", &self.admin.address)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisProvider {
+    /// A provider from config settings `{url, host?, port?}`; nothing connects until the first
+    /// operation.
+    pub fn from_settings(settings: &Value) -> Result<Self, SettingsError> {
+        let s: Settings = settings::parse("redis", settings)?;
+        let bad_url = |e: &dyn fmt::Display| {
+            SettingsError::new(
+                "redis",
+                redact_url_passwords(&format!(
+                    "url: expected redis://[user:password@]host[:port], found {:?}: {e}",
+                    s.url
+                )),
+            )
+        };
+        let info = s
+            .url
+            .as_str()
+            .into_connection_info()
+            .map_err(|e| bad_url(&e))?;
+        let (host, port) = match info.addr() {
+            ConnectionAddr::Tcp(host, port) => (host.clone(), *port),
+            ConnectionAddr::TcpTls { host, port, .. } => (host.clone(), *port),
+            other => return Err(bad_url(&format!("a TCP address is needed, not {other}"))),
+        };
+        let password = info.redis_settings().password().map(SecretValue::new);
+        let client = redis::Client::open(info).map_err(|e| bad_url(&e))?;
+        let endpoint = Endpoint {
+            host: s.host.unwrap_or_else(|| host.clone()),
+            port: s.port.unwrap_or(port),
+        };
+        Ok(RedisProvider {
+            admin: Admin::new(client, format!("{host}:{port}"), password),
+            endpoint,
+        })
+    }
+
+    /// A provider for the server at `url`, applications reaching it at the same address.
+    pub fn new(url: &str) -> Result<Self, SettingsError> {
+        Self::from_settings(&serde_json::json!({ "url": url }))
+    }
+
+    /// Sets a user's rules with `ACL SETUSER`; `secrets` are removed from any error.
+    async fn set_user(
+        &self,
+        user: &AclUser,
+        digests: &[String],
+        secrets: &[&str],
+    ) -> Result<(), ProviderError> {
+        let mut connection = self.admin.connection().await?;
+        let mut command = redis::cmd("ACL");
+        command
+            .arg("SETUSER")
+            .arg(&user.username)
+            .arg(user.rules(digests));
+        command
+            .query_async::<()>(&mut connection)
+            .await
+            .map_err(|e| {
+                self.admin.error(
+                    &format!("cannot set ACL user {}", user.username),
+                    &e,
+                    secrets,
+                )
+            })
+    }
+
+    /// The user as the server describes it, `None` when it does not exist.
+    async fn describe(&self, user: &AclUser) -> Result<Option<Described>, ProviderError> {
+        let mut connection = self.admin.connection().await?;
+        let reply: RedisValue = redis::cmd("ACL")
+            .arg("GETUSER")
+            .arg(&user.username)
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| {
+                self.admin
+                    .error(&format!("cannot read ACL user {}", user.username), &e, &[])
+            })?;
+        Described::from_reply(&reply).map_err(|e| {
+            ProviderError::permanent(format!("redis: ACL user {}: {e}", user.username))
+        })
+    }
+
+    /// Gives the user a fresh password (its others are dropped) and the spec's rules.
+    async fn reset_password(&self, user: &AclUser) -> Result<Applied, ProviderError> {
+        let password = credentials::password().map_err(ProviderError::transient)?;
+        let digest = password::digest_rule(&password);
+        self.set_user(user, std::slice::from_ref(&digest), &[&password])
+            .await?;
+        Ok(Applied {
+            outputs: user.outputs(&self.endpoint),
+            secrets: user.secrets(&self.endpoint, &password),
+            ..Applied::default()
+        })
+    }
+}
+
+fn target(resource: &ManagedResource) -> Result<AclUser, ProviderError> {
+    if resource.object.api_version != API_VERSION || resource.kind() != "AclUser" {
+        return Err(ProviderError::permanent(format!(
+            "the redis adapter does not serve {} {}; it serves {} of {API_VERSION}",
+            resource.object.api_version,
+            resource.kind(),
+            KINDS.join(", ")
+        )));
+    }
+    AclUser::from_resource(resource)
+}
+
+/// A scratch user name nobody else uses; it only exists inside one transaction.
+fn scratch_name() -> Result<String, ProviderError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ProviderError::transient(format!("redis: no random source: {e}")))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("platform-scratch-{hex}"))
+}
+
+#[async_trait]
+impl Provider for RedisProvider {
+    fn name(&self) -> &str {
+        "redis"
+    }
+
+    fn kinds(&self) -> Vec<(String, String)> {
+        KINDS
+            .iter()
+            .map(|k| (API_VERSION.to_owned(), (*k).to_owned()))
+            .collect()
+    }
+
+    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
+        let mut seen = self.observe_many(std::slice::from_ref(resource)).await;
+        seen.pop()
+            .unwrap_or_else(|| Err(ProviderError::permanent("redis: no observation returned")))
+    }
+
+    /// One `MULTI` transaction for all: per user, a scratch user set to the same rules, its
+    /// description, and the user's description; the scratch user is deleted at the end.
+    async fn observe_many(
+        &self,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        let users: Vec<Result<AclUser, ProviderError>> = resources.iter().map(target).collect();
+        let checked: Vec<&AclUser> = users.iter().filter_map(|u| u.as_ref().ok()).collect();
+        if checked.is_empty() {
+            return users
+                .into_iter()
+                .map(|u| u.map(|_| Observation::absent()))
+                .collect();
+        }
+        let answers = match self.observe_checked(&checked).await {
+            Ok(a) => a,
+            Err(e) => return users.into_iter().map(|u| u.and(Err(e.clone()))).collect(),
+        };
+        let mut answers = answers.into_iter();
+        users
+            .into_iter()
+            .map(|u| {
+                u.and_then(|_| {
+                    answers.next().unwrap_or_else(|| {
+                        Err(ProviderError::permanent(
+                            "redis: too few answers in the transaction",
+                        ))
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// Sets the user with a fresh password, whether or not it exists.
+    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        let user = target(resource)?;
+        self.reset_password(&user).await
+    }
+
+    /// Sets the spec's rules and keeps the user's passwords; a missing user, or one left
+    /// without any password, gets a fresh one.
+    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        let user = target(resource)?;
+        let digests: Vec<String> = match self.describe(&user).await? {
+            Some(d) if !d.passwords.is_empty() => {
+                d.passwords.iter().map(|p| format!("#{p}")).collect()
+            }
+            _ => return self.reset_password(&user).await,
+        };
+        // Digests come back from the server: check them before sending them back.
+        if let Some(bad) = digests
+            .iter()
+            .find(|d| d.len() != 65 || !d[1..].bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(ProviderError::permanent(format!(
+                "redis: ACL user {}: expected password digests of 64 hex digits, found one of {} characters",
+                user.username,
+                bad.len() - 1
+            )));
+        }
+        self.set_user(&user, &digests, &[]).await?;
+        Ok(Applied {
+            outputs: user.outputs(&self.endpoint),
+            ..Applied::default()
+        })
+    }
+
+    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
+        let user = target(resource)?;
+        let mut connection = self.admin.connection().await?;
+        redis::cmd("ACL")
+            .arg("DELUSER")
+            .arg(&user.username)
+            .query_async::<i64>(&mut connection)
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                self.admin.error(
+                    &format!("cannot delete ACL user {}", user.username),
+                    &e,
+                    &[],
+                )
+            })
+    }
+}
+
+impl RedisProvider {
+    async fn observe_checked(
+        &self,
+        users: &[&AclUser],
+    ) -> Result<Vec<Result<Observation, ProviderError>>, ProviderError> {
+        let scratch = scratch_name()?;
+        let mut pipe = redis::pipe();
+        pipe.atomic().ignore_errors();
+        for user in users {
+            pipe.cmd("ACL")
+                .arg("SETUSER")
+                .arg(&scratch)
+                .arg(user.rules(&[]));
+            pipe.cmd("ACL").arg("GETUSER").arg(&scratch);
+            pipe.cmd("ACL").arg("GETUSER").arg(&user.username);
+        }
+        pipe.cmd("ACL").arg("DELUSER").arg(&scratch);
+        let mut connection = self.admin.connection().await?;
+        let replies: Vec<RedisValue> = pipe
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| self.admin.error("cannot observe ACL users", &e, &[]))?;
+        if replies.len() != users.len() * 3 + 1 {
+            return Err(ProviderError::permanent(format!(
+                "redis: expected {} answers to the observe transaction, found {}",
+                users.len() * 3 + 1,
+                replies.len()
+            )));
+        }
+        Ok(users
+            .iter()
+            .zip(replies.chunks(3))
+            .map(|(user, answer)| {
+                let refused = |reply: &RedisValue| match reply {
+                    RedisValue::ServerError(e) => Err(ProviderError::permanent(format!(
+                        "redis: ACL user {}: the server refused its rules: {}",
+                        user.username,
+                        e.details().unwrap_or(e.code())
+                    ))),
+                    _ => Ok(()),
+                };
+                let described = |reply: &RedisValue| {
+                    refused(reply)?;
+                    Described::from_reply(reply).map_err(|e| {
+                        ProviderError::permanent(format!("redis: ACL user {}: {e}", user.username))
+                    })
+                };
+                refused(&answer[0])?;
+                let expected = described(&answer[1])?.unwrap_or_default();
+                let actual = described(&answer[2])?;
+                Ok(user.observation(&self.endpoint, &expected, actual.as_ref()))
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests;

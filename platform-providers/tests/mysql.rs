@@ -1,0 +1,254 @@
+//! The MySQL adapter against a real MariaDB/MySQL server: the provider conformance suite for
+//! Database, User and Grant, and the handed-out credentials used as an application would.
+
+#[path = "real/mod.rs"]
+mod real;
+
+use mysql_async::prelude::Queryable;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+use platform_core::model::DynamicObject;
+use platform_core::provider::{ManagedResource, Provider};
+use platform_providers::mysql::{API_VERSION, MysqlProvider};
+use platform_testkit::conformance::{ProviderSubject, provider_conformance};
+
+fn url() -> String {
+    real::setting("PLATFORM_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306")
+}
+
+fn provider() -> Arc<MysqlProvider> {
+    Arc::new(MysqlProvider::from_settings(&json!({"url": url()})).unwrap())
+}
+
+/// A name no other run uses: `<stem>_<pid>_<time>`.
+fn unique(stem: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{stem}_{}_{nanos}", std::process::id())
+}
+
+fn resource(kind: &str, name: &str, spec: Value) -> ManagedResource {
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": API_VERSION, "kind": kind,
+        "metadata": {"name": name.replace('_', "-"), "namespace": "conformance"},
+        "spec": spec
+    }))
+    .unwrap();
+    ManagedResource::new(object)
+}
+
+/// A plain admin connection, standing in for someone changing things by hand.
+async fn admin(sql: String) -> Result<(), String> {
+    let pool = mysql_async::Pool::new(url().as_str());
+    let mut conn = pool.get_conn().await.map_err(|e| e.to_string())?;
+    conn.query_drop(sql).await.map_err(|e| e.to_string())?;
+    drop(conn);
+    pool.disconnect().await.map_err(|e| e.to_string())
+}
+
+async fn database_conformance() {
+    let name = unique("conf_db");
+    let db = |charset: &str| {
+        resource(
+            "Database",
+            &name,
+            json!({"name": name, "characterSet": charset}),
+        )
+    };
+    let drifted = name.clone();
+    let subject = ProviderSubject::new(provider(), db("utf8mb4"), db("latin1"), move |_| {
+        admin(format!("ALTER DATABASE `{drifted}` CHARACTER SET latin1"))
+    });
+    provider_conformance(subject).await.assert_passed();
+}
+
+async fn user_conformance() {
+    let name = unique("conf_user");
+    let user = |limit: u32| {
+        resource(
+            "User",
+            &name,
+            json!({"name": name, "host": "%", "maxUserConnections": limit}),
+        )
+    };
+    let drifted = name.clone();
+    let subject = ProviderSubject::new(provider(), user(10), user(20), move |_| {
+        admin(format!(
+            "ALTER USER '{drifted}'@'%' WITH MAX_USER_CONNECTIONS 99"
+        ))
+    });
+    provider_conformance(subject).await.assert_passed();
+}
+
+async fn grant_conformance() {
+    let name = unique("conf_grant");
+    let p = provider();
+    let user = resource("User", &name, json!({"name": name}));
+    p.create(&user).await.unwrap();
+    let grant = |privileges: Value| {
+        resource(
+            "Grant",
+            &name,
+            json!({"name": name, "privileges": privileges}),
+        )
+    };
+    let drifted = name.clone();
+    let subject = ProviderSubject::new(
+        p.clone(),
+        grant(json!(["ALL"])),
+        grant(json!(["SELECT", "INSERT"])),
+        move |_| {
+            admin(format!(
+                "REVOKE DELETE ON `{}`.* FROM '{drifted}'@'%'",
+                drifted.replace('_', "\\_")
+            ))
+        },
+    );
+    let report = provider_conformance(subject).await;
+    p.delete(&user).await.unwrap();
+    report.assert_passed();
+}
+
+/// Database, user and grant as the production composition makes them; the handed-out URI
+/// works in its database and nowhere else; re-creating the user hands out a new password.
+async fn credentials_work_as_an_application_uses_them() {
+    let name = unique("app");
+    let other = unique("other");
+    let p = provider();
+    let db = resource(
+        "Database",
+        &name,
+        json!({"name": name, "characterSet": "utf8mb4"}),
+    );
+    let other_db = resource("Database", &other, json!({"name": other}));
+    let user = resource(
+        "User",
+        &name,
+        json!({"name": name, "host": "%", "database": name}),
+    );
+    let grant = resource("Grant", &name, json!({"name": name, "privileges": ["ALL"]}));
+    for r in [&db, &other_db, &user, &grant] {
+        p.create(r).await.unwrap();
+    }
+    let first = p.create(&user).await.unwrap();
+    let uri = first.secrets.get("uri").unwrap().expose().to_owned();
+    assert_eq!(first.outputs["username"], json!(name));
+    assert!(uri.starts_with(&format!("mysql://{name}:")) && uri.ends_with(&format!("/{name}")));
+
+    let pool = mysql_async::Pool::new(uri.as_str());
+    let mut conn = pool.get_conn().await.unwrap();
+    conn.query_drop("CREATE TABLE orders (id INT PRIMARY KEY, note TEXT)")
+        .await
+        .unwrap();
+    conn.query_drop("INSERT INTO orders VALUES (1, 'first')")
+        .await
+        .unwrap();
+    let notes: Vec<String> = conn.query("SELECT note FROM orders").await.unwrap();
+    assert_eq!(notes, vec!["first".to_owned()]);
+    let refused = conn
+        .query_drop(format!("CREATE TABLE `{other}`.stolen (id INT)"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("denied"),
+        "expected access to {other} refused, found {refused}"
+    );
+    let refused = conn
+        .query_drop("SELECT * FROM mysql.user")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("denied"), "{refused}");
+    drop(conn);
+    pool.disconnect().await.unwrap();
+
+    // Crash recovery re-creates the user: the old password stops working, the new one works.
+    let second = p.create(&user).await.unwrap();
+    let new_uri = second.secrets.get("uri").unwrap().expose().to_owned();
+    assert_ne!(new_uri, uri);
+    let old = mysql_async::Pool::new(uri.as_str());
+    assert!(
+        old.get_conn().await.is_err(),
+        "the old password still works"
+    );
+    let _ = old.disconnect().await;
+    let new = mysql_async::Pool::new(new_uri.as_str());
+    let mut conn = new.get_conn().await.unwrap();
+    let count: Option<i64> = conn
+        .query_first("SELECT COUNT(*) FROM orders")
+        .await
+        .unwrap();
+    assert_eq!(count, Some(1));
+    drop(conn);
+    new.disconnect().await.unwrap();
+
+    for r in [&grant, &user, &other_db, &db] {
+        p.delete(r).await.unwrap();
+    }
+    for seen in p.observe_many(&[grant, user, other_db, db]).await {
+        assert!(!seen.unwrap().exists);
+    }
+}
+
+/// Many databases and users are observed together, each answer in its place.
+async fn observe_many_answers_each_in_place() {
+    let p = provider();
+    let names: Vec<String> = (0..5).map(|i| unique(&format!("many{i}"))).collect();
+    let dbs: Vec<ManagedResource> = names
+        .iter()
+        .map(|n| resource("Database", n, json!({"name": n, "characterSet": "utf8mb4"})))
+        .collect();
+    for db in dbs.iter().step_by(2) {
+        p.create(db).await.unwrap();
+    }
+    let mut mixed = dbs.clone();
+    mixed.push(resource(
+        "User",
+        "nobody",
+        json!({"name": "no_such_user_here"}),
+    ));
+    mixed.push(resource("Database", "bad", json!({"name": "bad name"})));
+    let seen = p.observe_many(&mixed).await;
+    for (i, o) in seen.iter().take(5).enumerate() {
+        let o = o.as_ref().unwrap();
+        assert_eq!(o.exists, i % 2 == 0, "database {i}");
+        if o.exists {
+            assert!(o.up_to_date && o.outputs["database"] == json!(names[i]));
+        }
+    }
+    assert!(!seen[5].as_ref().unwrap().exists);
+    assert!(
+        seen[6]
+            .as_ref()
+            .unwrap_err()
+            .message
+            .contains("invalid spec.name")
+    );
+    for db in &dbs {
+        p.delete(db).await.unwrap();
+    }
+}
+
+fn main() {
+    real::run(
+        "mysql",
+        "MariaDB or MySQL at PLATFORM_TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306)",
+        vec![
+            real::trial("database_passes_the_provider_suite", database_conformance),
+            real::trial("user_passes_the_provider_suite", user_conformance),
+            real::trial("grant_passes_the_provider_suite", grant_conformance),
+            real::trial(
+                "credentials_work_as_an_application_uses_them",
+                credentials_work_as_an_application_uses_them,
+            ),
+            real::trial(
+                "observe_many_answers_each_in_place",
+                observe_many_answers_each_in_place,
+            ),
+        ],
+    )
+}
