@@ -1,0 +1,158 @@
+//! The NATS adapter: JetStream streams, consumers and key-value buckets.
+//!
+//! | kind (`nats.platform.dev/v1alpha1`) | spec | outputs | secrets |
+//! |---|---|---|---|
+//! | `Stream` | `name` (`TEAM_A_ORDERS`), `subjects`, `retention` (limits, interest, workqueue; default limits), `maxMessages`, `maxBytes` (default -1, unlimited), `storage` (file, memory; default file), `replicas` (default 1) | url, host, port, stream, subjects | — |
+//! | `Consumer` | `stream`, `name`, `durable` (default true), `filterSubject`, `ackPolicy` (explicit, all, none; default explicit) | url, host, port, stream, consumer | — |
+//! | `KeyValue` | `bucket`, `history` (1 to 64, default 1), `maxBytes` (default -1), `ttl` (seconds, 0 = forever), `storage` (default file) | url, host, port, bucket, stream | — |
+//!
+//! Settings (`environments.<env>.providers.nats`): `url` (default `nats://127.0.0.1:4222`) and
+//! optionally `credentials` (a `.creds` file), `user` with `password`, or `token`.
+//!
+//! - No secrets: NATS has no per-stream credentials here, so applications connect with the
+//!   account the platform hands them by other means; the adapter's own credentials are never
+//!   shown in outputs, errors or `Debug`.
+//! - A name left out of the spec is derived from the external name.
+//! - Streams and buckets are compared field by field with the server's configuration, so an
+//!   out-of-band change shows in the diff. A stream's `storage` and `retention` (and a bucket's
+//!   `storage`) cannot change in place: update refuses with a permanent error saying so; other
+//!   fields are updated in place, keeping fields the spec does not name.
+//! - Consumers are pull consumers; the server refuses changes it cannot make in place (such as
+//!   the ack policy), which is a permanent error with its message.
+//! - Every name and subject is checked before anything is sent. The connection is made on the
+//!   first operation; an unreachable server is a transient error.
+
+mod connection;
+mod consumer;
+mod key_value;
+mod names;
+mod stream;
+
+#[cfg(test)]
+mod tests;
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+
+use crate::support::settings::SettingsError;
+use connection::Connection;
+
+/// apiVersion of the NATS managed kinds.
+pub const API_VERSION: &str = "nats.platform.dev/v1alpha1";
+/// The managed kinds the NATS adapter serves.
+pub const KINDS: &[&str] = &["Stream", "Consumer", "KeyValue"];
+
+/// Provisions JetStream streams, consumers and key-value buckets on a NATS server.
+#[derive(Clone)]
+pub struct NatsProvider {
+    conn: Arc<Connection>,
+}
+
+impl fmt::Debug for NatsProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NatsProvider")
+            .field("connection", &self.conn)
+            .finish()
+    }
+}
+
+impl NatsProvider {
+    /// A provider from config settings `{url, credentials?, user?, password?, token?}`;
+    /// nothing connects until the first operation.
+    pub fn from_settings(settings: &Value) -> Result<Self, SettingsError> {
+        Ok(NatsProvider {
+            conn: Arc::new(Connection::from_settings(settings)?),
+        })
+    }
+}
+
+fn unknown(kind: &str) -> ProviderError {
+    ProviderError::permanent(format!(
+        "the nats adapter does not serve kind {kind:?}; it serves {}",
+        KINDS.join(", ")
+    ))
+}
+
+/// Outputs shared by the kinds: where applications connect.
+fn endpoint_outputs(conn: &Connection) -> BTreeMap<String, Value> {
+    BTreeMap::from([
+        ("url".to_owned(), json!(conn.url)),
+        ("host".to_owned(), json!(conn.host)),
+        ("port".to_owned(), json!(conn.port)),
+    ])
+}
+
+#[async_trait]
+impl Provider for NatsProvider {
+    fn name(&self) -> &str {
+        "nats"
+    }
+
+    fn kinds(&self) -> Vec<(String, String)> {
+        KINDS
+            .iter()
+            .map(|k| (API_VERSION.to_owned(), (*k).to_owned()))
+            .collect()
+    }
+
+    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
+        let conn = &self.conn;
+        match resource.kind() {
+            "Stream" => stream::observe(conn, resource).await,
+            "Consumer" => consumer::observe(conn, resource).await,
+            "KeyValue" => key_value::observe(conn, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        let conn = &self.conn;
+        match resource.kind() {
+            "Stream" => stream::create(conn, resource).await,
+            "Consumer" => consumer::create(conn, resource).await,
+            "KeyValue" => key_value::create(conn, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        let conn = &self.conn;
+        match resource.kind() {
+            "Stream" => stream::update(conn, resource).await,
+            "Consumer" => consumer::update(conn, resource).await,
+            "KeyValue" => key_value::update(conn, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
+        let conn = &self.conn;
+        match resource.kind() {
+            "Stream" => stream::delete(conn, resource).await,
+            "Consumer" => consumer::delete(conn, resource).await,
+            "KeyValue" => key_value::delete(conn, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    /// Streams come from one listing of stream infos (a page holds 256); other kinds are
+    /// observed one by one.
+    async fn observe_many(
+        &self,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        if resources.len() > 1 && resources.iter().all(|r| r.kind() == "Stream") {
+            return stream::observe_many(&self.conn, resources).await;
+        }
+        let mut out = Vec::with_capacity(resources.len());
+        for resource in resources {
+            out.push(self.observe(resource).await);
+        }
+        out
+    }
+}

@@ -1,0 +1,200 @@
+//! The RabbitMQ adapter: virtual hosts, users with permissions, queues, exchanges and bindings,
+//! managed through the management HTTP API.
+//!
+//! | kind (`rabbitmq.platform.dev/v1alpha1`) | spec | outputs | secrets |
+//! |---|---|---|---|
+//! | `Vhost` | `name` | vhost | — |
+//! | `User` | `name`, `vhost` (default `/`), `tags` (default none), `permissions {configure, write, read}` (regexes; default: exactly the resources named like the user, `-` also matching `.`) | host, port, vhost, username | password, uri (`amqp://user:password@host:port/<vhost>`) |
+//! | `Queue` | `name`, `vhost` (default `/`), `durable` (default true), `arguments` (`x-max-length`, `x-dead-letter-exchange`, ...; an empty string means absent) | host, port, vhost, queue | — |
+//! | `Exchange` | `name`, `vhost`, `type` (direct, fanout, topic, headers; default direct), `durable` (default true) | host, port, vhost, exchange | — |
+//! | `Binding` | `vhost`, `source`, `destination`, `destinationType` (queue or exchange; default queue), `routingKey` (default empty) | vhost, source, destination, routingKey | — |
+//!
+//! Settings (`environments.<env>.providers.rabbitmq`): `url` (the management API, default
+//! `http://127.0.0.1:15672`), `username` and `password` (default guest/guest), `amqpHost` and
+//! `amqpPort` (what applications are told, default the host of `url` and 5672).
+//!
+//! - `name` may be left out: the external name is used.
+//! - Creating an existing `User` resets its password to a fresh one and returns it: that is how
+//!   credentials survive a crash between create and record. Observe cannot read a password back.
+//! - The default permissions confine a user to resources named like it: the production
+//!   composition's user `team-a-orders` may use the queue `team-a.orders` and declare an
+//!   exchange `team-a-orders`, and publishes through that exchange bound to its queue. The
+//!   default exchange is not granted, since it routes to every queue of the vhost; grant it
+//!   knowingly with `write: "^(team-a[-.]orders|amq\\.default)$"`.
+//! - A queue's `durable` and `arguments` cannot change in place: update deletes and re-declares
+//!   an empty queue, and refuses with a permanent error when it holds messages. The message
+//!   count comes from the management statistics, which lag by up to the statistics interval
+//!   (5 s by default), so a message published just before such an update may be lost.
+//! - An exchange's `type` and `durable` cannot change in place: update refuses with a permanent
+//!   error (delete the resource and create it again; its bindings go with it).
+//! - A binding is identified by all its fields; changing one makes a new binding, so delete the
+//!   old resource.
+//! - Deleting a `Vhost` named `/` leaves the default vhost in place.
+//! - Every name, routing key and permission pattern is checked before anything is sent; vhost
+//!   `/` is allowed and URL-encoded.
+//! - Drift: a deleted object, changed tags, permissions, durability or arguments show in the
+//!   diff of observe.
+
+mod binding;
+mod connection;
+mod exchange;
+mod names;
+mod queue;
+mod user;
+mod vhost;
+
+#[cfg(test)]
+mod tests;
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+
+use crate::support::settings::SettingsError;
+use connection::Connection;
+
+/// apiVersion of the RabbitMQ managed kinds.
+pub const API_VERSION: &str = "rabbitmq.platform.dev/v1alpha1";
+/// The managed kinds the RabbitMQ adapter serves.
+pub const KINDS: &[&str] = &["Vhost", "User", "Queue", "Exchange", "Binding"];
+
+/// Provisions RabbitMQ objects through the management HTTP API.
+#[derive(Clone)]
+pub struct RabbitmqProvider {
+    conn: Arc<Connection>,
+}
+
+impl fmt::Debug for RabbitmqProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RabbitmqProvider")
+            .field("connection", &self.conn)
+            .finish()
+    }
+}
+
+impl RabbitmqProvider {
+    /// A provider from config settings `{url, username, password, amqpHost?, amqpPort?}`;
+    /// nothing is sent until the first operation.
+    pub fn from_settings(settings: &Value) -> Result<Self, SettingsError> {
+        Ok(RabbitmqProvider {
+            conn: Arc::new(Connection::from_settings(settings)?),
+        })
+    }
+}
+
+fn unknown(kind: &str) -> ProviderError {
+    ProviderError::permanent(format!(
+        "the rabbitmq adapter does not serve kind {kind:?}; it serves {}",
+        KINDS.join(", ")
+    ))
+}
+
+/// Outputs shared by the kinds: where applications connect and which vhost.
+fn endpoint_outputs(conn: &Connection, vhost: &str) -> BTreeMap<String, Value> {
+    BTreeMap::from([
+        ("host".to_owned(), json!(conn.amqp.host)),
+        ("port".to_owned(), json!(conn.amqp.port)),
+        ("vhost".to_owned(), json!(vhost)),
+    ])
+}
+
+/// The spec's name, or the external name when the spec leaves it out.
+fn name_or_external(name: &Option<String>, resource: &ManagedResource) -> String {
+    name.clone()
+        .unwrap_or_else(|| resource.external_name.clone())
+}
+
+fn default_vhost() -> String {
+    "/".to_owned()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[async_trait]
+impl Provider for RabbitmqProvider {
+    fn name(&self) -> &str {
+        "rabbitmq"
+    }
+
+    fn kinds(&self) -> Vec<(String, String)> {
+        KINDS
+            .iter()
+            .map(|k| (API_VERSION.to_owned(), (*k).to_owned()))
+            .collect()
+    }
+
+    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
+        let conn = &self.conn;
+        match resource.kind() {
+            "Vhost" => vhost::observe(conn, resource).await,
+            "User" => user::observe(conn, resource).await,
+            "Queue" => queue::observe(conn, resource).await,
+            "Exchange" => exchange::observe(conn, resource).await,
+            "Binding" => binding::observe(conn, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        let conn = &self.conn;
+        match resource.kind() {
+            "Vhost" => vhost::create(conn, resource).await,
+            "User" => user::create(conn, resource).await,
+            "Queue" => queue::create(conn, resource).await,
+            "Exchange" => exchange::create(conn, resource).await,
+            "Binding" => binding::create(conn, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        let conn = &self.conn;
+        match resource.kind() {
+            "Vhost" => vhost::create(conn, resource).await,
+            "User" => user::update(conn, resource).await,
+            "Queue" => queue::update(conn, resource).await,
+            "Exchange" => exchange::update(conn, resource).await,
+            "Binding" => binding::create(conn, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
+        let conn = &self.conn;
+        match resource.kind() {
+            "Vhost" => vhost::delete(conn, resource).await,
+            "User" => user::delete(conn, resource).await,
+            "Queue" => queue::delete(conn, resource).await,
+            "Exchange" => exchange::delete(conn, resource).await,
+            "Binding" => binding::delete(conn, resource).await,
+            other => Err(unknown(other)),
+        }
+    }
+
+    /// Queues and users are listed once per vhost (one call for all queues, two for all users
+    /// and their permissions); other kinds are observed one by one.
+    async fn observe_many(
+        &self,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        let conn = &self.conn;
+        let same_kind = |k: &str| resources.iter().all(|r| r.kind() == k);
+        if resources.len() > 1 && same_kind("Queue") {
+            return queue::observe_many(conn, resources).await;
+        }
+        if resources.len() > 1 && same_kind("User") {
+            return user::observe_many(conn, resources).await;
+        }
+        let mut out = Vec::with_capacity(resources.len());
+        for resource in resources {
+            out.push(self.observe(resource).await);
+        }
+        out
+    }
+}

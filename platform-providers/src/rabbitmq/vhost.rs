@@ -1,0 +1,75 @@
+//! `Vhost`: a virtual host, the namespace of queues, exchanges and permissions.
+
+use rabbitmq_http_client::requests::VirtualHostParams;
+use serde_json::json;
+
+use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError};
+
+use super::connection::Connection;
+use super::{endpoint_outputs, name_or_external, names};
+use crate::support::spec;
+
+/// The spec of a `Vhost`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VhostSpec {
+    name: Option<String>,
+}
+
+fn name(resource: &ManagedResource) -> Result<String, ProviderError> {
+    let s: VhostSpec = spec::parse(resource)?;
+    let name = name_or_external(&s.name, resource);
+    names::vhost("spec.name", &name)?;
+    Ok(name)
+}
+
+pub(super) async fn observe(
+    conn: &Connection,
+    resource: &ManagedResource,
+) -> Result<Observation, ProviderError> {
+    let name = name(resource)?;
+    match conn.client.get_vhost(&name).await {
+        Ok(_) => Ok(Observation {
+            exists: true,
+            up_to_date: true,
+            ready: true,
+            outputs: endpoint_outputs(conn, &name),
+            ..Observation::default()
+        }),
+        Err(e) if e.is_not_found() => Ok(Observation::absent()),
+        Err(e) => Err(conn.error(&format!("read vhost {name:?}"), e)),
+    }
+}
+
+pub(super) async fn create(
+    conn: &Connection,
+    resource: &ManagedResource,
+) -> Result<Applied, ProviderError> {
+    let name = name(resource)?;
+    // PUT of an existing vhost changes nothing.
+    conn.client
+        .create_vhost(&VirtualHostParams::named(&name))
+        .await
+        .map_err(|e| conn.error(&format!("create vhost {name:?}"), e))?;
+    let mut outputs = endpoint_outputs(conn, &name);
+    outputs.insert("vhost".into(), json!(name));
+    Ok(Applied {
+        outputs,
+        ..Applied::default()
+    })
+}
+
+pub(super) async fn delete(
+    conn: &Connection,
+    resource: &ManagedResource,
+) -> Result<(), ProviderError> {
+    let name = name(resource)?;
+    if name == "/" {
+        // The default vhost holds everything else: deleting a resource that names it leaves it.
+        return Ok(());
+    }
+    conn.client
+        .delete_vhost(&name, true)
+        .await
+        .map_err(|e| conn.error(&format!("delete vhost {name:?}"), e))
+}

@@ -1,0 +1,229 @@
+//! The NATS adapter against a real NATS server with JetStream: the conformance suite for
+//! streams and key-value buckets, a message published to a stream's subject and read back
+//! through a consumer the adapter made, batch observe, and the refusals.
+
+#[path = "real/mod.rs"]
+mod real;
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_nats::jetstream;
+use platform_core::model::DynamicObject;
+use platform_core::provider::{ErrorClass, ManagedResource, Provider};
+use platform_providers::nats::{API_VERSION, NatsProvider};
+use platform_testkit::conformance::{ProviderSubject, provider_conformance};
+
+fn url() -> String {
+    real::setting("PLATFORM_TEST_NATS_URL", "nats://127.0.0.1:4222")
+}
+
+fn provider() -> NatsProvider {
+    NatsProvider::from_settings(&json!({"url": url()})).unwrap()
+}
+
+/// A plain JetStream client, to change things behind the adapter's back.
+async fn plain() -> jetstream::Context {
+    jetstream::new(async_nats::connect(url()).await.expect("NATS is reachable"))
+}
+
+/// A suffix no other run or trial uses (uppercase letters and digits).
+fn unique() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{}X{nanos}", std::process::id())
+}
+
+fn resource(kind: &str, name: &str, spec: Value) -> ManagedResource {
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": API_VERSION, "kind": kind,
+        "metadata": {"name": name, "namespace": "conformance"},
+        "spec": spec,
+    }))
+    .unwrap();
+    ManagedResource::new(object)
+}
+
+/// Changes a stream's configuration with a plain client.
+async fn edit_stream(
+    name: String,
+    edit: impl FnOnce(&mut jetstream::stream::Config),
+) -> Result<(), String> {
+    let js = plain().await;
+    let mut stream = js.get_stream(&name).await.map_err(|e| e.to_string())?;
+    let mut config = stream
+        .info()
+        .await
+        .map_err(|e| e.to_string())?
+        .config
+        .clone();
+    edit(&mut config);
+    js.update_stream(config).await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn stream_passes_conformance() {
+    let u = unique();
+    let name = format!("CONF_{u}");
+    let spec = |max: i64| {
+        json!({"name": name, "subjects": [format!("conf{u}.orders.>")], "retention": "limits",
+               "maxMessages": max, "storage": "file"})
+    };
+    let stream = resource("Stream", "orders", spec(100));
+    let changed = resource("Stream", "orders", spec(200));
+    let subject = ProviderSubject::new(Arc::new(provider()), stream, changed, move |r| {
+        let name = r.spec()["name"].as_str().unwrap().to_owned();
+        // Someone raises the limit by hand.
+        edit_stream(name, |c| c.max_messages = 999)
+    });
+    provider_conformance(subject).await.assert_passed();
+}
+
+async fn key_value_passes_conformance() {
+    let bucket = format!("conf_{}", unique());
+    let spec = |history: i64| json!({"bucket": bucket, "history": history, "maxBytes": 1048576});
+    let kv = resource("KeyValue", "settings", spec(1));
+    let changed = resource("KeyValue", "settings", spec(5));
+    let subject = ProviderSubject::new(Arc::new(provider()), kv, changed, move |r| {
+        let bucket = r.spec()["bucket"].as_str().unwrap().to_owned();
+        // Someone keeps more history by hand.
+        edit_stream(format!("KV_{bucket}"), |c| c.max_messages_per_subject = 3)
+    });
+    provider_conformance(subject).await.assert_passed();
+}
+
+async fn a_message_published_to_the_stream_is_read_back_through_a_consumer() {
+    let p = provider();
+    let u = unique();
+    // What compositions/production/queue-nats.yaml writes for claim team-<u>/orders.
+    let name = format!("TEAM_{u}_ORDERS");
+    let subject = format!("team-{u}.orders.>");
+    let stream = resource(
+        "Stream",
+        "orders",
+        json!({"retention": "limits", "name": name, "subjects": [subject], "maxMessages": 1000, "storage": "file"}),
+    );
+    let applied = p.create(&stream).await.unwrap();
+    assert_eq!(applied.outputs["stream"], json!(name));
+    assert_eq!(applied.outputs["subjects"], json!([subject]));
+    assert!(applied.secrets.is_empty());
+    let consumer = resource(
+        "Consumer",
+        "worker",
+        json!({"stream": name, "name": "worker", "filterSubject": subject, "ackPolicy": "explicit"}),
+    );
+    p.create(&consumer).await.unwrap();
+    p.create(&consumer).await.unwrap();
+    let seen = p.observe(&consumer).await.unwrap();
+    assert!(seen.exists && seen.up_to_date, "{seen:?}");
+
+    let js = plain().await;
+    let ack = js
+        .publish(format!("team-{u}.orders.new"), "order 42".into())
+        .await
+        .unwrap()
+        .await
+        .expect("the stream stores the message");
+    assert_eq!(ack.stream, name);
+    let pull: jetstream::consumer::PullConsumer = js
+        .get_stream(&name)
+        .await
+        .unwrap()
+        .get_consumer("worker")
+        .await
+        .unwrap();
+    let mut batch = pull
+        .fetch()
+        .max_messages(1)
+        .expires(Duration::from_secs(2))
+        .messages()
+        .await
+        .unwrap();
+    let message = batch
+        .next()
+        .await
+        .expect("one message")
+        .expect("a message, not an error");
+    assert_eq!(message.payload.as_ref(), b"order 42");
+    assert_eq!(message.subject.as_str(), format!("team-{u}.orders.new"));
+    message.ack().await.unwrap();
+    let seen = p.observe(&stream).await.unwrap();
+    assert_eq!(seen.outputs["messages"], json!(1));
+
+    p.delete(&consumer).await.unwrap();
+    p.delete(&consumer).await.unwrap();
+    assert!(!p.observe(&consumer).await.unwrap().exists);
+    p.delete(&stream).await.unwrap();
+}
+
+async fn storage_and_retention_changes_are_refused() {
+    let p = provider();
+    let u = unique();
+    let name = format!("FIXED_{u}");
+    let spec = |storage: &str, retention: &str| json!({"name": name, "subjects": [format!("fixed{u}.>")], "storage": storage, "retention": retention});
+    let stream = resource("Stream", "fixed", spec("file", "limits"));
+    p.create(&stream).await.unwrap();
+    let memory = resource("Stream", "fixed", spec("memory", "limits"));
+    let seen = p.observe(&memory).await.unwrap();
+    assert_eq!(seen.diff.len(), 1, "{seen:?}");
+    assert_eq!(seen.diff[0].path, "spec.storage");
+    let e = p.update(&memory).await.unwrap_err();
+    assert_eq!(e.class, ErrorClass::Permanent, "{e}");
+    assert!(e.message.contains("cannot change spec.storage"), "{e}");
+    let e = p
+        .update(&resource("Stream", "fixed", spec("file", "workqueue")))
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("cannot change spec.retention"), "{e}");
+    p.delete(&stream).await.unwrap();
+}
+
+async fn streams_are_observed_in_one_listing() {
+    let p = provider();
+    let u = unique();
+    let streams: Vec<ManagedResource> = (0..3)
+        .map(|i| {
+            resource(
+                "Stream",
+                &format!("s{i}"),
+                json!({"name": format!("BATCH_{u}_{i}"), "subjects": [format!("batch{u}.s{i}.>")]}),
+            )
+        })
+        .collect();
+    p.create(&streams[0]).await.unwrap();
+    p.create(&streams[1]).await.unwrap();
+    let seen = p.observe_many(&streams).await;
+    let exists: Vec<bool> = seen.iter().map(|o| o.as_ref().unwrap().exists).collect();
+    assert_eq!(exists, vec![true, true, false]);
+    assert!(seen.iter().take(2).all(|o| o.as_ref().unwrap().up_to_date));
+    for s in &streams {
+        p.delete(s).await.unwrap();
+    }
+}
+
+fn main() {
+    real::run(
+        "nats",
+        "NATS with JetStream at nats://127.0.0.1:4222",
+        vec![
+            real::trial("stream_passes_conformance", stream_passes_conformance),
+            real::trial("key_value_passes_conformance", key_value_passes_conformance),
+            real::trial(
+                "a_message_published_to_the_stream_is_read_back_through_a_consumer",
+                a_message_published_to_the_stream_is_read_back_through_a_consumer,
+            ),
+            real::trial(
+                "storage_and_retention_changes_are_refused",
+                storage_and_retention_changes_are_refused,
+            ),
+            real::trial(
+                "streams_are_observed_in_one_listing",
+                streams_are_observed_in_one_listing,
+            ),
+        ],
+    )
+}
