@@ -181,6 +181,7 @@ async fn drift_of_commands_channels_and_flags_is_seen() {
         (vec!["&*"], "spec.channels"),
         (vec!["nopass"], "spec.enabled"),
         (vec!["off"], "spec.enabled"),
+        (vec!["resetpass"], "spec.enabled"),
         (vec!["(~* +@all)"], "spec.commands"),
     ] {
         let mut args = vec!["SETUSER", name.as_str()];

@@ -106,6 +106,7 @@ impl MysqlProvider {
                 endpoint,
                 address,
                 admin_password,
+                mariadb: std::sync::OnceLock::new(),
             },
         }
     }

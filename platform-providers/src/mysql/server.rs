@@ -29,6 +29,8 @@ pub(super) struct Server {
     pub(super) address: String,
     /// The admin password from the URL, removed from every message.
     pub(super) admin_password: Option<platform_core::secret::SecretValue>,
+    /// Whether the server is MariaDB, asked once.
+    pub(super) mariadb: std::sync::OnceLock<bool>,
 }
 
 impl Server {
@@ -145,6 +147,9 @@ impl Session<'_> {
 
     /// Whether the server is MariaDB (which keeps database comments) rather than MySQL.
     pub(super) async fn is_mariadb(&mut self) -> Result<bool, ProviderError> {
+        if let Some(known) = self.server.mariadb.get() {
+            return Ok(*known);
+        }
         let version: Vec<String> = self
             .rows(
                 "SELECT VERSION()",
@@ -152,7 +157,8 @@ impl Session<'_> {
                 "cannot read the server version",
             )
             .await?;
-        Ok(version.iter().any(|v| v.contains("MariaDB")))
+        let mariadb = version.iter().any(|v| v.contains("MariaDB"));
+        Ok(*self.server.mariadb.get_or_init(|| mariadb))
     }
 }
 

@@ -88,6 +88,25 @@ impl AclUser {
         out
     }
 
+    /// What decides a user's flags and command set, apart from its patterns: users of one
+    /// shape are described alike, so one scratch description serves them all.
+    pub(super) fn shape(&self) -> Vec<String> {
+        let mut out = vec![if self.enabled { "on" } else { "off" }.to_owned()];
+        out.extend(self.commands.iter().cloned());
+        out
+    }
+
+    /// What the server should describe for this user, given the description of a scratch
+    /// user of the same shape: its flags and commands, this user's key and channel patterns.
+    pub(super) fn expected(&self, scratch: &Described) -> Described {
+        Described {
+            keys: format!("~{}*", self.key_prefix),
+            channels: format!("&{}", self.channels),
+            passwords: Vec::new(),
+            ..scratch.clone()
+        }
+    }
+
     fn desired(&self) -> Value {
         json!({
             "keyPrefix": self.key_prefix,
@@ -168,10 +187,13 @@ impl AclUser {
                     actual.commands, actual.selectors
                 ))
             };
-        let enabled = if actual.flags == expected.flags {
-            json!(self.enabled)
-        } else if actual.flags.iter().any(|f| f == "nopass") {
+        let enabled = if actual.flags.iter().any(|f| f == "nopass") {
             json!("on without a password (nopass)")
+        } else if self.enabled && actual.passwords.is_empty() {
+            // Passwords removed by hand: nobody can log in; update hands out a fresh one.
+            json!("on with no password to log in with")
+        } else if actual.flags == expected.flags {
+            json!(self.enabled)
         } else {
             json!(actual.flags.iter().any(|f| f == "on"))
         };

@@ -17,8 +17,13 @@
 //!
 //! Redis rewrites command sets (`+@read` becomes a list of categories and commands), so
 //! observe compares a user with a scratch user given the same rules in the same `MULTI`
-//! transaction (never visible to other clients); out-of-band changes show as a diff.
-//! Observing many users is one transaction.
+//! transaction (never visible to other clients); the scratch description is remembered per
+//! command set, so a later observe costs one `ACL GETUSER` per user, and a user that looks
+//! drifted against a remembered description is checked again with a fresh scratch user.
+//! Observing many users is one transaction. Out-of-band changes show as a diff.
+//!
+//! Users live in the server's memory: with an ACL file, `ACL SAVE` is the operator's to run;
+//! a user lost in a restart is observed as missing and re-created with a fresh password.
 
 mod acl_user;
 mod connection;
@@ -28,7 +33,9 @@ mod rules;
 use async_trait::async_trait;
 use redis::{ConnectionAddr, IntoConnectionInfo, Value as RedisValue};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Mutex;
 
 use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
 use platform_core::secret::SecretValue;
@@ -56,6 +63,9 @@ struct Settings {
 pub struct RedisProvider {
     admin: Admin,
     endpoint: Endpoint,
+    /// Scratch descriptions by user shape: Redis describes a command set the same way
+    /// until it restarts with other commands.
+    shapes: Mutex<HashMap<Vec<String>, Described>>,
 }
 
 impl fmt::Debug for RedisProvider {
@@ -100,6 +110,7 @@ impl RedisProvider {
         Ok(RedisProvider {
             admin: Admin::new(client, format!("{host}:{port}"), password),
             endpoint,
+            shapes: Mutex::new(HashMap::new()),
         })
     }
 
@@ -176,6 +187,24 @@ fn target(resource: &ManagedResource) -> Result<AclUser, ProviderError> {
     AclUser::from_resource(resource)
 }
 
+/// One answer of the observe transaction: a refusal is a permanent error with the server's
+/// message.
+fn answer<'a>(
+    username: &str,
+    reply: Option<&'a RedisValue>,
+) -> Result<&'a RedisValue, ProviderError> {
+    match reply {
+        Some(RedisValue::ServerError(e)) => Err(ProviderError::permanent(format!(
+            "redis: ACL user {username}: the server refused its rules: {}",
+            e.details().unwrap_or(e.code())
+        ))),
+        Some(reply) => Ok(reply),
+        None => Err(ProviderError::permanent(format!(
+            "redis: ACL user {username}: an answer is missing from the observe transaction"
+        ))),
+    }
+}
+
 /// A scratch user name nobody else uses; it only exists inside one transaction.
 fn scratch_name() -> Result<String, ProviderError> {
     let mut bytes = [0u8; 8];
@@ -218,7 +247,7 @@ impl Provider for RedisProvider {
                 .map(|u| u.map(|_| Observation::absent()))
                 .collect();
         }
-        let answers = match self.observe_checked(&checked).await {
+        let answers = match self.observe_checked(&checked, false).await {
             Ok(a) => a,
             Err(e) => return users.into_iter().map(|u| u.and(Err(e.clone()))).collect(),
         };
@@ -291,58 +320,110 @@ impl Provider for RedisProvider {
 }
 
 impl RedisProvider {
+    /// Observes checked users in one `MULTI` transaction. A user whose shape (see
+    /// [`AclUser::shape`]) was described before costs one `ACL GETUSER`; otherwise a scratch
+    /// user of that shape is set and described too. Users found not up to date against a
+    /// remembered description are observed again with a fresh scratch user (unless `fresh`
+    /// already says so), so a changed server never shows false drift.
     async fn observe_checked(
         &self,
         users: &[&AclUser],
+        fresh: bool,
     ) -> Result<Vec<Result<Observation, ProviderError>>, ProviderError> {
+        let known: HashMap<Vec<String>, Described> = if fresh {
+            HashMap::new()
+        } else {
+            self.shapes
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+        };
         let scratch = scratch_name()?;
         let mut pipe = redis::pipe();
         pipe.atomic().ignore_errors();
+        let mut expected = 0;
         for user in users {
-            pipe.cmd("ACL")
-                .arg("SETUSER")
-                .arg(&scratch)
-                .arg(user.rules(&[]));
-            pipe.cmd("ACL").arg("GETUSER").arg(&scratch);
+            if !known.contains_key(&user.shape()) {
+                pipe.cmd("ACL")
+                    .arg("SETUSER")
+                    .arg(&scratch)
+                    .arg(user.rules(&[]));
+                pipe.cmd("ACL").arg("GETUSER").arg(&scratch);
+                expected += 2;
+            }
             pipe.cmd("ACL").arg("GETUSER").arg(&user.username);
+            expected += 1;
         }
-        pipe.cmd("ACL").arg("DELUSER").arg(&scratch);
+        if expected > users.len() {
+            pipe.cmd("ACL").arg("DELUSER").arg(&scratch);
+            expected += 1;
+        }
         let mut connection = self.admin.connection().await?;
         let replies: Vec<RedisValue> = pipe
             .query_async(&mut connection)
             .await
             .map_err(|e| self.admin.error("cannot observe ACL users", &e, &[]))?;
-        if replies.len() != users.len() * 3 + 1 {
+        if replies.len() != expected {
             return Err(ProviderError::permanent(format!(
-                "redis: expected {} answers to the observe transaction, found {}",
-                users.len() * 3 + 1,
+                "redis: expected {expected} answers to the observe transaction, found {}",
                 replies.len()
             )));
         }
-        Ok(users
-            .iter()
-            .zip(replies.chunks(3))
-            .map(|(user, answer)| {
-                let refused = |reply: &RedisValue| match reply {
-                    RedisValue::ServerError(e) => Err(ProviderError::permanent(format!(
-                        "redis: ACL user {}: the server refused its rules: {}",
-                        user.username,
-                        e.details().unwrap_or(e.code())
-                    ))),
-                    _ => Ok(()),
-                };
-                let described = |reply: &RedisValue| {
-                    refused(reply)?;
-                    Described::from_reply(reply).map_err(|e| {
-                        ProviderError::permanent(format!("redis: ACL user {}: {e}", user.username))
-                    })
-                };
-                refused(&answer[0])?;
-                let expected = described(&answer[1])?.unwrap_or_default();
-                let actual = described(&answer[2])?;
-                Ok(user.observation(&self.endpoint, &expected, actual.as_ref()))
+        let mut replies = replies.iter();
+        let mut out = Vec::with_capacity(users.len());
+        let mut recheck = Vec::new();
+        for (i, user) in users.iter().enumerate() {
+            let remembered = known.get(&user.shape());
+            let scratch = match remembered {
+                Some(_) => None,
+                None => Some((replies.next(), replies.next())),
+            };
+            let actual = replies.next();
+            let seen = self.read_answers(user, remembered, scratch, actual);
+            if remembered.is_some() && seen.as_ref().is_ok_and(|o| o.exists && !o.up_to_date) {
+                recheck.push(i);
+            }
+            out.push(seen);
+        }
+        if !recheck.is_empty() {
+            let again: Vec<&AclUser> = recheck.iter().map(|i| users[*i]).collect();
+            let seen = Box::pin(self.observe_checked(&again, true)).await?;
+            for (i, o) in recheck.into_iter().zip(seen) {
+                out[i] = o;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One user's observation from its answers: the scratch user's (`None` when its shape
+    /// was remembered) and its own. A new scratch description is remembered.
+    fn read_answers(
+        &self,
+        user: &AclUser,
+        remembered: Option<&Described>,
+        scratch: Option<(Option<&RedisValue>, Option<&RedisValue>)>,
+        actual: Option<&RedisValue>,
+    ) -> Result<Observation, ProviderError> {
+        let described = |reply: Option<&RedisValue>| {
+            Described::from_reply(answer(&user.username, reply)?).map_err(|e| {
+                ProviderError::permanent(format!("redis: ACL user {}: {e}", user.username))
             })
-            .collect())
+        };
+        let shape = match (remembered, scratch) {
+            (Some(known), _) => known.clone(),
+            (None, Some((set, get))) => {
+                answer(&user.username, set)?;
+                let fresh = described(get)?.unwrap_or_default();
+                self.shapes
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(user.shape(), fresh.clone());
+                fresh
+            }
+            (None, None) => Described::default(),
+        };
+        let actual = described(actual)?;
+        Ok(user.observation(&self.endpoint, &user.expected(&shape), actual.as_ref()))
     }
 }
 
