@@ -91,14 +91,7 @@ impl Engine {
                 continue;
             }
             let parent = requests[index].origin.clone();
-            for mut child in self.children_of(object)? {
-                if let Ok(def) = self.inner.registry.resolve(&child.api_version, &child.kind) {
-                    let mut json = serde_json::to_value(&child).unwrap_or(Value::Null);
-                    def.schema().apply_defaults(&mut json);
-                    if let Ok(complete) = serde_json::from_value(json) {
-                        child = complete;
-                    }
-                }
+            for child in self.children_of(object)? {
                 let local = child
                     .metadata
                     .annotations

@@ -181,7 +181,7 @@ impl Engine {
                     .annotations
                     .insert(MANAGEMENT_POLICY_ANNOTATION.to_owned(), policy.clone());
             }
-            children.push(DynamicObject {
+            let child = DynamicObject {
                 api_version: def.gvk.api_version(),
                 kind: def.gvk.kind.clone(),
                 metadata,
@@ -190,7 +190,12 @@ impl Engine {
                     .cloned()
                     .unwrap_or(Value::Object(Default::default())),
                 status: None,
-            });
+            };
+            // Like a claim of its own, a requested claim gets its kind's defaults (its
+            // `engine`, say), which composition selection and admission both read.
+            let mut json = serde_json::to_value(&child).unwrap_or(Value::Null);
+            def.schema().apply_defaults(&mut json);
+            children.push(serde_json::from_value(json).unwrap_or(child));
         }
         Ok(children)
     }
