@@ -51,22 +51,33 @@ impl Rows<'_> {
         ))
     }
 
-    /// Checks the key against the file's key check value, recording it on first use.
+    /// Checks the key against the file's key check value, recording it on first use (only
+    /// the writer records: a reader finds it, as secrets exist only once a key was used).
     pub fn check_key(&self, cipher: &SecretCipher) -> Result<(), StoreError> {
-        let (nonce, sealed) = cipher.seal(b"key-check", KEY_CHECK_TEXT)?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO key_check (only, nonce, sealed) VALUES (1, ?1, ?2) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .and_then(|mut s| s.execute(params![nonce, sealed]))
-            .map_err(|e| self.err(e))?;
-        let (nonce, sealed): (Vec<u8>, Vec<u8>) = self
-            .conn
-            .query_row("SELECT nonce, sealed FROM key_check", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .map_err(|e| self.err(e))?;
+        let read = || {
+            self.conn
+                .query_row("SELECT nonce, sealed FROM key_check", [], |r| {
+                    Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .optional()
+                .map_err(|e| self.err(e))
+        };
+        let (nonce, sealed) = match read()? {
+            Some(found) => found,
+            None => {
+                let (nonce, sealed) = cipher.seal(b"key-check", KEY_CHECK_TEXT)?;
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO key_check (only, nonce, sealed) VALUES (1, ?1, ?2) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .and_then(|mut s| s.execute(params![nonce, sealed]))
+                    .map_err(|e| self.err(e))?;
+                read()?.ok_or_else(|| {
+                    StoreError::Unavailable("internal error: no key check recorded".into())
+                })?
+            }
+        };
         match cipher.open(b"key-check", &nonce, &sealed) {
             Some(text) if text == KEY_CHECK_TEXT => Ok(()),
             _ => Err(self.wrong_key(cipher)),
