@@ -632,9 +632,10 @@ impl Engine {
                 }));
             }
         }
+        // A claim without a status was never given secrets: no need to read them to compare.
         if let Some(secrets) = secrets
             && !secrets.is_empty()
-            && self.inner.store.secrets(&key).await? != secrets
+            && (claim.status.is_none() || self.inner.store.secrets(&key).await? != secrets)
         {
             writes.push(Write::PutSecrets { key, secrets });
         }

@@ -57,6 +57,10 @@ pub struct PlannedAction {
     /// Why, when it is not obvious (an observe error, an unresolved placeholder).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Names (within the composition) of the resources this one waits for: the outputs it
+    /// reads and its `platform.dev/depends-on` annotation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 /// What an apply would do, in dependency order (deletes in reverse).
@@ -197,6 +201,10 @@ impl Engine {
                     external_name: resource.external_name,
                     action,
                     note,
+                    // Composing already refused cycles and unknown names, so this succeeds.
+                    depends_on: super::graph::dependencies(&desired.object)
+                        .map(|d| d.into_iter().collect())
+                        .unwrap_or_default(),
                 });
             }
         }
@@ -209,6 +217,7 @@ impl Engine {
                 external_name: crate::provider::external_name(&object),
                 action: Action::Delete,
                 note: None,
+                depends_on: Vec::new(),
             })
             .collect();
         stale.sort_by(|a, b| b.name.cmp(&a.name));

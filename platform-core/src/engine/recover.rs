@@ -8,9 +8,9 @@ use crate::provider::ManagedResource;
 use crate::store::{Event, EventType, Precondition, Write};
 
 impl Engine {
-    /// Resolves pending create intents once per engine: adopts resources that exist (calling
-    /// the provider's idempotent create once more, so credentials it generates are known),
-    /// creates those that do not. Returns how many were resolved.
+    /// Resolves pending create intents once per engine: adopts resources that exist (through
+    /// [`Provider::adopt`](crate::provider::Provider::adopt), so credentials a provider
+    /// generates are known again), creates those that do not. Returns how many were resolved.
     pub async fn recover(&self) -> Result<usize, EngineError> {
         let mut resolved = 0;
         self.inner
@@ -38,9 +38,9 @@ impl Engine {
                 Err(_) => continue,
             };
             let (outputs, secrets, reason) = if observed.exists {
-                // The idempotent create hands out what only a create knows (a generated
-                // password that died with the crashed process); observing cannot.
-                match provider.create(&resource).await {
+                // Adopting hands out what only a create knows (a generated password that
+                // died with the crashed process); observing cannot.
+                match provider.adopt(&resource).await {
                     Ok(applied) => {
                         let mut outputs = observed.outputs;
                         outputs.extend(applied.outputs);

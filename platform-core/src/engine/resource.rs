@@ -240,7 +240,12 @@ impl Engine {
             });
         }
         if !secrets.is_empty() {
-            let known = self.inner.store.secrets(&key).await.unwrap_or_default();
+            // An object never stored has no secrets (deleting an object deletes them): a
+            // first create skips the read.
+            let known = match &stored {
+                Some(_) => self.inner.store.secrets(&key).await.unwrap_or_default(),
+                None => SecretMap::new(),
+            };
             let mut merged = known.clone();
             merged.extend(secrets);
             if merged != known {

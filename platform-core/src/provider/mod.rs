@@ -69,6 +69,19 @@ pub trait Provider: Send + Sync {
     /// Deletes the real resource; succeeds when it is already gone.
     async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError>;
 
+    /// Takes over a resource that exists although its create was never recorded (the process
+    /// died in between). Only a create knows what it generated, such as a password, so a
+    /// provider that hands out generated credentials overrides this to issue fresh ones; the
+    /// default reports what observing finds and changes nothing.
+    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        let observed = self.observe(resource).await?;
+        Ok(Applied {
+            pending: !observed.ready,
+            outputs: observed.outputs,
+            secrets: observed.secrets,
+        })
+    }
+
     /// Observes many resources of one kind; providers override this to use one round trip.
     async fn observe_many(
         &self,

@@ -210,6 +210,12 @@ impl Provider for MysqlProvider {
             .unwrap_or_else(|| Err(ProviderError::permanent("mysql: no observation returned")))
     }
 
+    /// Adopting a login whose create was never recorded gives it a fresh password (create
+    /// resets it), since nobody can read the lost one back; other kinds change nothing.
+    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        self.create(resource).await
+    }
+
     async fn observe_many(
         &self,
         resources: &[ManagedResource],

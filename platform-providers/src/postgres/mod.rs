@@ -345,6 +345,12 @@ impl Provider for PostgresProvider {
 
     /// One query over `pg_database` for every Database, one over `pg_roles` for every Role;
     /// other kinds one by one.
+    /// Adopting a login whose create was never recorded gives it a fresh password (create
+    /// resets it), since nobody can read the lost one back; other kinds change nothing.
+    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        self.create(resource).await
+    }
+
     async fn observe_many(
         &self,
         resources: &[ManagedResource],

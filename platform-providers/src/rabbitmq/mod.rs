@@ -179,6 +179,12 @@ impl Provider for RabbitmqProvider {
 
     /// Queues and users are listed once per vhost (one call for all queues, two for all users
     /// and their permissions); other kinds are observed one by one.
+    /// Adopting a login whose create was never recorded gives it a fresh password (create
+    /// resets it), since nobody can read the lost one back; other kinds change nothing.
+    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        self.create(resource).await
+    }
+
     async fn observe_many(
         &self,
         resources: &[ManagedResource],

@@ -235,6 +235,12 @@ impl Provider for RedisProvider {
 
     /// One `MULTI` transaction for all: per user, a scratch user set to the same rules, its
     /// description, and the user's description; the scratch user is deleted at the end.
+    /// Adopting a login whose create was never recorded gives it a fresh password (create
+    /// resets it), since nobody can read the lost one back; other kinds change nothing.
+    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        self.create(resource).await
+    }
+
     async fn observe_many(
         &self,
         resources: &[ManagedResource],
