@@ -177,6 +177,17 @@ async fn the_production_environment_provisions_repairs_and_deletes_real_resource
         out.contains("No changes: 14 resources are up to date."),
         "{out}"
     );
+
+    // The map shows the order inside a claim: the grant after the role and the database.
+    let (dot, _) = expect(d, &["graph", "-f", "claims"], 0);
+    for edge in [
+        "\"DatabaseClaim/orders-db\" -> \"Role/orders-db-role\";",
+        "\"Database/orders-db-database\" -> \"Role/orders-db-role\" [style=dashed, label=\"after\"];",
+        "\"Grant/orders-db-grant\" -> \"Database/orders-db-database\" [style=dashed, label=\"after\"];",
+        "\"Application/storefront\" -> \"QueueClaim/storefront-events\";",
+    ] {
+        assert!(dot.contains(edge), "expected {edge} in:\n{dot}");
+    }
     expect(d, &["drift"], 0);
 
     // Dropped out of band: drift reports it (exit 2), apply recreates it.

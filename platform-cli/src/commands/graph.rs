@@ -33,7 +33,8 @@ pub struct Args {
     pub output: GraphFormat,
 }
 
-/// Prints claims, the claims an Application requests, and the managed resources of each.
+/// Prints claims, the claims an Application requests, the managed resources of each, and
+/// which resources wait for which (dashed `after` edges).
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open(config, args.env.as_deref())?;
     let objects = load_objects(&workspace.registry, &args.paths)?;
@@ -49,12 +50,26 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
             edges.insert((id.clone(), child));
         }
     }
+    // Within a claim: each resource waits for those it depends on (drawn dashed).
+    let mut waits: BTreeSet<(String, String)> = BTreeSet::new();
     for action in &plan.actions {
         let claim = label(&action.claim.kind, &action.claim.name);
         let resource = label(&action.resource.kind, &action.resource.name);
         nodes.insert((claim.clone(), "claim"));
         nodes.insert((resource.clone(), "resource"));
-        edges.insert((claim, resource));
+        edges.insert((claim, resource.clone()));
+        for dependency in &action.depends_on {
+            if let Some(target) = plan
+                .actions
+                .iter()
+                .find(|a| a.claim == action.claim && &a.name == dependency)
+            {
+                waits.insert((
+                    resource.clone(),
+                    label(&target.resource.kind, &target.resource.name),
+                ));
+            }
+        }
     }
     match args.output {
         GraphFormat::Dot => {
@@ -66,6 +81,9 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
             }
             for (from, to) in &edges {
                 println!("  \"{from}\" -> \"{to}\";");
+            }
+            for (from, to) in &waits {
+                println!("  \"{from}\" -> \"{to}\" [style=dashed, label=\"after\"];");
             }
             println!("}}");
         }
@@ -82,6 +100,9 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
             }
             for (from, to) in &edges {
                 println!("  n{} --> n{}", key(from), key(to));
+            }
+            for (from, to) in &waits {
+                println!("  n{} -. after .-> n{}", key(from), key(to));
             }
         }
     }
