@@ -210,7 +210,7 @@ fn render_failures_exit_1_with_the_error_chain() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "error: cannot render: cannot render composed resource \"role\" \"FromCompositeFieldPath\" patch at index 1: transform at index 0 returned error: map transform could not resolve: key medium is not found in map\n"
+        "error: cannot render: cannot render composed resource \"role\" \"FromCompositeFieldPath\" patch at index 2: transform at index 0 returned error: map transform could not resolve: key medium is not found in map\n"
     );
 
     // An invalid transform anywhere fails before rendering, located in the input.
