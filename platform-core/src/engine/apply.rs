@@ -20,6 +20,19 @@ use crate::store::{Event, EventType, ListFilter, Precondition, Write};
 
 type BoxedReport<'a> = Pin<Box<dyn Future<Output = Result<ClaimReport, EngineError>> + Send + 'a>>;
 
+/// Claims written in one store commit when an apply stores its request.
+const CLAIMS_PER_COMMIT: usize = 256;
+
+/// What admission let through.
+pub(crate) struct Admitted {
+    /// The admitted objects, with mutating defaults, in request order.
+    pub objects: Vec<DynamicObject>,
+    /// What the store held for each object before the request.
+    pub stored: Vec<Option<DynamicObject>>,
+    /// Warnings of policies in warn mode.
+    pub warnings: Vec<String>,
+}
+
 impl Engine {
     /// Checks kinds, schemas and duplicates of a request.
     pub(crate) fn check_request(
@@ -57,40 +70,31 @@ impl Engine {
         Ok(checked)
     }
 
-    /// Runs admission over a request; returns the admitted objects and warnings.
+    /// Runs admission over a request; returns the admitted objects, what the store held for
+    /// each (read in one call) and warnings.
     pub(crate) async fn admit(
         &self,
-        objects: &[DynamicObject],
+        objects: Vec<DynamicObject>,
         operation_of_new: Operation,
         record: bool,
-    ) -> Result<(Vec<DynamicObject>, Vec<String>), EngineError> {
-        let mut requests = Vec::with_capacity(objects.len());
-        for object in objects {
-            let old = self.inner.store.get(&object.object_ref()).await?;
-            let operation = match (&old, operation_of_new) {
-                (_, Operation::Delete) => Operation::Delete,
-                (Some(_), _) => Operation::Update,
-                (None, op) => op,
-            };
-            requests.push(AdmissionRequest {
-                operation,
-                object: object.clone(),
-                old_object: old,
-                origin: object
-                    .metadata
-                    .annotations
-                    .get(super::SOURCE_ANNOTATION)
-                    .cloned(),
-            });
-        }
+    ) -> Result<Admitted, EngineError> {
+        let operation = |old: &Option<DynamicObject>| match (old, operation_of_new) {
+            (_, Operation::Delete) => Operation::Delete,
+            (Some(_), _) => Operation::Update,
+            (None, op) => op,
+        };
         // The claims an Application requests are admitted with it: guardrails and budgets see
         // every database and bucket a request would create, not only top-level claims.
-        let top_level = requests.len();
-        for (index, object) in objects.iter().enumerate() {
+        let mut children = Vec::new();
+        for object in &objects {
             if object.kind != super::desired::APPLICATION {
                 continue;
             }
-            let parent = requests[index].origin.clone();
+            let parent = object
+                .metadata
+                .annotations
+                .get(super::SOURCE_ANNOTATION)
+                .cloned();
             for child in self.children_of(object)? {
                 let local = child
                     .metadata
@@ -98,24 +102,42 @@ impl Engine {
                     .get(RESOURCE_NAME_ANNOTATION)
                     .cloned()
                     .unwrap_or_default();
-                let old = self.inner.store.get(&child.object_ref()).await?;
-                let operation = match (&old, operation_of_new) {
-                    (_, Operation::Delete) => Operation::Delete,
-                    (Some(_), _) => Operation::Update,
-                    (None, op) => op,
+                let origin = match &parent {
+                    Some(origin) => format!("{origin} (spec.resources.{local})"),
+                    None => format!("{} spec.resources.{local}", object.object_ref()),
                 };
-                requests.push(AdmissionRequest {
-                    operation,
-                    object: child,
-                    old_object: old,
-                    origin: Some(match &parent {
-                        Some(origin) => format!("{origin} (spec.resources.{local})"),
-                        None => format!("{} spec.resources.{local}", object.object_ref()),
-                    }),
-                });
+                children.push((child, origin));
             }
         }
-        let stored = if self.inner.admission.wants_stored_claims() {
+        let keys: Vec<ObjectRef> = objects.iter().map(Resource::object_ref).collect();
+        let stored = self.inner.store.get_many(&keys).await?;
+        drop(keys);
+        let mut requests: Vec<AdmissionRequest> = objects
+            .into_iter()
+            .zip(&stored)
+            .map(|(object, old)| AdmissionRequest {
+                operation: operation(old),
+                origin: object
+                    .metadata
+                    .annotations
+                    .get(super::SOURCE_ANNOTATION)
+                    .cloned(),
+                object,
+                old_object: old.clone(),
+            })
+            .collect();
+        let top_level = requests.len();
+        let child_keys: Vec<ObjectRef> = children.iter().map(|(c, _)| c.object_ref()).collect();
+        let child_stored = self.inner.store.get_many(&child_keys).await?;
+        for ((child, origin), old) in children.into_iter().zip(child_stored) {
+            requests.push(AdmissionRequest {
+                operation: operation(&old),
+                object: child,
+                old_object: old,
+                origin: Some(origin),
+            });
+        }
+        let stored_claims = if self.inner.admission.wants_stored_claims() {
             self.stored_claims().await?
         } else {
             Vec::new()
@@ -123,7 +145,7 @@ impl Engine {
         let context = AdmissionContext {
             environment: &self.inner.environment,
             environment_data: &self.inner.environment_data,
-            stored: &stored,
+            stored: &stored_claims,
         };
         let outcome = self.inner.admission.admit(&context, requests).await;
         if !outcome.denials.is_empty() {
@@ -139,7 +161,11 @@ impl Engine {
         // Requested claims were admitted for their checks; they are derived again from the
         // Application when it is reconciled.
         admitted.truncate(top_level);
-        Ok((admitted, outcome.warnings))
+        Ok(Admitted {
+            objects: admitted,
+            stored,
+            warnings: outcome.warnings,
+        })
     }
 
     /// Every stored object of a registered (claim) kind.
@@ -159,84 +185,92 @@ impl Engine {
         Ok(claims)
     }
 
-    /// Stores a claim's desired state when it changed, keeping its status; returns the stored object.
-    pub(crate) async fn put_claim(
+    /// Stores claims' desired state where it changed, keeping their status, given what the
+    /// store held for each; writes go in a few large commits rather than one per claim.
+    pub(crate) async fn put_claims(
         &self,
-        object: &DynamicObject,
-    ) -> Result<DynamicObject, EngineError> {
-        let key = object.object_ref();
-        let existing = self.inner.store.get(&key).await?;
-        let expected = match &object.metadata.resource_version {
-            Some(v) => Precondition::Version(v.clone()),
-            None => Precondition::Any,
-        };
-        if let Some(existing) = &existing
-            && existing.spec == object.spec
-            && existing.metadata.labels == object.metadata.labels
-            && existing.metadata.annotations == object.metadata.annotations
-            && existing.metadata.owner_references == object.metadata.owner_references
-        {
-            if let Precondition::Version(v) = &expected
-                && existing.metadata.resource_version.as_deref() != Some(v)
+        claims: &[DynamicObject],
+        stored: &[Option<DynamicObject>],
+    ) -> Result<(), EngineError> {
+        let mut writes = Vec::new();
+        for (object, existing) in claims.iter().zip(stored) {
+            let key = object.object_ref();
+            let expected = match &object.metadata.resource_version {
+                Some(v) => Precondition::Version(v.clone()),
+                None => Precondition::Any,
+            };
+            if let Some(existing) = existing
+                && existing.spec == object.spec
+                && existing.metadata.labels == object.metadata.labels
+                && existing.metadata.annotations == object.metadata.annotations
+                && existing.metadata.owner_references == object.metadata.owner_references
             {
-                return Err(crate::store::StoreError::Conflict {
-                    key: Box::new(key),
-                    expected: format!("resourceVersion {v}"),
-                    found: format!(
-                        "resourceVersion {}",
-                        existing
-                            .metadata
-                            .resource_version
-                            .clone()
-                            .unwrap_or_default()
-                    ),
+                if let Precondition::Version(v) = &expected
+                    && existing.metadata.resource_version.as_deref() != Some(v)
+                {
+                    return Err(crate::store::StoreError::Conflict {
+                        key: Box::new(key),
+                        expected: format!("resourceVersion {v}"),
+                        found: format!(
+                            "resourceVersion {}",
+                            existing
+                                .metadata
+                                .resource_version
+                                .clone()
+                                .unwrap_or_default()
+                        ),
+                    }
+                    .into());
                 }
-                .into());
+                continue;
             }
-            return Ok(existing.clone());
+            let mut updated = object.clone();
+            updated.status = existing.as_ref().and_then(|e| e.status.clone());
+            let (reason, message) = if existing.is_some() {
+                ("Updated", "desired state changed".to_owned())
+            } else {
+                (
+                    "Accepted",
+                    format!("accepted for environment {}", self.inner.environment),
+                )
+            };
+            writes.push(Write::Put {
+                object: updated,
+                expected,
+            });
+            writes.push(Write::Event(Event {
+                object: key,
+                type_: EventType::Normal,
+                reason: reason.to_owned(),
+                message,
+                time: now_rfc3339(),
+            }));
+            if writes.len() >= 2 * CLAIMS_PER_COMMIT {
+                self.inner.store.commit(std::mem::take(&mut writes)).await?;
+            }
         }
-        let mut stored = object.clone();
-        stored.status = existing.as_ref().and_then(|e| e.status.clone());
-        let event = Event {
-            object: key.clone(),
-            type_: EventType::Normal,
-            reason: if existing.is_some() {
-                "Updated"
-            } else {
-                "Accepted"
-            }
-            .to_owned(),
-            message: if existing.is_some() {
-                "desired state changed".to_owned()
-            } else {
-                format!("accepted for environment {}", self.inner.environment)
-            },
-            time: now_rfc3339(),
-        };
-        let mut written = self
-            .inner
-            .store
-            .commit(vec![
-                Write::Put {
-                    object: stored,
-                    expected,
-                },
-                Write::Event(event),
-            ])
-            .await?;
-        Ok(written.remove(0))
+        if !writes.is_empty() {
+            self.inner.store.commit(writes).await?;
+        }
+        Ok(())
     }
 
     /// Admits, stores, composes and provisions objects; returns once every claim was reconciled once.
     pub async fn apply(&self, objects: &[DynamicObject]) -> Result<ApplyReport, EngineError> {
         self.recover().await?;
-        let objects = self.check_request(objects)?;
-        let (admitted, warnings) = self.admit(&objects, Operation::Create, true).await?;
-        let mut keys = Vec::with_capacity(admitted.len());
-        for object in &admitted {
-            self.put_claim(object).await?;
-            keys.push(object.object_ref());
-        }
+        // The request's copies are dropped before reconciling: each claim is read back under
+        // its lock, and at thousands of claims the copies would be most of the memory held.
+        let (keys, warnings) = {
+            let objects = self.check_request(objects)?;
+            let Admitted {
+                objects: admitted,
+                stored,
+                warnings,
+            } = self.admit(objects, Operation::Create, true).await?;
+            self.put_claims(&admitted, &stored).await?;
+            let keys: Vec<ObjectRef> = admitted.iter().map(Resource::object_ref).collect();
+            (keys, warnings)
+        };
         let engine = self.clone();
         let results = super::bounded::map_bounded(keys, self.claim_slots(), move |key| {
             let engine = engine.clone();
@@ -289,17 +323,21 @@ impl Engine {
                 self.delete_tree(&stale).await?;
             }
         }
-        let mut tasks = tokio::task::JoinSet::new();
-        for (index, child) in desired.iter().enumerate() {
-            if let Some(existing) = self.inner.store.get(&child.object_ref()).await?
-                && crate::store::owner_of(&existing).as_ref() != Some(&key)
+        let child_keys: Vec<ObjectRef> = desired.iter().map(Resource::object_ref).collect();
+        let stored = self.inner.store.get_many(&child_keys).await?;
+        for (child, existing) in desired.iter().zip(&stored) {
+            if let Some(existing) = existing
+                && crate::store::owner_of(existing).as_ref() != Some(&key)
             {
                 return Err(EngineError::NameClash {
                     object: Box::new(child.object_ref()),
                     owner: Box::new(key),
                 });
             }
-            self.put_claim(child).await?;
+        }
+        self.put_claims(&desired, &stored).await?;
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, child) in desired.iter().enumerate() {
             let engine = self.clone();
             let child_key = child.object_ref();
             tasks.spawn(async move { (index, engine.reconcile(&child_key).await) });
@@ -326,7 +364,8 @@ impl Engine {
         // Outputs and secrets of each requested resource, by its local name.
         let mut outputs = OutputsByName::new();
         let mut secrets: HashMap<String, SecretMap> = HashMap::new();
-        for (child, report) in desired.iter().zip(&children) {
+        let child_secrets = self.inner.store.secrets_many(&child_keys).await?;
+        for ((child, report), child_secrets) in desired.iter().zip(&children).zip(child_secrets) {
             let local = child
                 .metadata
                 .annotations
@@ -334,7 +373,7 @@ impl Engine {
                 .cloned()
                 .unwrap_or_default();
             outputs.insert(local.clone(), report.outputs.clone());
-            secrets.insert(local, self.inner.store.secrets(&child.object_ref()).await?);
+            secrets.insert(local, child_secrets);
         }
         let (env_outputs, env_secrets, unresolved) =
             application_environment(&app, &outputs, &secrets);
@@ -356,7 +395,11 @@ impl Engine {
     ) -> Result<ClaimReport, EngineError> {
         let key = claim.object_ref();
         let mut by_name = self.managed_by_name(&key).await?;
-        let observed = self.observed_of(&by_name).await?;
+        let Known {
+            observed,
+            mut secrets_by_name,
+            claim_secrets,
+        } = self.known_of(&claim, &by_name).await?;
         let composed = match self.compose_claim(&claim, &observed) {
             Ok(c) => c,
             Err(e) => {
@@ -370,12 +413,14 @@ impl Engine {
                     resources: Vec::new(),
                     children,
                 };
-                self.write_claim_status(&claim, &report, None).await?;
+                self.write_claim_status(&claim, &report, None, None).await?;
                 return Ok(report);
             }
         };
         let mut resources: Vec<Option<ResourceReport>> = Vec::new();
         let mut outputs = OutputsByName::new();
+        // Each desired resource as the store holds it after this reconcile, by name.
+        let mut recorded: HashMap<String, Recorded> = HashMap::new();
         if let Some(composed) = &composed {
             resources = vec![None; composed.resources.len()];
             for level in &composed.levels {
@@ -384,25 +429,35 @@ impl Engine {
                 for &i in level {
                     let desired = &composed.resources[i];
                     let stored = by_name.remove(&desired.name);
+                    let known = secrets_by_name.remove(&desired.name).unwrap_or_default();
                     match resolve(&desired.object.spec, &outputs) {
                         Ok(spec) => {
                             let mut object = desired.object.clone();
                             object.spec = spec;
                             if inline {
                                 // One resource in a level: no task to spawn.
-                                let report =
-                                    self.apply_resource(&desired.name, object, stored).await;
+                                let (report, record) = self
+                                    .apply_resource(&desired.name, object, stored, known)
+                                    .await;
                                 outputs.insert(report.name.clone(), report.outputs.clone());
+                                recorded.insert(report.name.clone(), record);
                                 resources[i] = Some(report);
                                 continue;
                             }
                             let engine = self.clone();
                             let name = desired.name.clone();
                             tasks.spawn(async move {
-                                (i, engine.apply_resource(&name, object, stored).await)
+                                (i, engine.apply_resource(&name, object, stored, known).await)
                             });
                         }
                         Err(missing) => {
+                            recorded.insert(
+                                desired.name.clone(),
+                                Recorded {
+                                    object: stored,
+                                    secrets: known,
+                                },
+                            );
                             resources[i] = Some(ResourceReport {
                                 name: desired.name.clone(),
                                 resource: desired.object.object_ref(),
@@ -419,8 +474,9 @@ impl Engine {
                     }
                 }
                 while let Some(joined) = tasks.join_next().await {
-                    if let Ok((i, report)) = joined {
+                    if let Ok((i, (report, record))) = joined {
                         outputs.insert(report.name.clone(), report.outputs.clone());
+                        recorded.insert(report.name.clone(), record);
                         resources[i] = Some(report);
                     }
                 }
@@ -445,8 +501,17 @@ impl Engine {
                 c.warnings.clone(),
             ),
             Some(_) => {
-                let fresh_by_name = self.managed_by_name(&key).await?;
-                let observed = self.observed_of(&fresh_by_name).await?;
+                // What was just recorded is what the store now holds: no need to read it back.
+                let mut observed = ObservedResources::new();
+                for (name, Recorded { object, secrets }) in recorded {
+                    if let Some(object) = object {
+                        observed.insert_with_connection_details(
+                            name,
+                            serde_json::to_value(&object).unwrap_or(Value::Null),
+                            exposed(&secrets),
+                        );
+                    }
+                }
                 match self.compose_claim(&claim, &observed) {
                     Ok(Some(c)) => (
                         super::status::outputs(c.composite.get("status")),
@@ -509,7 +574,7 @@ impl Engine {
             .map(|(k, v)| (k, SecretValue::new(v)))
             .collect();
         if claim.kind != APPLICATION {
-            self.write_claim_status(&claim, &report, Some(secrets))
+            self.write_claim_status(&claim, &report, Some(secrets), claim_secrets.as_ref())
                 .await?;
         }
         Ok(report)
@@ -544,25 +609,38 @@ impl Engine {
             .collect())
     }
 
-    /// The observed resources a composition reads: stored objects with their secrets.
-    async fn observed_of(
+    /// The observed resources a composition reads (stored objects with their secrets), the
+    /// secrets by resource name, and the claim's own secrets when it may have some (it has a
+    /// status): all in one read of the store.
+    async fn known_of(
         &self,
+        claim: &DynamicObject,
         by_name: &HashMap<String, DynamicObject>,
-    ) -> Result<ObservedResources, EngineError> {
+    ) -> Result<Known, EngineError> {
+        let with_claim = claim.status.is_some();
+        let names: Vec<&String> = by_name.keys().collect();
+        let mut keys: Vec<ObjectRef> = Vec::with_capacity(names.len() + 1);
+        if with_claim {
+            keys.push(claim.object_ref());
+        }
+        keys.extend(names.iter().map(|name| by_name[*name].object_ref()));
+        let mut all = self.inner.store.secrets_many(&keys).await?.into_iter();
+        let claim_secrets = if with_claim { all.next() } else { None };
         let mut observed = ObservedResources::new();
-        for (name, object) in by_name {
-            let secrets = self.inner.store.secrets(&object.object_ref()).await?;
-            let connection = secrets
-                .iter()
-                .map(|(k, v)| (k.clone(), v.expose().to_owned()))
-                .collect();
+        let mut secrets_by_name = HashMap::with_capacity(names.len());
+        for (name, secrets) in names.into_iter().zip(all) {
             observed.insert_with_connection_details(
                 name.clone(),
-                serde_json::to_value(object).unwrap_or(Value::Null),
-                connection,
+                serde_json::to_value(&by_name[name]).unwrap_or(Value::Null),
+                exposed(&secrets),
             );
+            secrets_by_name.insert(name.clone(), secrets);
         }
-        Ok(observed)
+        Ok(Known {
+            observed,
+            secrets_by_name,
+            claim_secrets,
+        })
     }
 
     async fn record_claim_status(
@@ -571,18 +649,20 @@ impl Engine {
         secrets: SecretMap,
     ) -> Result<(), EngineError> {
         if let Some(claim) = self.inner.store.get(&report.claim).await? {
-            self.write_claim_status(&claim, report, Some(secrets))
+            self.write_claim_status(&claim, report, Some(secrets), None)
                 .await?;
         }
         Ok(())
     }
 
     /// Writes a claim's status (and secrets) when they changed; a concurrent spec change wins.
+    /// `stored_secrets` are the claim's secrets when the caller already read them.
     async fn write_claim_status(
         &self,
         claim: &DynamicObject,
         report: &ClaimReport,
         secrets: Option<SecretMap>,
+        stored_secrets: Option<&SecretMap>,
     ) -> Result<(), EngineError> {
         let key = claim.object_ref();
         let readiness = if report.ready {
@@ -635,9 +715,15 @@ impl Engine {
         // A claim without a status was never given secrets: no need to read them to compare.
         if let Some(secrets) = secrets
             && !secrets.is_empty()
-            && (claim.status.is_none() || self.inner.store.secrets(&key).await? != secrets)
         {
-            writes.push(Write::PutSecrets { key, secrets });
+            let changed = claim.status.is_none()
+                || match stored_secrets {
+                    Some(stored) => *stored != secrets,
+                    None => self.inner.store.secrets(&key).await? != secrets,
+                };
+            if changed {
+                writes.push(Write::PutSecrets { key, secrets });
+            }
         }
         if writes.is_empty() {
             return Ok(());
@@ -721,4 +807,30 @@ fn application_environment(
         }
     }
     (env_outputs, env_secrets, unresolved)
+}
+
+/// What a reconcile knows before it calls providers, read in one go.
+struct Known {
+    /// Stored managed resources with their connection details, as compositions see them.
+    observed: ObservedResources,
+    /// The stored secrets of each managed resource, by composition resource name.
+    secrets_by_name: HashMap<String, SecretMap>,
+    /// The claim's own stored secrets, read when the claim has a status.
+    claim_secrets: Option<SecretMap>,
+}
+
+/// A managed resource as the store holds it after it was reconciled (`None`: never stored).
+pub(crate) struct Recorded {
+    /// The stored object.
+    pub object: Option<DynamicObject>,
+    /// Its stored secrets.
+    pub secrets: SecretMap,
+}
+
+/// Secret values in the clear, as compositions read connection details.
+fn exposed(secrets: &SecretMap) -> BTreeMap<String, String> {
+    secrets
+        .iter()
+        .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+        .collect()
 }

@@ -68,7 +68,7 @@ impl Engine {
                 detail,
             });
         }
-        self.admit(std::slice::from_ref(&claim), Operation::Delete, true)
+        self.admit(vec![claim.clone()], Operation::Delete, true)
             .await?;
         let lock = self.object_lock(key);
         let _guard = lock.lock().await;

@@ -1,10 +1,10 @@
 //! Drift sweeps: observe every managed resource, report what differs, and correct it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use super::{DriftItem, DriftKind, DriftReport, Engine, EngineError};
 use crate::model::{DynamicObject, ObjectRef, Resource};
-use crate::provider::ManagedResource;
+use crate::provider::{ManagedResource, Observation, ProviderError};
 use crate::store::ListFilter;
 
 /// Resources observed per batch call: big enough for one round trip to cover many, small
@@ -13,83 +13,126 @@ const BATCH: usize = 32;
 
 impl Engine {
     /// Observes every managed resource the engine created and reports drift; changes nothing.
+    ///
+    /// Memory stays bounded by one kind's records: kinds are listed one after another as the
+    /// observers need more work, and each batch's observations are folded into the report as
+    /// soon as they arrive.
     pub async fn detect_drift(&self) -> Result<DriftReport, EngineError> {
-        // Only the kinds a provider serves are listed; each object is moved, never copied.
-        let mut chunks: Vec<Vec<DynamicObject>> = Vec::new();
-        for (api_version, kinds) in &self.inner.providers {
-            let group = crate::model::ApiVersion::parse(api_version).group;
-            for kind in kinds.keys() {
-                let objects: Vec<DynamicObject> = self
-                    .inner
-                    .store
-                    .list(&ListFilter::kind(group.clone(), kind.clone()))
-                    .await?
-                    .into_iter()
-                    .filter(|o| {
-                        o.api_version == *api_version
-                            && super::status::condition(o.status.as_ref(), "Synced")
-                                .is_some_and(|c| c.status == crate::model::ConditionStatus::True)
-                    })
-                    .collect();
-                let mut objects = objects.into_iter().peekable();
-                while objects.peek().is_some() {
-                    chunks.push(objects.by_ref().take(BATCH).collect());
-                }
-            }
-        }
-        let engine = self.clone();
-        let results = super::bounded::map_bounded(chunks, self.claim_slots(), move |chunk| {
-            let engine = engine.clone();
-            async move {
-                let Some(provider) = chunk.first().and_then(|o| engine.provider_for(o)).cloned()
-                else {
-                    return Vec::new();
-                };
-                let managed: Vec<ManagedResource> =
-                    chunk.into_iter().map(ManagedResource::new).collect();
-                let observed = match engine.inner.permits.acquire().await {
-                    Ok(_permit) => provider.observe_many(&managed).await,
-                    Err(_) => Vec::new(),
-                };
-                managed.into_iter().zip(observed).collect::<Vec<_>>()
-            }
-        })
-        .await;
+        let mut kinds = self
+            .inner
+            .providers
+            .iter()
+            .flat_map(|(api_version, kinds)| kinds.keys().map(move |kind| (api_version, kind)));
+        let mut queued: VecDeque<Vec<DynamicObject>> = VecDeque::new();
+        let mut tasks = tokio::task::JoinSet::new();
         let mut report = DriftReport::default();
-        for (managed, result) in results.into_iter().flatten() {
-            report.checked += 1;
-            let resource = managed.object.object_ref();
-            if self.inner.progress.is_some() {
-                let (exists, diff, error) = match &result {
-                    Ok(o) => (o.exists, o.diff.as_slice(), None),
-                    Err(e) => (false, &[][..], Some(e.message.as_str())),
-                };
-                self.report_progress(super::ProgressEvent::Observed {
-                    resource: &resource,
-                    external_name: &managed.external_name,
-                    exists,
-                    diff,
-                    error,
-                });
-            }
-            let kind = match result {
-                Err(e) => {
-                    report.errors.push((resource, e.to_string()));
+        loop {
+            while tasks.len() < self.claim_slots() {
+                if let Some(chunk) = queued.pop_front() {
+                    let engine = self.clone();
+                    tasks.spawn(async move { engine.observe_chunk(chunk).await });
                     continue;
                 }
-                Ok(o) if !o.exists => DriftKind::Missing,
-                Ok(o) if !o.up_to_date => DriftKind::Changed(o.diff),
-                Ok(_) => continue,
-            };
-            report.drifted.push(DriftItem {
-                claim: crate::store::owner_of(&managed.object),
-                resource,
-                external_name: managed.external_name,
-                kind,
-            });
+                let Some((api_version, kind)) = kinds.next() else {
+                    break;
+                };
+                queued = self.synced_of(api_version, kind).await?;
+            }
+            match tasks.join_next().await {
+                Some(Ok(observed)) => {
+                    for (managed, result) in observed {
+                        self.fold_observation(&mut report, managed, result);
+                    }
+                }
+                // A panicking observer loses its batch, as a failed call would.
+                Some(Err(_)) => {}
+                None => break,
+            }
         }
         report.drifted.sort_by(|a, b| a.resource.cmp(&b.resource));
+        report.errors.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(report)
+    }
+
+    /// The Synced records of one served kind, in batches of [`BATCH`].
+    async fn synced_of(
+        &self,
+        api_version: &str,
+        kind: &str,
+    ) -> Result<VecDeque<Vec<DynamicObject>>, EngineError> {
+        let group = crate::model::ApiVersion::parse(api_version).group;
+        let mut objects = self
+            .inner
+            .store
+            .list(&ListFilter::kind(group, kind.to_owned()))
+            .await?
+            .into_iter()
+            .filter(|o| {
+                o.api_version == api_version
+                    && super::status::condition(o.status.as_ref(), "Synced")
+                        .is_some_and(|c| c.status == crate::model::ConditionStatus::True)
+            })
+            .peekable();
+        let mut chunks = VecDeque::new();
+        while objects.peek().is_some() {
+            chunks.push_back(objects.by_ref().take(BATCH).collect());
+        }
+        Ok(chunks)
+    }
+
+    /// Observes one batch of records of one kind with one provider call.
+    async fn observe_chunk(
+        &self,
+        chunk: Vec<DynamicObject>,
+    ) -> Vec<(ManagedResource, Result<Observation, ProviderError>)> {
+        let Some(provider) = chunk.first().and_then(|o| self.provider_for(o)).cloned() else {
+            return Vec::new();
+        };
+        let managed: Vec<ManagedResource> = chunk.into_iter().map(ManagedResource::new).collect();
+        let observed = match self.inner.permits.acquire().await {
+            Ok(_permit) => provider.observe_many(&managed).await,
+            Err(_) => Vec::new(),
+        };
+        managed.into_iter().zip(observed).collect()
+    }
+
+    /// Counts one observation into a drift report and tells the progress listener.
+    fn fold_observation(
+        &self,
+        report: &mut DriftReport,
+        managed: ManagedResource,
+        result: Result<Observation, ProviderError>,
+    ) {
+        report.checked += 1;
+        let resource = managed.object.object_ref();
+        if self.inner.progress.is_some() {
+            let (exists, diff, error) = match &result {
+                Ok(o) => (o.exists, o.diff.as_slice(), None),
+                Err(e) => (false, &[][..], Some(e.message.as_str())),
+            };
+            self.report_progress(super::ProgressEvent::Observed {
+                resource: &resource,
+                external_name: &managed.external_name,
+                exists,
+                diff,
+                error,
+            });
+        }
+        let kind = match result {
+            Err(e) => {
+                report.errors.push((resource, e.to_string()));
+                return;
+            }
+            Ok(o) if !o.exists => DriftKind::Missing,
+            Ok(o) if !o.up_to_date => DriftKind::Changed(o.diff),
+            Ok(_) => return,
+        };
+        report.drifted.push(DriftItem {
+            claim: crate::store::owner_of(&managed.object),
+            resource,
+            external_name: managed.external_name,
+            kind,
+        });
     }
 
     /// A drift sweep that also corrects: the claims owning drifted resources are reconciled.

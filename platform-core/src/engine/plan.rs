@@ -99,12 +99,16 @@ impl Engine {
     /// Plans objects: observes every managed resource they would have and reports the action.
     pub async fn plan(&self, objects: &[DynamicObject]) -> Result<Plan, EngineError> {
         let objects = self.check_request(objects)?;
-        let (admitted, warnings) = self.admit(&objects, Operation::Create, false).await?;
+        let super::apply::Admitted {
+            objects: admitted,
+            stored,
+            warnings,
+        } = self.admit(objects, Operation::Create, false).await?;
         let mut claims = Vec::new();
-        for object in admitted {
+        for (object, stored) in admitted.into_iter().zip(stored) {
             if object.kind == APPLICATION {
                 let mut app = object.clone();
-                if let Some(stored) = self.inner.store.get(&object.object_ref()).await? {
+                if let Some(stored) = stored {
                     app.metadata.uid = stored.metadata.uid;
                 }
                 claims.extend(self.children_of(&app)?);

@@ -4,6 +4,7 @@
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+use super::apply::Recorded;
 use super::status::{Readiness, Synced, next_status};
 use super::{Action, Engine, ManagementPolicy, ResourceReport};
 use crate::model::{DynamicObject, Resource, time::now_rfc3339};
@@ -149,12 +150,15 @@ impl Engine {
     }
 
     /// Reconciles one managed resource and records the result; never fails as a whole.
+    /// `known` are the stored object's secrets. Returns the report and the resource as the
+    /// store now holds it.
     pub(crate) async fn apply_resource(
         &self,
         name: &str,
         desired: DynamicObject,
         stored: Option<DynamicObject>,
-    ) -> ResourceReport {
+        known: SecretMap,
+    ) -> (ResourceReport, Recorded) {
         let key = desired.object_ref();
         let resource = ManagedResource::new(desired);
         let policy = ManagementPolicy::of(&resource.object);
@@ -239,20 +243,16 @@ impl Engine {
                 expected: crate::store::Precondition::Any,
             });
         }
+        let mut merged = None;
         if !secrets.is_empty() {
-            // An object never stored has no secrets (deleting an object deletes them): a
-            // first create skips the read.
-            let known = match &stored {
-                Some(_) => self.inner.store.secrets(&key).await.unwrap_or_default(),
-                None => SecretMap::new(),
-            };
-            let mut merged = known.clone();
-            merged.extend(secrets);
-            if merged != known {
+            let mut all = known.clone();
+            all.extend(secrets);
+            if all != known {
                 writes.push(Write::PutSecrets {
                     key: key.clone(),
-                    secrets: merged,
+                    secrets: all.clone(),
                 });
+                merged = Some(all);
             }
         }
         // The record written here supersedes any create intent: the next reconcile observes
@@ -270,10 +270,22 @@ impl Engine {
             }));
         }
         let mut message = message;
-        if !writes.is_empty()
-            && let Err(e) = self.inner.store.commit(writes).await
-        {
-            message = Some(format!("cannot record the result: {e}"));
+        let mut record = Recorded {
+            object: stored,
+            secrets: known,
+        };
+        if !writes.is_empty() {
+            match self.inner.store.commit(writes).await {
+                Ok(written) => {
+                    if let Some(object) = written.into_iter().next() {
+                        record.object = Some(object);
+                    }
+                    if let Some(merged) = merged {
+                        record.secrets = merged;
+                    }
+                }
+                Err(e) => message = Some(format!("cannot record the result: {e}")),
+            }
         }
         let report = ResourceReport {
             name: name.to_owned(),
@@ -285,6 +297,6 @@ impl Engine {
             outputs,
         };
         self.report_progress(super::ProgressEvent::Reconciled(&report));
-        report
+        (report, record)
     }
 }

@@ -93,6 +93,28 @@ pub trait StateStore: Send + Sync {
     /// The secrets of an object (empty when none).
     async fn secrets(&self, key: &ObjectRef) -> Result<SecretMap, StoreError>;
 
+    /// Objects by reference, in the order asked (`None` where absent). Stores with a cost
+    /// per call (a thread hop, a network round trip) answer in one call; by default each
+    /// object is read with [`StateStore::get`].
+    async fn get_many(&self, keys: &[ObjectRef]) -> Result<Vec<Option<DynamicObject>>, StoreError> {
+        let mut objects = Vec::with_capacity(keys.len());
+        for key in keys {
+            objects.push(self.get(key).await?);
+        }
+        Ok(objects)
+    }
+
+    /// The secrets of several objects, in the order asked (empty maps where none). Like
+    /// [`StateStore::get_many`], one call where the store can; by default one
+    /// [`StateStore::secrets`] per object.
+    async fn secrets_many(&self, keys: &[ObjectRef]) -> Result<Vec<SecretMap>, StoreError> {
+        let mut secrets = Vec::with_capacity(keys.len());
+        for key in keys {
+            secrets.push(self.secrets(key).await?);
+        }
+        Ok(secrets)
+    }
+
     /// Create intents not yet cleared: creates that may or may not have happened.
     async fn intents(&self) -> Result<Vec<CreateIntent>, StoreError>;
 

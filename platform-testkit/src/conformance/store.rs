@@ -26,7 +26,9 @@ const SECRET: &str = "conformance-secret-c6b1f0e2";
 /// generation bumps only on spec change; a stale resourceVersion is refused with `Conflict`
 /// and nothing is written; the `Absent` precondition; a batch with one failing precondition
 /// writes nothing (atomicity); delete removes secrets and events; list by kind, namespace and
-/// controller owner, in reference order; secrets round trip and stay out of `Debug`; intents
+/// controller owner, in reference order; `get_many` and `secrets_many` answer in the order
+/// asked, like one `get` or `secrets` per key (absent objects included); secrets round trip
+/// and stay out of `Debug`; intents
 /// put, list and clear; the change feed (seq strictly increasing, `after` and `limit`
 /// honoured, deletes recorded); events bounded to [`EVENTS_PER_OBJECT`], oldest dropped;
 /// of two racing writers with the same `Version` precondition exactly one wins (20 rounds,
@@ -72,6 +74,10 @@ where
         delete_removes_secrets_and_events(make().await).await,
     );
     report.record("list_filters", list_filters(make().await).await);
+    report.record(
+        "batch_reads_match_single_reads",
+        batch_reads_match_single_reads(make().await).await,
+    );
     report.record(
         "secrets_round_trip_and_redacted",
         secrets_round_trip_and_redacted(make().await).await,
@@ -702,6 +708,85 @@ async fn list_filters(store: Arc<dyn StateStore>) -> Result<(), String> {
     ensure!(
         o2 == ["Widget/team-a/w1", "Widget/team-a/w2"],
         "expected w1 and w2 controlled by o2 after moving w1, found {o2:?}"
+    );
+    Ok(())
+}
+
+async fn batch_reads_match_single_reads(store: Arc<dyn StateStore>) -> Result<(), String> {
+    let mut keys = Vec::new();
+    for (i, name) in ["w3", "w1", "w2"].iter().enumerate() {
+        let stored = put(&*store, widget(name, json!({"n": i})), Precondition::Any).await?;
+        keys.push(stored.object_ref());
+    }
+    let mut secrets = SecretMap::new();
+    secrets.insert("password", SecretValue::new(SECRET));
+    commit(
+        &*store,
+        vec![Write::PutSecrets {
+            key: keys[2].clone(),
+            secrets,
+        }],
+        "put secrets",
+    )
+    .await?;
+    // Out of reference order, with an absent key and a repeated one.
+    keys.insert(1, widget("absent", json!({})).object_ref());
+    keys.push(keys[0].clone());
+    let many = store
+        .get_many(&keys)
+        .await
+        .map_err(|e| format!("get_many: {e}"))?;
+    ensure!(
+        many.len() == keys.len(),
+        "expected get_many of {} keys to answer {} entries, found {}",
+        keys.len(),
+        keys.len(),
+        many.len()
+    );
+    for (key, found) in keys.iter().zip(&many) {
+        let single = get(&*store, key).await?;
+        ensure!(
+            found == &single,
+            "expected get_many to answer for {key} what get answers ({single:?}), found {found:?}"
+        );
+    }
+    let many = store
+        .secrets_many(&keys)
+        .await
+        .map_err(|e| format!("secrets_many: {e}"))?;
+    ensure!(
+        many.len() == keys.len(),
+        "expected secrets_many of {} keys to answer {} entries, found {}",
+        keys.len(),
+        keys.len(),
+        many.len()
+    );
+    for (key, found) in keys.iter().zip(&many) {
+        let single = store
+            .secrets(key)
+            .await
+            .map_err(|e| format!("secrets of {key}: {e}"))?;
+        ensure!(
+            found == &single,
+            "expected secrets_many to answer for {key} the keys secrets answers ({:?}), found {:?} \
+             (or different values)",
+            single.keys().collect::<Vec<_>>(),
+            found.keys().collect::<Vec<_>>()
+        );
+    }
+    ensure!(
+        many.iter().filter(|s| !s.is_empty()).count() == 1,
+        "expected exactly one of the objects to have secrets, found {}",
+        many.iter().filter(|s| !s.is_empty()).count()
+    );
+    let none = store
+        .get_many(&[])
+        .await
+        .map_err(|e| format!("get_many of no keys: {e}"))?;
+    ensure!(
+        none.is_empty(),
+        "expected get_many of no keys to answer nothing, found {} entries",
+        none.len()
     );
     Ok(())
 }

@@ -255,6 +255,26 @@ impl StateStore for SqliteStore {
         self.run(move |w| w.secrets(&key)).await
     }
 
+    /// One job on the store's thread for all keys.
+    async fn get_many(&self, keys: &[ObjectRef]) -> Result<Vec<Option<DynamicObject>>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = keys.to_vec();
+        self.run(move |w| w.read(|w| keys.iter().map(|key| w.rows().get(key)).collect()))
+            .await
+    }
+
+    /// One job on the store's thread for all keys.
+    async fn secrets_many(&self, keys: &[ObjectRef]) -> Result<Vec<SecretMap>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = keys.to_vec();
+        self.run(move |w| w.read(|w| keys.iter().map(|key| w.secrets(key)).collect()))
+            .await
+    }
+
     async fn intents(&self) -> Result<Vec<CreateIntent>, StoreError> {
         self.run(|w| w.rows().intents()).await
     }

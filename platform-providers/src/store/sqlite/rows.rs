@@ -20,6 +20,16 @@ pub(super) struct Rows<'a> {
     pub path: &'a Path,
 }
 
+/// One stored secret, still encrypted.
+pub struct SealedSecret {
+    /// The secret's name, such as `password`.
+    pub name: String,
+    /// The nonce it was sealed with.
+    pub nonce: Vec<u8>,
+    /// Ciphertext and tag.
+    pub sealed: Vec<u8>,
+}
+
 /// The associated data that binds a sealed secret to its object and name.
 fn secret_aad(key: &ObjectRef, secret: &str) -> Vec<u8> {
     let mut aad = Vec::new();
@@ -404,48 +414,52 @@ impl Rows<'_> {
         Ok(())
     }
 
-    /// Whether an object has stored secrets.
-    pub fn has_secrets(&self, key: &ObjectRef) -> Result<bool, StoreError> {
+    /// The sealed secrets of an object: name, nonce and ciphertext, by name.
+    pub fn sealed_secrets(&self, key: &ObjectRef) -> Result<Vec<SealedSecret>, StoreError> {
         self.conn
-            .prepare_cached(
-                "SELECT 1 FROM secrets \
-                 WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4 LIMIT 1",
-            )
-            .and_then(|mut s| s.exists(params![key.group, key.kind, key.namespace, key.name]))
-            .map_err(|e| self.err(e))
-    }
-
-    /// The secrets of an object, decrypted.
-    pub fn secrets(&self, key: &ObjectRef, cipher: &SecretCipher) -> Result<SecretMap, StoreError> {
-        let mut statement = self
-            .conn
             .prepare_cached(
                 "SELECT secret, nonce, sealed FROM secrets \
                  WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4 ORDER BY secret",
             )
-            .map_err(|e| self.err(e))?;
-        let rows = statement
-            .query_map(params![key.group, key.kind, key.namespace, key.name], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, Vec<u8>>(2)?,
-                ))
+            .and_then(|mut statement| {
+                statement
+                    .query_map(params![key.group, key.kind, key.namespace, key.name], |r| {
+                        Ok(SealedSecret {
+                            name: r.get(0)?,
+                            nonce: r.get(1)?,
+                            sealed: r.get(2)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()
             })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        rows.into_iter()
-            .map(|(name, nonce, sealed)| {
+            .map_err(|e| self.err(e))
+    }
+
+    /// Decrypts an object's sealed secrets.
+    pub fn open_secrets(
+        &self,
+        key: &ObjectRef,
+        sealed: Vec<SealedSecret>,
+        cipher: &SecretCipher,
+    ) -> Result<SecretMap, StoreError> {
+        sealed
+            .into_iter()
+            .map(|secret| {
                 let plain = cipher
-                    .open(&secret_aad(key, &name), &nonce, &sealed)
+                    .open(
+                        &secret_aad(key, &secret.name),
+                        &secret.nonce,
+                        &secret.sealed,
+                    )
                     .ok_or_else(|| self.wrong_key(cipher))?;
                 let text = String::from_utf8(plain).map_err(|_| {
                     StoreError::Unavailable(format!(
-                        "{}: secret {name} of {key} is not valid UTF-8",
-                        self.path.display()
+                        "{}: secret {} of {key} is not valid UTF-8",
+                        self.path.display(),
+                        secret.name
                     ))
                 })?;
-                Ok((name, SecretValue::new(text)))
+                Ok((secret.name, SecretValue::new(text)))
             })
             .collect()
     }
@@ -509,24 +523,41 @@ impl Rows<'_> {
                 s.execute(params![key.group, key.kind, key.namespace, key.name, body])
             })
             .map_err(|e| self.err(e))?;
-        self.conn
-            .prepare_cached(
-                "DELETE FROM events WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4 \
-                 AND id <= (SELECT id FROM events \
-                 WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4 \
-                 ORDER BY id DESC LIMIT 1 OFFSET ?5)",
-            )
+        // The oldest event to keep is looked up first, and nothing is deleted while an object
+        // has no more than the limit (the common case). The limit is part of the statement's
+        // text: as a bound parameter of OFFSET, SQLite re-prepared the statement every time.
+        let oldest_kept: Option<i64> = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT id FROM events WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 \
+                 AND name = ?4 ORDER BY id DESC LIMIT 1 OFFSET {}",
+                EVENTS_PER_OBJECT - 1
+            ))
             .and_then(|mut s| {
-                s.execute(params![
-                    key.group,
-                    key.kind,
-                    key.namespace,
-                    key.name,
-                    EVENTS_PER_OBJECT as i64
-                ])
+                s.query_row(params![key.group, key.kind, key.namespace, key.name], |r| {
+                    r.get(0)
+                })
+                .optional()
             })
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        if let Some(oldest_kept) = oldest_kept {
+            self.conn
+                .prepare_cached(
+                    "DELETE FROM events WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 \
+                     AND name = ?4 AND id < ?5",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        key.group,
+                        key.kind,
+                        key.namespace,
+                        key.name,
+                        oldest_kept
+                    ])
+                })
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
     }
 
     /// The newest events of an object, oldest first.

@@ -226,7 +226,8 @@ impl Worker {
     /// The secrets of an object; objects without secrets need no key, so reading them never
     /// creates a key file.
     pub fn secrets(&mut self, key: &ObjectRef) -> Result<SecretMap, StoreError> {
-        if !self.rows().has_secrets(key)? {
+        let sealed = self.rows().sealed_secrets(key)?;
+        if sealed.is_empty() {
             return Ok(SecretMap::new());
         }
         self.cipher()?;
@@ -234,6 +235,23 @@ impl Worker {
             .cipher
             .as_ref()
             .ok_or_else(|| StoreError::Unavailable("internal error: no secret key".into()))?;
-        self.rows().secrets(key, cipher)
+        self.rows().open_secrets(key, sealed, cipher)
+    }
+
+    /// Runs reads inside one read transaction: one snapshot, and SQLite takes its shared
+    /// locks once instead of once per statement.
+    pub fn read<T>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if !self.conn.is_autocommit() {
+            return work(self);
+        }
+        self.execute("BEGIN DEFERRED")?;
+        let result = work(self);
+        // A read transaction has nothing to keep: ending it cannot lose anything.
+        let end = self.execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        let value = result?;
+        end.map(|()| value)
     }
 }
