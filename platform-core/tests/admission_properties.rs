@@ -144,7 +144,7 @@ fn any_request() -> impl Strategy<Value = AdmissionRequest> {
         .prop_map(|(operation, object, old_object, origin)| AdmissionRequest {
             operation,
             object,
-            old_object,
+            old_object: old_object.map(std::sync::Arc::new),
             origin,
         })
 }

@@ -146,7 +146,7 @@ async fn the_memory_store_passes_the_store_suite() {
     let report =
         store_conformance(|| async { Arc::new(MemoryStore::new()) as Arc<dyn StateStore> }).await;
     report.assert_passed();
-    assert_eq!(report.checks().len(), 14);
+    assert_eq!(report.checks().len(), 15);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -254,7 +254,7 @@ mod tests {
         let shrink = AdmissionRequest {
             operation: Operation::Update,
             object: db("a", "large", "team-orders"),
-            old_object: Some(big.clone()),
+            old_object: Some(std::sync::Arc::new(big.clone())),
             origin: None,
         };
         assert!(
@@ -278,7 +278,7 @@ mod tests {
         let moved = AdmissionRequest {
             operation: Operation::Update,
             object: db("a", "large", "team-orders"),
-            old_object: Some(theirs.clone()),
+            old_object: Some(std::sync::Arc::new(theirs.clone())),
             origin: Some("a.yaml:1:1".into()),
         };
         let outcome = admit_in(&engine, "production", &[theirs], vec![moved]);

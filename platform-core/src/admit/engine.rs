@@ -245,7 +245,7 @@ impl PolicyEngine {
                 let input = PolicyInput::new(
                     request.operation,
                     &request.object,
-                    request.old_object.as_ref(),
+                    request.old_object.as_deref(),
                     env,
                     env_data,
                 );
@@ -273,7 +273,7 @@ impl PolicyEngine {
             let input = PolicyInput::new(
                 request.operation,
                 &request.object,
-                request.old_object.as_ref(),
+                request.old_object.as_deref(),
                 env,
                 env_data,
             );

@@ -57,8 +57,8 @@ pub struct AdmissionRequest {
     pub operation: Operation,
     /// The object as submitted.
     pub object: DynamicObject,
-    /// The stored object, on updates and deletes.
-    pub old_object: Option<DynamicObject>,
+    /// The stored object, on updates and deletes (shared: the engine keeps it too).
+    pub old_object: Option<std::sync::Arc<DynamicObject>>,
     /// `FILE:LINE:COL` where the object was read, when it came from a file.
     pub origin: Option<String>,
 }

@@ -358,7 +358,7 @@ spec:
     let update = |new: DynamicObject| AdmissionRequest {
         operation: Operation::Update,
         object: new,
-        old_object: Some(old.clone()),
+        old_object: Some(std::sync::Arc::new(old.clone())),
         origin: Some("orders.yaml:1:1".into()),
     };
     let outcome = admit_in(

@@ -4,6 +4,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use super::desired::APPLICATION;
 use super::resolve::{OutputsByName, resolve};
@@ -28,7 +29,7 @@ pub(crate) struct Admitted {
     /// The admitted objects, with mutating defaults, in request order.
     pub objects: Vec<DynamicObject>,
     /// What the store held for each object before the request.
-    pub stored: Vec<Option<DynamicObject>>,
+    pub stored: Vec<Option<Arc<DynamicObject>>>,
     /// Warnings of policies in warn mode.
     pub warnings: Vec<String>,
 }
@@ -78,7 +79,7 @@ impl Engine {
         operation_of_new: Operation,
         record: bool,
     ) -> Result<Admitted, EngineError> {
-        let operation = |old: &Option<DynamicObject>| match (old, operation_of_new) {
+        let operation = |old: &Option<Arc<DynamicObject>>| match (old, operation_of_new) {
             (_, Operation::Delete) => Operation::Delete,
             (Some(_), _) => Operation::Update,
             (None, op) => op,
@@ -110,7 +111,16 @@ impl Engine {
             }
         }
         let keys: Vec<ObjectRef> = objects.iter().map(Resource::object_ref).collect();
-        let stored = self.inner.store.get_many(&keys).await?;
+        // Shared with the admission requests rather than copied: at thousands of claims the
+        // copies would be a large part of the memory an apply holds.
+        let stored: Vec<Option<Arc<DynamicObject>>> = self
+            .inner
+            .store
+            .get_many(&keys)
+            .await?
+            .into_iter()
+            .map(|o| o.map(Arc::new))
+            .collect();
         drop(keys);
         let mut requests: Vec<AdmissionRequest> = objects
             .into_iter()
@@ -130,6 +140,7 @@ impl Engine {
         let child_keys: Vec<ObjectRef> = children.iter().map(|(c, _)| c.object_ref()).collect();
         let child_stored = self.inner.store.get_many(&child_keys).await?;
         for ((child, origin), old) in children.into_iter().zip(child_stored) {
+            let old = old.map(Arc::new);
             requests.push(AdmissionRequest {
                 operation: operation(&old),
                 object: child,
@@ -190,7 +201,7 @@ impl Engine {
     pub(crate) async fn put_claims(
         &self,
         claims: &[DynamicObject],
-        stored: &[Option<DynamicObject>],
+        stored: &[Option<&DynamicObject>],
     ) -> Result<(), EngineError> {
         let mut writes = Vec::new();
         for (object, existing) in claims.iter().zip(stored) {
@@ -267,6 +278,7 @@ impl Engine {
                 stored,
                 warnings,
             } = self.admit(objects, Operation::Create, true).await?;
+            let stored: Vec<Option<&DynamicObject>> = stored.iter().map(Option::as_deref).collect();
             self.put_claims(&admitted, &stored).await?;
             let keys: Vec<ObjectRef> = admitted.iter().map(Resource::object_ref).collect();
             (keys, warnings)
@@ -335,6 +347,7 @@ impl Engine {
                 });
             }
         }
+        let stored: Vec<Option<&DynamicObject>> = stored.iter().map(Option::as_ref).collect();
         self.put_claims(&desired, &stored).await?;
         let mut tasks = tokio::task::JoinSet::new();
         for (index, child) in desired.iter().enumerate() {

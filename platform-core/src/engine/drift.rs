@@ -11,18 +11,24 @@ use crate::store::ListFilter;
 /// enough that providers without a batch call still observe in parallel.
 const BATCH: usize = 32;
 
+/// Records read from the store at a time during a sweep.
+const PAGE: usize = 16 * BATCH;
+
 impl Engine {
     /// Observes every managed resource the engine created and reports drift; changes nothing.
     ///
-    /// Memory stays bounded by one kind's records: kinds are listed one after another as the
-    /// observers need more work, and each batch's observations are folded into the report as
-    /// soon as they arrive.
+    /// Memory stays bounded by a page of records: each served kind is read a page at a time
+    /// as the observers need more work, and each batch's observations are folded into the
+    /// report as soon as they arrive.
     pub async fn detect_drift(&self) -> Result<DriftReport, EngineError> {
-        let mut kinds = self
+        let kinds: Vec<(&String, &String)> = self
             .inner
             .providers
             .iter()
-            .flat_map(|(api_version, kinds)| kinds.keys().map(move |kind| (api_version, kind)));
+            .flat_map(|(api_version, kinds)| kinds.keys().map(move |kind| (api_version, kind)))
+            .collect();
+        let mut next_kind = 0;
+        let mut after: Option<ObjectRef> = None;
         let mut queued: VecDeque<Vec<DynamicObject>> = VecDeque::new();
         let mut tasks = tokio::task::JoinSet::new();
         let mut report = DriftReport::default();
@@ -33,10 +39,18 @@ impl Engine {
                     tasks.spawn(async move { engine.observe_chunk(chunk).await });
                     continue;
                 }
-                let Some((api_version, kind)) = kinds.next() else {
+                let Some((api_version, kind)) = kinds.get(next_kind) else {
                     break;
                 };
-                queued = self.synced_of(api_version, kind).await?;
+                let (chunks, last) = self.synced_page(api_version, kind, after.as_ref()).await?;
+                queued = chunks;
+                match last {
+                    Some(last) => after = Some(last),
+                    None => {
+                        next_kind += 1;
+                        after = None;
+                    }
+                }
             }
             match tasks.join_next().await {
                 Some(Ok(observed)) => {
@@ -54,18 +68,22 @@ impl Engine {
         Ok(report)
     }
 
-    /// The Synced records of one served kind, in batches of [`BATCH`].
-    async fn synced_of(
+    /// The Synced records of one page of a served kind, in batches of [`BATCH`], with the
+    /// last record read (`None`: the kind has no more).
+    async fn synced_page(
         &self,
         api_version: &str,
         kind: &str,
-    ) -> Result<VecDeque<Vec<DynamicObject>>, EngineError> {
+        after: Option<&ObjectRef>,
+    ) -> Result<(VecDeque<Vec<DynamicObject>>, Option<ObjectRef>), EngineError> {
         let group = crate::model::ApiVersion::parse(api_version).group;
-        let mut objects = self
+        let page = self
             .inner
             .store
-            .list(&ListFilter::kind(group, kind.to_owned()))
-            .await?
+            .list_page(&ListFilter::kind(group, kind.to_owned()), after, PAGE)
+            .await?;
+        let last = page.last().map(Resource::object_ref);
+        let mut objects = page
             .into_iter()
             .filter(|o| {
                 o.api_version == api_version
@@ -77,7 +95,7 @@ impl Engine {
         while objects.peek().is_some() {
             chunks.push_back(objects.by_ref().take(BATCH).collect());
         }
-        Ok(chunks)
+        Ok((chunks, last))
     }
 
     /// Observes one batch of records of one kind with one provider call.

@@ -109,7 +109,7 @@ impl Engine {
             if object.kind == APPLICATION {
                 let mut app = object.clone();
                 if let Some(stored) = stored {
-                    app.metadata.uid = stored.metadata.uid;
+                    app.metadata.uid = stored.metadata.uid.clone();
                 }
                 claims.extend(self.children_of(&app)?);
             }

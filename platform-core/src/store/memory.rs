@@ -130,6 +130,29 @@ impl StateStore for MemoryStore {
             .collect())
     }
 
+    async fn list_page(
+        &self,
+        filter: &ListFilter,
+        after: Option<&ObjectRef>,
+        limit: usize,
+    ) -> Result<Vec<DynamicObject>, StoreError> {
+        use std::ops::Bound;
+        if filter.owner.is_some() {
+            // Owned objects are few per owner: listing them all, then cutting, is enough.
+            return Ok(super::page_of(self.list(filter).await?, after, limit));
+        }
+        let inner = self.lock()?;
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        Ok(inner
+            .objects
+            .range((from, Bound::Unbounded))
+            .map(|(_, o)| o)
+            .filter(|o| filter.matches(o, None))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
     async fn commit(&self, writes: Vec<Write>) -> Result<Vec<DynamicObject>, StoreError> {
         let mut inner = self.lock()?;
         // Check every precondition against the state the batch itself produces, then apply.

@@ -55,6 +55,21 @@ impl Precondition {
     }
 }
 
+/// The page of a listing (in reference order) after `after`, at most `limit` objects long.
+pub fn page_of(
+    mut objects: Vec<DynamicObject>,
+    after: Option<&ObjectRef>,
+    limit: usize,
+) -> Vec<DynamicObject> {
+    use crate::model::Resource;
+    let start = after.map_or(0, |after| {
+        objects.partition_point(|o| o.object_ref() <= *after)
+    });
+    objects.drain(..start);
+    objects.truncate(limit);
+    objects
+}
+
 /// Events kept per object; older ones are dropped.
 pub const EVENTS_PER_OBJECT: usize = 50;
 
@@ -86,6 +101,18 @@ pub trait StateStore: Send + Sync {
 
     /// Objects matching a filter, in reference order.
     async fn list(&self, filter: &ListFilter) -> Result<Vec<DynamicObject>, StoreError>;
+
+    /// At most `limit` objects matching a filter that come after `after` in reference order
+    /// (from the first when `None`): a listing in pages, so a sweep over many objects holds
+    /// one page at a time. By default the whole listing is read and cut.
+    async fn list_page(
+        &self,
+        filter: &ListFilter,
+        after: Option<&ObjectRef>,
+        limit: usize,
+    ) -> Result<Vec<DynamicObject>, StoreError> {
+        Ok(page_of(self.list(filter).await?, after, limit))
+    }
 
     /// Applies writes atomically; returns the stored objects of the `Put` writes, in order.
     async fn commit(&self, writes: Vec<Write>) -> Result<Vec<DynamicObject>, StoreError>;

@@ -26,7 +26,8 @@ const SECRET: &str = "conformance-secret-c6b1f0e2";
 /// generation bumps only on spec change; a stale resourceVersion is refused with `Conflict`
 /// and nothing is written; the `Absent` precondition; a batch with one failing precondition
 /// writes nothing (atomicity); delete removes secrets and events; list by kind, namespace and
-/// controller owner, in reference order; `get_many` and `secrets_many` answer in the order
+/// controller owner, in reference order; `list_page` pages (any size, with or without a
+/// filter) put together equal the listing; `get_many` and `secrets_many` answer in the order
 /// asked, like one `get` or `secrets` per key (absent objects included); secrets round trip
 /// and stay out of `Debug`; intents
 /// put, list and clear; the change feed (seq strictly increasing, `after` and `limit`
@@ -74,6 +75,10 @@ where
         delete_removes_secrets_and_events(make().await).await,
     );
     report.record("list_filters", list_filters(make().await).await);
+    report.record(
+        "pages_cover_the_listing",
+        pages_cover_the_listing(make().await).await,
+    );
     report.record(
         "batch_reads_match_single_reads",
         batch_reads_match_single_reads(make().await).await,
@@ -709,6 +714,64 @@ async fn list_filters(store: Arc<dyn StateStore>) -> Result<(), String> {
         o2 == ["Widget/team-a/w1", "Widget/team-a/w2"],
         "expected w1 and w2 controlled by o2 after moving w1, found {o2:?}"
     );
+    Ok(())
+}
+
+async fn pages_cover_the_listing(store: Arc<dyn StateStore>) -> Result<(), String> {
+    // Out of order on purpose, across two kinds and two namespaces.
+    for (kind, namespace, name) in [
+        ("Widget", "team-b", "w2"),
+        ("Gadget", "team-a", "g1"),
+        ("Widget", "team-a", "w3"),
+        ("Widget", "team-a", "w1"),
+        ("Gadget", "team-b", "g2"),
+        ("Widget", "team-b", "w1"),
+        ("Widget", "team-a", "w2"),
+    ] {
+        put(
+            &*store,
+            object(kind, namespace, name, json!({})),
+            Precondition::Any,
+        )
+        .await?;
+    }
+    let widgets = ListFilter::kind(GROUP, "Widget");
+    for filter in [ListFilter::all(), widgets] {
+        let listed = store
+            .list(&filter)
+            .await
+            .map_err(|e| format!("list: {e}"))?;
+        for size in [1, 3, 100] {
+            let mut paged = Vec::new();
+            let mut after: Option<ObjectRef> = None;
+            loop {
+                let page = store
+                    .list_page(&filter, after.as_ref(), size)
+                    .await
+                    .map_err(|e| format!("list_page: {e}"))?;
+                ensure!(
+                    page.len() <= size,
+                    "expected pages of at most {size} objects, found {}",
+                    page.len()
+                );
+                let Some(last) = page.last() else { break };
+                after = Some(last.object_ref());
+                paged.extend(page);
+                ensure!(
+                    paged.len() <= listed.len(),
+                    "expected pages of {size} to end after {} objects, found more: {:?}",
+                    listed.len(),
+                    names(&paged)
+                );
+            }
+            ensure!(
+                names(&paged) == names(&listed),
+                "expected pages of {size} to put together the listing {:?}, found {:?}",
+                names(&listed),
+                names(&paged)
+            );
+        }
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The call recorder: every provider call, in order, with assertion helpers for tests.
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::fault::FaultEffect;
@@ -22,9 +23,19 @@ pub struct Call {
 }
 
 /// Records calls in order; clones share the same record.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CallRecorder {
     calls: Arc<Mutex<Vec<Call>>>,
+    recording: Arc<AtomicBool>,
+}
+
+impl Default for CallRecorder {
+    fn default() -> Self {
+        CallRecorder {
+            calls: Arc::default(),
+            recording: Arc::new(AtomicBool::new(true)),
+        }
+    }
 }
 
 impl CallRecorder {
@@ -37,9 +48,17 @@ impl CallRecorder {
         self.calls.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Appends a call.
+    /// Appends a call, unless recording is off.
     pub fn record(&self, call: Call) {
-        self.lock().push(call);
+        if self.recording.load(Ordering::Relaxed) {
+            self.lock().push(call);
+        }
+    }
+
+    /// Turns recording on (the default) or off for every clone. Runs of many thousands of
+    /// calls that never look at them (benchmarks, the scale example) spare the memory.
+    pub fn set_recording(&self, on: bool) {
+        self.recording.store(on, Ordering::Relaxed);
     }
 
     /// Every call so far, oldest first.
@@ -142,6 +161,22 @@ mod tests {
         recorder.assert_called(Operation::Create, "a");
         recorder.assert_not_called(Operation::Delete, "a");
         recorder.assert_not_called(Operation::Create, "b");
+    }
+
+    #[test]
+    fn recording_can_be_paused_for_every_clone() {
+        let recorder = CallRecorder::new();
+        let clone = recorder.clone();
+        clone.set_recording(false);
+        recorder.record(call(Operation::Observe, "a"));
+        assert!(
+            recorder.calls().is_empty(),
+            "a paused recorder keeps nothing"
+        );
+        recorder.set_recording(true);
+        clone.record(call(Operation::Create, "b"));
+        assert_eq!(recorder.count_for(Operation::Create, "b"), 1);
+        assert_eq!(recorder.calls().len(), 1);
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl PriceList {
 
     /// The change a request makes to the monthly cost of its object.
     pub fn change(&self, request: &AdmissionRequest) -> CostChange {
-        let stored = request.old_object.as_ref();
+        let stored = request.old_object.as_deref();
         match request.operation {
             Operation::Create => CostChange {
                 before: stored.map_or(Money::ZERO, |o| self.monthly(o)),

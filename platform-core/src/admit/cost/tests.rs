@@ -118,7 +118,7 @@ fn the_change_of_a_request_and_totals_per_owner() {
     let update = AdmissionRequest {
         operation: Operation::Update,
         object: medium.clone(),
-        old_object: Some(small.clone()),
+        old_object: Some(std::sync::Arc::new(small.clone())),
         origin: None,
     };
     let change = prices.change(&update);

@@ -155,7 +155,7 @@ fn production_databases_refuse_delete_unless_orphaned_or_excepted() {
     let delete = |stored: crate::model::DynamicObject| AdmissionRequest {
         operation: Operation::Delete,
         object: stored.clone(),
-        old_object: Some(stored),
+        old_object: Some(std::sync::Arc::new(stored)),
         origin: Some("orders.yaml:1:1".into()),
     };
     let plain = database(

@@ -236,12 +236,35 @@ impl std::fmt::Debug for SqliteStore {
 impl StateStore for SqliteStore {
     async fn get(&self, key: &ObjectRef) -> Result<Option<DynamicObject>, StoreError> {
         let key = key.clone();
-        self.run(move |w| w.rows().get(&key)).await
+        self.run(move |w| {
+            let rows = w.rows();
+            rows.get(&key)?.map(|raw| rows.decode(raw)).transpose()
+        })
+        .await
     }
 
     async fn list(&self, filter: &ListFilter) -> Result<Vec<DynamicObject>, StoreError> {
         let filter = filter.clone();
-        self.run(move |w| w.rows().list(&filter)).await
+        self.run(move |w| {
+            let rows = w.rows();
+            rows.decode_all(rows.list(&filter, None, None)?)
+        })
+        .await
+    }
+
+    async fn list_page(
+        &self,
+        filter: &ListFilter,
+        after: Option<&ObjectRef>,
+        limit: usize,
+    ) -> Result<Vec<DynamicObject>, StoreError> {
+        let filter = filter.clone();
+        let after = after.cloned();
+        self.run(move |w| {
+            let rows = w.rows();
+            rows.decode_all(rows.list(&filter, after.as_ref(), Some(limit))?)
+        })
+        .await
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<Vec<DynamicObject>, StoreError> {
@@ -261,8 +284,15 @@ impl StateStore for SqliteStore {
             return Ok(Vec::new());
         }
         let keys = keys.to_vec();
-        self.run(move |w| w.read(|w| keys.iter().map(|key| w.rows().get(key)).collect()))
-            .await
+        self.run(move |w| {
+            w.read(|w| {
+                let rows = w.rows();
+                keys.iter()
+                    .map(|key| rows.get(key)?.map(|raw| rows.decode(raw)).transpose())
+                    .collect()
+            })
+        })
+        .await
     }
 
     /// One job on the store's thread for all keys.
