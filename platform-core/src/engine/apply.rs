@@ -299,8 +299,7 @@ impl Engine {
     /// Reconciles one stored claim (an Application with its claims) once.
     pub fn reconcile<'a>(&'a self, key: &'a ObjectRef) -> BoxedReport<'a> {
         Box::pin(async move {
-            let lock = self.object_lock(key);
-            let _guard = lock.lock().await;
+            let _guard = self.lock_object(key).await;
             let claim = self
                 .inner
                 .store

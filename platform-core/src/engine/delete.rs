@@ -70,8 +70,7 @@ impl Engine {
         }
         self.admit(vec![claim.clone()], Operation::Delete, true)
             .await?;
-        let lock = self.object_lock(key);
-        let _guard = lock.lock().await;
+        let _guard = self.lock_object(key).await;
         self.delete_tree(&claim).await
     }
 

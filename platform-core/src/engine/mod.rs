@@ -139,9 +139,75 @@ impl Engine {
             .and_then(|kinds| kinds.get(object.kind.as_str()))
     }
 
-    /// A lock per object, so two reconciles of one object never run at once.
-    fn object_lock(&self, key: &ObjectRef) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.inner.locks.lock().unwrap_or_else(|p| p.into_inner());
-        locks.entry(key.clone()).or_default().clone()
+    /// Waits for the lock of one object, so two reconciles of one object never run at once.
+    async fn lock_object(&self, key: &ObjectRef) -> ObjectLock<'_> {
+        let lock = {
+            let mut locks = self.locks();
+            locks.entry(key.clone()).or_default().clone()
+        };
+        let guard = lock.clone().lock_owned().await;
+        ObjectLock {
+            engine: self,
+            key: key.clone(),
+            lock: Some(lock),
+            guard: Some(guard),
+        }
+    }
+
+    fn locks(&self) -> std::sync::MutexGuard<'_, HashMap<ObjectRef, Arc<tokio::sync::Mutex<()>>>> {
+        self.inner.locks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A held object lock. Released on drop; the object's entry leaves the engine's map once no
+/// task holds or waits for it, so the map does not grow with every object ever reconciled.
+struct ObjectLock<'a> {
+    engine: &'a Engine,
+    key: ObjectRef,
+    lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for ObjectLock<'_> {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        let Some(lock) = self.lock.take() else {
+            return;
+        };
+        // New holders clone the lock only while the map is locked: counting under it is exact.
+        let mut locks = self.engine.locks();
+        if Arc::strong_count(&lock) == 2 {
+            locks.remove(&self.key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn object_locks_leave_the_map_once_released() {
+        let engine = Engine::builder().build();
+        let key = ObjectRef::new("Widget", "team-a", "w1");
+        let first = engine.lock_object(&key).await;
+        let (started, waiting) = tokio::sync::oneshot::channel();
+        let second = {
+            let engine = engine.clone();
+            let key = key.clone();
+            tokio::spawn(async move {
+                let _ = started.send(());
+                let _guard = engine.lock_object(&key).await;
+                engine.locks().len()
+            })
+        };
+        waiting.await.unwrap();
+        tokio::task::yield_now().await;
+        drop(first);
+        assert_eq!(second.await.unwrap(), 1, "the waiting task holds the entry");
+        assert!(
+            engine.locks().is_empty(),
+            "no entry is left once nobody holds or waits"
+        );
     }
 }

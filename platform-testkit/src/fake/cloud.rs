@@ -92,9 +92,65 @@ impl RealResource {
     }
 }
 
+/// One real resource as the cloud stores it: compact, since scale runs hold tens of
+/// thousands. Outputs are derived from the key and id unless a drift changed them.
+#[derive(Clone)]
+pub(crate) struct Record {
+    pub(crate) id: u64,
+    pub(crate) spec: Value,
+    pub(crate) password: SecretValue,
+    pub(crate) create_calls: u32,
+    /// Outputs set out of band; `None`: the ones [`default_outputs`] derives.
+    pub(crate) outputs: Option<BTreeMap<String, Value>>,
+}
+
+impl Record {
+    /// The resource as tests and providers see it.
+    pub(crate) fn view(&self, key: &RealResourceKey) -> RealResource {
+        RealResource {
+            key: key.clone(),
+            id: self.id,
+            spec: self.spec.clone(),
+            outputs: self
+                .outputs
+                .clone()
+                .unwrap_or_else(|| default_outputs(key, self.id)),
+            password: self.password.clone(),
+            create_calls: self.create_calls,
+        }
+    }
+
+    /// The record of a resource, keeping its outputs only when they are not the derived ones.
+    pub(crate) fn of(resource: RealResource) -> Record {
+        let derived = default_outputs(&resource.key, resource.id);
+        Record {
+            id: resource.id,
+            spec: resource.spec,
+            password: resource.password,
+            create_calls: resource.create_calls,
+            outputs: (resource.outputs != derived).then_some(resource.outputs),
+        }
+    }
+}
+
+/// The outputs every fake resource starts with: host, port, its name three times and its id.
+pub(crate) fn default_outputs(key: &RealResourceKey, id: u64) -> BTreeMap<String, Value> {
+    [
+        ("host", json!(FAKE_HOST)),
+        ("port", json!(FAKE_PORT)),
+        ("externalName", json!(key.external_name)),
+        ("database", json!(key.external_name)),
+        ("username", json!(key.external_name)),
+        ("id", json!(id)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
 pub(crate) struct CloudState {
     /// Copies per key, oldest first; more than one only in strict-create mode.
-    pub(crate) resources: BTreeMap<RealResourceKey, Vec<RealResource>>,
+    pub(crate) resources: BTreeMap<RealResourceKey, Vec<Record>>,
     pub(crate) next_id: u64,
     pub(crate) strict_create: bool,
     pub(crate) rng: SeededRng,
@@ -169,8 +225,8 @@ impl FakeCloud {
     pub fn get(&self, api_version: &str, kind: &str, external_name: &str) -> Option<RealResource> {
         self.lock()
             .resources
-            .get(&RealResourceKey::new(api_version, kind, external_name))
-            .and_then(|copies| copies.first().cloned())
+            .get_key_value(&RealResourceKey::new(api_version, kind, external_name))
+            .and_then(|(key, copies)| copies.first().map(|r| r.view(key)))
     }
 
     /// External names of a kind (any apiVersion), sorted, once per copy.
@@ -188,7 +244,11 @@ impl FakeCloud {
 
     /// Every resource, in key order, copies oldest first.
     pub fn resources(&self) -> Vec<RealResource> {
-        self.lock().resources.values().flatten().cloned().collect()
+        self.lock()
+            .resources
+            .iter()
+            .flat_map(|(key, copies)| copies.iter().map(|r| r.view(key)))
+            .collect()
     }
 
     /// Keys held more than once, with their number of copies (only in strict-create mode).
@@ -212,35 +272,19 @@ impl FakeCloud {
                 .and_then(|copies| copies.first_mut())
         {
             existing.create_calls += 1;
-            return existing.clone();
+            return existing.view(key);
         }
         let id = state.next_id;
         state.next_id += 1;
-        let password = SecretValue::new(state.rng.alphanumeric(PASSWORD_LEN));
-        let outputs: BTreeMap<String, Value> = [
-            ("host", json!(FAKE_HOST)),
-            ("port", json!(FAKE_PORT)),
-            ("externalName", json!(key.external_name)),
-            ("database", json!(key.external_name)),
-            ("username", json!(key.external_name)),
-            ("id", json!(id)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        let resource = RealResource {
-            key: key.clone(),
+        let record = Record {
             id,
             spec: spec.clone(),
-            outputs,
-            password,
+            password: SecretValue::new(state.rng.alphanumeric(PASSWORD_LEN)),
             create_calls: 1,
+            outputs: None,
         };
-        state
-            .resources
-            .entry(key.clone())
-            .or_default()
-            .push(resource.clone());
+        let resource = record.view(key);
+        state.resources.entry(key.clone()).or_default().push(record);
         resource
     }
 
@@ -249,15 +293,15 @@ impl FakeCloud {
         self.lock()
             .resources
             .get(key)
-            .and_then(|copies| copies.first().cloned())
+            .and_then(|copies| copies.first().map(|r| r.view(key)))
     }
 
     /// Sets the spec of the oldest copy; `None` when the key is absent.
     pub(crate) fn set_spec(&self, key: &RealResourceKey, spec: &Value) -> Option<RealResource> {
         let mut state = self.lock();
-        let resource = state.resources.get_mut(key)?.first_mut()?;
-        resource.spec = spec.clone();
-        Some(resource.clone())
+        let record = state.resources.get_mut(key)?.first_mut()?;
+        record.spec = spec.clone();
+        Some(record.view(key))
     }
 
     /// Removes the oldest copy of a key; whether there was one.
@@ -281,7 +325,11 @@ impl fmt::Debug for FakeCloud {
             .field("strict_create", &state.strict_create)
             .field(
                 "resources",
-                &state.resources.values().flatten().collect::<Vec<_>>(),
+                &state
+                    .resources
+                    .iter()
+                    .flat_map(|(key, copies)| copies.iter().map(|r| r.view(key)))
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }

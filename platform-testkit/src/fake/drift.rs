@@ -51,8 +51,10 @@ impl FakeCloud {
                 set_path(&mut resource.spec, &segments, 1, value).map_err(bad)
             }
             "outputs" => {
+                let id = resource.id;
                 let entry = resource
                     .outputs
+                    .get_or_insert_with(|| super::cloud::default_outputs(&key, id))
                     .entry(segments[1].to_owned())
                     .or_insert(Value::Null);
                 if segments.len() == 2 {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use platform_core::secret::SecretValue;
 
-use super::cloud::{CloudState, FakeCloud, RealResource, RealResourceKey};
+use super::cloud::{CloudState, FakeCloud, RealResource, RealResourceKey, Record};
 use super::error::FakeCloudError;
 use super::rng::SeededRng;
 
@@ -44,7 +44,10 @@ impl FakeCloud {
     /// the test's other state goes, never into a log.
     pub fn snapshot(&self) -> Value {
         let state = self.lock();
-        let resources = state.resources.values().flatten();
+        let resources = state
+            .resources
+            .iter()
+            .flat_map(|(key, copies)| copies.iter().map(|r| r.view(key)));
         snapshot_value(&state, resources)
     }
 
@@ -56,7 +59,12 @@ impl FakeCloud {
     /// where [`snapshot`](Self::snapshot) costs the whole cloud.
     pub fn snapshot_of(&self, key: &RealResourceKey) -> Value {
         let state = self.lock();
-        let resources = state.resources.get(key).into_iter().flatten();
+        let resources = state
+            .resources
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(|r| r.view(key));
         snapshot_value(&state, resources)
     }
 
@@ -72,7 +80,7 @@ impl FakeCloud {
         }
         let snapshot = Snapshot::deserialize(snapshot).map_err(|e| bad(e.to_string()))?;
         let mut ids = BTreeSet::new();
-        let mut resources: BTreeMap<RealResourceKey, Vec<RealResource>> = BTreeMap::new();
+        let mut resources: BTreeMap<RealResourceKey, Vec<Record>> = BTreeMap::new();
         for r in snapshot.resources {
             if !ids.insert(r.id) {
                 return Err(bad(format!("resource id {} appears twice", r.id)));
@@ -87,14 +95,14 @@ impl FakeCloud {
             resources
                 .entry(key.clone())
                 .or_default()
-                .push(RealResource {
+                .push(Record::of(RealResource {
                     key,
                     id: r.id,
                     spec: r.spec,
                     outputs: r.outputs,
                     password: SecretValue::new(r.password),
                     create_calls: r.create_calls,
-                });
+                }));
         }
         for copies in resources.values_mut() {
             copies.sort_by_key(|r| r.id);
@@ -108,10 +116,7 @@ impl FakeCloud {
     }
 }
 
-fn snapshot_value<'a>(
-    state: &CloudState,
-    resources: impl Iterator<Item = &'a RealResource>,
-) -> Value {
+fn snapshot_value(state: &CloudState, resources: impl Iterator<Item = RealResource>) -> Value {
     let snapshot = Snapshot {
         format: FORMAT.to_owned(),
         strict_create: state.strict_create,
