@@ -1,5 +1,5 @@
 //! Scale: apply N claims (each composing to 3 managed resources) to zero-latency fakes, apply
-//! again unchanged, sweep for drift; print one JSON line of timings and peak memory.
+//! again unchanged, sweep for drift; print one JSON line of timings and peak memory (MiB).
 //!
 //! ```sh
 //! cargo run --release --example scale -- --resources 10000
@@ -104,7 +104,8 @@ impl Composition for Single {
     }
 }
 
-fn peak_rss_mb() -> f64 {
+/// Peak resident memory of this process in MiB (`VmHWM`, which Linux reports in KiB).
+fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -226,7 +227,7 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
         "apply_ms": apply_ms,
         "noop_apply_ms": noop_apply_ms,
         "drift_sweep_ms": drift_sweep_ms,
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mib": peak_rss_mib(),
     });
     if args.latency_ms > 0 {
         let ideal = managed as f64 * args.latency_ms as f64 / args.concurrency as f64;

@@ -53,6 +53,15 @@ fn bench(c: &mut Criterion) {
         );
         return;
     };
+    // Checked before anything is declared: a bench that stops half way leaves its queues.
+    if let Err(e) = runtime.block_on(provider.observe(&queue("bench.probe"))) {
+        eprintln!(
+            "rabbitmq_ops: the management API at {} does not answer ({e}); enable it with \
+             `rabbitmq-plugins enable rabbitmq_management`; nothing measured",
+            api_url()
+        );
+        return;
+    }
     let channel = runtime.block_on(conn.create_channel()).unwrap();
     let prefix = format!("bench.{}", std::process::id());
     let mut created: Vec<String> = Vec::new();

@@ -3,8 +3,14 @@
 //! statements sent one after another by a plain tokio-postgres client: CREATE ROLE with a
 //! SCRAM verifier and COMMENT, CREATE DATABASE ... OWNER and COMMENT, GRANT.
 //!
-//! Prints one JSON line: plain_sequential_ms, engine_c1_ms (concurrency 1, like for like),
-//! engine_c16_ms (concurrency 16) and their ratios to the plain run; with
+//! Runs `PLATFORM_PG_PROVISION_ROUNDS` rounds (default 3) of: the plain client and the engine
+//! at concurrency 1 (which goes first alternates), then the engine at concurrency 16. After
+//! every run, untimed, its databases and roles are dropped and the server checkpoints, so no
+//! run pays for flushing the previous one's pages.
+//!
+//! Prints one JSON line: the medians plain_sequential_ms, engine_c1_ms (concurrency 1, like
+//! for like), engine_c16_ms (concurrency 16), their ratios to the plain run and every run's
+//! time under runs_ms; with
 //! `PLATFORM_PG_PROVISION_SQLITE=1` also engine_c16_sqlite_ms (SqliteStore instead of
 //! MemoryStore). `PLATFORM_PG_PROVISION_COUNT` changes the number of claims (default 200).
 //! Everything under the example's prefix is dropped before, between the runs (untimed) and after.
@@ -214,6 +220,39 @@ async fn clean(when: &str) {
     }
 }
 
+/// Drops what a run created, then checkpoints, so the next timed run does not pay for
+/// flushing this one's pages (untimed; CHECKPOINT needs a superuser, as the default URL is).
+async fn settle(when: &str) {
+    clean(when).await;
+    let client = plain().await.unwrap_or_else(|e| fail(&e.to_string()));
+    if let Err(e) = client.batch_execute("CHECKPOINT").await {
+        fail(&format!("cannot checkpoint {when}: {e}"));
+    }
+}
+
+/// The same statements from one plain client, one claim after another.
+async fn plain_run(count: usize) -> f64 {
+    let client = plain().await.unwrap_or_else(|e| fail(&e.to_string()));
+    let started = Instant::now();
+    for i in 0..count {
+        if let Err(e) = plain_claim(&client, i).await {
+            fail(&format!("plain run, claim {i}: {e}"));
+        }
+    }
+    started.elapsed().as_secs_f64() * 1000.0
+}
+
+/// The middle value (the upper one of an even count).
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+fn rounded(values: &[f64]) -> Vec<f64> {
+    values.iter().map(|v| v.round()).collect()
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let count: usize = std::env::var("PLATFORM_PG_PROVISION_COUNT")
@@ -226,31 +265,47 @@ async fn main() {
             redact(&url())
         ));
     }
-    clean("before the runs").await;
+    let rounds: usize = std::env::var("PLATFORM_PG_PROVISION_ROUNDS")
+        .ok()
+        .map(|v| v.parse().expect("PLATFORM_PG_PROVISION_ROUNDS: a number"))
+        .unwrap_or(3)
+        .max(1);
+    settle("before the runs").await;
 
-    let client = plain().await.unwrap_or_else(|e| fail(&e.to_string()));
-    let started = Instant::now();
-    for i in 0..count {
-        if let Err(e) = plain_claim(&client, i).await {
-            fail(&format!("plain run, claim {i}: {e}"));
+    // Rounds alternate which of the plain client and the engine at concurrency 1 goes first,
+    // so neither always inherits the server's state from the other.
+    let (mut plain_ms, mut c1, mut c16) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        for plain_first in [round % 2 == 0, round % 2 == 1] {
+            if plain_first {
+                plain_ms.push(plain_run(count).await);
+                settle("after the plain run").await;
+            } else {
+                c1.push(engine_run(Arc::new(MemoryStore::new()), 1, count).await);
+                settle("after the engine run at concurrency 1").await;
+            }
         }
+        c16.push(engine_run(Arc::new(MemoryStore::new()), 16, count).await);
+        settle("after the engine run at concurrency 16").await;
     }
-    let plain_ms = started.elapsed().as_secs_f64() * 1000.0;
-    drop(client);
-    clean("after the plain run").await;
-
-    let c1 = engine_run(Arc::new(MemoryStore::new()), 1, count).await;
-    clean("after the engine run at concurrency 1").await;
-    let c16 = engine_run(Arc::new(MemoryStore::new()), 16, count).await;
-    clean("after the engine run at concurrency 16").await;
+    let plain_ms_all = plain_ms.clone();
+    let plain_ms = median(&plain_ms);
+    let (c1_all, c16_all) = (c1.clone(), c16.clone());
+    let (c1, c16) = (median(&c1), median(&c16));
 
     let mut line = json!({
         "claims": count,
+        "rounds": rounds,
         "plain_sequential_ms": plain_ms.round(),
         "engine_c1_ms": c1.round(),
         "engine_c16_ms": c16.round(),
         "engine_c1_over_plain": (c1 / plain_ms * 1000.0).round() / 1000.0,
         "engine_c16_over_plain": (c16 / plain_ms * 1000.0).round() / 1000.0,
+        "runs_ms": {
+            "plain_sequential": rounded(&plain_ms_all),
+            "engine_c1": rounded(&c1_all),
+            "engine_c16": rounded(&c16_all),
+        },
     });
     if std::env::var("PLATFORM_PG_PROVISION_SQLITE").is_ok_and(|v| v == "1") {
         let dir = tempfile_dir();
@@ -263,7 +318,7 @@ async fn main() {
         )
         .unwrap_or_else(|e| fail(&format!("cannot open the SQLite store: {e}")));
         let ms = engine_run(Arc::new(store), 16, count).await;
-        clean("after the engine run on SQLite").await;
+        settle("after the engine run on SQLite").await;
         let _ = std::fs::remove_dir_all(&dir);
         line["engine_c16_sqlite_ms"] = json!(ms.round());
         line["engine_c16_sqlite_over_plain"] = json!((ms / plain_ms * 1000.0).round() / 1000.0);
