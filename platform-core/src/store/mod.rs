@@ -104,7 +104,8 @@ pub trait StateStore: Send + Sync {
 
     /// At most `limit` objects matching a filter that come after `after` in reference order
     /// (from the first when `None`): a listing in pages, so a sweep over many objects holds
-    /// one page at a time. By default the whole listing is read and cut.
+    /// one page at a time. By default the whole listing is read and cut, so a sweep page by
+    /// page reads it once per page: stores holding thousands of objects should override it.
     async fn list_page(
         &self,
         filter: &ListFilter,
