@@ -97,6 +97,9 @@ pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, Pr
     }
     let conn = Connection::open(&path)
         .map_err(|e| sql_error(&format!("cannot create {}", path.display()), e))?;
+    // The application may have the file open too: wait for its writes instead of failing.
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| sql_error("cannot set busy timeout", e))?;
     conn.execute_batch(
         "PRAGMA journal_mode=WAL;
          CREATE TABLE IF NOT EXISTS _platform (id INTEGER PRIMARY KEY CHECK (id = 1), spec TEXT NOT NULL, password TEXT NOT NULL);",

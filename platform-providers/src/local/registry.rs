@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{io_error, sql_error};
 use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
@@ -15,23 +15,46 @@ pub(crate) fn path(root: &Path) -> PathBuf {
     root.join("local.sqlite3")
 }
 
+/// How long opening the shared database waits for other connections.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Switches the file to WAL mode and creates the tables when missing.
+const PREPARE: &str = "PRAGMA journal_mode=WAL;
+    CREATE TABLE IF NOT EXISTS queues (name TEXT PRIMARY KEY, spec TEXT NOT NULL, password TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS queue_messages (queue TEXT NOT NULL, id INTEGER PRIMARY KEY AUTOINCREMENT, body BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS caches (prefix TEXT PRIMARY KEY, spec TEXT NOT NULL, password TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS cache_entries (key TEXT PRIMARY KEY, value BLOB NOT NULL);";
+
 /// Opens (creating when needed) the shared database with its tables.
+///
+/// Connections opening a fresh file at once (an Application's queue and cache are created
+/// together) race to switch it to WAL mode, and SQLite answers the losers "database is
+/// locked" at once, without its busy handler: preparing is retried for up to
+/// [`BUSY_TIMEOUT`].
 pub(crate) fn open(root: &Path) -> Result<Connection, ProviderError> {
     std::fs::create_dir_all(root).map_err(|e| io_error("cannot create", root, e))?;
     let db = path(root);
     let conn = Connection::open(&db)
         .map_err(|e| sql_error(&format!("cannot open {}", db.display()), e))?;
-    conn.busy_timeout(Duration::from_secs(5))
+    conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| sql_error("cannot set busy timeout", e))?;
-    conn.execute_batch(
-        "PRAGMA journal_mode=WAL;
-         CREATE TABLE IF NOT EXISTS queues (name TEXT PRIMARY KEY, spec TEXT NOT NULL, password TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS queue_messages (queue TEXT NOT NULL, id INTEGER PRIMARY KEY AUTOINCREMENT, body BLOB NOT NULL);
-         CREATE TABLE IF NOT EXISTS caches (prefix TEXT PRIMARY KEY, spec TEXT NOT NULL, password TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS cache_entries (key TEXT PRIMARY KEY, value BLOB NOT NULL);",
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.execute_batch(PREPARE) {
+            Ok(()) => return Ok(conn),
+            Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(sql_error(&format!("cannot prepare {}", db.display()), e)),
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     )
-    .map_err(|e| sql_error(&format!("cannot prepare {}", db.display()), e))?;
-    Ok(conn)
 }
 
 /// A row of `queues` or `caches`: its recorded spec and password.

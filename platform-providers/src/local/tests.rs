@@ -130,3 +130,23 @@ async fn hostile_names_are_refused_before_anything_is_written() {
         .unwrap_err();
     assert!(err.message.contains("does not serve kind \"Nope\""));
 }
+
+#[test]
+fn first_opens_of_the_registry_at_once_all_succeed() {
+    // An Application's queue and cache are created at the same moment on a fresh folder:
+    // every open must wait for the others, never fail with "database is locked".
+    for _ in 0..40 {
+        let dir = tempfile::tempdir().unwrap();
+        let failures: Vec<String> = std::thread::scope(|scope| {
+            let opens: Vec<_> = (0..6)
+                .map(|_| scope.spawn(|| registry::open(dir.path()).map(|_| ())))
+                .collect();
+            opens
+                .into_iter()
+                .filter_map(|open| open.join().unwrap().err())
+                .map(|e| e.to_string())
+                .collect()
+        });
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+}
