@@ -20,27 +20,31 @@
 //! `PLATFORM_CRASH_SEED` replays the trials of another seed; `PLATFORM_CRASH_TRIALS` changes
 //! their number.
 
+mod crash_support;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use platform_providers::core::compose::CompositionLibrary;
 use platform_providers::core::engine::Engine;
-use platform_providers::core::kinds::{DatabaseClaim, DatabaseClaimSpec, DatabaseEngine};
 use platform_providers::core::model::DynamicObject;
 use platform_providers::core::provider::{
     Applied, ManagedResource, Observation, Provider, ProviderError, external_name,
 };
 use platform_providers::core::store::{ListFilter, StateStore};
-use platform_providers::store::sqlite::{SecretKey, SecretKeySource, SqliteOptions, SqliteStore};
+use platform_providers::store::sqlite::SqliteStore;
 use platform_testkit::fake::{FakeCloud, FakeProvider, Latency, RealResourceKey};
 use platform_testkit::harness::{TRIO_API_VERSION, TRIO_KINDS, trio_composition};
 use rusqlite::Connection;
 use serde_json::Value;
+
+use crash_support::{
+    Rng, apply_one_by_one, database_claims, env_number, is_true, spawn_child, store_options,
+};
 
 /// Set (to the trial's folder) when this binary runs as the child.
 const CHILD_ENV: &str = "PLATFORM_CRASH_CHILD_DIR";
@@ -48,9 +52,6 @@ const CHILD_ENV: &str = "PLATFORM_CRASH_CHILD_DIR";
 const CLAIMS: usize = 200;
 /// Namespace of the claims.
 const NAMESPACE: &str = "crash";
-/// What the child prints, then flushes, once a claim is Ready: the acknowledgement. Found
-/// anywhere in a line, since libtest's `test crash_child_process ... ` may precede the first.
-const READY_MARKER: &str = "@ready ";
 
 // ---------------------------------------------------------------------------------------------
 // The persistent fake cloud.
@@ -203,37 +204,8 @@ impl Provider for PersistentFake {
 // ---------------------------------------------------------------------------------------------
 // Shared by child and parent.
 
-fn store_options() -> SqliteOptions {
-    SqliteOptions {
-        secret_key: SecretKeySource::Key(SecretKey::from_bytes([7; 32])),
-        ..Default::default()
-    }
-}
-
 fn claims() -> Vec<DynamicObject> {
-    (0..CLAIMS)
-        .map(|i| {
-            DatabaseClaim::new(
-                format!("db-{i:03}"),
-                DatabaseClaimSpec::new(DatabaseEngine::Postgresql),
-            )
-            .in_namespace(NAMESPACE)
-            .to_dynamic()
-            .unwrap()
-        })
-        .collect()
-}
-
-fn is_true(object: &DynamicObject, condition: &str) -> bool {
-    object
-        .status
-        .as_ref()
-        .and_then(|s| s.get("conditions"))
-        .and_then(|c| c.as_array())
-        .is_some_and(|c| {
-            c.iter()
-                .any(|c| c["type"] == condition && c["status"] == "True")
-        })
+    database_claims(NAMESPACE, CLAIMS)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,88 +251,25 @@ async fn run_child(dir: &Path) {
         .concurrency(16)
         .build();
 
-    // One apply per claim, 16 at a time, so that claims become ready, and are acknowledged,
-    // one by one from the first few milliseconds on: kills land between acknowledgements.
-    let slots = Arc::new(tokio::sync::Semaphore::new(16));
-    let mut tasks = tokio::task::JoinSet::new();
-    for claim in claims() {
-        let engine = engine.clone();
-        let slots = slots.clone();
-        tasks.spawn(async move {
-            let _slot = slots.acquire_owned().await.unwrap();
-            let name = claim.metadata.name.clone();
-            let report = engine.apply(&[claim]).await;
-            match report {
-                Ok(report) if report.all_ready() => {
-                    let mut out = std::io::stdout().lock();
-                    writeln!(out, "{READY_MARKER}{NAMESPACE}/{name}").unwrap();
-                    out.flush().unwrap();
-                    Ok(())
-                }
-                Ok(report) => Err(format!("{name} is not ready: {report:?}")),
-                Err(e) => Err(format!("{name}: {e}")),
-            }
-        });
-    }
-    let mut failures = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        if let Err(e) = joined.unwrap() {
-            failures.push(e);
-        }
-    }
-    assert!(failures.is_empty(), "child failures: {failures:#?}");
+    // The label: the acknowledgement is found anywhere in a line, since libtest's
+    // `test crash_child_process ... ` may precede the first.
+    apply_one_by_one(engine, claims(), |claim| {
+        format!("{NAMESPACE}/{}", claim.metadata.name)
+    })
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The parent.
 
-/// splitmix64: seeded kill times without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low + 1)
-    }
-}
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.parse().unwrap_or_else(|e| panic!("{name}={v:?}: {e}")))
-        .unwrap_or(default)
-}
-
-/// Starts the child on a trial folder, its stdout read line by line on a thread.
-fn spawn_child(dir: &Path) -> (Child, std::thread::JoinHandle<Vec<String>>) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
+/// Starts the child on a trial folder.
+fn start_child(dir: &Path) -> (Child, std::thread::JoinHandle<Vec<String>>) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args(["--exact", "crash_child_process", "--nocapture"])
         .args(["--test-threads", "1"])
-        .env(CHILD_ENV, dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the child");
-    let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .filter_map(|l| {
-                l.split_once(READY_MARKER)
-                    .map(|(_, claim)| claim.trim().to_owned())
-            })
-            .collect()
-    });
-    (child, reader)
+        .env(CHILD_ENV, dir);
+    spawn_child(command)
 }
 
 /// What the two files hold.
@@ -451,7 +360,7 @@ fn killed_children_lose_nothing_duplicate_nothing_and_leak_nothing() {
         let mut acknowledged = BTreeSet::new();
         let kills = trial_rng.between(2, 3);
         for kill in 0..kills {
-            let (mut child, reader) = spawn_child(dir.path());
+            let (mut child, reader) = start_child(dir.path());
             std::thread::sleep(Duration::from_millis(trial_rng.between(5, 300)));
             // SIGKILL; a child that already finished is not an error.
             let _ = child.kill();
@@ -478,7 +387,7 @@ fn killed_children_lose_nothing_duplicate_nothing_and_leak_nothing() {
             );
         }
 
-        let (child, reader) = spawn_child(dir.path());
+        let (child, reader) = start_child(dir.path());
         let output = child.wait_with_output().unwrap();
         let acked = reader.join().unwrap();
         assert!(

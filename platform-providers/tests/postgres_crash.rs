@@ -25,13 +25,13 @@
 //! The child is this test binary run again with [`CHILD_ENV`] set. Everything a run creates is
 //! dropped at the end of each trial, and again when the test ends, also when it fails.
 
+mod crash_support;
 #[path = "real/mod.rs"]
 mod real;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,12 +42,15 @@ use sha2_scram::{Digest, Sha256};
 
 use platform_core::compose::CompositionLibrary;
 use platform_core::engine::Engine;
-use platform_core::kinds::{DatabaseClaim, DatabaseClaimSpec, DatabaseEngine};
 use platform_core::model::{DynamicObject, Resource};
 use platform_core::provider::Provider;
 use platform_core::store::{ListFilter, StateStore};
 use platform_providers::postgres::{API_VERSION, PostgresProvider};
-use platform_providers::store::sqlite::{SecretKey, SecretKeySource, SqliteOptions, SqliteStore};
+use platform_providers::store::sqlite::SqliteStore;
+
+use crash_support::{
+    Rng, apply_one_by_one, database_claims, env_number, is_true, spawn_child, store_options,
+};
 
 /// Set (to the trial's folder) when this binary runs as the child.
 const CHILD_ENV: &str = "PLATFORM_PG_CRASH_CHILD_DIR";
@@ -57,8 +60,6 @@ const NAMESPACE_ENV: &str = "PLATFORM_PG_CRASH_NAMESPACE";
 const CLAIMS_ENV: &str = "PLATFORM_PG_CRASH_CLAIMS";
 /// Claims per trial unless [`CLAIMS_ENV`] says otherwise.
 const DEFAULT_CLAIMS: u64 = 100;
-/// What the child prints once a claim is Ready.
-const READY_MARKER: &str = "@ready ";
 /// Claims per trial whose password is checked against the role's SCRAM verifier.
 const SCRAM_SAMPLE: usize = 3;
 /// Connections dropping databases at once: each DROP DATABASE waits for a checkpoint, and
@@ -77,53 +78,17 @@ fn provider() -> PostgresProvider {
         .unwrap()
 }
 
-fn store_options() -> SqliteOptions {
-    SqliteOptions {
-        secret_key: SecretKeySource::Key(SecretKey::from_bytes([9; 32])),
-        ..Default::default()
-    }
-}
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.parse().unwrap_or_else(|e| panic!("{name}={v:?}: {e}")))
-        .unwrap_or(default)
-}
-
 fn claim_count() -> usize {
     env_number(CLAIMS_ENV, DEFAULT_CLAIMS) as usize
 }
 
 fn claims(namespace: &str) -> Vec<DynamicObject> {
-    (0..claim_count())
-        .map(|i| {
-            DatabaseClaim::new(
-                format!("db-{i:03}"),
-                DatabaseClaimSpec::new(DatabaseEngine::Postgresql),
-            )
-            .in_namespace(namespace)
-            .to_dynamic()
-            .unwrap()
-        })
-        .collect()
+    database_claims(namespace, claim_count())
 }
 
 /// The role and database name the production composition gives a claim.
 fn sql_name(namespace: &str, claim: &str) -> String {
     format!("{namespace}_{claim}").replace('-', "_")
-}
-
-fn is_true(object: &DynamicObject, condition: &str) -> bool {
-    object
-        .status
-        .as_ref()
-        .and_then(|s| s.get("conditions"))
-        .and_then(|c| c.as_array())
-        .is_some_and(|c| {
-            c.iter()
-                .any(|c| c["type"] == condition && c["status"] == "True")
-        })
 }
 
 fn engine(store: Arc<dyn StateStore>) -> Engine {
@@ -148,85 +113,27 @@ fn engine(store: Arc<dyn StateStore>) -> Engine {
 // ---------------------------------------------------------------------------------------------
 // The child.
 
-/// One apply per claim, 16 at a time, so that claims become Ready, and are acknowledged, one by
-/// one: kills land between acknowledgements and in the middle of provider calls.
+/// The child: applies its claims one by one, acknowledging each once Ready.
 async fn run_child(dir: &Path, namespace: &str) {
     let store: Arc<dyn StateStore> =
         Arc::new(SqliteStore::open_with(dir.join("state.db"), store_options()).unwrap());
-    let engine = engine(store);
-    let slots = Arc::new(tokio::sync::Semaphore::new(16));
-    let mut tasks = tokio::task::JoinSet::new();
-    for claim in claims(namespace) {
-        let engine = engine.clone();
-        let slots = slots.clone();
-        tasks.spawn(async move {
-            let _slot = slots.acquire_owned().await.unwrap();
-            let name = claim.metadata.name.clone();
-            match engine.apply(&[claim]).await {
-                Ok(report) if report.all_ready() => {
-                    let mut out = std::io::stdout().lock();
-                    writeln!(out, "{READY_MARKER}{name}").unwrap();
-                    out.flush().unwrap();
-                    Ok(())
-                }
-                Ok(report) => Err(format!("{name} is not ready: {report:?}")),
-                Err(e) => Err(format!("{name}: {e}")),
-            }
-        });
-    }
-    let mut failures = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        if let Err(e) = joined.unwrap() {
-            failures.push(e);
-        }
-    }
-    assert!(failures.is_empty(), "child failures: {failures:#?}");
+    apply_one_by_one(engine(store), claims(namespace), |claim| {
+        claim.metadata.name.clone()
+    })
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The parent.
 
-/// splitmix64: seeded kill times without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low + 1)
-    }
-}
-
-/// Starts the child on a trial folder; its stdout is read on a thread, which returns the
-/// claims it acknowledged as Ready.
-fn spawn_child(dir: &Path, namespace: &str) -> (Child, std::thread::JoinHandle<Vec<String>>) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
+/// Starts the child on a trial folder and namespace.
+fn start_child(dir: &Path, namespace: &str) -> (Child, std::thread::JoinHandle<Vec<String>>) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .env(CHILD_ENV, dir)
         .env(NAMESPACE_ENV, namespace)
-        .env(CLAIMS_ENV, claim_count().to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the child");
-    let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .filter_map(|l| {
-                l.split_once(READY_MARKER)
-                    .map(|(_, claim)| claim.trim().to_owned())
-            })
-            .collect()
-    });
-    (child, reader)
+        .env(CLAIMS_ENV, claim_count().to_string());
+    spawn_child(command)
 }
 
 /// Everything in a trial's state file, and how many create intents are pending.
@@ -522,7 +429,7 @@ async fn killed_children_leave_no_orphan_and_no_duplicate() {
         let mut acknowledged = BTreeSet::new();
         for kill in 0..trial_rng.between(1, 2) {
             let t = Instant::now();
-            let (mut child, reader) = spawn_child(dir.path(), &namespace);
+            let (mut child, reader) = start_child(dir.path(), &namespace);
             std::thread::sleep(Duration::from_millis(trial_rng.between(30, 1600)));
             // SIGKILL; a child that already finished is not an error.
             let _ = child.kill();
@@ -546,7 +453,7 @@ async fn killed_children_leave_no_orphan_and_no_duplicate() {
         }
 
         let t = Instant::now();
-        let (child, reader) = spawn_child(dir.path(), &namespace);
+        let (child, reader) = start_child(dir.path(), &namespace);
         let output = child.wait_with_output().unwrap();
         final_time += t.elapsed();
         let acked = reader.join().unwrap();
