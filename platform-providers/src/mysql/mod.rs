@@ -198,10 +198,7 @@ impl Provider for MysqlProvider {
     }
 
     fn kinds(&self) -> Vec<(String, String)> {
-        KINDS
-            .iter()
-            .map(|k| (API_VERSION.to_owned(), (*k).to_owned()))
-            .collect()
+        crate::support::served_kinds(API_VERSION, KINDS)
     }
 
     async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {

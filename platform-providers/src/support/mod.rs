@@ -6,3 +6,12 @@ pub mod ident;
 pub mod redact;
 pub mod settings;
 pub mod spec;
+
+/// The `(apiVersion, kind)` pairs of an adapter serving `kinds` under one apiVersion: what
+/// `Provider::kinds` returns.
+pub fn served_kinds(api_version: &str, kinds: &[&str]) -> Vec<(String, String)> {
+    kinds
+        .iter()
+        .map(|kind| (api_version.to_owned(), (*kind).to_owned()))
+        .collect()
+}
