@@ -4,19 +4,18 @@
 
 #[path = "real/mod.rs"]
 mod real;
+mod scram;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
-use sha2_scram::{Digest, Sha256};
 
 use platform_core::model::DynamicObject;
 use platform_core::provider::{ErrorClass, ManagedResource, Provider};
 use platform_providers::postgres::{API_VERSION, MARKER, PostgresProvider};
 use platform_testkit::conformance::{ProviderSubject, provider_conformance};
+use scram::scram_matches;
 
 fn url() -> String {
     real::setting(
@@ -85,38 +84,6 @@ async fn drop_everything(prefix: &str) {
             .await
             .unwrap();
     }
-}
-
-/// Whether `password` is the one behind a SCRAM-SHA-256 verifier
-/// (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`).
-fn scram_matches(verifier: &str, password: &str) -> bool {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let Some(rest) = verifier.strip_prefix("SCRAM-SHA-256$") else {
-        return false;
-    };
-    let (params, keys) = rest.split_once('$').unwrap();
-    let (iterations, salt) = params.split_once(':').unwrap();
-    let (stored_key, _) = keys.split_once(':').unwrap();
-    let iterations: u32 = iterations.parse().unwrap();
-    let salt = b64.decode(salt).unwrap();
-    let hmac = |key: &[u8], data: &[u8]| -> Vec<u8> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
-        mac.update(data);
-        mac.finalize().into_bytes().to_vec()
-    };
-    // PBKDF2-HMAC-SHA-256, one block.
-    let mut block = salt.clone();
-    block.extend_from_slice(&1u32.to_be_bytes());
-    let mut u = hmac(password.as_bytes(), &block);
-    let mut salted = u.clone();
-    for _ in 1..iterations {
-        u = hmac(password.as_bytes(), &u);
-        for (s, x) in salted.iter_mut().zip(&u) {
-            *s ^= x;
-        }
-    }
-    let client_key = hmac(&salted, b"Client Key");
-    b64.encode(Sha256::digest(&client_key)) == stored_key
 }
 
 async fn verifier_of(role: &str) -> String {

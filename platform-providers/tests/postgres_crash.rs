@@ -28,6 +28,7 @@
 mod crash_support;
 #[path = "real/mod.rs"]
 mod real;
+mod scram;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -35,10 +36,7 @@ use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use hmac::{Hmac, KeyInit, Mac};
 use postgres_protocol::escape::escape_identifier;
-use sha2_scram::{Digest, Sha256};
 
 use platform_core::compose::CompositionLibrary;
 use platform_core::engine::Engine;
@@ -47,6 +45,8 @@ use platform_core::provider::Provider;
 use platform_core::store::{ListFilter, StateStore};
 use platform_providers::postgres::{API_VERSION, PostgresProvider};
 use platform_providers::store::sqlite::SqliteStore;
+
+use scram::scram_matches;
 
 use crash_support::{
     Rng, apply_one_by_one, database_claims, env_number, is_true, spawn_child, store_options,
@@ -293,44 +293,6 @@ impl Drop for DropOnExit {
             ),
         }
     }
-}
-
-/// Whether `password` is the one behind a SCRAM-SHA-256 verifier
-/// (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`).
-fn scram_matches(verifier: &str, password: &str) -> bool {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let Some(rest) = verifier.strip_prefix("SCRAM-SHA-256$") else {
-        return false;
-    };
-    let Some((params, keys)) = rest.split_once('$') else {
-        return false;
-    };
-    let (Some((iterations, salt)), Some((stored_key, _))) =
-        (params.split_once(':'), keys.split_once(':'))
-    else {
-        return false;
-    };
-    let (Ok(iterations), Ok(salt)) = (iterations.parse::<u32>(), b64.decode(salt)) else {
-        return false;
-    };
-    let hmac = |key: &[u8], data: &[u8]| -> Vec<u8> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
-        mac.update(data);
-        mac.finalize().into_bytes().to_vec()
-    };
-    // PBKDF2-HMAC-SHA-256, one block.
-    let mut block = salt;
-    block.extend_from_slice(&1u32.to_be_bytes());
-    let mut u = hmac(password.as_bytes(), &block);
-    let mut salted = u.clone();
-    for _ in 1..iterations {
-        u = hmac(password.as_bytes(), &u);
-        for (s, x) in salted.iter_mut().zip(&u) {
-            *s ^= x;
-        }
-    }
-    let client_key = hmac(&salted, b"Client Key");
-    b64.encode(Sha256::digest(&client_key)) == stored_key
 }
 
 /// Checks every claim's `uri` and `password` secrets against its names and the server's
