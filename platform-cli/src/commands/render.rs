@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use platform_core::compose::{
     ComposeRequest, CompositionLibrary, EnvironmentConfig, LibraryError, ObservedResources,
-    with_default_namespace,
+    composite_view,
 };
 use platform_core::kinds::KindRegistry;
 use platform_core::load::{Diagnostic, Document, Loader};
@@ -72,7 +72,9 @@ pub fn run(registry: &KindRegistry, args: RenderArgs) -> Result<ExitCode, CliErr
             return Err(CliError::Input(report.diagnostics));
         }
     }
-    let composite = with_default_namespace(&xr_doc.root.to_json());
+    // Offline there is no record of how the claim's resources were first named: show the
+    // names a new claim gets.
+    let composite = composite_view(&xr_doc.root.to_json(), &ObservedResources::new());
 
     let composition_doc = one(&args.composition, "Composition")?;
     let mut library = CompositionLibrary::new();

@@ -4,12 +4,14 @@
 //! `function-patch-and-transform` YAML ([`DeclarativeComposition`]). Composing is pure: no
 //! provider and no store is touched, so `render` can show the result offline.
 
+mod claim_id;
 mod declarative;
 mod environment;
 mod library;
 pub mod pt;
 mod selection;
 
+pub use claim_id::{CLAIM_ID_LABEL, CLAIM_ID_LEN, claim_id, composed_without_id, composite_view};
 pub use declarative::DeclarativeComposition;
 pub use environment::EnvironmentConfig;
 pub use library::{CompositionLibrary, LibraryError};
@@ -19,20 +21,6 @@ pub use selection::{ENGINE_LABEL, ENVIRONMENT_LABEL, SelectionError, select};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
-
-/// The composite as compositions see it: `metadata.namespace` defaults to `default`, as everywhere in the model.
-pub fn with_default_namespace(composite: &Value) -> Value {
-    let mut composite = composite.clone();
-    if let Some(meta) = composite.get_mut("metadata").and_then(Value::as_object_mut)
-        && !meta.get("namespace").is_some_and(Value::is_string)
-    {
-        meta.insert(
-            "namespace".into(),
-            Value::String(crate::model::DEFAULT_NAMESPACE.to_owned()),
-        );
-    }
-    composite
-}
 
 /// The composite type a composition serves: `spec.compositeTypeRef`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -9,7 +9,7 @@ use super::{
     DEPENDS_ON_ANNOTATION, Engine, EngineError, MANAGEMENT_POLICY_ANNOTATION,
     RESOURCE_NAME_ANNOTATION,
 };
-use crate::compose::{ComposeRequest, ObservedResources, with_default_namespace};
+use crate::compose::{CLAIM_ID_LABEL, ComposeRequest, ObservedResources, composite_view};
 use crate::model::{DynamicObject, ObjectMeta, OwnerReference, Resource};
 
 /// One desired managed resource.
@@ -61,7 +61,11 @@ impl Engine {
         observed: &ObservedResources,
     ) -> Result<Option<ComposedClaim>, EngineError> {
         let key = claim.object_ref();
-        let composite = with_default_namespace(&serde_json::to_value(claim).unwrap_or(Value::Null));
+        let composite = composite_view(&serde_json::to_value(claim).unwrap_or(Value::Null), observed);
+        let claim_id = composite
+            .pointer("/metadata/labels")
+            .and_then(|labels| labels.get(CLAIM_ID_LABEL))
+            .cloned();
         let default = self.inner.defaults.get(&claim.kind).map(String::as_str);
         let composition =
             match self
@@ -106,6 +110,13 @@ impl Engine {
                 .metadata
                 .annotations
                 .insert(RESOURCE_NAME_ANNOTATION.to_owned(), rendered.name.clone());
+            // Recorded with the resource, so later reconciles know its names carry the id.
+            if let Some(Value::String(id)) = &claim_id {
+                object
+                    .metadata
+                    .annotations
+                    .insert(CLAIM_ID_LABEL.to_owned(), id.clone());
+            }
             if let Some(policy) = policy {
                 object
                     .metadata

@@ -8,10 +8,12 @@ mod error;
 mod external_name;
 pub mod layers;
 mod observation;
+mod owner;
 
 pub use error::{ErrorClass, ProviderError};
 pub use external_name::{EXTERNAL_NAME_ANNOTATION, external_name};
 pub use observation::{Applied, FieldDiff, Observation, diff_fields};
+pub use owner::Owner;
 
 use async_trait::async_trait;
 use serde_json::Value;

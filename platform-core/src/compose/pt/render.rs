@@ -87,6 +87,11 @@ impl ObservedResources {
         self.resources.get(name)
     }
 
+    /// The observed resources with their template names, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ObservedResource)> {
+        self.resources.iter().map(|(n, r)| (n.as_str(), r))
+    }
+
     /// Number of observed resources.
     pub fn len(&self) -> usize {
         self.resources.len()
