@@ -4,11 +4,13 @@ mod diagnostic;
 mod document;
 mod limits;
 mod node;
+mod read;
 
 pub use diagnostic::Diagnostic;
 pub use document::Document;
 pub use limits::LoadLimits;
 pub use node::{Key, Location, Node, NodeValue, PathSegment, field_path, pointer_segments};
+pub use read::{ReadError, read_input_file};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -96,36 +98,11 @@ impl Loader {
         loaded
     }
 
-    /// Loads one file.
+    /// Loads one file; anything but a regular file (or a symlink to one) is refused with a diagnostic.
     pub fn load_file(&self, path: &Path) -> Loaded {
         let name: Arc<str> = Arc::from(path.display().to_string());
         let mut loaded = Loaded::default();
-        match std::fs::metadata(path) {
-            Ok(meta) if meta.len() > self.limits.max_file_bytes as u64 => {
-                loaded.diagnostics.push(Diagnostic::new(
-                    name,
-                    Location::new(1, 1),
-                    "(file)",
-                    format!(
-                        "expected a file of at most {} bytes, found {} bytes",
-                        self.limits.max_file_bytes,
-                        meta.len()
-                    ),
-                ));
-                return loaded;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                loaded.diagnostics.push(Diagnostic::new(
-                    name,
-                    Location::new(1, 1),
-                    "(file)",
-                    format!("cannot read: {e}"),
-                ));
-                return loaded;
-            }
-        }
-        match std::fs::read(path) {
+        match read_input_file(path, self.limits.max_file_bytes) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => self.load_str(name, &text, Format::of_path(path)),
                 Err(e) => {
@@ -146,7 +123,7 @@ impl Loader {
                     name,
                     Location::new(1, 1),
                     "(file)",
-                    format!("cannot read: {e}"),
+                    e.to_string(),
                 ));
                 loaded
             }
@@ -247,10 +224,16 @@ fn is_document_file(path: &Path) -> bool {
     )
 }
 
-/// The files under a path: the path itself when it is a file, else its document files recursively, sorted.
+/// The files under a path: the path itself when it is not a folder, else its document files
+/// recursively, sorted.
+///
+/// A path that is neither a file nor a folder (a FIFO, a device) is returned as it is, so that
+/// reading it reports what it is instead of this walk calling it "not a folder". Inside a folder,
+/// symlinks named `*.yaml`, `*.yml` or `*.json` are listed and their target checked when read;
+/// symlinks to folders are not followed, so a link cycle cannot trap the walk.
 pub fn collect_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.is_file() {
+    if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files = Vec::new();

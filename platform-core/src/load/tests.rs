@@ -115,3 +115,115 @@ fn field_paths_print_like_kubernetes() {
         "metadata.labels['app.kubernetes.io/name']"
     );
 }
+
+/// A fresh scratch folder for one test, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("platform-load-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Loads paths on another thread and fails (instead of hanging) if that takes over 10 seconds.
+fn load_paths_within_seconds(paths: Vec<std::path::PathBuf>) -> Loaded {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(Loader::new().load_paths(&paths));
+    });
+    receive
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("loading a special file must not hang")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_dev_zero_is_refused_without_reading_it() {
+    let scratch = Scratch::new("dev-zero");
+    let link = scratch.0.join("claims.yaml");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    // Named directly and found in a folder walk: both refuse it.
+    for input in [link.clone(), scratch.0.clone()] {
+        let loaded = load_paths_within_seconds(vec![input]);
+        assert!(loaded.documents.is_empty());
+        assert_eq!(loaded.diagnostics.len(), 1, "{:?}", loaded.diagnostics);
+        assert_eq!(
+            loaded.diagnostics[0].to_string(),
+            format!(
+                "{}:1:1: (file): expected a regular file, found a character device",
+                link.display()
+            )
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_refused_without_waiting_for_a_writer() {
+    let scratch = Scratch::new("fifo");
+    let fifo = scratch.0.join("claims.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo runs");
+    for input in [fifo.clone(), scratch.0.clone()] {
+        let loaded = load_paths_within_seconds(vec![input]);
+        assert_eq!(loaded.diagnostics.len(), 1, "{:?}", loaded.diagnostics);
+        assert_eq!(
+            loaded.diagnostics[0].to_string(),
+            format!(
+                "{}:1:1: (file): expected a regular file, found a FIFO (named pipe)",
+                fifo.display()
+            )
+        );
+    }
+}
+
+#[test]
+fn a_directory_named_like_a_file_is_refused_by_load_file() {
+    let scratch = Scratch::new("dir-yaml");
+    let dir = scratch.0.join("x.yaml");
+    std::fs::create_dir(&dir).unwrap();
+    let loaded = Loader::new().load_file(&dir);
+    assert_eq!(loaded.diagnostics.len(), 1, "{:?}", loaded.diagnostics);
+    assert_eq!(
+        loaded.diagnostics[0].to_string(),
+        format!(
+            "{}:1:1: (file): expected a regular file, found a directory",
+            dir.display()
+        )
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_a_regular_file_is_read() {
+    let scratch = Scratch::new("link-ok");
+    let target = scratch.0.join("real.txt");
+    std::fs::write(&target, "a: 1\n").unwrap();
+    let link = scratch.0.join("claims.yaml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let loaded = Loader::new().load_file(&link);
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(loaded.documents.len(), 1);
+}
+
+#[test]
+fn the_read_stops_at_the_bound() {
+    let scratch = Scratch::new("bound");
+    let path = scratch.0.join("big.yaml");
+    std::fs::write(&path, "a: 0123456789\n").unwrap();
+    let err = read_input_file(&path, 10).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "expected a file of at most 10 bytes, found 14 bytes"
+    );
+    assert_eq!(read_input_file(&path, 14).unwrap().len(), 14);
+}
