@@ -10,6 +10,8 @@ use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
 use platform_core::secret::SecretMap;
 
 const META: &str = ".platform-bucket.json";
+/// The meta file being written, renamed over [`META`] once complete.
+const META_TEMPORARY: &str = ".platform-bucket.json.tmp";
 
 fn dir_of(root: &Path, spec: &Value, name: &str) -> Result<PathBuf, ProviderError> {
     let relative = spec
@@ -62,8 +64,7 @@ pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observati
 pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
     let dir = dir_of(root, spec, name)?;
     std::fs::create_dir_all(&dir).map_err(|e| io_error("cannot create", &dir, e))?;
-    let meta = dir.join(META);
-    std::fs::write(&meta, spec.to_string()).map_err(|e| io_error("cannot write", &meta, e))?;
+    write_meta(&dir, spec)?;
     Ok(Applied {
         pending: false,
         outputs: outputs(&dir),
@@ -71,11 +72,44 @@ pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, Pr
     })
 }
 
+/// Writes the meta file through a temporary file and a rename: a kill leaves the old meta or
+/// the new one, never a truncated one.
+fn write_meta(dir: &Path, spec: &Value) -> Result<(), ProviderError> {
+    use std::io::Write as _;
+    let meta = dir.join(META);
+    let temporary = dir.join(META_TEMPORARY);
+    let mut file =
+        std::fs::File::create(&temporary).map_err(|e| io_error("cannot write", &temporary, e))?;
+    file.write_all(spec.to_string().as_bytes())
+        .and_then(|()| file.sync_data())
+        .map_err(|e| io_error("cannot write", &temporary, e))?;
+    drop(file);
+    std::fs::rename(&temporary, &meta).map_err(|e| io_error("cannot write", &meta, e))
+}
+
 pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), ProviderError> {
     let dir = dir_of(root, spec, name)?;
-    match std::fs::remove_dir_all(&dir) {
+    // Renamed away in one step first, so a delete cut short never leaves a half-emptied bucket
+    // under its own name; the next delete (or this one) removes what was renamed.
+    let doomed = doomed_of(&dir);
+    match std::fs::rename(&dir, &doomed) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error("cannot delete", &dir, e)),
+    }
+    match std::fs::remove_dir_all(&doomed) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io_error("cannot delete", &dir, e)),
+        Err(e) => Err(io_error("cannot delete", &doomed, e)),
     }
+}
+
+/// Where a bucket being deleted goes: a sibling whose name starts with '.', which no bucket
+/// directory can have, so it never clashes with another bucket.
+fn doomed_of(dir: &Path) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.with_file_name(format!(".{name}.deleting"))
 }

@@ -57,15 +57,20 @@ pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), Provid
     if !registry::path(root).is_file() {
         return Ok(());
     }
-    let conn = registry::open(root)?;
+    let mut conn = registry::open(root)?;
+    // Contents and row go together: a kill never leaves a registered queue or cache emptied.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| sql_error("cannot delete", e))?;
     // Keys under the prefix: `prefix` <= key < prefix with its last byte incremented.
     let upper = format!("{prefix}\u{10FFFF}");
-    conn.execute(
+    tx.execute(
         "DELETE FROM cache_entries WHERE key >= ?1 AND key < ?2",
         params![prefix, upper],
     )
     .map_err(|e| sql_error("cannot delete cache entries", e))?;
-    conn.execute("DELETE FROM caches WHERE prefix = ?1", params![prefix])
+    tx.execute("DELETE FROM caches WHERE prefix = ?1", params![prefix])
         .map_err(|e| sql_error("cannot delete the cache", e))?;
-    Ok(())
+    tx.commit()
+        .map_err(|e| sql_error("cannot delete the cache", e))
 }

@@ -11,6 +11,12 @@ use super::{io_error, sql_error};
 use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
 use platform_core::secret::{SecretMap, SecretValue};
 
+/// How long opening a database waits for the application's writes.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The files SQLite keeps beside a database.
+const SIDECARS: [&str; 3] = ["-journal", "-wal", "-shm"];
+
 fn file_of(root: &Path, spec: &Value, name: &str) -> Result<PathBuf, ProviderError> {
     let relative = match spec.get("file").and_then(Value::as_str) {
         Some(file) => file.to_owned(),
@@ -72,9 +78,21 @@ pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observati
     if !path.is_file() {
         return Ok(Observation::absent());
     }
-    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| sql_error(&format!("cannot open {}", path.display()), e))?;
-    let (actual, password) = recorded(&conn)?.unwrap_or((Value::Null, String::new()));
+    // Read-write, never create: a process killed mid-write leaves a hot `-journal` that only a
+    // connection able to write can roll back; a read-only one fails with "attempt to write a
+    // readonly database" on every observe, and the resource could never be repaired.
+    let conn = Connection::open_with_flags(
+        &path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| sql_error(&format!("cannot open {}", path.display()), e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sql_error("cannot set busy timeout", e))?;
+    // No record, or one without a password, is a create cut short: not up to date, so the
+    // next apply completes it.
+    let (actual, password) = recorded(&conn)?
+        .filter(|(_, password)| !password.is_empty())
+        .unwrap_or((Value::Null, String::new()));
     let diff = diff_fields("spec", spec, &actual);
     Ok(Observation {
         exists: true,
@@ -95,25 +113,38 @@ pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, Pr
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| io_error("cannot create", dir, e))?;
     }
-    let conn = Connection::open(&path)
+    if !path.exists() {
+        // Journal files without their database belong to a database deleted (or a create
+        // killed) before: SQLite would replay them into the new file and bring old data back.
+        remove_sidecars(&path)?;
+    }
+    let mut conn = Connection::open(&path)
         .map_err(|e| sql_error(&format!("cannot create {}", path.display()), e))?;
     // The application may have the file open too: wait for its writes instead of failing.
-    conn.busy_timeout(std::time::Duration::from_secs(5))
+    conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| sql_error("cannot set busy timeout", e))?;
-    conn.execute_batch(
-        "PRAGMA journal_mode=WAL;
-         CREATE TABLE IF NOT EXISTS _platform (id INTEGER PRIMARY KEY CHECK (id = 1), spec TEXT NOT NULL, password TEXT NOT NULL);",
+    conn.execute_batch("PRAGMA journal_mode=WAL;")
+        .map_err(|e| sql_error(&format!("cannot prepare {}", path.display()), e))?;
+    // The table, the spec and the password land in one transaction: a kill leaves the file
+    // either without a record (observe says not up to date) or complete.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| sql_error(&format!("cannot write {}", path.display()), e))?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS _platform (id INTEGER PRIMARY KEY CHECK (id = 1), spec TEXT NOT NULL, password TEXT NOT NULL);",
     )
     .map_err(|e| sql_error(&format!("cannot prepare {}", path.display()), e))?;
-    let password = match recorded(&conn)? {
+    let password = match recorded(&tx)? {
         Some((_, password)) if !password.is_empty() => password,
         _ => crate::support::credentials::password().map_err(ProviderError::transient)?,
     };
-    conn.execute(
-        "INSERT INTO _platform (id, spec, password) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET spec = excluded.spec",
+    tx.execute(
+        "INSERT INTO _platform (id, spec, password) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET spec = excluded.spec, password = excluded.password",
         params![spec.to_string(), password],
     )
     .map_err(|e| sql_error(&format!("cannot record the spec in {}", path.display()), e))?;
+    tx.commit()
+        .map_err(|e| sql_error(&format!("cannot record the spec in {}", path.display()), e))?;
     Ok(Applied {
         pending: false,
         outputs: outputs(&path, name),
@@ -123,13 +154,24 @@ pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, Pr
 
 pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), ProviderError> {
     let path = file_of(root, spec, name)?;
-    for suffix in ["", "-wal", "-shm"] {
-        let file = PathBuf::from(format!("{}{suffix}", path.display()));
-        match std::fs::remove_file(&file) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_error("cannot delete", &file, e)),
-        }
+    // The database file first, in one step: from then on the resource is absent, and a delete
+    // killed before the journal files go is finished by the next one (or the next create).
+    remove_if_present(&path)?;
+    remove_sidecars(&path)
+}
+
+/// Removes the `-journal`, `-wal` and `-shm` files of a database file.
+fn remove_sidecars(path: &Path) -> Result<(), ProviderError> {
+    for suffix in SIDECARS {
+        remove_if_present(&PathBuf::from(format!("{}{suffix}", path.display())))?;
     }
     Ok(())
+}
+
+fn remove_if_present(file: &Path) -> Result<(), ProviderError> {
+    match std::fs::remove_file(file) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_error("cannot delete", file, e)),
+    }
 }

@@ -146,6 +146,13 @@ impl Provider for LocalProvider {
     async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
         self.run(resource, delete).await
     }
+
+    /// Recovery of a create cut short: completing what exists (a database file without its
+    /// record and password, a bucket without its meta) is idempotent and keeps a password
+    /// already recorded, so adopting is applying.
+    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        self.run(resource, apply).await
+    }
 }
 
 /// An I/O error as a provider error: missing permissions are permanent, the rest transient.
@@ -170,5 +177,7 @@ pub(crate) fn sql_error(what: &str, e: rusqlite::Error) -> ProviderError {
     }
 }
 
+#[cfg(test)]
+mod repair_tests;
 #[cfg(test)]
 mod tests;

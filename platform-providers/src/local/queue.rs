@@ -55,13 +55,18 @@ pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), Provid
     if !registry::path(root).is_file() {
         return Ok(());
     }
-    let conn = registry::open(root)?;
-    conn.execute(
+    let mut conn = registry::open(root)?;
+    // Contents and row go together: a kill never leaves a registered queue or cache emptied.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| sql_error("cannot delete", e))?;
+    tx.execute(
         "DELETE FROM queue_messages WHERE queue = ?1",
         params![queue],
     )
     .map_err(|e| sql_error("cannot delete messages", e))?;
-    conn.execute("DELETE FROM queues WHERE name = ?1", params![queue])
+    tx.execute("DELETE FROM queues WHERE name = ?1", params![queue])
         .map_err(|e| sql_error("cannot delete the queue", e))?;
-    Ok(())
+    tx.commit()
+        .map_err(|e| sql_error("cannot delete the queue", e))
 }
