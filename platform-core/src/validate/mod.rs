@@ -13,6 +13,18 @@ use crate::load::{Diagnostic, Document, NodeValue, PathSegment, field_path};
 use crate::model::{ApiVersion, DynamicObject};
 use crate::schema::FieldIssue;
 
+/// (group, kind, namespace, name) of an object.
+type Identity = (String, String, String, String);
+
+/// Where an object came from: a document, or an Application's request (described).
+enum Seen {
+    Defined(String),
+    Requested(String),
+}
+
+/// The kind whose requested claims are named after it.
+const APPLICATION: &str = "Application";
+
 fn key(k: &str) -> PathSegment {
     PathSegment::Key(k.to_owned())
 }
@@ -29,12 +41,13 @@ impl<'r> Validator<'r> {
         Validator { registry }
     }
 
-    /// Validates documents, reporting every problem, including the same object defined twice.
+    /// Validates documents, reporting every problem, including the same object defined twice
+    /// and two Applications whose requested claims get the same name.
     pub fn validate(&self, documents: &[Document]) -> ValidationReport {
         let mut diagnostics = Vec::new();
-        let mut seen: HashMap<(String, String, String, String), usize> =
-            HashMap::with_capacity(documents.len());
-        for (index, doc) in documents.iter().enumerate() {
+        // Each object (or claim an Application requests) with where it is defined.
+        let mut seen: HashMap<Identity, Seen> = HashMap::with_capacity(documents.len());
+        for doc in documents {
             diagnostics.extend(self.validate_document(doc));
             let (Some(api_version), Some(kind), Some(name)) =
                 (doc.top_str("apiVersion"), doc.top_str("kind"), doc.name())
@@ -47,26 +60,98 @@ impl<'r> Validator<'r> {
                 doc.namespace().to_owned(),
                 name.to_owned(),
             );
-            if let Some(&first) = seen.get(&identity) {
-                let first = &documents[first];
-                let path = [key("metadata"), key("name")];
-                diagnostics.push(Diagnostic::new(
+            let path = [key("metadata"), key("name")];
+            let message = match seen.get(&identity) {
+                Some(Seen::Defined(first)) => Some(format!(
+                    "{kind} {}/{name} is defined twice; first at {first}",
+                    identity.2,
+                )),
+                Some(Seen::Requested(by)) => Some(format!(
+                    "{kind} {}/{name} is also the claim {by}; rename one of them",
+                    identity.2,
+                )),
+                None => None,
+            };
+            match message {
+                Some(message) => diagnostics.push(Diagnostic::new(
                     doc.file.clone(),
                     doc.location_of(&path),
                     field_path(&path),
-                    format!(
-                        "{kind} {}/{name} is defined twice; first at {}",
-                        identity.2,
-                        first.origin()
-                    ),
-                ));
-            } else {
-                seen.insert(identity, index);
+                    message,
+                )),
+                None => {
+                    seen.insert(identity, Seen::Defined(doc.origin()));
+                }
+            }
+            if kind == APPLICATION {
+                self.requested_claims(doc, name, &mut seen, &mut diagnostics);
             }
         }
         ValidationReport {
             documents: documents.len(),
             diagnostics,
+        }
+    }
+
+    /// Records the claims an Application requests (named `<application>-<resource>`), and
+    /// reports one that another document already defines or requests: the engine could keep
+    /// only one of them.
+    fn requested_claims(
+        &self,
+        doc: &Document,
+        app: &str,
+        seen: &mut HashMap<Identity, Seen>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let object = doc.root.to_json();
+        let Some(resources) = object
+            .pointer("/spec/resources")
+            .and_then(serde_json::Value::as_object)
+        else {
+            return;
+        };
+        for (local, request) in resources {
+            let Some(def) = request
+                .get("kind")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|k| self.registry.find_kind(k).ok())
+            else {
+                continue; // reported by the Application's own checks
+            };
+            let child = format!("{app}-{local}");
+            let identity = (
+                def.gvk.group.clone(),
+                def.gvk.kind.clone(),
+                doc.namespace().to_owned(),
+                child.clone(),
+            );
+            let path = [key("spec"), key("resources"), key(local)];
+            let here = format!(
+                "{}/{app}'s spec.resources.{local} at {}:{}",
+                doc.namespace(),
+                doc.file,
+                doc.location_of(&path)
+            );
+            let first = match seen.get(&identity) {
+                Some(Seen::Defined(at)) => format!("defined at {at}"),
+                Some(Seen::Requested(by)) => by.clone(),
+                None => {
+                    seen.insert(
+                        identity,
+                        Seen::Requested(format!("requested by Application {here}")),
+                    );
+                    continue;
+                }
+            };
+            diagnostics.push(Diagnostic::new(
+                doc.file.clone(),
+                doc.location_of(&path),
+                field_path(&path),
+                format!(
+                    "Application {}/{app} requests {} {}/{child}, which is also {first}; rename the resource or the Application",
+                    identity.2, identity.1, identity.2,
+                ),
+            ));
         }
     }
 

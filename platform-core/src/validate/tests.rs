@@ -200,3 +200,50 @@ fn objects_apply_typed_defaults_after_validation() {
     assert_eq!(typed.metadata.namespace(), "default");
     assert_eq!(loaded.documents[0].root.location, Location::new(1, 1));
 }
+
+#[test]
+fn applications_whose_requested_claims_share_a_name_are_reported_with_both_locations() {
+    // Application a's b-db and Application a-b's db would both be DatabaseClaim a-b-db.
+    let text = "apiVersion: platform.dev/v1alpha1
+kind: Application
+metadata:
+  name: a
+  namespace: shop
+spec:
+  containers:
+    - {name: web, image: 'shop/web:1'}
+  resources:
+    b-db: {kind: DatabaseClaim, spec: {engine: postgresql}}
+---
+apiVersion: platform.dev/v1alpha1
+kind: Application
+metadata:
+  name: a-b
+  namespace: shop
+spec:
+  containers:
+    - {name: web, image: 'shop/web:1'}
+  resources:
+    db: {kind: DatabaseClaim, spec: {engine: postgresql}}
+---
+apiVersion: platform.dev/v1alpha1
+kind: DatabaseClaim
+metadata:
+  name: a-b-db
+  namespace: shop
+spec:
+  engine: postgresql
+";
+    let registry = KindRegistry::with_claim_group("platform.dev");
+    let report = check(&registry, text);
+    assert_eq!(
+        lines(&report),
+        [
+            "claims.yaml:21:9: spec.resources.db: Application shop/a-b requests DatabaseClaim shop/a-b-db, which is also requested by Application shop/a's spec.resources.b-db at claims.yaml:10:11; rename the resource or the Application",
+            "claims.yaml:26:9: metadata.name: DatabaseClaim shop/a-b-db is also the claim requested by Application shop/a's spec.resources.b-db at claims.yaml:10:11; rename one of them",
+        ]
+    );
+    // In another namespace the names do not meet.
+    let apart = text.replacen("namespace: shop", "namespace: other", 1);
+    assert_eq!(check(&registry, &apart).diagnostics.len(), 1);
+}
