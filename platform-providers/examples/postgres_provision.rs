@@ -62,7 +62,7 @@ async fn cleanup() -> Result<(), tokio_postgres::Error> {
     let databases: Vec<String> = client
         .query(
             "SELECT datname::text FROM pg_database d WHERE starts_with(datname, $1)
-               AND shobj_description(d.oid, 'pg_database') = $2",
+               AND split_part(shobj_description(d.oid, 'pg_database'), ' ', 1) = $2",
             &[&PREFIX, &MARKER],
         )
         .await?
@@ -94,7 +94,7 @@ async fn cleanup() -> Result<(), tokio_postgres::Error> {
     let roles: Vec<String> = client
         .query(
             "SELECT rolname::text FROM pg_roles r WHERE starts_with(rolname, $1)
-               AND shobj_description(r.oid, 'pg_authid') = $2",
+               AND split_part(shobj_description(r.oid, 'pg_authid'), ' ', 1) = $2",
             &[&PREFIX, &MARKER],
         )
         .await?

@@ -37,10 +37,14 @@ fn unique(trial: &str) -> String {
     format!("pgt_{}_{nanos}_{trial}", std::process::id())
 }
 
+/// A resource as the engine sends it: composed for a claim (one claim for the whole suite; every
+/// test uses names of its own), the owner the adapter records and checks.
 fn resource(kind: &str, name: &str, spec: Value) -> ManagedResource {
     let object: DynamicObject = serde_json::from_value(json!({
         "apiVersion": API_VERSION, "kind": kind,
-        "metadata": {"name": name.replace('_', "-"), "namespace": "pgtest"},
+        "metadata": {"name": name.replace('_', "-"), "namespace": "pgtest",
+            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "DatabaseClaim",
+                "name": "suite", "uid": "", "controller": true}]},
         "spec": spec
     }))
     .unwrap();
@@ -446,6 +450,203 @@ async fn extension_is_installed_and_dropped() {
     provider.delete(&ext).await.unwrap();
 }
 
+/// A resource of `kind` composed for DatabaseClaim `namespace/claim`: the claim is its
+/// controlling owner.
+fn owned(kind: &str, namespace: &str, claim: &str, spec: Value) -> ManagedResource {
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": API_VERSION, "kind": kind,
+        "metadata": {"name": format!("{claim}-{}", kind.to_lowercase()), "namespace": namespace,
+            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "DatabaseClaim",
+                "name": claim, "uid": format!("uid-{namespace}-{claim}"), "controller": true}]},
+        "spec": spec
+    }))
+    .unwrap();
+    ManagedResource::new(object)
+}
+
+/// The Role, Database, Grant and Extension a claim's composition would send, all on `name`.
+fn owned_claim(namespace: &str, claim: &str, name: &str) -> [ManagedResource; 4] {
+    [
+        owned(
+            "Role",
+            namespace,
+            claim,
+            json!({"name": name, "login": true}),
+        ),
+        owned(
+            "Database",
+            namespace,
+            claim,
+            json!({"name": name, "owner": name}),
+        ),
+        owned(
+            "Grant",
+            namespace,
+            claim,
+            json!({"role": name, "database": name, "privileges": ["ALL"]}),
+        ),
+        owned(
+            "Extension",
+            namespace,
+            claim,
+            json!({"name": "hstore", "database": name}),
+        ),
+    ]
+}
+
+async fn comment_of(catalog: &str, name: &str) -> Option<String> {
+    let sql = if catalog == "database" {
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1"
+    } else {
+        "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = $1"
+    };
+    plain("postgres")
+        .await
+        .query_one(sql, &[&name])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+async fn another_claims_role_and_database_are_refused() {
+    let prefix = unique("owners");
+    let name = format!("{prefix}_auditc_a_orders_db");
+    let provider = provider();
+    // Two claims whose resources were forced onto the same real name (a hand-set
+    // external name, a composition writing a fixed spec.name).
+    let first = owned_claim("auditc-a", "orders-db", &name);
+    let second = owned_claim("auditc", "a-orders-db", &name);
+    let mut password = String::new();
+    for r in &first {
+        let applied = provider.create(r).await.unwrap();
+        if r.kind() == "Role" {
+            password = applied.secrets.get("password").unwrap().expose().to_owned();
+        }
+    }
+    for catalog in ["database", "role"] {
+        let comment = comment_of(catalog, &name).await.unwrap();
+        assert!(
+            comment.starts_with(&format!(
+                "{MARKER} owner=DatabaseClaim/auditc-a/orders-db uid=uid-auditc-a-orders-db"
+            )),
+            "{catalog}: {comment}"
+        );
+    }
+    let uri = format!("postgres://{name}:{password}@127.0.0.1:5432/{name}");
+    let (app, connection) = tokio_postgres::connect(&uri, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    app.batch_execute("CREATE TABLE orders (id bigint PRIMARY KEY); INSERT INTO orders VALUES (7)")
+        .await
+        .unwrap();
+    drop(app);
+    assert_eq!(
+        provider.marked(&prefix).await.unwrap().databases,
+        std::slice::from_ref(&name)
+    );
+
+    let refused = |what: &str, r: &ManagedResource, e: platform_core::provider::ProviderError| {
+        assert_eq!(e.class, ErrorClass::Permanent, "{what} {}: {e}", r.kind());
+        assert!(
+            e.message
+                .contains("belongs to DatabaseClaim auditc-a/orders-db")
+                && e.message
+                    .contains("not to DatabaseClaim auditc/a-orders-db"),
+            "{what} {}: {e}",
+            r.kind()
+        );
+    };
+    for r in &second {
+        refused("observe", r, provider.observe(r).await.unwrap_err());
+        refused("create", r, provider.create(r).await.unwrap_err());
+        refused("adopt", r, provider.adopt(r).await.unwrap_err());
+        refused("update", r, provider.update(r).await.unwrap_err());
+        refused("delete", r, provider.delete(r).await.unwrap_err());
+    }
+    for (r, seen) in second.iter().zip(provider.observe_many(&second).await) {
+        refused("observe_many", r, seen.unwrap_err());
+    }
+
+    // The first claim's resources are untouched: same password, its table, its privileges,
+    // its owner recorded, and it still observes them up to date.
+    let (app, connection) = tokio_postgres::connect(&uri, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let id: i64 = app
+        .query_one("SELECT id FROM orders", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(id, 7);
+    drop(app);
+    for r in &first {
+        let seen = provider.observe(r).await.unwrap();
+        assert!(
+            seen.exists && seen.up_to_date,
+            "{} {:?}",
+            r.kind(),
+            seen.diff
+        );
+    }
+    assert!(
+        comment_of("database", &name)
+            .await
+            .unwrap()
+            .contains("owner=DatabaseClaim/auditc-a/orders-db")
+    );
+    for r in first.iter().rev() {
+        provider.delete(r).await.unwrap();
+    }
+    drop_everything(&prefix).await;
+}
+
+async fn a_marker_without_owner_is_accepted_and_gets_the_owner() {
+    let prefix = unique("legacy");
+    let name = format!("{prefix}_orders");
+    let client = plain("postgres").await;
+    // As the adapter marked them before owners were recorded.
+    for sql in [
+        format!("CREATE ROLE \"{name}\" LOGIN; COMMENT ON ROLE \"{name}\" IS '{MARKER}'"),
+        format!("CREATE DATABASE \"{name}\" OWNER \"{name}\""),
+        format!("COMMENT ON DATABASE \"{name}\" IS '{MARKER}'"),
+    ] {
+        client.batch_execute(&sql).await.unwrap();
+    }
+    let provider = provider();
+    assert_eq!(
+        provider.marked(&prefix).await.unwrap().roles,
+        std::slice::from_ref(&name)
+    );
+    let [role, database, _, _] = owned_claim("team-a", "orders", &name);
+    for r in [&role, &database] {
+        assert!(provider.observe(r).await.unwrap().exists);
+    }
+    provider.create(&database).await.unwrap();
+    provider.update(&role).await.unwrap();
+    for catalog in ["database", "role"] {
+        let comment = comment_of(catalog, &name).await.unwrap();
+        assert_eq!(
+            comment,
+            format!("{MARKER} owner=DatabaseClaim/team-a/orders uid=uid-team-a-orders"),
+            "{catalog}"
+        );
+    }
+    // From now on another claim is refused.
+    let [_, theirs, _, _] = owned_claim("team", "a-orders", &name);
+    let e = provider.delete(&theirs).await.unwrap_err();
+    assert!(
+        e.message.contains("belongs to DatabaseClaim team-a/orders"),
+        "{e}"
+    );
+    assert_eq!(
+        provider.marked(&prefix).await.unwrap().databases,
+        std::slice::from_ref(&name)
+    );
+    drop_everything(&prefix).await;
+}
+
 async fn unreachable_server_is_a_transient_error_without_the_password() {
     let provider =
         PostgresProvider::new("postgres://postgres:TopSecretPw123@127.0.0.1:1/postgres").unwrap();
@@ -517,6 +718,14 @@ fn main() {
             real::trial(
                 "extension_is_installed_and_dropped",
                 extension_is_installed_and_dropped,
+            ),
+            real::trial(
+                "another_claims_role_and_database_are_refused",
+                another_claims_role_and_database_are_refused,
+            ),
+            real::trial(
+                "a_marker_without_owner_is_accepted_and_gets_the_owner",
+                a_marker_without_owner_is_accepted_and_gets_the_owner,
             ),
             real::trial(
                 "unreachable_server_is_a_transient_error_without_the_password",

@@ -1,6 +1,8 @@
 //! `Database`: a database with an owner, an encoding and a connection limit, marked as the
-//! platform's. CREATE DATABASE cannot run in a transaction: the marker follows it, and a create
-//! repeated after a crash completes what the first one left.
+//! platform's with the claim that owns it. CREATE DATABASE cannot run in a transaction: the
+//! marker follows it, under an advisory lock on the name so that no other process checks or
+//! writes the owner in between, and a create repeated after a crash completes what the first
+//! one left.
 
 use postgres_protocol::escape::escape_literal;
 use serde::{Deserialize, Serialize};
@@ -8,9 +10,11 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
 use super::errors::{already_exists, missing, sql_error};
-use super::{MARKER, PostgresProvider, quote};
+use super::{Catalog, PostgresProvider, comment, quote};
 use crate::support::{ident, spec};
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use platform_core::provider::{
+    Applied, ManagedResource, Observation, Owner, ProviderError, diff_fields,
+};
 use platform_core::secret::{SecretMap, SecretValue};
 
 /// The spec of a Database.
@@ -142,7 +146,8 @@ pub(super) async fn observe_many(
     let rows = client
         .query(
             "SELECT datname::text, pg_get_userbyid(datdba)::text,
-                    pg_encoding_to_char(encoding)::text, datconnlimit
+                    pg_encoding_to_char(encoding)::text, datconnlimit,
+                    shobj_description(oid, 'pg_database')
              FROM pg_database WHERE datname::text = ANY($1::text[])",
             &[&names],
         )
@@ -152,17 +157,20 @@ pub(super) async fn observe_many(
         Ok(rows) => rows,
         Err(e) => return resources.iter().map(|_| Err(e.clone())).collect(),
     };
-    let found: HashMap<String, Value> = rows
+    let found: HashMap<String, (Value, Option<Owner>)> = rows
         .iter()
         .map(|row| {
             let name: String = row.get(0);
             let owner: String = row.get(1);
             let encoding: String = row.get(2);
             let limit: i32 = row.get(3);
+            let recorded = row
+                .get::<_, Option<String>>(4)
+                .and_then(|c| Owner::from_marker(&c));
             let actual = json!({
                 "name": name, "owner": owner, "encoding": encoding, "connectionLimit": limit
             });
-            (name, actual)
+            (name, (actual, recorded))
         })
         .collect();
     let owners: Vec<String> = specs
@@ -170,13 +178,15 @@ pub(super) async fn observe_many(
         .filter_map(|s| s.as_ref().ok().and_then(|s| s.owner.clone()))
         .collect();
     let passwords = known_passwords(provider, &client, &owners).await;
-    specs
-        .into_iter()
-        .map(|spec| {
+    resources
+        .iter()
+        .zip(specs)
+        .map(|(resource, spec)| {
             let spec = spec?;
-            let Some(actual) = found.get(&spec.name) else {
+            let Some((actual, recorded)) = found.get(&spec.name) else {
                 return Ok(Observation::absent());
             };
+            Owner::check(resource, "database", recorded.as_ref())?;
             let desired = serde_json::to_value(&spec).unwrap_or(Value::Null);
             let diff = diff_fields("spec", &desired, actual);
             Ok(Observation {
@@ -192,7 +202,7 @@ pub(super) async fn observe_many(
 }
 
 /// Creates the database (after its owner role exists) and marks it; a database that exists
-/// is left as it is, its marker set.
+/// is left as it is, its marker set, unless it is recorded for another owner.
 pub(super) async fn create(
     provider: &PostgresProvider,
     resource: &ManagedResource,
@@ -217,12 +227,19 @@ pub(super) async fn create(
         sql.push_str(&format!(" CONNECTION LIMIT {limit}"));
     }
     let what = format!("cannot create database {}", spec.name);
-    match client.batch_execute(&sql).await {
-        Ok(()) => {}
-        Err(e) if already_exists(&e) => {}
-        Err(e) => return Err(sql_error(&what, &e, &[])),
-    }
-    mark(&client, &spec.name).await?;
+    locked(&client, &spec.name, async {
+        match client.batch_execute(&sql).await {
+            Ok(()) => {}
+            Err(e) if already_exists(&e) => {
+                provider
+                    .check_owner(&*client, resource, Catalog::Database, &spec.name)
+                    .await?
+            }
+            Err(e) => return Err(sql_error(&what, &e, &[])),
+        }
+        mark(&client, resource, &spec.name).await
+    })
+    .await?;
     let passwords = known_passwords(provider, &client, spec.owner.as_slice()).await;
     Ok(Applied {
         pending: false,
@@ -231,15 +248,45 @@ pub(super) async fn create(
     })
 }
 
-async fn mark(client: &tokio_postgres::Client, name: &str) -> Result<(), ProviderError> {
+async fn mark(
+    client: &tokio_postgres::Client,
+    resource: &ManagedResource,
+    name: &str,
+) -> Result<(), ProviderError> {
     client
         .batch_execute(&format!(
             "COMMENT ON DATABASE {} IS {}",
             quote(name),
-            escape_literal(MARKER)
+            escape_literal(&comment(resource))
         ))
         .await
         .map_err(|e| sql_error(&format!("cannot mark database {name}"), &e, &[]))
+}
+
+/// Runs `work` holding the session advisory lock of database `name`: checking the owner a
+/// database records and writing one are then one step for every process of the platform.
+async fn locked<T>(
+    client: &tokio_postgres::Client,
+    name: &str,
+    work: impl Future<Output = Result<T, ProviderError>>,
+) -> Result<T, ProviderError> {
+    let key = format!("platform.dev/database/{name}");
+    let what = format!("cannot lock database {name}");
+    client
+        .execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", &[&key])
+        .await
+        .map_err(|e| sql_error(&what, &e, &[]))?;
+    let result = work.await;
+    // A connection that fails here is closed, and the server drops its locks with it.
+    let unlocked = client
+        .execute(
+            "SELECT pg_advisory_unlock(hashtextextended($1, 0))",
+            &[&key],
+        )
+        .await;
+    let value = result?;
+    unlocked.map_err(|e| sql_error(&what, &e, &[]))?;
+    Ok(value)
 }
 
 /// Sets owner and connection limit; an encoding cannot change, so a different one is a
@@ -281,15 +328,22 @@ pub(super) async fn update(
     }
     sql.push(format!(
         "COMMENT ON DATABASE {name} IS {}",
-        escape_literal(MARKER)
+        escape_literal(&comment(resource))
     ));
-    match client.batch_execute(&sql.join("; ")).await {
-        Ok(()) => {}
-        Err(e) if missing(&e) && e.to_string().contains("database") => {
-            drop(client);
-            return create(provider, resource).await;
+    let altered = locked(&client, &spec.name, async {
+        provider
+            .check_owner(&*client, resource, Catalog::Database, &spec.name)
+            .await?;
+        match client.batch_execute(&sql.join("; ")).await {
+            Ok(()) => Ok(true),
+            Err(e) if missing(&e) && e.to_string().contains("database") => Ok(false),
+            Err(e) => Err(sql_error(&what, &e, &[])),
         }
-        Err(e) => return Err(sql_error(&what, &e, &[])),
+    })
+    .await?;
+    if !altered {
+        drop(client);
+        return create(provider, resource).await;
     }
     let passwords = known_passwords(provider, &client, spec.owner.as_slice()).await;
     Ok(Applied {
@@ -299,18 +353,25 @@ pub(super) async fn update(
     })
 }
 
-/// Drops the database, ending its sessions (`WITH (FORCE)`); succeeds when it is gone.
+/// Drops the database, ending its sessions (`WITH (FORCE)`); succeeds when it is gone and
+/// refuses one recorded for another owner.
 pub(super) async fn delete(
     provider: &PostgresProvider,
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let spec = checked(resource)?;
     let client = provider.inner.pool.get().await?;
-    client
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote(&spec.name)
-        ))
-        .await
-        .map_err(|e| sql_error(&format!("cannot drop database {}", spec.name), &e, &[]))
+    locked(&client, &spec.name, async {
+        provider
+            .check_owner(&*client, resource, Catalog::Database, &spec.name)
+            .await?;
+        client
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote(&spec.name)
+            ))
+            .await
+            .map_err(|e| sql_error(&format!("cannot drop database {}", spec.name), &e, &[]))
+    })
+    .await
 }

@@ -1,4 +1,6 @@
-//! `Extension`: an extension installed in one database (a connection to that database).
+//! `Extension`: an extension installed in one database (a connection to that database). Its
+//! tables and types are that database's data: an Extension touches no database recorded for
+//! another owner.
 
 use postgres_protocol::escape::escape_literal;
 use serde::{Deserialize, Serialize};
@@ -6,7 +8,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 use super::errors::sql_error;
-use super::{PostgresProvider, quote};
+use super::{Catalog, PostgresProvider, quote};
 use crate::support::{ident, spec};
 use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
 use platform_core::secret::SecretMap;
@@ -40,13 +42,18 @@ fn outputs(spec: &ExtensionSpec, version: &str) -> BTreeMap<String, Value> {
     ])
 }
 
-/// A connection to the extension's database, or None when that database does not exist.
+/// A connection to the extension's database, or None when that database does not exist;
+/// refuses a database recorded for another owner than `resource`'s.
 async fn connect(
     provider: &PostgresProvider,
+    resource: &ManagedResource,
     spec: &ExtensionSpec,
 ) -> Result<Option<tokio_postgres::Client>, ProviderError> {
     let exists = {
         let client = provider.inner.pool.get().await?;
+        provider
+            .check_owner(&*client, resource, Catalog::Database, &spec.database)
+            .await?;
         client
             .query_opt(
                 "SELECT 1 FROM pg_database WHERE datname = $1",
@@ -86,7 +93,7 @@ pub(super) async fn observe(
     resource: &ManagedResource,
 ) -> Result<Observation, ProviderError> {
     let spec = checked(resource)?;
-    let Some(client) = connect(provider, &spec).await? else {
+    let Some(client) = connect(provider, resource, &spec).await? else {
         return Ok(Observation::absent());
     };
     let Some(version) = installed(&client, &spec).await? else {
@@ -115,7 +122,7 @@ pub(super) async fn apply(
         let client = provider.inner.pool.get().await?;
         provider.wait_for_database(&client, &spec.database).await?;
     }
-    let Some(client) = connect(provider, &spec).await? else {
+    let Some(client) = connect(provider, resource, &spec).await? else {
         return Err(ProviderError::transient(format!(
             "database {} of extension {} does not exist",
             spec.database, spec.name
@@ -158,7 +165,7 @@ pub(super) async fn delete(
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let spec = checked(resource)?;
-    let Some(client) = connect(provider, &spec).await? else {
+    let Some(client) = connect(provider, resource, &spec).await? else {
         return Ok(());
     };
     client

@@ -1,12 +1,14 @@
 //! `Grant`: privileges of a role on a database, read back from `pg_database.datacl`, so a
-//! privilege revoked out of band shows as drift (ownership alone grants nothing here).
+//! privilege revoked out of band shows as drift (ownership alone grants nothing here). The
+//! privileges are the role's and the database's data: a Grant touches neither when either is
+//! recorded for another owner.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::errors::{missing, sql_error};
-use super::{PostgresProvider, quote};
+use super::{Catalog, PostgresProvider, quote};
 use crate::support::{ident, spec};
 use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
 use platform_core::secret::SecretMap;
@@ -53,6 +55,21 @@ pub(super) fn checked(
         }
     }
     Ok((spec, wanted))
+}
+
+/// Refuses `resource` when its role or database is recorded for another owner.
+async fn check_owners(
+    provider: &PostgresProvider,
+    client: &tokio_postgres::Client,
+    resource: &ManagedResource,
+    spec: &GrantSpec,
+) -> Result<(), ProviderError> {
+    provider
+        .check_owner(client, resource, Catalog::Role, &spec.role)
+        .await?;
+    provider
+        .check_owner(client, resource, Catalog::Database, &spec.database)
+        .await
 }
 
 fn outputs(spec: &GrantSpec) -> BTreeMap<String, Value> {
@@ -104,6 +121,7 @@ pub(super) async fn observe(
 ) -> Result<Observation, ProviderError> {
     let (spec, wanted) = checked(resource)?;
     let client = provider.inner.pool.get().await?;
+    check_owners(provider, &client, resource, &spec).await?;
     let Some(held) = held(&client, &spec).await? else {
         return Ok(Observation::absent());
     };
@@ -141,6 +159,7 @@ pub(super) async fn apply(
     let client = provider.inner.pool.get().await?;
     provider.wait_for_role(&client, &spec.role).await?;
     provider.wait_for_database(&client, &spec.database).await?;
+    check_owners(provider, &client, resource, &spec).await?;
     let (role, database) = (quote(&spec.role), quote(&spec.database));
     let grant: Vec<&str> = wanted.iter().copied().collect();
     let revoke: Vec<&str> = DATABASE_PRIVILEGES
@@ -184,6 +203,7 @@ pub(super) async fn delete(
 ) -> Result<(), ProviderError> {
     let (spec, _) = checked(resource)?;
     let client = provider.inner.pool.get().await?;
+    check_owners(provider, &client, resource, &spec).await?;
     let sql = format!(
         "REVOKE ALL ON DATABASE {} FROM {}",
         quote(&spec.database),

@@ -12,8 +12,12 @@
 //! the maintenance connection; `${env:NAME}` allowed), `maxConnections` (default 4), and `host`
 //! / `port` to override what the outputs advertise to applications.
 //!
-//! Every database and role the adapter creates carries the comment [`MARKER`], so what the
-//! platform made can be listed ([`PostgresProvider::marked`]). Passwords come from the OS
+//! Every database and role the adapter creates carries the comment [`MARKER`] followed by its
+//! owner (`managed-by=platform owner=DatabaseClaim/team-a/orders uid=...`), so what the
+//! platform made can be listed ([`PostgresProvider::marked`]) and no other claim can take it
+//! over: observe, create, update and delete refuse a database or role recorded for another
+//! owner, and a Grant or Extension touching one ([`Owner::check`]). A comment written before
+//! owners were recorded is accepted and gets the owner on the next create or update. Passwords come from the OS
 //! CSPRNG and reach the server only as SCRAM-SHA-256 verifiers. Creating a Role that exists
 //! sets a fresh password and hands it out: the engine's crash recovery relies on it. A
 //! Database hands out a `uri` for its owner when the password the owner has now is one this
@@ -40,7 +44,9 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use platform_core::provider::{
+    Applied, ManagedResource, Observation, Owner, Provider, ProviderError,
+};
 use postgres_protocol::escape::escape_identifier;
 
 use crate::support::redact::redact_url_passwords;
@@ -52,8 +58,15 @@ use pool::Pool;
 pub const API_VERSION: &str = "postgres.platform.dev/v1alpha1";
 /// The managed kinds the PostgreSQL adapter serves.
 pub const KINDS: &[&str] = &["Database", "Role", "Grant", "Extension"];
-/// The comment on every database and role the adapter creates.
+/// The first word of the comment on every database and role the adapter creates; the owner
+/// follows it (see [`comment`]).
 pub const MARKER: &str = "managed-by=platform";
+
+/// The comment the adapter writes on the database or role of `resource`: [`MARKER`] and its
+/// owner.
+pub fn comment(resource: &ManagedResource) -> String {
+    format!("{MARKER} {}", Owner::of(resource).marker())
+}
 
 /// How long a Database or Grant waits for the role or database it needs, which a sibling
 /// resource of the same claim may be creating at the same moment.
@@ -144,16 +157,19 @@ impl PostgresProvider {
         Self::from_settings(&json!({ "url": url }))
     }
 
-    /// The databases and roles carrying [`MARKER`] whose names start with `prefix`.
+    /// The databases and roles whose comment starts with [`MARKER`] (whatever owner follows)
+    /// and whose names start with `prefix`.
     pub async fn marked(&self, prefix: &str) -> Result<Marked, ProviderError> {
         let client = self.inner.pool.get().await?;
         let rows = client
             .query(
                 "SELECT 'd', datname::text FROM pg_database d
-                   WHERE shobj_description(d.oid, 'pg_database') = $1 AND starts_with(datname, $2)
+                   WHERE split_part(shobj_description(d.oid, 'pg_database'), ' ', 1) = $1
+                     AND starts_with(datname, $2)
                  UNION ALL
                  SELECT 'r', rolname::text FROM pg_roles r
-                   WHERE shobj_description(r.oid, 'pg_authid') = $1 AND starts_with(rolname, $2)
+                   WHERE split_part(shobj_description(r.oid, 'pg_authid'), ' ', 1) = $1
+                     AND starts_with(rolname, $2)
                  ORDER BY 1, 2",
                 &[&MARKER, &prefix],
             )
@@ -257,6 +273,19 @@ impl PostgresProvider {
         .await
     }
 
+    /// Refuses `resource` when the database (`Catalog::Database`) or role named `name` is
+    /// recorded for another owner; succeeds when it does not exist or records no owner.
+    async fn check_owner(
+        &self,
+        client: &impl tokio_postgres::GenericClient,
+        resource: &ManagedResource,
+        catalog: Catalog,
+        name: &str,
+    ) -> Result<(), ProviderError> {
+        let recorded = recorded_owner(client, catalog, name).await?;
+        Owner::check(resource, catalog.what(), recorded.as_ref())
+    }
+
     async fn wait_for_database(
         &self,
         client: &tokio_postgres::Client,
@@ -270,6 +299,49 @@ impl PostgresProvider {
         )
         .await
     }
+}
+
+/// Where a comment lives: on a database or on a role.
+#[derive(Debug, Clone, Copy)]
+enum Catalog {
+    Database,
+    Role,
+}
+
+impl Catalog {
+    fn what(self) -> &'static str {
+        match self {
+            Catalog::Database => "database",
+            Catalog::Role => "role",
+        }
+    }
+}
+
+/// The owner recorded in the comment of the database or role `name`; None when it does not
+/// exist or its comment records no owner (written before owners were recorded, or by hand).
+async fn recorded_owner(
+    client: &impl tokio_postgres::GenericClient,
+    catalog: Catalog,
+    name: &str,
+) -> Result<Option<Owner>, ProviderError> {
+    let sql = match catalog {
+        Catalog::Database => {
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1"
+        }
+        Catalog::Role => {
+            "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = $1"
+        }
+    };
+    let row = client.query_opt(sql, &[&name]).await.map_err(|e| {
+        sql_error(
+            &format!("cannot read the owner of {} {name}", catalog.what()),
+            &e,
+            &[],
+        )
+    })?;
+    Ok(row
+        .and_then(|r| r.get::<_, Option<String>>(0))
+        .and_then(|text| Owner::from_marker(&text)))
 }
 
 /// An identifier quoted for SQL (after it passed a strict check).

@@ -1,5 +1,6 @@
 //! `Role`: a role with a generated password, sent only as a SCRAM-SHA-256 verifier, created in
-//! one transaction with the platform's marker. Creating one that exists sets a fresh password.
+//! one transaction with the platform's marker and its owner. Creating one that exists sets a
+//! fresh password, unless the role is recorded for another owner.
 
 use postgres_protocol::escape::escape_literal;
 use postgres_protocol::password::scram_sha_256;
@@ -8,9 +9,11 @@ use serde_json::{Value, json};
 use tokio_postgres::error::SqlState;
 
 use super::errors::{already_exists, missing, sql_error};
-use super::{MARKER, PostgresProvider, quote};
+use super::{Catalog, PostgresProvider, comment, quote};
 use crate::support::{credentials, ident, spec};
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use platform_core::provider::{
+    Applied, ManagedResource, Observation, Owner, ProviderError, diff_fields,
+};
 use platform_core::secret::{SecretMap, SecretValue};
 
 /// The spec of a Role.
@@ -93,8 +96,9 @@ pub(super) async fn observe_many(
         match provider.inner.pool.get().await {
             Ok(client) => client
                 .query(
-                    "SELECT rolname::text, rolcanlogin, rolconnlimit FROM pg_roles
-                     WHERE rolname::text = ANY($1::text[])",
+                    "SELECT rolname::text, rolcanlogin, rolconnlimit,
+                            shobj_description(oid, 'pg_authid')
+                     FROM pg_roles WHERE rolname::text = ANY($1::text[])",
                     &[&names],
                 )
                 .await
@@ -106,23 +110,28 @@ pub(super) async fn observe_many(
         Ok(rows) => rows,
         Err(e) => return resources.iter().map(|_| Err(e.clone())).collect(),
     };
-    let found: std::collections::HashMap<String, Value> = rows
+    let found: std::collections::HashMap<String, (Value, Option<Owner>)> = rows
         .iter()
         .map(|row| {
             let name: String = row.get(0);
             let login: bool = row.get(1);
             let limit: i32 = row.get(2);
+            let owner = row
+                .get::<_, Option<String>>(3)
+                .and_then(|c| Owner::from_marker(&c));
             let actual = json!({"name": name, "login": login, "connectionLimit": limit});
-            (name, actual)
+            (name, (actual, owner))
         })
         .collect();
-    specs
-        .into_iter()
-        .map(|spec| {
+    resources
+        .iter()
+        .zip(specs)
+        .map(|(resource, spec)| {
             let spec = spec?;
-            let Some(actual) = found.get(&spec.name) else {
+            let Some((actual, owner)) = found.get(&spec.name) else {
                 return Ok(Observation::absent());
             };
+            Owner::check(resource, "role", owner.as_ref())?;
             let diff = diff_fields("spec", &spec.desired(), actual);
             Ok(Observation {
                 exists: true,
@@ -147,7 +156,10 @@ pub(super) async fn create(
     let verifier = scram_sha_256(password.as_bytes());
     let secrets = [password.as_str(), verifier.as_str()];
     let name = quote(&spec.name);
-    let comment = format!("COMMENT ON ROLE {name} IS {}", escape_literal(MARKER));
+    let comment = format!(
+        "COMMENT ON ROLE {name} IS {}",
+        escape_literal(&comment(resource))
+    );
     let create = format!(
         "CREATE ROLE {name} WITH {} PASSWORD {}; {comment}",
         spec.options(),
@@ -158,8 +170,13 @@ pub(super) async fn create(
         escape_literal(&verifier)
     );
     let mut client = provider.inner.pool.get().await?;
+    // Before anything is remembered: another owner's password stays the one remembered.
+    provider
+        .check_owner(&*client, resource, Catalog::Role, &spec.name)
+        .await?;
     // Remembered before the commit, so a Database waiting for this role finds the password
     // as soon as the role is visible.
+    let previous = provider.remembered(&spec.name);
     provider.remember(&spec.name, &password, &verifier);
     let result = async {
         let what = format!("cannot create role {}", spec.name);
@@ -184,6 +201,10 @@ pub(super) async fn create(
             .transaction()
             .await
             .map_err(|e| sql_error(&what, &e, &secrets))?;
+        // Checked again in the transaction that resets: the role may have been made meanwhile.
+        provider
+            .check_owner(&tx, resource, Catalog::Role, &spec.name)
+            .await?;
         tx.batch_execute(&reset)
             .await
             .map_err(|e| sql_error(&what, &e, &secrets))?;
@@ -193,7 +214,10 @@ pub(super) async fn create(
     }
     .await;
     if let Err(e) = result {
-        provider.forget(&spec.name);
+        match previous {
+            Some((password, verifier)) => provider.remember(&spec.name, &password, &verifier),
+            None => provider.forget(&spec.name),
+        }
         return Err(e);
     }
     let database = spec.database.as_deref().unwrap_or(&spec.name);
@@ -210,7 +234,8 @@ pub(super) async fn create(
     })
 }
 
-/// Sets login and connection limit (never the password); creates the role when it is missing.
+/// Sets login and connection limit (never the password) and records the owner; creates the
+/// role when it is missing.
 pub(super) async fn update(
     provider: &PostgresProvider,
     resource: &ManagedResource,
@@ -221,10 +246,24 @@ pub(super) async fn update(
         quote(&spec.name),
         spec.options(),
         quote(&spec.name),
-        escape_literal(MARKER)
+        escape_literal(&comment(resource))
     );
-    let client = provider.inner.pool.get().await?;
-    match client.batch_execute(&sql).await {
+    let what = format!("cannot update role {}", spec.name);
+    let mut client = provider.inner.pool.get().await?;
+    let done = {
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| sql_error(&what, &e, &[]))?;
+        provider
+            .check_owner(&tx, resource, Catalog::Role, &spec.name)
+            .await?;
+        match tx.batch_execute(&sql).await {
+            Ok(()) => tx.commit().await,
+            Err(e) => Err(e),
+        }
+    };
+    match done {
         Ok(()) => Ok(Applied {
             pending: false,
             outputs: outputs(provider, &spec),
@@ -234,15 +273,12 @@ pub(super) async fn update(
             drop(client);
             create(provider, resource).await
         }
-        Err(e) => Err(sql_error(
-            &format!("cannot update role {}", spec.name),
-            &e,
-            &[],
-        )),
+        Err(e) => Err(sql_error(&what, &e, &[])),
     }
 }
 
-/// Drops the role, first handing what it owns in any database to the adapter's own user.
+/// Drops the role, first handing what it owns in any database to the adapter's own user;
+/// refuses a role recorded for another owner.
 pub(super) async fn delete(
     provider: &PostgresProvider,
     resource: &ManagedResource,
@@ -250,6 +286,9 @@ pub(super) async fn delete(
     let spec = checked(resource)?;
     let what = format!("cannot drop role {}", spec.name);
     let client = provider.inner.pool.get().await?;
+    provider
+        .check_owner(&*client, resource, Catalog::Role, &spec.name)
+        .await?;
     let exists = client
         .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&spec.name])
         .await
