@@ -1,8 +1,10 @@
 //! What every adapter shares: strict identifiers, settings with `${env:NAME}`, typed specs,
-//! generated credentials and messages with credentials removed. Custom providers may use it.
+//! generated credentials, messages with credentials removed and owner-only files. Custom
+//! providers may use it.
 
 pub mod credentials;
 pub mod ident;
+pub mod private_files;
 pub mod redact;
 pub mod settings;
 pub mod spec;

@@ -15,6 +15,15 @@
 //!   characters or base64 of 32 bytes), else from a key file beside the state
 //!   (`state.db.key`, 32 random bytes as hex, mode 0600, created on first use). A wrong key is
 //!   an error, never garbage.
+//! - **Read-only opens.** [`SqliteOptions::read_only`] opens the file with
+//!   `SQLITE_OPEN_READ_ONLY`: commands that only read (`get`, `describe`, `outputs`, `plan`,
+//!   `drift` without `--fix`, `graph`) work on a `.platform` they cannot write, never create a
+//!   file, and a commit is refused. A missing file reads as an empty store.
+//! - **Damaged state.** A state file that exists but holds no platform schema (0 bytes, or no
+//!   tables) while the key file beside it or one of [`SqliteOptions::state_traces`] exists is
+//!   refused as damaged or lost, never taken as a new store; see [`SqliteStore::open_with`].
+//! - **Modes.** The file and the folders created for it are created with mode 0600 and 0700
+//!   (SQLite gives its `-wal`, `-shm` and `-journal` files the file's mode).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), platform_providers::core::store::StoreError> {
@@ -34,6 +43,7 @@
 //! (group commit): each commit stays all-or-nothing and is answered only once the shared
 //! transaction is committed, and the file is written once for the whole group.
 
+mod errors;
 mod rows;
 mod schema;
 mod secret_key;
@@ -57,6 +67,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::support::private_files::{create_private_dir_all, create_private_file};
 use worker::{Job, Worker};
 
 /// Where `platformctl` keeps its state unless configured otherwise.
@@ -72,6 +83,15 @@ pub struct SqliteOptions {
     pub busy_timeout: Duration,
     /// Where the key that encrypts secrets comes from.
     pub secret_key: SecretKeySource,
+    /// Open for reading only (`SQLITE_OPEN_READ_ONLY`): nothing is created (not the file, its
+    /// folder, nor a key file), a missing file reads as an empty store, and every commit fails
+    /// saying the store was opened read-only. For commands that only read, so they work where
+    /// the state cannot be written.
+    pub read_only: bool,
+    /// Paths that exist only once state was kept beside this file, such as the local
+    /// adapter's folder: an existing state file without schema next to one is refused as
+    /// damaged (the key file beside the state always counts).
+    pub state_traces: Vec<PathBuf>,
 }
 
 impl Default for SqliteOptions {
@@ -79,6 +99,8 @@ impl Default for SqliteOptions {
         SqliteOptions {
             busy_timeout: Duration::from_secs(10),
             secret_key: SecretKeySource::default(),
+            read_only: false,
+            state_traces: Vec::new(),
         }
     }
 }
@@ -86,28 +108,12 @@ impl Default for SqliteOptions {
 /// A [`StateStore`] in one SQLite file, safe to share between tasks and processes.
 pub struct SqliteStore {
     path: PathBuf,
+    read_only: bool,
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
 }
 
-/// A rusqlite error as a store error naming the file; a held lock says so plainly.
-fn sql_error(path: &Path, e: rusqlite::Error) -> StoreError {
-    match e.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-            StoreError::Unavailable(format!(
-                "{} is locked by another process writing to it (another platformctl, or a \
-                 program embedding platform); gave up waiting: let it finish or stop it, then \
-                 retry",
-                path.display()
-            ))
-        }
-        Some(ErrorCode::NotADatabase) => StoreError::Unavailable(format!(
-            "{} is not a platform state file: {e}",
-            path.display()
-        )),
-        _ => StoreError::Unavailable(format!("{}: {e}", path.display())),
-    }
-}
+pub(crate) use errors::sql_error;
 
 impl SqliteStore {
     /// Opens (creating it and its folder when missing) the state file with default options.
@@ -116,42 +122,31 @@ impl SqliteStore {
     }
 
     /// Opens (creating it and its folder when missing) the state file; runs migrations.
+    ///
+    /// A new file is created with mode 0600 and new folders with mode 0700. A state file that
+    /// existed before this call but holds no platform schema (0 bytes, or a SQLite file with
+    /// no tables) is taken as a new store only when no trace of earlier state exists: when the
+    /// key file beside it (with a file key source) or one of [`SqliteOptions::state_traces`]
+    /// exists, the open fails with an error saying the state looks damaged or lost, and
+    /// changes nothing. A missing state file is always a new store.
     pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Unavailable(format!("cannot create {}: {e}", parent.display()))
-            })?;
+        let existed = path
+            .try_exists()
+            .map_err(|e| StoreError::Unavailable(format!("cannot read {}: {e}", path.display())))?;
+        let mut traces = options.state_traces.clone();
+        match &options.secret_key {
+            SecretKeySource::EnvironmentOrFile => traces.insert(0, key_file_beside(&path)),
+            SecretKeySource::File(key) => traces.insert(0, key.clone()),
+            SecretKeySource::Key(_) => {}
         }
-        let err = |e| sql_error(&path, e);
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(&path, flags).map_err(err)?;
-        conn.busy_timeout(options.busy_timeout).map_err(err)?;
-        let mode: String = conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-            .map_err(err)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Unavailable(format!(
-                "{}: cannot switch to WAL mode (the file system may not support it; \
-                 journal mode is {mode})",
-                path.display()
-            )));
-        }
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
-        // Checkpoint (copy the log into the file, with an fsync) every ~64 MB of log rather
-        // than SQLite's 4 MB: hot pages are copied once, not once per few hundred commits.
-        conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
-            .map_err(err)?;
-        // A log that grew past this (a long reader held off checkpoints) is cut back after
-        // the next checkpoint.
-        conn.pragma_update(None, "journal_size_limit", WAL_CHECKPOINT_PAGES * 4096)
-            .map_err(err)?;
-        conn.set_prepared_statement_cache_capacity(64);
-        schema::migrate(&mut conn, &path)?;
-
+        let new_store = schema::NewStore { existed, traces };
+        let conn = if options.read_only {
+            open_read_only(&path, &options, &new_store)?
+        } else {
+            open_read_write(&path, &options, &new_store)?
+        };
+        let read_only = options.read_only;
         let worker = Worker::new(conn, path.clone(), options);
         let (jobs, inbox) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
@@ -165,6 +160,7 @@ impl SqliteStore {
             })?;
         Ok(SqliteStore {
             path: path.clone(),
+            read_only,
             jobs: Some(jobs),
             thread: Some(thread),
         })
@@ -173,6 +169,11 @@ impl SqliteStore {
     /// The state file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the store was opened read-only ([`SqliteOptions::read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Runs work on the store's thread and waits for its answer without blocking the runtime.
@@ -212,6 +213,142 @@ impl SqliteStore {
             .send(job)
             .map_err(|_| self.stopped())
     }
+}
+
+/// Opens the file for reading and writing, creating it (mode 0600) and its folders (0700).
+fn open_read_write(
+    path: &Path,
+    options: &SqliteOptions,
+    new_store: &schema::NewStore,
+) -> Result<Connection, StoreError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_private_dir_all(parent)
+            .map_err(|e| errors::io_error("create the folder", parent, path, e))?;
+    }
+    if new_store.existed && std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+        // Checked before SQLite writes its header, so a refused file is left as it was.
+        new_store.check(path)?;
+    }
+    if !new_store.existed {
+        // Created here rather than by SQLite, so it (and the journal files SQLite creates
+        // with its mode) is private from the start.
+        create_private_file(path).map_err(|e| errors::io_error("create", path, path, e))?;
+    }
+    let err = |e| sql_error(path, e);
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(err)?;
+    conn.busy_timeout(options.busy_timeout).map_err(err)?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+        .map_err(err)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Unavailable(format!(
+            "{}: cannot switch to WAL mode (the file system may not support it; \
+             journal mode is {mode})",
+            path.display()
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(err)?;
+    // Checkpoint (copy the log into the file, with an fsync) every ~64 MB of log rather
+    // than SQLite's 4 MB: hot pages are copied once, not once per few hundred commits.
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+        .map_err(err)?;
+    // A log that grew past this (a long reader held off checkpoints) is cut back after
+    // the next checkpoint.
+    conn.pragma_update(None, "journal_size_limit", WAL_CHECKPOINT_PAGES * 4096)
+        .map_err(err)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    schema::migrate(&mut conn, path, new_store)?;
+    Ok(conn)
+}
+
+/// Opens the file with `SQLITE_OPEN_READ_ONLY`; a missing or schema-less file (when that is
+/// not damage) reads as an empty store kept in memory.
+///
+/// SQLite cannot open a WAL file read-only when its `-shm` file is missing and the folder is
+/// not writable. Then, if no write-ahead log holds commits (no `-wal` file, or an empty one),
+/// everything committed is in the file itself and it is opened as immutable instead.
+fn open_read_only(
+    path: &Path,
+    options: &SqliteOptions,
+    new_store: &schema::NewStore,
+) -> Result<Connection, StoreError> {
+    let err = |e| sql_error(path, e);
+    if !new_store.existed {
+        return empty_in_memory(path);
+    }
+    let open = |immutable: bool| -> rusqlite::Result<(Connection, (i64, i64, i64))> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(read_only_uri(path, immutable), flags)?;
+        conn.busy_timeout(options.busy_timeout)?;
+        let found = schema::inspect(&conn)?;
+        Ok((conn, found))
+    };
+    let (conn, found) = match open(false) {
+        Ok(opened) => opened,
+        Err(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen)
+            ) && !log_holds_commits(path) =>
+        {
+            open(true).map_err(err)?
+        }
+        Err(e) => return Err(err(e)),
+    };
+    match schema::classify(found, path)? {
+        schema::Found::Current => Ok(conn),
+        schema::Found::Empty => {
+            new_store.check(path)?;
+            empty_in_memory(path)
+        }
+        schema::Found::Older(version) => Err(StoreError::Unavailable(format!(
+            "{} has state schema version {version}, older than version {SCHEMA_VERSION}; a \
+             command that only reads cannot upgrade it: run a command that writes (apply) once",
+            path.display()
+        ))),
+    }
+}
+
+/// An empty store in memory, for reading a state file that does not exist yet.
+fn empty_in_memory(path: &Path) -> Result<Connection, StoreError> {
+    let mut conn = Connection::open_in_memory().map_err(|e| sql_error(path, e))?;
+    let new = schema::NewStore {
+        existed: false,
+        traces: Vec::new(),
+    };
+    schema::migrate(&mut conn, path, &new)?;
+    Ok(conn)
+}
+
+/// Whether the file's write-ahead log exists and is not empty.
+fn log_holds_commits(path: &Path) -> bool {
+    let mut name = path.as_os_str().to_os_string();
+    name.push("-wal");
+    std::fs::metadata(PathBuf::from(name)).is_ok_and(|m| m.len() > 0)
+}
+
+/// A `file:` URI opening `path` read-only; bytes other than unreserved ones and `/` are
+/// percent-encoded, so any path (with `?`, `#` or `%`) names the same file.
+fn read_only_uri(path: &Path, immutable: bool) -> String {
+    let mut uri = String::from("file:");
+    for &byte in path.as_os_str().as_encoded_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro");
+    if immutable {
+        uri.push_str("&immutable=1");
+    }
+    uri
 }
 
 impl Drop for SqliteStore {

@@ -84,25 +84,30 @@ const MIGRATIONS: &[&str] = &[
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// What a file says about itself: application id, schema version, number of tables.
-fn inspect(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
+pub(super) fn inspect(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
     let application_id = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
     let version = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let tables = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
     Ok((application_id, version, tables))
 }
 
-/// Brings the file to [`SCHEMA_VERSION`] in one transaction, or says why it cannot. A file
-/// already up to date is only read, so opening it does not wait for another process's write.
-pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let err = |e| sql_error(path, e);
-    let (application_id, version, _) = inspect(conn).map_err(err)?;
-    if application_id == APPLICATION_ID && version == i64::from(SCHEMA_VERSION) {
-        return Ok(());
-    }
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(err)?;
-    let (application_id, version, tables) = inspect(&tx).map_err(err)?;
+/// What a state file holds, from [`inspect`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Found {
+    /// The platform schema at [`SCHEMA_VERSION`].
+    Current,
+    /// The platform schema at an older version, which migrations bring up to date.
+    Older(i64),
+    /// No schema at all: an empty file, or a SQLite file without tables.
+    Empty,
+}
+
+/// Classifies what [`inspect`] found; a file of another program or a newer platform is an
+/// error.
+pub(super) fn classify(
+    (application_id, version, tables): (i64, i64, i64),
+    path: &Path,
+) -> Result<Found, StoreError> {
     let foreign = if application_id == 0 {
         version != 0 || tables != 0
     } else {
@@ -122,10 +127,74 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
             path.display()
         )));
     }
-    let from = usize::try_from(version).unwrap_or(0);
-    if from == MIGRATIONS.len() {
+    Ok(if version == i64::from(SCHEMA_VERSION) {
+        Found::Current
+    } else if application_id == 0 {
+        Found::Empty
+    } else {
+        Found::Older(version)
+    })
+}
+
+/// When a state file without the platform schema may become a new store.
+///
+/// The rule: a state file that did not exist before this open is always a new store. A file
+/// that existed but holds no platform schema (0 bytes, or a SQLite file without tables) is a
+/// new store only when nothing shows that state was kept here before; when one of
+/// [`NewStore::traces`] exists (the key file beside the state, the local adapter's folder),
+/// the state was lost or damaged (truncated, replaced, restored from an empty backup), and
+/// taking it as new would plan to create again everything that already exists. Then the open
+/// fails and says so.
+pub(super) struct NewStore {
+    /// Whether the state file existed before it was opened.
+    pub existed: bool,
+    /// Paths whose existence shows state was kept beside this file.
+    pub traces: Vec<std::path::PathBuf>,
+}
+
+impl NewStore {
+    /// Refuses an existing file without schema when a trace of earlier state exists.
+    pub fn check(&self, path: &Path) -> Result<(), StoreError> {
+        if !self.existed {
+            return Ok(());
+        }
+        let Some(trace) = self.traces.iter().find(|t| t.exists()) else {
+            return Ok(());
+        };
+        Err(StoreError::Unavailable(format!(
+            "{state} exists but holds no platform state (it is empty or has no tables), while \
+             {trace} shows that state was kept here: the state looks damaged or lost, and \
+             nothing was changed. Restore {state} from a backup; or, to start over and give up \
+             what the old state recorded (real resources it created are then no longer \
+             managed), move {state} and {trace} aside",
+            state = path.display(),
+            trace = trace.display()
+        )))
+    }
+}
+
+/// Brings the file to [`SCHEMA_VERSION`] in one transaction, or says why it cannot. A file
+/// already up to date is only read, so opening it does not wait for another process's write.
+pub(super) fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    new_store: &NewStore,
+) -> Result<(), StoreError> {
+    let err = |e| sql_error(path, e);
+    if classify(inspect(conn).map_err(err)?, path)? == Found::Current {
         return Ok(());
     }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(err)?;
+    let from = match classify(inspect(&tx).map_err(err)?, path)? {
+        Found::Current => return Ok(()),
+        Found::Older(version) => usize::try_from(version).unwrap_or(0),
+        Found::Empty => {
+            new_store.check(path)?;
+            0
+        }
+    };
     for migration in &MIGRATIONS[from..] {
         tx.execute_batch(migration).map_err(err)?;
     }

@@ -108,14 +108,15 @@ pub(super) struct ResolvedKey {
 }
 
 impl SecretKeySource {
-    /// Finds (or, for a missing key file, creates) the key.
-    pub(super) fn resolve(&self, state: &Path) -> Result<ResolvedKey, StoreError> {
+    /// Finds the key; a missing key file is created when `create` is set (stores opened
+    /// read-only create nothing).
+    pub(super) fn resolve(&self, state: &Path, create: bool) -> Result<ResolvedKey, StoreError> {
         match self {
             SecretKeySource::Key(key) => Ok(ResolvedKey {
                 key: key.clone(),
                 origin: "the key given by the program".into(),
             }),
-            SecretKeySource::File(path) => load_or_create(path),
+            SecretKeySource::File(path) => load_or_create(path, create),
             SecretKeySource::EnvironmentOrFile => match std::env::var_os(SECRET_KEY_ENV) {
                 Some(value) if !value.is_empty() => {
                     let text = value.into_string().map_err(|_| {
@@ -128,20 +129,40 @@ impl SecretKeySource {
                         origin: format!("the key from {SECRET_KEY_ENV}"),
                     })
                 }
-                _ => load_or_create(&key_file_beside(state)),
+                _ => load_or_create(&key_file_beside(state), create),
             },
         }
     }
 }
 
-fn load_or_create(path: &Path) -> Result<ResolvedKey, StoreError> {
+/// Largest key file read: a key is 64 characters; more is not a key file.
+const KEY_FILE_MAX_BYTES: usize = 4096;
+
+/// Reads a key file as text, only if it is a regular file of at most [`KEY_FILE_MAX_BYTES`].
+fn read_key_file(path: &Path) -> std::io::Result<String> {
+    let bytes =
+        platform_core::load::read_input_file(path, KEY_FILE_MAX_BYTES).map_err(|e| match e {
+            platform_core::load::ReadError::Io(e) => e,
+            other => std::io::Error::new(ErrorKind::InvalidData, other),
+        })?;
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(ErrorKind::InvalidData, e))
+}
+
+fn load_or_create(path: &Path, create: bool) -> Result<ResolvedKey, StoreError> {
     let origin = format!("the key in {}", path.display());
-    match std::fs::read_to_string(path) {
+    match read_key_file(path) {
         Ok(text) => {
             let key = SecretKey::parse(&text).map_err(|e| {
                 StoreError::Unavailable(format!("key file {}: {e}", path.display()))
             })?;
             Ok(ResolvedKey { key, origin })
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound && !create => {
+            Err(StoreError::Unavailable(format!(
+                "key file {} is missing, and the state holds encrypted secrets: restore the \
+                 key file or set {SECRET_KEY_ENV}",
+                path.display()
+            )))
         }
         Err(e) if e.kind() == ErrorKind::NotFound => {
             let key = create_key_file(path)?;
@@ -188,7 +209,7 @@ fn create_key_file(path: &Path) -> Result<SecretKey, StoreError> {
         Ok(()) => Ok(key),
         // Another process created the key first: use its key.
         Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-            let text = std::fs::read_to_string(path).map_err(|e| fail("read", e))?;
+            let text = read_key_file(path).map_err(|e| fail("read", e))?;
             SecretKey::parse(&text)
                 .map_err(|e| StoreError::Unavailable(format!("key file {}: {e}", path.display())))
         }
@@ -296,8 +317,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("state.db.key");
         let _ = std::fs::remove_file(&path);
-        let first = load_or_create(&path).unwrap();
-        let second = load_or_create(&path).unwrap();
+        let first = load_or_create(&path, true).unwrap();
+        let second = load_or_create(&path, true).unwrap();
         assert_eq!(first.key, second.key);
         assert!(first.origin.contains("state.db.key"));
         #[cfg(unix)]
@@ -307,7 +328,7 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::write(&path, "garbage").unwrap();
-        let err = load_or_create(&path).err().unwrap().to_string();
+        let err = load_or_create(&path, true).err().unwrap().to_string();
         assert!(
             err.contains("state.db.key") && err.contains("64 hex"),
             "{err}"

@@ -42,6 +42,8 @@ pub(super) struct Worker {
     busy_timeout: Duration,
     key_source: SecretKeySource,
     cipher: Option<SecretCipher>,
+    /// Opened with `SQLITE_OPEN_READ_ONLY`: commits are refused before SQLite sees them.
+    read_only: bool,
 }
 
 fn panicked() -> StoreError {
@@ -59,6 +61,7 @@ impl Worker {
             busy_timeout: options.busy_timeout,
             key_source: options.secret_key,
             cipher: None,
+            read_only: options.read_only,
         }
     }
 
@@ -104,7 +107,7 @@ impl Worker {
     /// The cipher, resolving the key and checking it against the file on first use.
     fn cipher(&mut self) -> Result<&SecretCipher, StoreError> {
         if self.cipher.is_none() {
-            let cipher = SecretCipher::new(self.key_source.resolve(&self.path)?);
+            let cipher = SecretCipher::new(self.key_source.resolve(&self.path, !self.read_only)?);
             self.rows().check_key(&cipher)?;
             self.cipher = Some(cipher);
         }
@@ -117,6 +120,17 @@ impl Worker {
     /// failing commit leaves no trace and the others still land; answers each after `COMMIT`.
     fn commit_group(&mut self, group: Vec<(Vec<Write>, CommitReply)>) {
         if group.is_empty() {
+            return;
+        }
+        if self.read_only {
+            let e = StoreError::Unavailable(format!(
+                "cannot write {}: it was opened read-only, for a command that only reads; \
+                 nothing was written",
+                self.path.display()
+            ));
+            for (_, reply) in group {
+                let _ = reply.send(Err(e.clone()));
+            }
             return;
         }
         if let Err(e) = self.execute("BEGIN IMMEDIATE") {
