@@ -49,7 +49,11 @@ pub fn claim_id(kind: &str, namespace: &str, name: &str) -> String {
         .chain_update([0])
         .chain_update(name.as_bytes())
         .finalize();
-    let bits = u64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"));
+    let bits = u64::from_be_bytes(
+        digest[..8]
+            .try_into()
+            .expect("a SHA-256 digest has 32 bytes"),
+    );
     (0..CLAIM_ID_LEN)
         .map(|i| ALPHABET[((bits >> (59 - 5 * i)) & 31) as usize] as char)
         .collect()
@@ -99,7 +103,9 @@ pub fn composite_view(composite: &Value, observed: &ObservedResources) -> Value 
     if !labels.is_object() {
         *labels = Value::Object(Default::default());
     }
-    let labels = labels.as_object_mut().expect("labels was just made an object");
+    let labels = labels
+        .as_object_mut()
+        .expect("labels was just made an object");
     labels.remove(CLAIM_ID_LABEL);
     if !composed_without_id(observed) {
         labels.insert(

@@ -61,7 +61,10 @@ impl Engine {
         observed: &ObservedResources,
     ) -> Result<Option<ComposedClaim>, EngineError> {
         let key = claim.object_ref();
-        let composite = composite_view(&serde_json::to_value(claim).unwrap_or(Value::Null), observed);
+        let composite = composite_view(
+            &serde_json::to_value(claim).unwrap_or(Value::Null),
+            observed,
+        );
         let claim_id = composite
             .pointer("/metadata/labels")
             .and_then(|labels| labels.get(CLAIM_ID_LABEL))

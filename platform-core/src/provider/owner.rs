@@ -168,8 +168,10 @@ mod tests {
         let e = Owner::check(&mine, "database", Some(&theirs)).unwrap_err();
         assert!(!e.is_transient());
         assert!(
-            e.message.contains("belongs to DatabaseClaim auditc-a/orders-db")
-                && e.message.contains("not to DatabaseClaim auditc/a-orders-db"),
+            e.message
+                .contains("belongs to DatabaseClaim auditc-a/orders-db")
+                && e.message
+                    .contains("not to DatabaseClaim auditc/a-orders-db"),
             "{e}"
         );
         Owner::check(&mine, "database", Some(&Owner::of(&mine))).unwrap();
