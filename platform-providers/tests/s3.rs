@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, RequestChecksumCalculation};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+use aws_sdk_s3::types::{BucketVersioningStatus, Tag, Tagging, VersioningConfiguration};
 use platform_core::model::DynamicObject;
-use platform_core::provider::{ManagedResource, Provider};
-use platform_providers::s3::{API_VERSION, S3Provider};
+use platform_core::provider::{ErrorClass, ManagedResource, Provider, ProviderError};
+use platform_providers::s3::{API_VERSION, MANAGED_TAG, OWNER_TAG, S3Provider};
 use platform_testkit::conformance::{ProviderSubject, provider_conformance};
 
 fn endpoint() -> String {
@@ -210,6 +210,140 @@ async fn foreign_buckets_are_not_deleted_and_unreachable_is_transient() {
     assert!(!e.message.contains("testing-secret-key"), "{e}");
 }
 
+/// A Bucket named `name` composed for BucketClaim `namespace/claim` (its controlling owner).
+fn owned_bucket(namespace: &str, claim: &str, name: &str) -> ManagedResource {
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": API_VERSION, "kind": "Bucket",
+        "metadata": {"name": format!("{claim}-bucket"), "namespace": namespace,
+            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "BucketClaim",
+                "name": claim, "uid": format!("uid-{namespace}-{claim}"), "controller": true}]},
+        "spec": {"name": name, "versioning": true},
+    }))
+    .unwrap();
+    ManagedResource::new(object)
+}
+
+async fn tag_of(name: &str, key: &str) -> Option<String> {
+    let tags = plain_client()
+        .get_bucket_tagging()
+        .bucket(name)
+        .send()
+        .await
+        .unwrap();
+    tags.tag_set()
+        .iter()
+        .find(|t| t.key() == key)
+        .map(|t| t.value().to_owned())
+}
+
+async fn body_of(name: &str, key: &str) -> Vec<u8> {
+    let got = plain_client()
+        .get_object()
+        .bucket(name)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    got.body.collect().await.unwrap().into_bytes().to_vec()
+}
+
+fn refused(what: &str, e: ProviderError, recorded: &str, asking: &str) {
+    assert_eq!(e.class, ErrorClass::Permanent, "{what}: {e}");
+    assert!(
+        e.message
+            .contains(&format!("belongs to BucketClaim {recorded}"))
+            && e.message.contains(&format!("not to BucketClaim {asking}")),
+        "{what}: {e}"
+    );
+}
+
+async fn another_claims_bucket_is_refused() {
+    let name = unique("owners");
+    let p = provider();
+    // Two claims forced onto one bucket name (a hand-set external name, a fixed spec.name).
+    let first = owned_bucket("auditc-a", "orders-db", &name);
+    let second = owned_bucket("auditc", "a-orders-db", &name);
+    p.create(&first).await.unwrap();
+    assert_eq!(
+        tag_of(&name, OWNER_TAG).await.as_deref(),
+        Some("BucketClaim/auditc-a/orders-db")
+    );
+    plain_client()
+        .put_object()
+        .bucket(&name)
+        .key("ledger.csv")
+        .body(ByteStream::from_static(b"1,first"))
+        .send()
+        .await
+        .unwrap();
+
+    let (mine, theirs) = ("auditc-a/orders-db", "auditc/a-orders-db");
+    refused(
+        "observe",
+        p.observe(&second).await.unwrap_err(),
+        mine,
+        theirs,
+    );
+    refused("create", p.create(&second).await.unwrap_err(), mine, theirs);
+    refused("adopt", p.adopt(&second).await.unwrap_err(), mine, theirs);
+    refused("update", p.update(&second).await.unwrap_err(), mine, theirs);
+    refused("delete", p.delete(&second).await.unwrap_err(), mine, theirs);
+    // The batched observe (one ListBuckets) refuses it too.
+    let other = bucket(&unique("owners-other"), json!({}));
+    let mut many = p.observe_many(&[second.clone(), other]).await;
+    refused("observe_many", many.remove(0).unwrap_err(), mine, theirs);
+
+    // The first claim's bucket keeps its object, its tag and its settings.
+    assert_eq!(body_of(&name, "ledger.csv").await, b"1,first");
+    assert_eq!(
+        tag_of(&name, OWNER_TAG).await.as_deref(),
+        Some("BucketClaim/auditc-a/orders-db")
+    );
+    let seen = p.observe(&first).await.unwrap();
+    assert!(seen.exists && seen.up_to_date, "{:?}", seen.diff);
+    p.delete(&first).await.unwrap();
+    assert!(!p.observe(&first).await.unwrap().exists);
+}
+
+async fn a_bucket_tagged_without_owner_is_accepted_and_gets_the_owner() {
+    let name = unique("legacy");
+    let c = plain_client();
+    c.create_bucket().bucket(&name).send().await.unwrap();
+    // As the adapter tagged buckets before owners were recorded.
+    let managed = Tag::builder()
+        .key(MANAGED_TAG.0)
+        .value(MANAGED_TAG.1)
+        .build()
+        .unwrap();
+    c.put_bucket_tagging()
+        .bucket(&name)
+        .tagging(Tagging::builder().tag_set(managed).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let p = provider();
+    let mine = owned_bucket("team-a", "files", &name);
+    assert!(p.observe(&mine).await.unwrap().exists);
+    p.create(&mine).await.unwrap();
+    p.update(&mine).await.unwrap();
+    assert_eq!(
+        tag_of(&name, OWNER_TAG).await.as_deref(),
+        Some("BucketClaim/team-a/files")
+    );
+    assert_eq!(
+        tag_of(&name, MANAGED_TAG.0).await.as_deref(),
+        Some(MANAGED_TAG.1)
+    );
+    let theirs = owned_bucket("team", "a-files", &name);
+    refused(
+        "delete",
+        p.delete(&theirs).await.unwrap_err(),
+        "team-a/files",
+        "team/a-files",
+    );
+    p.delete(&mine).await.unwrap();
+}
+
 fn main() {
     real::run(
         "s3",
@@ -225,6 +359,14 @@ fn main() {
                 an_application_puts_and_gets_objects,
             ),
             real::trial("observe_many_answers_a_batch", observe_many_answers_a_batch),
+            real::trial(
+                "another_claims_bucket_is_refused",
+                another_claims_bucket_is_refused,
+            ),
+            real::trial(
+                "a_bucket_tagged_without_owner_is_accepted_and_gets_the_owner",
+                a_bucket_tagged_without_owner_is_accepted_and_gets_the_owner,
+            ),
             real::trial(
                 "foreign_buckets_are_not_deleted_and_unreachable_is_transient",
                 foreign_buckets_are_not_deleted_and_unreachable_is_transient,

@@ -10,13 +10,16 @@ use aws_sdk_s3::types::{
     PublicAccessBlockConfiguration, Tag, Tagging, VersioningConfiguration,
 };
 
-use platform_core::provider::ProviderError;
+use platform_core::provider::{Owner, ProviderError};
 
 use super::errors::{S3Failure, build_error, classify};
 use super::spec::Desired;
 
 /// The tag that marks buckets this adapter created; delete refuses buckets without it.
 pub const MANAGED_TAG: (&str, &str) = ("managed-by", "platform");
+/// The tag recording which object owns the bucket, `Kind/namespace/name`
+/// ([`Owner::key`]): another claim's observe, create, update and delete refuse the bucket.
+pub const OWNER_TAG: &str = "platform.dev/owner";
 /// The id of the lifecycle rule this adapter owns; other rules are kept.
 pub const RULE_ID: &str = "platform-expiration";
 
@@ -43,6 +46,8 @@ pub struct Actual {
     pub region: String,
     /// Carries the adapter's tag.
     pub managed: bool,
+    /// The owner its [`OWNER_TAG`] records; None on buckets tagged before owners were.
+    pub owner: Option<Owner>,
 }
 
 impl Actual {
@@ -56,6 +61,12 @@ impl Actual {
             "region": self.region,
         })
     }
+}
+
+fn recorded_owner(tags: &[Tag]) -> Option<Owner> {
+    tags.iter()
+        .find(|t| t.key() == OWNER_TAG)
+        .and_then(|t| Owner::from_key(t.value()))
 }
 
 impl BucketOps<'_> {
@@ -145,9 +156,8 @@ impl BucketOps<'_> {
             Some("EU") => "eu-west-1".to_owned(),
             Some(other) => other.to_owned(),
         };
-        let managed = self
-            .tags()
-            .await?
+        let tags = self.tags().await?;
+        let managed = tags
             .iter()
             .any(|t| t.key() == MANAGED_TAG.0 && t.value() == MANAGED_TAG.1);
         Ok(Actual {
@@ -156,7 +166,13 @@ impl BucketOps<'_> {
             expiration_days,
             region,
             managed,
+            owner: recorded_owner(&tags),
         })
+    }
+
+    /// The owner the bucket's [`OWNER_TAG`] records, reading its tags only.
+    pub async fn owner(&self) -> Result<Option<Owner>, ProviderError> {
+        Ok(recorded_owner(&self.tags().await?))
     }
 
     async fn rules(&self) -> Result<Vec<LifecycleRule>, ProviderError> {
@@ -233,20 +249,25 @@ impl BucketOps<'_> {
     /// what differs from `actual`.
     pub async fn converge(&self, actual: &Actual) -> Result<(), ProviderError> {
         let (b, d) = (self.bucket(), self.desired);
-        if !actual.managed {
+        if !actual.managed || actual.owner.as_ref() != Some(&d.owner) {
             let mut tags: Vec<Tag> = self
                 .tags()
                 .await?
                 .into_iter()
-                .filter(|t| t.key() != MANAGED_TAG.0)
+                .filter(|t| t.key() != MANAGED_TAG.0 && t.key() != OWNER_TAG)
                 .collect();
-            tags.push(
-                Tag::builder()
-                    .key(MANAGED_TAG.0)
-                    .value(MANAGED_TAG.1)
-                    .build()
-                    .map_err(|e| build_error("PutBucketTagging", e))?,
-            );
+            for (key, value) in [
+                (MANAGED_TAG.0, MANAGED_TAG.1.to_owned()),
+                (OWNER_TAG, d.owner.key()),
+            ] {
+                tags.push(
+                    Tag::builder()
+                        .key(key)
+                        .value(value)
+                        .build()
+                        .map_err(|e| build_error("PutBucketTagging", e))?,
+                );
+            }
             let tagging = Tagging::builder()
                 .set_tag_set(Some(tags))
                 .build()

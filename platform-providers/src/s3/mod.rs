@@ -3,7 +3,7 @@
 //!
 //! | kind (`s3.platform.dev/v1alpha1`) | real resource | outputs | secrets |
 //! |---|---|---|---|
-//! | `Bucket` | a bucket tagged `managed-by=platform` | bucket, endpoint, region | — |
+//! | `Bucket` | a bucket tagged `managed-by=platform` and `platform.dev/owner=Kind/ns/name` | bucket, endpoint, region | — |
 //!
 //! Spec of `Bucket` (as `compositions/production/bucket-s3.yaml` writes it):
 //!
@@ -25,6 +25,14 @@
 //! as a diff of the spec field. `observe_many` answers "does not exist" for a whole batch
 //! with one ListBuckets. Create of an existing bucket changes nothing; delete empties the
 //! bucket (every version and delete marker) first and refuses a bucket without the tag.
+//!
+//! The tag [`OWNER_TAG`] records the object that owns the bucket (its claim). Observe, create,
+//! update and delete refuse a bucket recorded for another owner ([`Owner::check`]), so a
+//! hand-set external name or a fixed `spec.name` cannot take over or empty another claim's
+//! bucket. A bucket tagged before owners were recorded is accepted and gets the tag on the
+//! next update. S3 has no conditional tagging: two claims creating one name at the same
+//! moment can both pass before either tag is written; the next observe of the one whose tag
+//! was overwritten refuses it.
 
 mod bucket;
 mod errors;
@@ -38,11 +46,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use platform_core::provider::{
-    Applied, ManagedResource, Observation, Provider, ProviderError, diff_fields,
+    Applied, ManagedResource, Observation, Owner, Provider, ProviderError, diff_fields,
 };
 use platform_core::secret::SecretMap;
 
-pub use bucket::{MANAGED_TAG, RULE_ID};
+pub use bucket::{MANAGED_TAG, OWNER_TAG, RULE_ID};
 pub use settings::S3Settings;
 pub use spec::{BucketSpec, Lifecycle, bucket_name};
 
@@ -116,8 +124,13 @@ impl S3Provider {
         work(&ops).await
     }
 
-    async fn observe_existing(&self, d: &Desired) -> Result<Observation, ProviderError> {
+    async fn observe_existing(
+        &self,
+        resource: &ManagedResource,
+        d: &Desired,
+    ) -> Result<Observation, ProviderError> {
         let actual = self.with_ops(d, async |ops| ops.read().await).await?;
+        Owner::check(resource, "bucket", actual.owner.as_ref())?;
         let diff = diff_fields("spec", &d.as_spec(), &actual.as_spec(&d.bucket));
         Ok(Observation {
             exists: true,
@@ -171,16 +184,16 @@ impl Provider for S3Provider {
         if !self.with_ops(&d, async |ops| ops.exists().await).await? {
             return Ok(Observation::absent());
         }
-        self.observe_existing(&d).await
+        self.observe_existing(resource, &d).await
     }
 
     async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
         let d = self.desired(resource)?;
         self.with_ops(&d, async |ops| {
-            // An existing bucket is left as it is (recovery calls create again); update
-            // brings its settings to the spec.
+            // An existing bucket is left as it is (recovery calls create again) unless another
+            // owner holds it; update brings its settings to the spec.
             if ops.exists().await? || !ops.create().await? {
-                return Ok(());
+                return Owner::check(resource, "bucket", ops.owner().await?.as_ref());
             }
             let fresh = bucket::Actual {
                 versioning: false,
@@ -188,6 +201,7 @@ impl Provider for S3Provider {
                 expiration_days: None,
                 region: d.region.clone(),
                 managed: false,
+                owner: None,
             };
             ops.converge(&fresh).await
         })
@@ -209,6 +223,7 @@ impl Provider for S3Provider {
                 )));
             }
             let actual = ops.read().await?;
+            Owner::check(resource, "bucket", actual.owner.as_ref())?;
             if actual.region != d.region {
                 return Err(ProviderError::permanent(format!(
                     "bucket {:?} is in region {}, the spec asks for {}; a bucket cannot move: delete it or set spec.region to {}",
@@ -231,7 +246,9 @@ impl Provider for S3Provider {
             if !ops.exists().await? {
                 return Ok(());
             }
-            if !ops.read().await?.managed {
+            let actual = ops.read().await?;
+            Owner::check(resource, "bucket", actual.owner.as_ref())?;
+            if !actual.managed {
                 return Err(ProviderError::permanent(format!(
                     "refusing to delete bucket {:?}: it lacks the tag {}={}, so this platform did not create it",
                     d.bucket, MANAGED_TAG.0, MANAGED_TAG.1
@@ -257,7 +274,7 @@ impl Provider for S3Provider {
             out.push(match (&owned, self.desired(resource)) {
                 (_, Err(e)) => Err(e),
                 (Some(owned), Ok(d)) if !owned.contains(&d.bucket) => Ok(Observation::absent()),
-                (Some(_), Ok(d)) => self.observe_existing(&d).await,
+                (Some(_), Ok(d)) => self.observe_existing(resource, &d).await,
                 (None, Ok(_)) => self.observe(resource).await,
             });
         }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use platform_core::provider::{ManagedResource, ProviderError};
+use platform_core::provider::{ManagedResource, Owner, ProviderError};
 
 use crate::support::ident;
 
@@ -54,6 +54,8 @@ pub struct Desired {
     pub public_access_block: bool,
     /// Expiry in days.
     pub expiration_days: Option<u32>,
+    /// The object that owns the bucket, as its [`OWNER_TAG`](super::OWNER_TAG) records it.
+    pub owner: Owner,
 }
 
 impl Desired {
@@ -90,6 +92,7 @@ impl Desired {
             versioning: spec.versioning,
             public_access_block: spec.public_access_block,
             expiration_days,
+            owner: Owner::of(resource),
         })
     }
 
