@@ -1233,3 +1233,39 @@ async fn random_batches_give_the_same_answers_as_the_memory_store() {
     }
     assert_eq!(observe(&sqlite).await, observe(&memory).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_connections_racing_for_one_lease_give_it_to_one() {
+    use platform_core::store::LeaseOutcome;
+    let dir = TempDir::new("lease-race");
+    let first = std::sync::Arc::new(open(&dir.state()));
+    let second = std::sync::Arc::new(open(&dir.state()));
+    for round in 0..30 {
+        let key = ObjectRef::new("DatabaseClaim", "team-a", format!("orders-{round}"));
+        let ask = |store: std::sync::Arc<SqliteStore>, holder: &'static str| {
+            let key = key.clone();
+            tokio::spawn(async move {
+                store
+                    .acquire_lease(&key, holder, Duration::from_secs(60), None)
+                    .await
+                    .unwrap()
+            })
+        };
+        let (a, b) = (ask(first.clone(), "a"), ask(second.clone(), "b"));
+        let outcomes = [a.await.unwrap(), b.await.unwrap()];
+        let winners = outcomes
+            .iter()
+            .filter(|o| matches!(o, LeaseOutcome::Acquired(_)))
+            .count();
+        assert_eq!(winners, 1, "round {round}: {outcomes:?}");
+    }
+    // The lease survives reopening: it lives in the file, not in one connection.
+    drop((first, second));
+    let reopened = open(&dir.state());
+    let key = ObjectRef::new("DatabaseClaim", "team-a", "orders-0");
+    let outcome = reopened
+        .acquire_lease(&key, "c", Duration::from_secs(60), None)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, LeaseOutcome::Held(_)), "{outcome:?}");
+}

@@ -146,7 +146,7 @@ async fn the_memory_store_passes_the_store_suite() {
     let report =
         store_conformance(|| async { Arc::new(MemoryStore::new()) as Arc<dyn StateStore> }).await;
     report.assert_passed();
-    assert_eq!(report.checks().len(), 15);
+    assert_eq!(report.checks().len(), 18);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,6 +195,18 @@ impl StateStore for IgnoresPreconditions {
     }
     async fn changes(&self, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         self.0.changes(after, limit).await
+    }
+    async fn acquire_lease(
+        &self,
+        key: &ObjectRef,
+        holder: &str,
+        ttl: std::time::Duration,
+        take_over: Option<&str>,
+    ) -> Result<platform_core::store::LeaseOutcome, StoreError> {
+        self.0.acquire_lease(key, holder, ttl, take_over).await
+    }
+    async fn release_lease(&self, lease: &platform_core::store::Lease) -> Result<(), StoreError> {
+        self.0.release_lease(lease).await
     }
 }
 

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, ListFilter, StateStore, StoreError,
-    Write, owner_of,
+    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, Lease, LeaseOutcome, ListFilter,
+    StateStore, StoreError, Write, decide_lease, fence_holds, now_ms, owner_of,
 };
 use crate::model::{DynamicObject, ObjectRef, Resource, time::now_rfc3339};
 use crate::secret::SecretMap;
@@ -24,6 +24,7 @@ struct Inner {
     changes: VecDeque<Change>,
     seq: u64,
     version: u64,
+    leases: HashMap<ObjectRef, Lease>,
 }
 
 /// A [`StateStore`] in memory, safe to share between tasks.
@@ -182,6 +183,17 @@ impl StateStore for MemoryStore {
                     expected.check(key, current.as_deref())?;
                     overlay.insert(key.clone(), None);
                 }
+                Write::Expect { key, expected } => {
+                    let current = match overlay.get(key) {
+                        Some(v) => v.clone(),
+                        None => inner
+                            .objects
+                            .get(key)
+                            .and_then(|o| o.metadata.resource_version.clone()),
+                    };
+                    expected.check(key, current.as_deref())?;
+                }
+                Write::Fence(lease) => fence_holds(inner.leases.get(&lease.key), lease)?,
                 _ => {}
             }
         }
@@ -206,6 +218,7 @@ impl StateStore for MemoryStore {
                         history.pop_front();
                     }
                 }
+                Write::Expect { .. } | Write::Fence(_) => {}
             }
         }
         Ok(stored)
@@ -238,5 +251,35 @@ impl StateStore for MemoryStore {
             .take(limit)
             .cloned()
             .collect())
+    }
+
+    async fn acquire_lease(
+        &self,
+        key: &ObjectRef,
+        holder: &str,
+        ttl: std::time::Duration,
+        take_over: Option<&str>,
+    ) -> Result<LeaseOutcome, StoreError> {
+        let mut inner = self.lock()?;
+        let outcome = decide_lease(inner.leases.get(key), key, holder, ttl, take_over, now_ms());
+        if let LeaseOutcome::Acquired(lease) = &outcome {
+            inner.leases.insert(key.clone(), lease.clone());
+        }
+        Ok(outcome)
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        if inner
+            .leases
+            .get(&lease.key)
+            .is_some_and(|c| c.holder == lease.holder && c.token == lease.token)
+        {
+            // Expired now rather than removed: the token must keep growing for this key.
+            if let Some(c) = inner.leases.get_mut(&lease.key) {
+                c.expires_at_ms = 0;
+            }
+        }
+        Ok(())
     }
 }

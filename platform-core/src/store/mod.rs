@@ -2,9 +2,11 @@
 //! events and a change feed. Writes go in atomic batches, so a SQL store maps one batch to
 //! one transaction.
 
+mod lease;
 mod memory;
 mod types;
 
+pub use lease::{Lease, LeaseOutcome, decide as decide_lease, fence_holds, now_ms};
 pub use memory::MemoryStore;
 pub use types::{
     Change, ChangeKind, CreateIntent, Event, EventType, ListFilter, Precondition, Write,
@@ -39,6 +41,7 @@ impl Precondition {
                 Precondition::Any => "any".into(),
                 Precondition::Absent => "no object".into(),
                 Precondition::Version(v) => format!("resourceVersion {v}"),
+                Precondition::Exists => "the object".into(),
             },
             found: found.to_owned(),
         };
@@ -46,7 +49,8 @@ impl Precondition {
             (Precondition::Any, _) => Ok(()),
             (Precondition::Absent, None) => Ok(()),
             (Precondition::Absent, Some(v)) => Err(conflict(&format!("resourceVersion {v}"))),
-            (Precondition::Version(_), None) => Err(conflict("no object")),
+            (Precondition::Version(_) | Precondition::Exists, None) => Err(conflict("no object")),
+            (Precondition::Exists, Some(_)) => Ok(()),
             (Precondition::Version(want), Some(have)) if want == have => Ok(()),
             (Precondition::Version(_), Some(have)) => {
                 Err(conflict(&format!("resourceVersion {have}")))
@@ -151,4 +155,18 @@ pub trait StateStore: Send + Sync {
 
     /// Changes after a sequence number, oldest first, at most `limit`.
     async fn changes(&self, after: u64, limit: usize) -> Result<Vec<Change>, StoreError>;
+
+    /// Asks for the lease on `key` for `holder` until `ttl` from now, decided by
+    /// [`decide_lease`] against the stored lease in one atomic step: two processes asking at
+    /// once never both get it. `take_over` names a holder the asker found dead.
+    async fn acquire_lease(
+        &self,
+        key: &ObjectRef,
+        holder: &str,
+        ttl: std::time::Duration,
+        take_over: Option<&str>,
+    ) -> Result<LeaseOutcome, StoreError>;
+
+    /// Gives a lease up; nothing happens when it already changed hands.
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError>;
 }

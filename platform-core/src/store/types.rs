@@ -12,6 +12,8 @@ pub enum Precondition {
     Absent,
     /// The stored object must have this resourceVersion.
     Version(String),
+    /// The object must exist, whatever its version.
+    Exists,
 }
 
 /// One write of an atomic batch.
@@ -44,6 +46,16 @@ pub enum Write {
     ClearIntent(ObjectRef),
     /// Appends an event to an object's bounded history.
     Event(Event),
+    /// Writes nothing; the batch commits only if the object meets the precondition (a claim
+    /// still exists when what was provisioned for it is recorded).
+    Expect {
+        /// The object.
+        key: ObjectRef,
+        /// What the stored object must be.
+        expected: Precondition,
+    },
+    /// Writes nothing; the batch commits only while this lease is still held with its token.
+    Fence(super::Lease),
 }
 
 /// A create that was about to be sent to a provider: resolved after a crash by observing.

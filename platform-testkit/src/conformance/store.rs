@@ -9,9 +9,10 @@ use platform_core::model::time::now_rfc3339;
 use platform_core::model::{DynamicObject, ObjectMeta, ObjectRef, OwnerReference, Resource};
 use platform_core::secret::{SecretMap, SecretValue};
 use platform_core::store::{
-    ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, EventType, ListFilter, Precondition,
-    StateStore, StoreError, Write,
+    ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, EventType, Lease, LeaseOutcome, ListFilter,
+    Precondition, StateStore, StoreError, Write,
 };
+use std::time::Duration;
 
 use super::report::ConformanceReport;
 
@@ -96,6 +97,18 @@ where
     report.record(
         "racing_writers_one_wins",
         racing_writers_one_wins(make().await).await,
+    );
+    report.record(
+        "leases_have_one_holder_and_fence_writes",
+        leases_have_one_holder_and_fence_writes(make().await).await,
+    );
+    report.record(
+        "racing_lease_requests_one_wins",
+        racing_lease_requests_one_wins(make().await).await,
+    );
+    report.record(
+        "expect_checks_without_writing",
+        expect_checks_without_writing(make().await).await,
     );
     report
 }
@@ -1159,6 +1172,185 @@ async fn racing_writers_one_wins(store: Arc<dyn StateStore>) -> Result<(), Strin
             spec == Some(json!({"round": round, "writer": winner})),
             "round {round}: expected the winner's spec (writer {winner}) stored, found {spec:?}"
         );
+    }
+    Ok(())
+}
+
+async fn acquire(
+    store: &dyn StateStore,
+    key: &ObjectRef,
+    holder: &str,
+    ttl: Duration,
+    take_over: Option<&str>,
+) -> Result<LeaseOutcome, String> {
+    store
+        .acquire_lease(key, holder, ttl, take_over)
+        .await
+        .map_err(|e| format!("acquire_lease by {holder}: {e}"))
+}
+
+fn acquired(outcome: LeaseOutcome, what: &str) -> Result<Lease, String> {
+    match outcome {
+        LeaseOutcome::Acquired(lease) => Ok(lease),
+        LeaseOutcome::Held(other) => Err(format!("{what}: refused, held by {}", other.holder)),
+    }
+}
+
+async fn leases_have_one_holder_and_fence_writes(store: Arc<dyn StateStore>) -> Result<(), String> {
+    let key = widget("leased", json!({})).object_ref();
+    let long = Duration::from_secs(60);
+    let a = acquired(
+        acquire(&*store, &key, "a", long, None).await?,
+        "a free lease",
+    )?;
+    match acquire(&*store, &key, "b", long, None).await? {
+        LeaseOutcome::Held(held) if held.holder == "a" => {}
+        other => return Err(format!("a live lease of a was given to b: {other:?}")),
+    }
+    let renewed = acquired(acquire(&*store, &key, "a", long, None).await?, "a renewal")?;
+    if renewed.token != a.token {
+        return Err(format!(
+            "a renewal changed the token from {} to {}",
+            a.token, renewed.token
+        ));
+    }
+    commit(
+        &*store,
+        vec![
+            Write::Fence(a.clone()),
+            Write::Put {
+                object: widget("leased", json!({"by": "a"})),
+                expected: Precondition::Any,
+            },
+        ],
+        "a write fenced by the held lease",
+    )
+    .await?;
+    // b finds a dead and takes over: a's fenced writes are refused from then on.
+    let b = acquired(
+        acquire(&*store, &key, "b", long, Some("a")).await?,
+        "a take-over",
+    )?;
+    if b.token <= a.token {
+        return Err(format!(
+            "a take-over kept token {} (was {})",
+            b.token, a.token
+        ));
+    }
+    expect_conflict(
+        store
+            .commit(vec![
+                Write::Fence(a.clone()),
+                Write::Put {
+                    object: widget("leased", json!({"by": "a, late"})),
+                    expected: Precondition::Any,
+                },
+            ])
+            .await,
+        "a write fenced by a lease taken over",
+    )?;
+    let stored = get(&*store, &key)
+        .await?
+        .ok_or("the fenced object vanished")?;
+    if stored.spec != json!({"by": "a"}) {
+        return Err(format!("a refused fenced write landed: {}", stored.spec));
+    }
+    // Released, the lease is free at once, and its next holder gets a newer token.
+    store
+        .release_lease(&b)
+        .await
+        .map_err(|e| format!("release_lease: {e}"))?;
+    let c = acquired(
+        acquire(&*store, &key, "c", long, None).await?,
+        "a released lease",
+    )?;
+    if c.token <= b.token {
+        return Err(format!("token {} reused after {}", c.token, b.token));
+    }
+    // Releasing a lease that changed hands leaves the new holder's alone.
+    store
+        .release_lease(&b)
+        .await
+        .map_err(|e| format!("release_lease of a lost lease: {e}"))?;
+    match acquire(&*store, &key, "d", long, None).await? {
+        LeaseOutcome::Held(held) if held.holder == "c" => Ok(()),
+        other => Err(format!("a stale release freed c's lease: {other:?}")),
+    }
+}
+
+async fn racing_lease_requests_one_wins(store: Arc<dyn StateStore>) -> Result<(), String> {
+    for round in 0..20 {
+        let key = widget(&format!("race-{round}"), json!({})).object_ref();
+        let mut tasks = tokio::task::JoinSet::new();
+        for holder in 0..4 {
+            let store = store.clone();
+            let key = key.clone();
+            tasks.spawn(async move {
+                store
+                    .acquire_lease(&key, &format!("h{holder}"), Duration::from_secs(60), None)
+                    .await
+            });
+        }
+        let mut winners = 0;
+        while let Some(joined) = tasks.join_next().await {
+            match joined.map_err(|e| e.to_string())? {
+                Ok(LeaseOutcome::Acquired(_)) => winners += 1,
+                Ok(LeaseOutcome::Held(_)) => {}
+                Err(e) => return Err(format!("acquire_lease: {e}")),
+            }
+        }
+        if winners != 1 {
+            return Err(format!("round {round}: {winners} holders got one lease"));
+        }
+    }
+    Ok(())
+}
+
+async fn expect_checks_without_writing(store: Arc<dyn StateStore>) -> Result<(), String> {
+    let claim = put(&*store, widget("claim", json!({})), Precondition::Any).await?;
+    let version_before = version(&claim)?;
+    commit(
+        &*store,
+        vec![
+            Write::Expect {
+                key: claim.object_ref(),
+                expected: Precondition::Exists,
+            },
+            Write::Put {
+                object: widget("recorded", json!({})),
+                expected: Precondition::Any,
+            },
+        ],
+        "a write expecting an existing object",
+    )
+    .await?;
+    let after = get(&*store, &claim.object_ref())
+        .await?
+        .ok_or("claim vanished")?;
+    if version(&after)? != version_before {
+        return Err("Expect changed the object it checked".into());
+    }
+    let gone = widget("gone", json!({})).object_ref();
+    expect_conflict(
+        store
+            .commit(vec![
+                Write::Expect {
+                    key: gone,
+                    expected: Precondition::Exists,
+                },
+                Write::Put {
+                    object: widget("orphan", json!({})),
+                    expected: Precondition::Any,
+                },
+            ])
+            .await,
+        "a write expecting an absent object",
+    )?;
+    if get(&*store, &widget("orphan", json!({})).object_ref())
+        .await?
+        .is_some()
+    {
+        return Err("a batch whose Expect failed was partly written".into());
     }
     Ok(())
 }

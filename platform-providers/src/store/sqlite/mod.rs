@@ -58,7 +58,7 @@ use async_trait::async_trait;
 use platform_core::model::{DynamicObject, ObjectRef};
 use platform_core::secret::SecretMap;
 use platform_core::store::{
-    Change, CreateIntent, Event, ListFilter, StateStore, StoreError, Write,
+    Change, CreateIntent, Event, Lease, LeaseOutcome, ListFilter, StateStore, StoreError, Write,
 };
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::panic::AssertUnwindSafe;
@@ -68,7 +68,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::support::private_files::{create_private_dir_all, create_private_file};
-use worker::{Job, Worker};
+use worker::{Job, LeaseRequest, Worker};
 
 /// Where `platformctl` keeps its state unless configured otherwise.
 pub const DEFAULT_STATE_PATH: &str = ".platform/state.db";
@@ -453,5 +453,33 @@ impl StateStore for SqliteStore {
 
     async fn changes(&self, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         self.run(move |w| w.rows().changes(after, limit)).await
+    }
+
+    async fn acquire_lease(
+        &self,
+        key: &ObjectRef,
+        holder: &str,
+        ttl: std::time::Duration,
+        take_over: Option<&str>,
+    ) -> Result<LeaseOutcome, StoreError> {
+        let request = LeaseRequest {
+            key: key.clone(),
+            holder: holder.to_owned(),
+            ttl,
+            take_over: take_over.map(str::to_owned),
+            release: None,
+        };
+        self.run(move |w| w.lease(request)).await
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+        let request = LeaseRequest {
+            key: lease.key.clone(),
+            holder: lease.holder.clone(),
+            ttl: std::time::Duration::ZERO,
+            take_over: None,
+            release: Some(lease.clone()),
+        };
+        self.run(move |w| w.lease(request).map(|_| ())).await
     }
 }

@@ -3,7 +3,7 @@
 use platform_core::model::{DynamicObject, ObjectRef, Resource, time::now_rfc3339};
 use platform_core::secret::{SecretMap, SecretValue};
 use platform_core::store::{
-    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, ListFilter, StoreError,
+    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, Lease, ListFilter, StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -530,6 +530,51 @@ impl Rows<'_> {
             )
             .and_then(|mut s| {
                 s.execute(params![key.group, key.kind, key.namespace, key.name, body])
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The stored lease on an object, live or expired.
+    pub fn lease(&self, key: &ObjectRef) -> Result<Option<Lease>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT holder, token, expires_at_ms FROM leases \
+                 WHERE grp = ?1 AND kind = ?2 AND namespace = ?3 AND name = ?4",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![key.group, key.kind, key.namespace, key.name], |r| {
+                    Ok(Lease {
+                        key: key.clone(),
+                        holder: r.get(0)?,
+                        token: r.get::<_, i64>(1)? as u64,
+                        expires_at_ms: r.get::<_, i64>(2)? as u64,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Stores a lease, replacing the one on the same object.
+    pub fn put_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+        let key = &lease.key;
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO leases \
+                 (grp, kind, namespace, name, holder, token, expires_at_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    key.group,
+                    key.kind,
+                    key.namespace,
+                    key.name,
+                    lease.holder,
+                    lease.token as i64,
+                    lease.expires_at_ms as i64
+                ])
             })
             .map(|_| ())
             .map_err(|e| self.err(e))

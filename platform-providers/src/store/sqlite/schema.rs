@@ -78,6 +78,19 @@ const MIGRATIONS: &[&str] = &[
         resource_version TEXT NOT NULL
     );
     ",
+    // 2: leases, so two processes never work on one claim at once.
+    "
+    CREATE TABLE leases (
+        grp TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        token INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (grp, kind, namespace, name)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this program writes; a file with a newer one is refused.

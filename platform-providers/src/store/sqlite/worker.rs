@@ -3,7 +3,9 @@
 
 use platform_core::model::{DynamicObject, ObjectRef, Resource};
 use platform_core::secret::SecretMap;
-use platform_core::store::{StoreError, Write};
+use platform_core::store::{
+    Lease, LeaseOutcome, StoreError, Write, decide_lease, fence_holds, now_ms,
+};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -21,6 +23,15 @@ const GROUP_MAX: usize = 256;
 
 /// The answer to a commit.
 type CommitReply = oneshot::Sender<Result<Vec<DynamicObject>, StoreError>>;
+
+/// A request for a lease, or (with `release`) to give one up.
+pub(super) struct LeaseRequest {
+    pub key: ObjectRef,
+    pub holder: String,
+    pub ttl: Duration,
+    pub take_over: Option<String>,
+    pub release: Option<Lease>,
+}
 
 /// Work for the store's thread.
 pub(super) enum Job {
@@ -202,7 +213,13 @@ impl Worker {
         for write in &writes {
             let (key, expected) = match write {
                 Write::Put { object, expected } => (object.object_ref(), expected),
-                Write::Delete { key, expected } => (key.clone(), expected),
+                Write::Delete { key, expected } | Write::Expect { key, expected } => {
+                    (key.clone(), expected)
+                }
+                Write::Fence(lease) => {
+                    fence_holds(rows.lease(&lease.key)?.as_ref(), lease)?;
+                    continue;
+                }
                 _ => continue,
             };
             let current = match overlay.get(&key) {
@@ -210,6 +227,9 @@ impl Worker {
                 None => rows.resource_version(&key)?,
             };
             expected.check(&key, current.as_deref())?;
+            if matches!(write, Write::Expect { .. }) {
+                continue;
+            }
             let after = matches!(write, Write::Put { .. }).then(|| "(this batch)".to_owned());
             overlay.insert(key, after);
         }
@@ -229,12 +249,69 @@ impl Worker {
                 Write::PutIntent(intent) => rows.put_intent(&intent)?,
                 Write::ClearIntent(key) => rows.clear_intent(&key)?,
                 Write::Event(event) => rows.push_event(&event)?,
+                Write::Expect { .. } | Write::Fence(_) => {}
             }
         }
         if (version, seq) != counted {
             rows.save_counters(version, seq)?;
         }
         Ok(stored)
+    }
+
+    /// Decides a lease request against the stored lease in one write transaction, so two
+    /// processes asking at once never both get it; `release` gives up the asker's own lease.
+    pub(super) fn lease(&mut self, request: LeaseRequest) -> Result<LeaseOutcome, StoreError> {
+        if self.read_only {
+            return Err(StoreError::Unavailable(format!(
+                "cannot take a lease in {}: it was opened read-only",
+                self.path.display()
+            )));
+        }
+        self.execute("BEGIN IMMEDIATE")?;
+        let result = (|| {
+            let rows = self.rows();
+            let current = rows.lease(&request.key)?;
+            let outcome = match &request.release {
+                Some(lease) => match current {
+                    Some(c) if c.holder == lease.holder && c.token == lease.token => {
+                        // Expired rather than removed: the token keeps growing for this key.
+                        let released = Lease {
+                            expires_at_ms: 0,
+                            ..c
+                        };
+                        rows.put_lease(&released)?;
+                        LeaseOutcome::Acquired(released)
+                    }
+                    Some(c) => LeaseOutcome::Held(c),
+                    None => LeaseOutcome::Held(lease.clone()),
+                },
+                None => {
+                    let outcome = decide_lease(
+                        current.as_ref(),
+                        &request.key,
+                        &request.holder,
+                        request.ttl,
+                        request.take_over.as_deref(),
+                        now_ms(),
+                    );
+                    if let LeaseOutcome::Acquired(lease) = &outcome {
+                        rows.put_lease(lease)?;
+                    }
+                    outcome
+                }
+            };
+            Ok(outcome)
+        })();
+        match result {
+            Ok(outcome) => {
+                self.execute("COMMIT")?;
+                Ok(outcome)
+            }
+            Err(e) => {
+                let _ = self.execute("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     /// The secrets of an object; objects without secrets need no key, so reading them never
