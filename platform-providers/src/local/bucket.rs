@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::io_error;
 use super::names::relative_path;
+use crate::support::private_files::{create_private_dir_all, create_private_file_afresh};
 use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
 use platform_core::secret::SecretMap;
 
@@ -63,7 +64,7 @@ pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observati
 
 pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
     let dir = dir_of(root, spec, name)?;
-    std::fs::create_dir_all(&dir).map_err(|e| io_error("cannot create", &dir, e))?;
+    create_private_dir_all(&dir).map_err(|e| io_error("cannot create", &dir, e))?;
     write_meta(&dir, spec)?;
     Ok(Applied {
         pending: false,
@@ -78,8 +79,8 @@ fn write_meta(dir: &Path, spec: &Value) -> Result<(), ProviderError> {
     use std::io::Write as _;
     let meta = dir.join(META);
     let temporary = dir.join(META_TEMPORARY);
-    let mut file =
-        std::fs::File::create(&temporary).map_err(|e| io_error("cannot write", &temporary, e))?;
+    let mut file = create_private_file_afresh(&temporary)
+        .map_err(|e| io_error("cannot write", &temporary, e))?;
     file.write_all(spec.to_string().as_bytes())
         .and_then(|()| file.sync_data())
         .map_err(|e| io_error("cannot write", &temporary, e))?;

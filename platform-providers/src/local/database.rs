@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::names::relative_path;
 use super::{io_error, sql_error};
+use crate::support::private_files::{create_private_dir_all, create_private_file};
 use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
 use platform_core::secret::{SecretMap, SecretValue};
 
@@ -111,12 +112,15 @@ pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observati
 pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
     let path = file_of(root, spec, name)?;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| io_error("cannot create", dir, e))?;
+        create_private_dir_all(dir).map_err(|e| io_error("cannot create", dir, e))?;
     }
     if !path.exists() {
         // Journal files without their database belong to a database deleted (or a create
         // killed) before: SQLite would replay them into the new file and bring old data back.
         remove_sidecars(&path)?;
+        // The file holds a password: created 0600 here, SQLite keeps the mode and gives it
+        // to its journal files.
+        create_private_file(&path).map_err(|e| io_error("cannot create", &path, e))?;
     }
     let mut conn = Connection::open(&path)
         .map_err(|e| sql_error(&format!("cannot create {}", path.display()), e))?;

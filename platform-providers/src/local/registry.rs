@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{io_error, sql_error};
+use crate::support::private_files::{create_private_dir_all, create_private_file};
 use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
 use platform_core::secret::{SecretMap, SecretValue};
 use std::collections::BTreeMap;
@@ -32,8 +33,10 @@ const PREPARE: &str = "PRAGMA journal_mode=WAL;
 /// locked" at once, without its busy handler: preparing is retried for up to
 /// [`BUSY_TIMEOUT`].
 pub(crate) fn open(root: &Path) -> Result<Connection, ProviderError> {
-    std::fs::create_dir_all(root).map_err(|e| io_error("cannot create", root, e))?;
+    create_private_dir_all(root).map_err(|e| io_error("cannot create", root, e))?;
     let db = path(root);
+    // Passwords live in it: created 0600 before SQLite opens it (an existing file is kept).
+    create_private_file(&db).map_err(|e| io_error("cannot create", &db, e))?;
     let conn = Connection::open(&db)
         .map_err(|e| sql_error(&format!("cannot open {}", db.display()), e))?;
     conn.busy_timeout(BUSY_TIMEOUT)

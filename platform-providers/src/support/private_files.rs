@@ -42,6 +42,23 @@ pub fn create_private_file(path: &Path) -> io::Result<()> {
     options.open(path).map(drop)
 }
 
+/// Creates `path` afresh with mode 0600 for writing, removing a file left there before (a
+/// temporary file of a killed run may have had another mode).
+pub fn create_private_file_afresh(path: &Path) -> io::Result<std::fs::File> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(PRIVATE_FILE_MODE);
+    }
+    options.open(path)
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
