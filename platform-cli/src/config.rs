@@ -210,14 +210,17 @@ fn key(name: &str) -> PathSegment {
 
 impl Config {
     /// Reads the config named by `--config`, else `./platform.yaml` when present, else defaults.
+    ///
+    /// A `platform.yaml` that exists but is not a regular file (a folder, a FIFO) is an error
+    /// saying what it is, never silently skipped nor waited on.
     pub fn discover(explicit: Option<&Path>) -> Result<Config, CliError> {
         match explicit {
-            Some(path) if !path.is_file() => Err(CliError::Usage {
+            Some(path) if !path.exists() => Err(CliError::Usage {
                 message: format!("config file {} does not exist", path.display()),
                 hint: Some("run `platformctl init` to write a starter platform.yaml".into()),
             }),
             Some(path) => Config::read(path),
-            None if Path::new(DEFAULT_CONFIG).is_file() => Config::read(Path::new(DEFAULT_CONFIG)),
+            None if Path::new(DEFAULT_CONFIG).exists() => Config::read(Path::new(DEFAULT_CONFIG)),
             None => Ok(Config::default()),
         }
     }

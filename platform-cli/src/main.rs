@@ -5,6 +5,7 @@ mod bundled;
 mod commands;
 mod config;
 mod error;
+mod interrupt;
 mod output;
 mod workspace;
 
@@ -97,8 +98,11 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         return commands::init::run(std::path::Path::new("."));
     }
     let config = Config::discover(cli.config.as_deref())?;
+    // `changes`: the command that resumes a command that changes things, for its Ctrl-C
+    // messages; commands that only read keep Ctrl-C's default (stop at once, nothing to lose).
     let stateful =
-        |future: std::pin::Pin<Box<dyn Future<Output = Result<ExitCode, CliError>> + '_>>| {
+        |changes: Option<&'static str>,
+         future: std::pin::Pin<Box<dyn Future<Output = Result<ExitCode, CliError>> + '_>>| {
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -107,22 +111,51 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
                     message: format!("cannot start the async runtime: {e}"),
                     hint: None,
                 })?
-                .block_on(future)
+                .block_on(async move {
+                    if let Some(resume) = changes {
+                        interrupt::install(resume);
+                    }
+                    future.await
+                })
         };
     match cli.command {
-        Command::Plan(args) => return stateful(Box::pin(commands::plan::run(&config, args))),
-        Command::Apply(args) => return stateful(Box::pin(commands::apply::run(&config, args))),
-        Command::Get(args) => return stateful(Box::pin(commands::get::run(&config, args))),
-        Command::Describe(args) => {
-            return stateful(Box::pin(commands::describe::run(&config, args)));
+        Command::Plan(args) => {
+            return stateful(None, Box::pin(commands::plan::run(&config, args)));
         }
-        Command::Outputs(args) => return stateful(Box::pin(commands::outputs::run(&config, args))),
-        Command::Delete(args) => return stateful(Box::pin(commands::delete::run(&config, args))),
-        Command::Drift(args) => return stateful(Box::pin(commands::drift::run(&config, args))),
-        Command::Run(args) => return stateful(Box::pin(commands::run::run(&config, args))),
-        Command::Graph(args) => return stateful(Box::pin(commands::graph::run(&config, args))),
+        Command::Apply(args) => {
+            return stateful(
+                Some("platformctl apply"),
+                Box::pin(commands::apply::run(&config, args)),
+            );
+        }
+        Command::Get(args) => return stateful(None, Box::pin(commands::get::run(&config, args))),
+        Command::Describe(args) => {
+            return stateful(None, Box::pin(commands::describe::run(&config, args)));
+        }
+        Command::Outputs(args) => {
+            return stateful(None, Box::pin(commands::outputs::run(&config, args)));
+        }
+        Command::Delete(args) => {
+            return stateful(
+                Some("platformctl delete"),
+                Box::pin(commands::delete::run(&config, args)),
+            );
+        }
+        Command::Drift(args) => {
+            let changes = args.fix.then_some("platformctl drift --fix");
+            return stateful(changes, Box::pin(commands::drift::run(&config, args)));
+        }
+        Command::Run(args) => {
+            return stateful(
+                Some("platformctl run"),
+                Box::pin(commands::run::run(&config, args)),
+            );
+        }
+        Command::Graph(args) => {
+            return stateful(None, Box::pin(commands::graph::run(&config, args)));
+        }
         Command::Policy(command) => {
-            return stateful(Box::pin(commands::policy::run(&config, command)));
+            return stateful(None, Box::pin(commands::policy::run(&config, command)));
         }
         Command::Cost(args) => return commands::cost::run(&config, args),
         _ => {}

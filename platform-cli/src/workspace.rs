@@ -13,7 +13,7 @@ use platform_core::provider::Provider;
 use platform_core::validate::Validator;
 use platform_providers::connect::provider_from_settings;
 use platform_providers::local::LocalProvider;
-use platform_providers::store::sqlite::SqliteStore;
+use platform_providers::store::sqlite::{SqliteOptions, SqliteStore};
 
 use crate::bundled;
 use crate::config::{Config, EnvironmentSettings};
@@ -99,10 +99,33 @@ fn library_error(e: LibraryError) -> CliError {
     }
 }
 
+/// Whether a command may write the state.
+///
+/// Commands that only read open the state read-only (`SQLITE_OPEN_READ_ONLY`), so they work
+/// where `.platform` cannot be written and never create it: `get`, `describe`, `outputs`,
+/// `plan`, `graph`, `drift` without `--fix` and `policy exceptions`. `apply`, `delete`,
+/// `run` and `drift --fix` write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The command only reads the state.
+    ReadOnly,
+    /// The command writes the state.
+    ReadWrite,
+}
+
 impl Workspace {
-    /// Opens the state and builds the engine of an environment (`--env`, else the default).
+    /// Opens the state for writing and builds the engine of an environment (`--env`, else
+    /// the default).
     pub fn open(config: &Config, environment: Option<&str>) -> Result<Workspace, CliError> {
-        Workspace::open_with(config, environment, None)
+        Workspace::open_for(config, environment, None, Access::ReadWrite)
+    }
+
+    /// [`Workspace::open`] for a command that only reads the state.
+    pub fn open_read_only(
+        config: &Config,
+        environment: Option<&str>,
+    ) -> Result<Workspace, CliError> {
+        Workspace::open_for(config, environment, None, Access::ReadOnly)
     }
 
     /// [`Workspace::open`] with a listener told about each resource as the engine finishes it.
@@ -110,6 +133,16 @@ impl Workspace {
         config: &Config,
         environment: Option<&str>,
         progress: Option<Arc<dyn ProgressListener>>,
+    ) -> Result<Workspace, CliError> {
+        Workspace::open_for(config, environment, progress, Access::ReadWrite)
+    }
+
+    /// Opens the state as `access` allows and builds the engine, with an optional listener.
+    pub fn open_for(
+        config: &Config,
+        environment: Option<&str>,
+        progress: Option<Arc<dyn ProgressListener>>,
+        access: Access,
     ) -> Result<Workspace, CliError> {
         let registry = config.registry()?;
         let (name, settings) = config.environment(environment)?;
@@ -123,11 +156,27 @@ impl Workspace {
             });
         }
         let state = PathBuf::from(&config.state);
-        let store = SqliteStore::open(&state).map_err(|e| CliError::State {
+        let default_root = state.parent().unwrap_or(Path::new(".")).join("local");
+        // The local adapter's folder exists only once state was kept: an empty state file
+        // beside it is damaged, not new.
+        let mut state_traces = vec![default_root.clone()];
+        if let Some(root) = settings.providers.get("local").and_then(|p| {
+            p.settings
+                .get("root")
+                .and_then(|r| r.as_str())
+                .map(|r| p.base.join(r))
+        }) {
+            state_traces.push(root);
+        }
+        let options = SqliteOptions {
+            read_only: access == Access::ReadOnly,
+            state_traces,
+            ..SqliteOptions::default()
+        };
+        let store = SqliteStore::open_with(&state, options).map_err(|e| CliError::State {
             path: state.clone(),
             source: Box::new(e),
         })?;
-        let default_root = state.parent().unwrap_or(Path::new(".")).join("local");
         let mut builder = Engine::builder()
             .registry(registry.clone())
             .compositions(composition_library(config)?)

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 use platform_core::model::DynamicObject;
-use platform_core::provider::{ManagedResource, Provider};
+use platform_core::provider::{ErrorClass, ManagedResource, Provider, ProviderError};
 use platform_providers::mysql::{API_VERSION, MysqlProvider};
 use platform_testkit::conformance::{ProviderSubject, provider_conformance};
 
@@ -30,10 +30,19 @@ fn unique(stem: &str) -> String {
     format!("{stem}_{}_{nanos}", std::process::id())
 }
 
+/// A resource as the engine sends it: composed for a claim (one claim for the whole suite; every
+/// test uses names of its own), the owner the adapter records and checks.
 fn resource(kind: &str, name: &str, spec: Value) -> ManagedResource {
+    owned(kind, "conformance", "suite", name, spec)
+}
+
+/// A resource named after `name` composed for DatabaseClaim `namespace/claim`.
+fn owned(kind: &str, namespace: &str, claim: &str, name: &str, spec: Value) -> ManagedResource {
     let object: DynamicObject = serde_json::from_value(json!({
         "apiVersion": API_VERSION, "kind": kind,
-        "metadata": {"name": name.replace('_', "-"), "namespace": "conformance"},
+        "metadata": {"name": name.replace('_', "-"), "namespace": namespace,
+            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "DatabaseClaim",
+                "name": claim, "uid": format!("uid-{namespace}-{claim}"), "controller": true}]},
         "spec": spec
     }))
     .unwrap();
@@ -233,12 +242,156 @@ async fn observe_many_answers_each_in_place() {
     }
 }
 
+/// The Database, User and Grant a claim's composition sends, all on `name`.
+fn owned_claim(namespace: &str, claim: &str, name: &str) -> [ManagedResource; 3] {
+    [
+        owned("Database", namespace, claim, name, json!({"name": name})),
+        owned(
+            "User",
+            namespace,
+            claim,
+            name,
+            json!({"name": name, "database": name}),
+        ),
+        owned(
+            "Grant",
+            namespace,
+            claim,
+            name,
+            json!({"name": name, "privileges": ["ALL"]}),
+        ),
+    ]
+}
+
+async fn first_value(sql: String) -> Option<String> {
+    let pool = mysql_async::Pool::new(url().as_str());
+    let mut conn = pool.get_conn().await.unwrap();
+    let value: Option<String> = conn.query_first(sql).await.unwrap();
+    drop(conn);
+    pool.disconnect().await.unwrap();
+    value
+}
+
+/// Two claims forced onto one database and account name (a hand-set external name, a fixed
+/// spec.name): the second is refused everywhere and the first keeps its data and password.
+async fn another_claims_database_and_account_are_refused() {
+    let name = unique("owners");
+    let p = provider();
+    let first = owned_claim("auditc-a", "orders-db", &name);
+    let second = owned_claim("auditc", "a-orders-db", &name);
+    let mut uri = String::new();
+    for r in &first {
+        let applied = p.create(r).await.unwrap();
+        if r.kind() == "User" {
+            uri = applied.secrets.get("uri").unwrap().expose().to_owned();
+        }
+    }
+    let pool = mysql_async::Pool::new(uri.as_str());
+    let mut conn = pool.get_conn().await.unwrap();
+    conn.query_drop("CREATE TABLE orders (id INT PRIMARY KEY); INSERT INTO orders VALUES (7)")
+        .await
+        .unwrap();
+    drop(conn);
+    let comment = first_value(format!(
+        "SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{name}'"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        comment,
+        "managed by platform owner=DatabaseClaim/auditc-a/orders-db uid=uid-auditc-a-orders-db"
+    );
+
+    let refused = |what: &str, r: &ManagedResource, e: ProviderError| {
+        assert_eq!(e.class, ErrorClass::Permanent, "{what} {}: {e}", r.kind());
+        assert!(
+            e.message
+                .contains("belongs to DatabaseClaim auditc-a/orders-db")
+                && e.message
+                    .contains("not to DatabaseClaim auditc/a-orders-db"),
+            "{what} {}: {e}",
+            r.kind()
+        );
+    };
+    for r in &second {
+        refused("observe", r, p.observe(r).await.unwrap_err());
+        refused("create", r, p.create(r).await.unwrap_err());
+        refused("adopt", r, p.adopt(r).await.unwrap_err());
+        refused("update", r, p.update(r).await.unwrap_err());
+        refused("delete", r, p.delete(r).await.unwrap_err());
+    }
+    for (r, seen) in second.iter().zip(p.observe_many(&second).await) {
+        refused("observe_many", r, seen.unwrap_err());
+    }
+
+    // The first claim's password still works and its table is there.
+    let mut conn = pool.get_conn().await.unwrap();
+    let id: Option<i64> = conn.query_first("SELECT id FROM orders").await.unwrap();
+    assert_eq!(id, Some(7));
+    drop(conn);
+    pool.disconnect().await.unwrap();
+    for r in &first {
+        let seen = p.observe(r).await.unwrap();
+        assert!(
+            seen.exists && seen.up_to_date,
+            "{} {:?}",
+            r.kind(),
+            seen.diff
+        );
+    }
+    for r in first.iter().rev() {
+        p.delete(r).await.unwrap();
+    }
+    // Deleted, the name is free again, and its records are gone.
+    let records = first_value(format!(
+        "SELECT COUNT(*) FROM `platform-owners`.`owners` WHERE name LIKE '{name}%'"
+    ))
+    .await;
+    assert_eq!(records.as_deref(), Some("0"));
+    p.create(&second[0]).await.unwrap();
+    p.delete(&second[0]).await.unwrap();
+}
+
+/// A database and account made before owners were recorded are accepted, and the next create
+/// records the owner.
+async fn names_without_a_record_are_accepted_and_get_the_owner() {
+    let name = unique("legacy");
+    admin(format!(
+        "CREATE DATABASE `{name}` COMMENT 'managed by platform'; CREATE USER '{name}'@'%'"
+    ))
+    .await
+    .unwrap();
+    let p = provider();
+    let [db, user, _] = owned_claim("team-a", "orders", &name);
+    for r in [&db, &user] {
+        assert!(p.observe(r).await.unwrap().exists);
+        p.create(r).await.unwrap();
+    }
+    let [theirs, _, _] = owned_claim("team", "a-orders", &name);
+    let e = p.delete(&theirs).await.unwrap_err();
+    assert!(
+        e.message.contains("belongs to DatabaseClaim team-a/orders"),
+        "{e}"
+    );
+    for r in [&user, &db] {
+        p.delete(r).await.unwrap();
+    }
+}
+
 fn main() {
     real::run(
         "mysql",
         "MariaDB or MySQL at PLATFORM_TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306)",
         vec![
             real::trial("database_passes_the_provider_suite", database_conformance),
+            real::trial(
+                "another_claims_database_and_account_are_refused",
+                another_claims_database_and_account_are_refused,
+            ),
+            real::trial(
+                "names_without_a_record_are_accepted_and_get_the_owner",
+                names_without_a_record_are_accepted_and_get_the_owner,
+            ),
             real::trial("user_passes_the_provider_suite", user_conformance),
             real::trial("grant_passes_the_provider_suite", grant_conformance),
             real::trial(

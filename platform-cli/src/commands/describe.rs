@@ -33,7 +33,7 @@ pub struct Args {
 
 /// Shows one claim in detail; secret values are never shown, only their keys.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
-    let workspace = Workspace::open(config, args.env.as_deref())?;
+    let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
     let key = workspace.reference(&args.kind, &args.namespace, &args.name)?;
     let view = workspace.engine.status(&key).await?;
     let mut resource_events = Vec::new();

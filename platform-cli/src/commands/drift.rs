@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::CliError;
 use crate::output::progress::Progress;
 use crate::output::{self, Format};
-use crate::workspace::Workspace;
+use crate::workspace::{Access, Workspace};
 
 /// Arguments of `drift`.
 #[derive(Debug, clap::Args)]
@@ -31,13 +31,20 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     } else {
         "observing managed resources"
     });
-    let workspace = match Workspace::open_with(config, args.env.as_deref(), progress.listener()) {
-        Ok(w) => w,
-        Err(e) => {
-            progress.finish();
-            return Err(e);
-        }
+    // Without --fix drift only observes: it reads the state read-only.
+    let access = if args.fix {
+        Access::ReadWrite
+    } else {
+        Access::ReadOnly
     };
+    let workspace =
+        match Workspace::open_for(config, args.env.as_deref(), progress.listener(), access) {
+            Ok(w) => w,
+            Err(e) => {
+                progress.finish();
+                return Err(e);
+            }
+        };
     let swept = if args.fix {
         workspace.engine.reconcile_once().await
     } else {

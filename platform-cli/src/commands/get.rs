@@ -31,7 +31,7 @@ pub struct Args {
 
 /// Lists stored claims with their readiness.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
-    let workspace = Workspace::open(config, args.env.as_deref())?;
+    let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
     let kind = match &args.kind {
         Some(kind) => Some(workspace.registry.find_kind(kind)?.gvk.kind.clone()),
         None => None,

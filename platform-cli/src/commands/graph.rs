@@ -36,7 +36,7 @@ pub struct Args {
 /// Prints claims, the claims an Application requests, the managed resources of each, and
 /// which resources wait for which (dashed `after` edges).
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
-    let workspace = Workspace::open(config, args.env.as_deref())?;
+    let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
     let objects = load_objects(&workspace.registry, &args.paths)?;
     let plan = workspace.engine.plan(&objects).await?;
     let mut nodes: BTreeSet<(String, &'static str)> = BTreeSet::new();

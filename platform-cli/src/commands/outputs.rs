@@ -35,7 +35,7 @@ pub struct Args {
 
 /// Prints outputs, then secrets (masked unless `--reveal`).
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
-    let workspace = Workspace::open(config, args.env.as_deref())?;
+    let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
     let key = workspace.reference(&args.kind, &args.namespace, &args.name)?;
     let view = workspace.engine.status(&key).await?;
     let secrets = workspace.engine.store().secrets(&key).await?;

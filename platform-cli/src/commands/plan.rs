@@ -29,7 +29,7 @@ pub struct Args {
 
 /// Plans the claims and prints what an apply would do.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
-    let workspace = Workspace::open(config, args.env.as_deref())?;
+    let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
     let objects = load_objects(&workspace.registry, &args.paths)?;
     let before = workspace.stored_versions(&objects).await?;
     let plan = workspace.engine.plan(&objects).await?;

@@ -134,7 +134,7 @@ async fn exceptions(
     env: Option<&str>,
     format: Format,
 ) -> Result<ExitCode, CliError> {
-    let workspace = Workspace::open(config, env)?;
+    let workspace = Workspace::open_read_only(config, env)?;
     let mut events = Vec::new();
     for claim in workspace.engine.claims().await? {
         events.extend(workspace.engine.store().events(&claim.object_ref()).await?);

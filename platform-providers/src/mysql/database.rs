@@ -5,13 +5,16 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use platform_core::provider::{
+    Applied, ManagedResource, Observation, Owner, ProviderError, diff_fields,
+};
 
 use super::server::{Endpoint, Session};
 use super::sql;
 use crate::support::{ident, spec};
 
-/// The comment that marks a database as created by this adapter (MariaDB keeps it).
+/// The comment that marks a database as created by this adapter (MariaDB keeps it); the
+/// owner's marker follows it.
 pub(super) const MARK: &str = "managed by platform";
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +49,11 @@ impl Database {
             character_set: s.character_set,
             collation: s.collation,
         })
+    }
+
+    /// The database's name.
+    pub(super) fn name(&self) -> &str {
+        &self.name
     }
 
     /// The compared fields of the spec, as written.
@@ -124,12 +132,9 @@ pub(super) async fn observe_many(
 pub(super) async fn create(
     session: &mut Session<'_>,
     db: &Database,
+    owner: &Owner,
 ) -> Result<Applied, ProviderError> {
-    let comment = if session.is_mariadb().await? {
-        format!(" COMMENT {}", sql::literal(MARK))
-    } else {
-        String::new()
-    };
+    let comment = comment(session, owner).await?;
     let statement = format!(
         "CREATE DATABASE IF NOT EXISTS {}{}{comment}",
         sql::ident(&db.name),
@@ -143,13 +148,26 @@ pub(super) async fn create(
     })
 }
 
-/// Creates the database when missing and sets its character set and collation.
+/// ` COMMENT '...'` with the owner on MariaDB, nothing on MySQL (no database comments).
+async fn comment(session: &mut Session<'_>, owner: &Owner) -> Result<String, ProviderError> {
+    Ok(if session.is_mariadb().await? {
+        format!(
+            " COMMENT {}",
+            sql::literal(&format!("{MARK} {}", owner.marker()))
+        )
+    } else {
+        String::new()
+    })
+}
+
+/// Creates the database when missing and sets its character set, collation and comment.
 pub(super) async fn update(
     session: &mut Session<'_>,
     db: &Database,
+    owner: &Owner,
 ) -> Result<Applied, ProviderError> {
-    let applied = create(session, db).await?;
-    let options = db.options();
+    let applied = create(session, db, owner).await?;
+    let options = format!("{}{}", db.options(), comment(session, owner).await?);
     if !options.is_empty() {
         let statement = format!("ALTER DATABASE {}{options}", sql::ident(&db.name));
         let what = format!("cannot change database {}", db.name);

@@ -41,6 +41,21 @@ pub(super) struct Grant {
 const NO_SUCH_GRANT: u16 = 1141;
 
 impl Grant {
+    /// The account's user name.
+    pub(super) fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The account's host part.
+    pub(super) fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The database the privileges are on.
+    pub(super) fn database(&self) -> &str {
+        &self.database
+    }
+
     /// The spec of `resource`, every identifier and privilege checked.
     pub(super) fn from_resource(resource: &ManagedResource) -> Result<Self, ProviderError> {
         let s: GrantSpec = spec::parse(resource)?;

@@ -13,11 +13,18 @@
 //! Creating an existing `User` resets its password and hands out the new one (the engine's
 //! crash recovery relies on it); creating an existing database or grant changes nothing.
 //! Grants escape `_` in the database name, so a grant on `team_a` does not cover `teamXa`.
-//! Databases created on MariaDB carry the comment `managed by platform`.
+//! Databases created on MariaDB carry the comment `managed by platform owner=Kind/ns/name`.
 //! Observing many resources takes one query per kind.
+//!
+//! The owner of every database and account (the claim it was made for) is recorded in the
+//! table `platform-owners`.`owners` on the server (see [`owners`] for why there): observe,
+//! create, adopt, update and delete refuse a database or account recorded for another owner,
+//! and so does a Grant on one. Names made before owners were recorded have no record: they
+//! are accepted, and the next create or update records its owner.
 
 mod database;
 mod grant;
+mod owners;
 mod server;
 mod sql;
 mod user;
@@ -27,7 +34,10 @@ use mysql_async::{Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
 use serde_json::Value;
 use std::fmt;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use owners::Real;
+use platform_core::provider::{
+    Applied, ManagedResource, Observation, Owner, Provider, ProviderError,
+};
 use platform_core::secret::SecretValue;
 
 use crate::support::redact::redact_url_passwords;
@@ -107,6 +117,7 @@ impl MysqlProvider {
                 address,
                 admin_password,
                 mariadb: std::sync::OnceLock::new(),
+                owners_table: std::sync::OnceLock::new(),
             },
         }
     }
@@ -130,6 +141,38 @@ impl Target {
             "Grant" => Grant::from_resource(resource).map(Target::Grant),
             _ => Err(unknown(resource)),
         }
+    }
+
+    /// The databases and accounts whose owner this target checks; a Grant changes both.
+    fn reals(&self) -> Vec<Real> {
+        match self {
+            Target::Database(d) => vec![Real::Database(d.name().to_owned())],
+            Target::User(u) => vec![Real::Account(u.name().to_owned(), u.host().to_owned())],
+            Target::Grant(g) => vec![
+                Real::Account(g.user().to_owned(), g.host().to_owned()),
+                Real::Database(g.database().to_owned()),
+            ],
+        }
+    }
+
+    /// What this target records its owner on: its own database or account; a Grant none.
+    fn own_real(&self) -> Option<Real> {
+        match self {
+            Target::Grant(_) => None,
+            other => other.reals().pop(),
+        }
+    }
+
+    /// Claims the target's own name for `resource`'s owner and checks every name it touches.
+    async fn claim(
+        &self,
+        session: &mut Session<'_>,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        if let Some(real) = self.own_real() {
+            owners::claim(session, resource, &real).await?;
+        }
+        owners::check(session, resource, &self.reals()).await
     }
 }
 
@@ -226,7 +269,29 @@ impl Provider for MysqlProvider {
                 .collect();
         }
         match self.server.session().await {
-            Ok(mut session) => observe_targets(&mut session, &targets).await,
+            Ok(mut session) => {
+                let mut seen = observe_targets(&mut session, &targets).await;
+                let reals: Vec<Real> = targets.iter().flatten().flat_map(Target::reals).collect();
+                match owners::recorded(&mut session, &reals).await {
+                    Ok(recorded) => {
+                        for ((resource, target), seen) in
+                            resources.iter().zip(&targets).zip(&mut seen)
+                        {
+                            let Ok(target) = target else { continue };
+                            for real in target.reals() {
+                                if let Err(e) =
+                                    Owner::check(resource, real.kind(), recorded.get(&real))
+                                {
+                                    *seen = Err(e);
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => seen = seen.into_iter().map(|s| s.and(Err(e.clone()))).collect(),
+                }
+                seen
+            }
             Err(e) => targets
                 .into_iter()
                 .map(|t| t.and_then(|_| Err(e.clone())))
@@ -237,8 +302,10 @@ impl Provider for MysqlProvider {
     async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
         let target = Target::from_resource(resource)?;
         let mut session = self.server.session().await?;
+        target.claim(&mut session, resource).await?;
+        let owner = Owner::of(resource);
         match &target {
-            Target::Database(d) => database::create(&mut session, d).await,
+            Target::Database(d) => database::create(&mut session, d, &owner).await,
             Target::User(u) => user::create(&mut session, u).await,
             Target::Grant(g) => grant::create(&mut session, g).await,
         }
@@ -247,8 +314,10 @@ impl Provider for MysqlProvider {
     async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
         let target = Target::from_resource(resource)?;
         let mut session = self.server.session().await?;
+        target.claim(&mut session, resource).await?;
+        let owner = Owner::of(resource);
         match &target {
-            Target::Database(d) => database::update(&mut session, d).await,
+            Target::Database(d) => database::update(&mut session, d, &owner).await,
             Target::User(u) => user::update(&mut session, u).await,
             Target::Grant(g) => grant::update(&mut session, g).await,
         }
@@ -257,10 +326,15 @@ impl Provider for MysqlProvider {
     async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
         let target = Target::from_resource(resource)?;
         let mut session = self.server.session().await?;
+        owners::check(&mut session, resource, &target.reals()).await?;
         match &target {
-            Target::Database(d) => database::delete(&mut session, d).await,
-            Target::User(u) => user::delete(&mut session, u).await,
-            Target::Grant(g) => grant::delete(&mut session, g).await,
+            Target::Database(d) => database::delete(&mut session, d).await?,
+            Target::User(u) => user::delete(&mut session, u).await?,
+            Target::Grant(g) => grant::delete(&mut session, g).await?,
+        }
+        match target.own_real() {
+            Some(real) => owners::release(&mut session, &real).await,
+            None => Ok(()),
         }
     }
 }

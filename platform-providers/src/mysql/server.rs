@@ -31,6 +31,8 @@ pub(super) struct Server {
     pub(super) admin_password: Option<platform_core::secret::SecretValue>,
     /// Whether the server is MariaDB, asked once.
     pub(super) mariadb: std::sync::OnceLock<bool>,
+    /// Set once the table of owners ([`super::owners::TABLE`]) is known to exist.
+    pub(super) owners_table: std::sync::OnceLock<()>,
 }
 
 impl Server {
@@ -159,6 +161,41 @@ impl Session<'_> {
             .await?;
         let mariadb = version.iter().any(|v| v.contains("MariaDB"));
         Ok(*self.server.mariadb.get_or_init(|| mariadb))
+    }
+}
+
+impl Session<'_> {
+    /// Whether the table of owners exists (none before the first create records an owner).
+    pub(super) async fn owners_table_exists(&mut self) -> Result<bool, ProviderError> {
+        if self.server.owners_table.get().is_some() {
+            return Ok(true);
+        }
+        let found: Vec<(i64,)> = self
+            .rows(
+                "SELECT 1 FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = 'platform-owners' AND TABLE_NAME = 'owners'",
+                Params::Empty,
+                "cannot look for the table of owners",
+            )
+            .await?;
+        if found.is_empty() {
+            return Ok(false);
+        }
+        let _ = self.server.owners_table.set(());
+        Ok(true)
+    }
+
+    /// Makes the table of owners unless it is known to exist.
+    pub(super) async fn create_owners_table(&mut self) -> Result<(), ProviderError> {
+        if self.owners_table_exists().await? {
+            return Ok(());
+        }
+        for statement in super::owners::create_statements() {
+            self.run(&statement, "cannot create the table of owners", &[])
+                .await?;
+        }
+        let _ = self.server.owners_table.set(());
+        Ok(())
     }
 }
 

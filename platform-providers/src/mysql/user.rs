@@ -53,6 +53,16 @@ impl User {
         })
     }
 
+    /// The account's user name.
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The account's host part.
+    pub(super) fn host(&self) -> &str {
+        &self.host
+    }
+
     fn account(&self) -> String {
         sql::account(&self.name, &self.host)
     }
