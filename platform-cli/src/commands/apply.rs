@@ -187,14 +187,19 @@ fn print_report(report: &ApplyReport, changed: bool, estimate: &str) {
     let resources = report.resources();
     let count = |f: fn(&Action) -> bool| resources.iter().filter(|r| f(&r.action)).count();
     let unready = resources.iter().filter(|r| !r.ready).count();
+    // A run where a claim failed says so; it never ends on "Apply complete" or "No changes".
+    let failed = self::unready(report).iter().filter(|c| !c.synced).count();
     println!("{estimate}");
-    if changed {
-        println!(
-            "Apply complete: {} created, {} updated, {} deleted.",
-            count(|a| matches!(a, Action::Create)),
-            count(|a| matches!(a, Action::Update { .. })),
-            count(|a| matches!(a, Action::Delete)),
-        );
+    let done = format!(
+        "{} created, {} updated, {} deleted",
+        count(|a| matches!(a, Action::Create)),
+        count(|a| matches!(a, Action::Update { .. })),
+        count(|a| matches!(a, Action::Delete)),
+    );
+    if failed > 0 {
+        println!("Apply failed: {failed} claims not applied; {done}.");
+    } else if changed {
+        println!("Apply complete: {done}.");
     } else if unready == 0 {
         println!("No changes: {} resources are up to date.", resources.len());
     }

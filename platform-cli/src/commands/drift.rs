@@ -101,7 +101,20 @@ fn print_report(report: &DriftReport, fix: bool) {
     for (resource, error) in &report.errors {
         eprintln!("cannot observe {resource}: {error}");
     }
-    if report.drifted.is_empty() {
+    // Resources that could not be observed were not checked: never "No drift" then.
+    if !report.errors.is_empty() {
+        println!(
+            "Drift unknown: {} of {} resources could not be observed, {} drifted{}.",
+            report.errors.len(),
+            report.checked,
+            report.drifted.len(),
+            if fix {
+                format!(", {} corrected", report.corrected)
+            } else {
+                String::new()
+            }
+        );
+    } else if report.drifted.is_empty() {
         println!("No drift: {} resources checked.", report.checked);
     } else if fix {
         println!(

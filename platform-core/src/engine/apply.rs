@@ -570,7 +570,7 @@ impl Engine {
         let report = ClaimReport {
             claim: key,
             composition: composed.as_ref().map(|c| c.composition.clone()),
-            ready: unready.is_empty() && warnings.is_empty(),
+            ready: unready.is_empty() && warnings.is_empty() && errors.is_empty(),
             synced: errors.is_empty(),
             message: if errors.is_empty() {
                 message
@@ -677,7 +677,10 @@ impl Engine {
         stored_secrets: Option<&SecretMap>,
     ) -> Result<(), EngineError> {
         let key = claim.object_ref();
-        let readiness = if report.ready {
+        // A failed reconcile never leaves a stale Ready True behind.
+        let readiness = if !report.synced {
+            Readiness::Unknown(report.message.clone())
+        } else if report.ready {
             Readiness::Available
         } else {
             Readiness::Creating(report.message.clone())

@@ -1,6 +1,6 @@
 //! Drift sweeps: observe every managed resource, report what differs, and correct it.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use super::{DriftItem, DriftKind, DriftReport, Engine, EngineError};
 use crate::model::{DynamicObject, ObjectRef, Resource};
@@ -31,12 +31,16 @@ impl Engine {
         let mut after: Option<ObjectRef> = None;
         let mut queued: VecDeque<Vec<DynamicObject>> = VecDeque::new();
         let mut tasks = tokio::task::JoinSet::new();
+        // What each observer was given, so a batch whose observer panics is reported.
+        let mut given: HashMap<tokio::task::Id, Vec<ObjectRef>> = HashMap::new();
         let mut report = DriftReport::default();
         loop {
             while tasks.len() < self.claim_slots() {
                 if let Some(chunk) = queued.pop_front() {
+                    let refs = chunk.iter().map(Resource::object_ref).collect();
                     let engine = self.clone();
-                    tasks.spawn(async move { engine.observe_chunk(chunk).await });
+                    let handle = tasks.spawn(async move { engine.observe_chunk(chunk).await });
+                    given.insert(handle.id(), refs);
                     continue;
                 }
                 let Some((api_version, kind)) = kinds.get(next_kind) else {
@@ -52,14 +56,22 @@ impl Engine {
                     }
                 }
             }
-            match tasks.join_next().await {
-                Some(Ok(observed)) => {
+            match tasks.join_next_with_id().await {
+                Some(Ok((id, observed))) => {
+                    given.remove(&id);
                     for (managed, result) in observed {
                         self.fold_observation(&mut report, managed, result);
                     }
                 }
-                // A panicking observer loses its batch, as a failed call would.
-                Some(Err(_)) => {}
+                // A panicking observer's batch counts as unobserved, never as clean.
+                Some(Err(e)) => {
+                    for resource in given.remove(&e.id()).unwrap_or_default() {
+                        report.checked += 1;
+                        report
+                            .errors
+                            .push((resource, "the observer stopped unexpectedly".to_owned()));
+                    }
+                }
                 None => break,
             }
         }
@@ -68,8 +80,11 @@ impl Engine {
         Ok(report)
     }
 
-    /// The Synced records of one page of a served kind, in batches of [`BATCH`], with the
-    /// last record read (`None`: the kind has no more).
+    /// The records of one page of a served kind, in batches of [`BATCH`], with the last
+    /// record read (`None`: the kind has no more).
+    ///
+    /// Every record is observed, whatever its last reconcile did: leaving out those whose
+    /// reconcile failed made a sweep report "No drift" over a smaller count.
     async fn synced_page(
         &self,
         api_version: &str,
@@ -85,11 +100,7 @@ impl Engine {
         let last = page.last().map(Resource::object_ref);
         let mut objects = page
             .into_iter()
-            .filter(|o| {
-                o.api_version == api_version
-                    && super::status::condition(o.status.as_ref(), "Synced")
-                        .is_some_and(|c| c.status == crate::model::ConditionStatus::True)
-            })
+            .filter(|o| o.api_version == api_version)
             .peekable();
         let mut chunks = VecDeque::new();
         while objects.peek().is_some() {
@@ -111,7 +122,20 @@ impl Engine {
             Ok(_permit) => provider.observe_many(&managed).await,
             Err(_) => Vec::new(),
         };
-        managed.into_iter().zip(observed).collect()
+        // Every resource gets a result: one the provider did not answer is an error.
+        let mut observed = observed.into_iter();
+        managed
+            .into_iter()
+            .map(|m| {
+                let result = observed.next().unwrap_or_else(|| {
+                    Err(ProviderError::transient(format!(
+                        "provider {} returned no observation",
+                        provider.name()
+                    )))
+                });
+                (m, result)
+            })
+            .collect()
     }
 
     /// Counts one observation into a drift report and tells the progress listener.

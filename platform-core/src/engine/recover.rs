@@ -40,16 +40,28 @@ impl Engine {
             let (outputs, secrets, reason) = if observed.exists {
                 // Adopting hands out what only a create knows (a generated password that
                 // died with the crashed process); observing cannot.
-                match provider.adopt(&resource).await {
+                let (mut outputs, mut secrets) = match provider.adopt(&resource).await {
                     Ok(applied) => {
                         let mut outputs = observed.outputs;
                         outputs.extend(applied.outputs);
                         let mut secrets = observed.secrets;
                         secrets.extend(applied.secrets);
-                        (outputs, secrets, "Adopted")
+                        (outputs, secrets)
                     }
-                    Err(_) => (observed.outputs, observed.secrets, "Adopted"),
+                    Err(_) => (observed.outputs, observed.secrets),
+                };
+                // A create cut short half-way is completed now rather than recorded Ready as
+                // it was found; when that fails the intent stays for the next run.
+                if !observed.up_to_date {
+                    match provider.update(&resource).await {
+                        Ok(applied) => {
+                            outputs.extend(applied.outputs);
+                            secrets.extend(applied.secrets);
+                        }
+                        Err(_) => continue,
+                    }
                 }
+                (outputs, secrets, "Adopted")
             } else {
                 match provider.create(&resource).await {
                     Ok(applied) => (applied.outputs, applied.secrets, "Created"),

@@ -196,9 +196,11 @@ impl Engine {
                 // A create may have been attempted after the resource was seen missing.
                 retried_create = missing;
                 let message = format!("{} error: {}", error.class, error.message);
-                // A failed call keeps a Ready resource Ready, unless it was just seen missing.
+                // A resource seen missing is not Ready; otherwise a failed call leaves it
+                // unknown: a Ready that stayed True would hide the failure (a database stuck
+                // behind a hot journal showed Ready with no password).
                 let readiness = if was_ready && !missing {
-                    Readiness::Available
+                    Readiness::Unknown(message.clone())
                 } else {
                     Readiness::Unavailable(message.clone())
                 };
@@ -217,7 +219,9 @@ impl Engine {
         let ready = readiness == Readiness::Available;
         let message = match (&readiness, &synced) {
             (_, Synced::Error(m)) => Some(m.clone()),
-            (Readiness::Creating(m) | Readiness::Unavailable(m), _) => Some(m.clone()),
+            (Readiness::Creating(m) | Readiness::Unavailable(m) | Readiness::Unknown(m), _) => {
+                Some(m.clone())
+            }
             _ => None,
         };
         let status = next_status(

@@ -14,6 +14,9 @@ pub(crate) enum Readiness {
     Creating(String),
     /// Exists but is not usable, or cannot be made.
     Unavailable(String),
+    /// The last reconcile failed, so whether it is usable is not known: a Ready that stayed
+    /// True here would be stale.
+    Unknown(String),
 }
 
 /// The Synced condition to set.
@@ -43,6 +46,7 @@ pub(crate) fn next_status(
         Readiness::Available => (ConditionStatus::True, "Available", String::new()),
         Readiness::Creating(m) => (ConditionStatus::False, "Creating", m.clone()),
         Readiness::Unavailable(m) => (ConditionStatus::False, "Unavailable", m.clone()),
+        Readiness::Unknown(m) => (ConditionStatus::Unknown, "ReconcileError", m.clone()),
     };
     let mut condition = Condition::new("Ready", status_value, reason, message);
     condition.last_transition_time = Some(now.clone());
