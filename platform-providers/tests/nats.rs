@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_nats::jetstream;
 use platform_core::model::DynamicObject;
-use platform_core::provider::{ErrorClass, ManagedResource, Provider};
+use platform_core::provider::{ErrorClass, ManagedResource, Provider, ProviderError};
 use platform_providers::nats::{API_VERSION, NatsProvider};
 use platform_testkit::conformance::{ProviderSubject, provider_conformance};
 
@@ -205,12 +205,116 @@ async fn streams_are_observed_in_one_listing() {
     }
 }
 
+/// A resource composed for QueueClaim `namespace/claim` (its controlling owner).
+fn owned(kind: &str, namespace: &str, claim: &str, spec: Value) -> ManagedResource {
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": API_VERSION, "kind": kind,
+        "metadata": {"name": format!("{claim}-{}", kind.to_lowercase()), "namespace": namespace,
+            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "QueueClaim",
+                "name": claim, "uid": format!("uid-{namespace}-{claim}"), "controller": true}]},
+        "spec": spec,
+    }))
+    .unwrap();
+    ManagedResource::new(object)
+}
+
+/// The Stream, Consumer and KeyValue a claim's composition sends, on the names `u` makes.
+fn owned_claim(namespace: &str, claim: &str, u: &str) -> [ManagedResource; 3] {
+    let stream = format!("OWNERS_{u}");
+    [
+        owned(
+            "Stream",
+            namespace,
+            claim,
+            json!({"name": stream, "subjects": [format!("owners{u}.>")]}),
+        ),
+        owned(
+            "Consumer",
+            namespace,
+            claim,
+            json!({"stream": stream, "name": "worker"}),
+        ),
+        owned(
+            "KeyValue",
+            namespace,
+            claim,
+            json!({"bucket": format!("owners_{u}")}),
+        ),
+    ]
+}
+
+/// Two claims forced onto one stream, consumer and bucket name (a hand-set external name, a
+/// fixed spec.name): the second is refused everywhere; the first keeps its messages.
+async fn another_claims_stream_consumer_and_bucket_are_refused() {
+    let p = provider();
+    let u = unique();
+    let first = owned_claim("auditc-a", "orders-db", &u);
+    let second = owned_claim("auditc", "a-orders-db", &u);
+    for r in &first {
+        p.create(r).await.unwrap();
+    }
+    let js = plain().await;
+    js.publish(format!("owners{u}.new"), "order 7".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let kv = js.get_key_value(format!("owners_{u}")).await.unwrap();
+    kv.put("region", "eu".into()).await.unwrap();
+
+    let refused = |what: &str, r: &ManagedResource, e: ProviderError| {
+        assert_eq!(e.class, ErrorClass::Permanent, "{what} {}: {e}", r.kind());
+        assert!(
+            e.message
+                .contains("belongs to QueueClaim auditc-a/orders-db")
+                && e.message.contains("not to QueueClaim auditc/a-orders-db"),
+            "{what} {}: {e}",
+            r.kind()
+        );
+    };
+    for r in &second {
+        refused("observe", r, p.observe(r).await.unwrap_err());
+        refused("create", r, p.create(r).await.unwrap_err());
+        refused("adopt", r, p.adopt(r).await.unwrap_err());
+        refused("update", r, p.update(r).await.unwrap_err());
+        refused("delete", r, p.delete(r).await.unwrap_err());
+    }
+    // The batched observe of streams (one listing) refuses it too.
+    let seen = p.observe_many(&[second[0].clone(), first[0].clone()]).await;
+    refused("observe_many", &second[0], seen[0].clone().unwrap_err());
+    assert!(seen[1].as_ref().unwrap().exists);
+
+    // The first claim's stream keeps its message, its consumer and its bucket's value.
+    for r in &first {
+        let seen = p.observe(r).await.unwrap();
+        assert!(
+            seen.exists && seen.up_to_date,
+            "{} {:?}",
+            r.kind(),
+            seen.diff
+        );
+    }
+    assert_eq!(
+        p.observe(&first[0]).await.unwrap().outputs["messages"],
+        json!(1)
+    );
+    let value = kv.get("region").await.unwrap().unwrap();
+    assert_eq!(value.as_ref(), b"eu");
+    for r in first.iter().rev() {
+        p.delete(r).await.unwrap();
+    }
+}
+
 fn main() {
     real::run(
         "nats",
         "NATS with JetStream at nats://127.0.0.1:4222",
         vec![
             real::trial("stream_passes_conformance", stream_passes_conformance),
+            real::trial(
+                "another_claims_stream_consumer_and_bucket_are_refused",
+                another_claims_stream_consumer_and_bucket_are_refused,
+            ),
             real::trial("key_value_passes_conformance", key_value_passes_conformance),
             real::trial(
                 "a_message_published_to_the_stream_is_read_back_through_a_consumer",

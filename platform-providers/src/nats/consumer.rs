@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
 
 use super::connection::{CONSUMER_NOT_FOUND, Connection, STREAM_NOT_FOUND};
-use super::{endpoint_outputs, names};
+use super::{endpoint_outputs, names, owner};
 use crate::support::{ident, spec};
 
 /// The spec of a `Consumer`.
@@ -136,6 +136,7 @@ pub(super) async fn observe(
     let Some(info) = info(conn, &desired).await? else {
         return Ok(Observation::absent());
     };
+    owner::check(resource, "consumer", &info)?;
     let diff = diff_fields("spec", &desired.view(), &actual_view(&info));
     Ok(Observation {
         exists: true,
@@ -147,12 +148,18 @@ pub(super) async fn observe(
     })
 }
 
-async fn put(conn: &Connection, desired: &Desired) -> Result<(), ProviderError> {
+async fn put(
+    conn: &Connection,
+    resource: &ManagedResource,
+    desired: &Desired,
+) -> Result<(), ProviderError> {
     let what = desired.what("create");
+    let mut config = desired.config();
+    owner::record(&mut config, resource);
     let result = conn
         .api(
             &format!("CONSUMER.CREATE.{}.{}", desired.stream, desired.name),
-            &json!({"stream_name": desired.stream, "config": desired.config()}),
+            &json!({"stream_name": desired.stream, "config": config}),
             &what,
         )
         .await?;
@@ -167,14 +174,15 @@ async fn put(conn: &Connection, desired: &Desired) -> Result<(), ProviderError> 
     })
 }
 
-/// Creates the consumer; an existing one is left as it is.
+/// Creates the consumer; an existing one is left as it is unless another owner holds it.
 pub(super) async fn create(
     conn: &Connection,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
-    if info(conn, &desired).await?.is_none() {
-        put(conn, &desired).await?;
+    match info(conn, &desired).await? {
+        Some(info) => owner::check(resource, "consumer", &info)?,
+        None => put(conn, resource, &desired).await?,
     }
     Ok(Applied {
         outputs: desired.outputs(conn),
@@ -190,11 +198,15 @@ pub(super) async fn update(
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
     let up_to_date = match info(conn, &desired).await? {
-        Some(info) => diff_fields("spec", &desired.view(), &actual_view(&info)).is_empty(),
+        Some(info) => {
+            owner::check(resource, "consumer", &info)?;
+            diff_fields("spec", &desired.view(), &actual_view(&info)).is_empty()
+                && owner::is_recorded(resource, &info)
+        }
         None => false,
     };
     if !up_to_date {
-        put(conn, &desired).await?;
+        put(conn, resource, &desired).await?;
     }
     Ok(Applied {
         outputs: desired.outputs(conn),
@@ -207,6 +219,9 @@ pub(super) async fn delete(
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let desired = Desired::of(resource)?;
+    if let Some(info) = info(conn, &desired).await? {
+        owner::check(resource, "consumer", &info)?;
+    }
     let what = desired.what("delete");
     match conn
         .api(

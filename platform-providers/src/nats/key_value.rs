@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
 
 use super::connection::Connection;
-use super::{endpoint_outputs, names};
+use super::{endpoint_outputs, names, owner};
 use crate::support::{ident, spec};
 
 /// The most values a bucket keeps per key (a server limit).
@@ -123,6 +123,7 @@ pub(super) async fn observe(
     let Some(info) = conn.stream_info(&desired.stream()).await? else {
         return Ok(Observation::absent());
     };
+    owner::check(resource, "key-value bucket", &info)?;
     let diff = diff_fields("spec", &desired.view(), &actual_view(&info));
     Ok(Observation {
         exists: true,
@@ -166,11 +167,17 @@ fn stream_config(desired: &Desired) -> Value {
     })
 }
 
-async fn add(conn: &Connection, desired: &Desired) -> Result<(), ProviderError> {
+async fn add(
+    conn: &Connection,
+    resource: &ManagedResource,
+    desired: &Desired,
+) -> Result<(), ProviderError> {
     let what = desired.what("create");
+    let mut config = stream_config(desired);
+    owner::record(&mut config, resource);
     conn.api(
         &format!("STREAM.CREATE.{}", desired.stream()),
-        &stream_config(desired),
+        &config,
         &what,
     )
     .await?
@@ -178,14 +185,15 @@ async fn add(conn: &Connection, desired: &Desired) -> Result<(), ProviderError> 
     .map_err(|e| conn.error(&what, &e))
 }
 
-/// Creates the bucket; an existing one is left as it is.
+/// Creates the bucket; an existing one is left as it is unless another owner holds it.
 pub(super) async fn create(
     conn: &Connection,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
-    if conn.stream_info(&desired.stream()).await?.is_none() {
-        add(conn, &desired).await?;
+    match conn.stream_info(&desired.stream()).await? {
+        Some(info) => owner::check(resource, "key-value bucket", &info)?,
+        None => add(conn, resource, &desired).await?,
     }
     Ok(Applied {
         outputs: desired.outputs(conn),
@@ -200,12 +208,13 @@ pub(super) async fn update(
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
     let Some(info) = conn.stream_info(&desired.stream()).await? else {
-        add(conn, &desired).await?;
+        add(conn, resource, &desired).await?;
         return Ok(Applied {
             outputs: desired.outputs(conn),
             ..Applied::default()
         });
     };
+    owner::check(resource, "key-value bucket", &info)?;
     let diff = diff_fields("spec", &desired.view(), &actual_view(&info));
     if let Some(d) = diff.iter().find(|d| d.path == "spec.storage") {
         return Err(ProviderError::permanent(format!(
@@ -213,8 +222,9 @@ pub(super) async fn update(
             d.desired, d.actual, desired.bucket
         )));
     }
-    if !diff.is_empty() {
+    if !diff.is_empty() || !owner::is_recorded(resource, &info) {
         let mut config = info.get("config").cloned().unwrap_or_else(|| json!({}));
+        owner::record(&mut config, resource);
         config["max_msgs_per_subject"] = json!(desired.history);
         config["max_bytes"] = json!(desired.max_bytes);
         let nanos = desired.ttl.saturating_mul(1_000_000_000);
@@ -247,5 +257,8 @@ pub(super) async fn delete(
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let desired = Desired::of(resource)?;
+    if let Some(info) = conn.stream_info(&desired.stream()).await? {
+        owner::check(resource, "key-value bucket", &info)?;
+    }
     conn.delete_stream(&desired.stream()).await
 }

@@ -19,6 +19,12 @@
 //!   fields are updated in place, keeping fields the spec does not name.
 //! - Consumers are pull consumers; the server refuses changes it cannot make in place (such as
 //!   the ack policy), which is a permanent error with its message.
+//! - Each stream, bucket and consumer records the object that owns it (its claim) in its
+//!   `metadata` under [`OWNER_KEY`] (JetStream 2.10+) and in its `description` (older
+//!   servers drop `metadata`); observe, create, update and delete refuse one recorded for
+//!   another owner, so a hand-set external name or fixed `spec.name` cannot take over or
+//!   delete another claim's messages. One made before owners were recorded is accepted and
+//!   gets the owner on the next update.
 //! - Every name and subject is checked before anything is sent. The connection is made on the
 //!   first operation; an unreachable server is a transient error.
 
@@ -26,6 +32,7 @@ mod connection;
 mod consumer;
 mod key_value;
 mod names;
+mod owner;
 mod stream;
 
 #[cfg(test)]
@@ -41,6 +48,7 @@ use platform_core::provider::{Applied, ManagedResource, Observation, Provider, P
 
 use crate::support::settings::SettingsError;
 use connection::Connection;
+pub use owner::OWNER_KEY;
 
 /// apiVersion of the NATS managed kinds.
 pub const API_VERSION: &str = "nats.platform.dev/v1alpha1";

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
 
 use super::connection::Connection;
-use super::{endpoint_outputs, names};
+use super::{endpoint_outputs, names, owner};
 use crate::support::{ident, spec};
 
 /// The spec of a `Stream`.
@@ -152,24 +152,30 @@ pub(super) fn actual_view(config: &Value) -> Value {
     })
 }
 
-fn observation(conn: &Connection, desired: &Desired, info: Option<&Value>) -> Observation {
+fn observation(
+    conn: &Connection,
+    resource: &ManagedResource,
+    desired: &Desired,
+    info: Option<&Value>,
+) -> Result<Observation, ProviderError> {
     let Some(info) = info else {
-        return Observation::absent();
+        return Ok(Observation::absent());
     };
+    owner::check(resource, "stream", info)?;
     let config = info.get("config").cloned().unwrap_or(Value::Null);
     let diff = diff_fields("spec", &desired.view(), &actual_view(&config));
     let mut outputs = desired.outputs(conn);
     if let Some(messages) = info.pointer("/state/messages") {
         outputs.insert("messages".into(), messages.clone());
     }
-    Observation {
+    Ok(Observation {
         exists: true,
         up_to_date: diff.is_empty(),
         ready: true,
         diff,
         outputs,
         ..Observation::default()
-    }
+    })
 }
 
 pub(super) async fn observe(
@@ -178,7 +184,7 @@ pub(super) async fn observe(
 ) -> Result<Observation, ProviderError> {
     let desired = Desired::of(resource)?;
     let info = conn.stream_info(&desired.name).await?;
-    Ok(observation(conn, &desired, info.as_ref()))
+    observation(conn, resource, &desired, info.as_ref())
 }
 
 /// Streams of many resources from one listing of stream infos.
@@ -195,19 +201,25 @@ pub(super) async fn observe_many(
         .iter()
         .filter_map(|i| Some((i.pointer("/config/name")?.as_str()?, i)))
         .collect();
-    desired
-        .into_iter()
-        .map(|d| {
+    resources
+        .iter()
+        .zip(desired)
+        .map(|(resource, d)| {
             let d = d?;
             let info = by_name.get(d.name.as_str()).copied();
-            Ok(observation(conn, &d, info))
+            observation(conn, resource, &d, info)
         })
         .collect()
 }
 
-async fn add(conn: &Connection, desired: &Desired) -> Result<(), ProviderError> {
+async fn add(
+    conn: &Connection,
+    resource: &ManagedResource,
+    desired: &Desired,
+) -> Result<(), ProviderError> {
     let mut config = json!({"discard": "old"});
     desired.write_into(&mut config);
+    owner::record(&mut config, resource);
     let what = format!("create stream {:?}", desired.name);
     conn.api(&format!("STREAM.CREATE.{}", desired.name), &config, &what)
         .await?
@@ -215,14 +227,16 @@ async fn add(conn: &Connection, desired: &Desired) -> Result<(), ProviderError> 
         .map_err(|e| conn.error(&what, &e))
 }
 
-/// Creates the stream; an existing one is left as it is (update reconciles differences).
+/// Creates the stream; an existing one is left as it is (update reconciles differences)
+/// unless another owner holds it.
 pub(super) async fn create(
     conn: &Connection,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
-    if conn.stream_info(&desired.name).await?.is_none() {
-        add(conn, &desired).await?;
+    match conn.stream_info(&desired.name).await? {
+        Some(info) => owner::check(resource, "stream", &info)?,
+        None => add(conn, resource, &desired).await?,
     }
     Ok(Applied {
         outputs: desired.outputs(conn),
@@ -238,12 +252,13 @@ pub(super) async fn update(
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
     let Some(info) = conn.stream_info(&desired.name).await? else {
-        add(conn, &desired).await?;
+        add(conn, resource, &desired).await?;
         return Ok(Applied {
             outputs: desired.outputs(conn),
             ..Applied::default()
         });
     };
+    owner::check(resource, "stream", &info)?;
     let mut config = info.get("config").cloned().unwrap_or_else(|| json!({}));
     let diff = diff_fields("spec", &desired.view(), &actual_view(&config));
     let fixed: Vec<String> = diff
@@ -258,8 +273,9 @@ pub(super) async fn update(
             desired.name
         )));
     }
-    if !diff.is_empty() {
+    if !diff.is_empty() || !owner::is_recorded(resource, &info) {
         desired.write_into(&mut config);
+        owner::record(&mut config, resource);
         let what = format!("update stream {:?}", desired.name);
         conn.api(&format!("STREAM.UPDATE.{}", desired.name), &config, &what)
             .await?
@@ -276,5 +292,8 @@ pub(super) async fn delete(
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let desired = Desired::of(resource)?;
+    if let Some(info) = conn.stream_info(&desired.name).await? {
+        owner::check(resource, "stream", &info)?;
+    }
     conn.delete_stream(&desired.name).await
 }
