@@ -299,18 +299,21 @@ impl Engine {
     /// Reconciles one stored claim (an Application with its claims) once.
     pub fn reconcile<'a>(&'a self, key: &'a ObjectRef) -> BoxedReport<'a> {
         Box::pin(async move {
-            let _guard = self.lock_object(key).await;
-            let claim = self
-                .inner
-                .store
-                .get(key)
-                .await?
-                .ok_or_else(|| EngineError::NotFound(Box::new(key.clone())))?;
-            if claim.kind == APPLICATION {
-                self.reconcile_application(claim).await
-            } else {
-                self.reconcile_claim(claim, Vec::new()).await
-            }
+            let guard = self.lock_object(key).await?;
+            super::lease::with_lease(guard.lease(), async {
+                let claim = self
+                    .inner
+                    .store
+                    .get(key)
+                    .await?
+                    .ok_or_else(|| EngineError::NotFound(Box::new(key.clone())))?;
+                if claim.kind == APPLICATION {
+                    self.reconcile_application(claim).await
+                } else {
+                    self.reconcile_claim(claim, Vec::new()).await
+                }
+            })
+            .await
         })
     }
 
@@ -743,6 +746,7 @@ impl Engine {
         if writes.is_empty() {
             return Ok(());
         }
+        super::lease::fence(&mut writes);
         match self.inner.store.commit(writes).await {
             Ok(_) | Err(crate::store::StoreError::Conflict { .. }) => Ok(()),
             Err(e) => Err(e.into()),

@@ -168,6 +168,7 @@ impl EngineBuilder {
                 backoff: self.backoff,
                 progress: self.progress,
                 locks: std::sync::Mutex::new(HashMap::new()),
+                holder: super::lease::holder_name(),
                 recovered: tokio::sync::OnceCell::new(),
             }),
         }

@@ -18,6 +18,9 @@ impl Engine {
     /// Deletes a claim and what it owns; refused while an Application still requests it.
     pub async fn delete(&self, key: &ObjectRef) -> Result<DeleteReport, EngineError> {
         self.recover().await?;
+        // Locked before it is read: another process's apply or delete of the same claim
+        // waits, rather than recording resources for a claim this delete removes.
+        let guard = self.lock_object(key).await?;
         let claim = self
             .inner
             .store
@@ -70,8 +73,7 @@ impl Engine {
         }
         self.admit(vec![claim.clone()], Operation::Delete, true)
             .await?;
-        let _guard = self.lock_object(key).await;
-        self.delete_tree(&claim).await
+        super::lease::with_lease(guard.lease(), self.delete_tree(&claim)).await
     }
 
     /// Deletes a claim's owned claims, then its managed resources, then its record.
@@ -105,13 +107,17 @@ impl Engine {
                     report.deleted.push(resource_key);
                 }
             }
-            self.inner
-                .store
-                .commit(vec![Write::Delete {
-                    key: key.clone(),
-                    expected: Precondition::Any,
-                }])
-                .await?;
+            // A claim applied again meanwhile (by another command) stays, and its next
+            // reconcile provisions it again: the delete reports the conflict.
+            let mut writes = vec![Write::Delete {
+                key: key.clone(),
+                expected: match &claim.metadata.resource_version {
+                    Some(v) => Precondition::Version(v.clone()),
+                    None => Precondition::Any,
+                },
+            }];
+            super::lease::fence(&mut writes);
+            self.inner.store.commit(writes).await?;
             report.deleted.push(key);
             Ok(report)
         })
@@ -172,6 +178,7 @@ impl Engine {
                 time: now_rfc3339(),
             }));
         }
+        super::lease::fence(&mut writes);
         self.inner.store.commit(writes).await?;
         self.report_progress(super::ProgressEvent::Deleted {
             resource: &key,

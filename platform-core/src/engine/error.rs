@@ -69,6 +69,18 @@ pub enum EngineError {
         /// The object that wanted it.
         owner: Box<ObjectRef>,
     },
+    /// Another live process held the object's lease for longer than the engine waits.
+    #[error(
+        "{object} is being worked on by {holder} (waited {waited:?}); try again when it is done"
+    )]
+    Busy {
+        /// The object.
+        object: Box<ObjectRef>,
+        /// Who holds its lease.
+        holder: String,
+        /// How long this engine waited.
+        waited: std::time::Duration,
+    },
     /// The same object twice in one request.
     #[error("{0} appears twice in the request")]
     Duplicate(Box<ObjectRef>),

@@ -20,6 +20,7 @@ mod desired;
 mod drift;
 mod error;
 mod graph;
+mod lease;
 mod plan;
 mod policy;
 mod progress;
@@ -81,6 +82,8 @@ pub(crate) struct EngineInner {
     backoff: Backoff,
     progress: Option<Arc<dyn ProgressListener>>,
     locks: Mutex<HashMap<ObjectRef, Arc<tokio::sync::Mutex<()>>>>,
+    /// The name this engine holds store leases under.
+    holder: String,
     recovered: tokio::sync::OnceCell<()>,
 }
 
@@ -140,7 +143,16 @@ impl Engine {
     }
 
     /// Waits for the lock of one object, so two reconciles of one object never run at once.
-    async fn lock_object(&self, key: &ObjectRef) -> ObjectLock<'_> {
+    /// Locks an object for this engine's tasks, then takes its store lease so other
+    /// processes sharing the store wait too.
+    async fn lock_object(&self, key: &ObjectRef) -> Result<ObjectLock<'_>, EngineError> {
+        let mut lock = self.lock_in_process(key).await;
+        lock.lease = Some(self.lease(key).await?);
+        Ok(lock)
+    }
+
+    /// Locks an object for this engine's tasks only.
+    async fn lock_in_process(&self, key: &ObjectRef) -> ObjectLock<'_> {
         let lock = {
             let mut locks = self.locks();
             locks.entry(key.clone()).or_default().clone()
@@ -151,6 +163,7 @@ impl Engine {
             key: key.clone(),
             lock: Some(lock),
             guard: Some(guard),
+            lease: None,
         }
     }
 
@@ -166,10 +179,20 @@ struct ObjectLock<'a> {
     key: ObjectRef,
     lock: Option<Arc<tokio::sync::Mutex<()>>>,
     guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// The store lease, released (in the background) on drop.
+    lease: Option<lease::HeldLease>,
+}
+
+impl ObjectLock<'_> {
+    /// The store lease held, whose token fences the writes made under it.
+    fn lease(&self) -> Option<&crate::store::Lease> {
+        self.lease.as_ref().map(lease::HeldLease::lease)
+    }
 }
 
 impl Drop for ObjectLock<'_> {
     fn drop(&mut self) {
+        drop(self.lease.take());
         drop(self.guard.take());
         let Some(lock) = self.lock.take() else {
             return;
@@ -190,14 +213,14 @@ mod tests {
     async fn object_locks_leave_the_map_once_released() {
         let engine = Engine::builder().build();
         let key = ObjectRef::new("Widget", "team-a", "w1");
-        let first = engine.lock_object(&key).await;
+        let first = engine.lock_in_process(&key).await;
         let (started, waiting) = tokio::sync::oneshot::channel();
         let second = {
             let engine = engine.clone();
             let key = key.clone();
             tokio::spawn(async move {
                 let _ = started.send(());
-                let _guard = engine.lock_object(&key).await;
+                let _guard = engine.lock_in_process(&key).await;
                 engine.locks().len()
             })
         };

@@ -33,6 +33,30 @@ impl Engine {
                 object: intent.object.clone(),
                 external_name: intent.external_name.clone(),
             };
+            // The claim's lease, not waited for: a live holder's intent is a create in
+            // flight in another process, not one a crash left behind.
+            let claim = crate::store::owner_of(&intent.object);
+            let _lease = match &claim {
+                Some(claim) => match self.try_lease(claim).await? {
+                    Some(lease) => Some(lease),
+                    None => continue,
+                },
+                None => None,
+            };
+            // The claim was deleted while its create was in flight: the resource belongs to
+            // nothing, so it goes (a provider refuses one another claim owns).
+            if let Some(claim) = &claim
+                && self.inner.store.get(claim).await?.is_none()
+            {
+                if provider.delete(&resource).await.is_ok() {
+                    self.inner
+                        .store
+                        .commit(vec![Write::ClearIntent(intent.key.clone())])
+                        .await?;
+                    resolved += 1;
+                }
+                continue;
+            }
             let observed = match provider.observe(&resource).await {
                 Ok(o) => o,
                 Err(_) => continue,
@@ -89,6 +113,12 @@ impl Engine {
                 writes.push(Write::PutSecrets {
                     key: intent.key.clone(),
                     secrets,
+                });
+            }
+            if let Some(claim) = claim {
+                writes.push(Write::Expect {
+                    key: claim,
+                    expected: Precondition::Exists,
                 });
             }
             writes.push(Write::ClearIntent(intent.key.clone()));

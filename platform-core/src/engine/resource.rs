@@ -231,6 +231,7 @@ impl Engine {
             outputs.clone(),
             generation,
         );
+        let claim = crate::store::owner_of(&resource.object);
         let mut object = resource.object;
         object.status = Some(status);
         let mut writes = Vec::new();
@@ -278,7 +279,19 @@ impl Engine {
             object: stored,
             secrets: known,
         };
+        // Recorded only while the claim still exists: a resource recorded for a claim that
+        // another process deleted meanwhile would be a leak nothing looks at again. Refused,
+        // the create intent stays, and recovery removes the resource.
+        if writes.iter().any(|w| matches!(w, Write::Put { .. }))
+            && let Some(claim) = claim
+        {
+            writes.push(Write::Expect {
+                key: claim,
+                expected: crate::store::Precondition::Exists,
+            });
+        }
         if !writes.is_empty() {
+            super::lease::fence(&mut writes);
             match self.inner.store.commit(writes).await {
                 Ok(written) => {
                     if let Some(object) = written.into_iter().next() {

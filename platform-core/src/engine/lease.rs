@@ -1,0 +1,236 @@
+//! Claim leases: while the engine works on a claim (reconcile, delete, crash recovery), it
+//! holds the claim's lease in the store, so another process sharing the store waits instead
+//! of interleaving its work with ours.
+//!
+//! A lease lasts [`LEASE_TTL`] and is renewed while held. A process killed while holding one
+//! does not make others wait for the expiry: holders are named
+//! `host:pid:start-time:nonce`, and a holder on this host whose process is gone (or whose pid
+//! now belongs to a younger process) is taken over at once. Holders on other hosts are taken
+//! over when their lease expires.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use super::{Engine, EngineError};
+use crate::model::ObjectRef;
+use crate::store::{Lease, LeaseOutcome, StateStore};
+
+/// How long a lease lasts unless renewed.
+pub const LEASE_TTL: Duration = Duration::from_secs(30);
+
+/// How often a held lease is renewed.
+const RENEW_EVERY: Duration = Duration::from_secs(10);
+
+/// The longest the engine waits for another live holder before giving up.
+const WAIT_AT_MOST: Duration = Duration::from_secs(600);
+
+tokio::task_local! {
+    /// The lease of the claim the current task works on, set by [`Engine::with_lease`].
+    static WORKING_UNDER: Lease;
+}
+
+/// Adds the current task's claim lease, if any, as a fence: the writes land only while the
+/// lease is still this engine's (not taken over after a pause longer than its expiry).
+pub(crate) fn fence(writes: &mut Vec<crate::store::Write>) {
+    if let Ok(lease) = WORKING_UNDER.try_with(Lease::clone) {
+        writes.push(crate::store::Write::Fence(lease));
+    }
+}
+
+/// Runs `work` with `lease` as the current task's fence (see [`fence`]).
+pub(crate) async fn with_lease<F: std::future::Future>(
+    lease: Option<&Lease>,
+    work: F,
+) -> F::Output {
+    match lease {
+        Some(lease) => WORKING_UNDER.scope(lease.clone(), work).await,
+        None => work.await,
+    }
+}
+
+/// The name this process's engines hold leases under, with a nonce per engine.
+pub(crate) fn holder_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut nonce = std::collections::hash_map::RandomState::new().build_hasher();
+    nonce.write_u64(std::process::id().into());
+    let (host, pid, start) = this_process();
+    format!("{host}:{pid}:{start}:{:016x}", nonce.finish())
+}
+
+/// (host, pid, start time in clock ticks since boot) of this process.
+fn this_process() -> &'static (String, u32, u64) {
+    static THIS: OnceLock<(String, u32, u64)> = OnceLock::new();
+    THIS.get_or_init(|| {
+        let pid = std::process::id();
+        (host(), pid, start_time(pid).unwrap_or(0))
+    })
+}
+
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().replace(':', "_"))
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown-host".to_owned())
+}
+
+/// A process's start time (field 22 of `/proc/<pid>/stat`), where the system has one.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// True when `holder` is a process of this host that no longer runs: its pid is gone or now
+/// belongs to a process started at another time. Unknown (other hosts, no `/proc`): false.
+pub(crate) fn holder_is_dead(holder: &str) -> bool {
+    let mut parts = holder.split(':');
+    let (Some(host), Some(pid), Some(start)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let (this_host, _, this_start) = this_process();
+    if host != this_host || *this_start == 0 {
+        return false;
+    }
+    let (Ok(pid), Ok(start)) = (pid.parse::<u32>(), start.parse::<u64>()) else {
+        return false;
+    };
+    start_time(pid) != Some(start)
+}
+
+/// A held claim lease, renewed in the background until released or dropped.
+pub(crate) struct HeldLease {
+    store: Arc<dyn StateStore>,
+    lease: Lease,
+    renewal: tokio::task::JoinHandle<()>,
+}
+
+impl HeldLease {
+    /// The lease as last granted (its token fences writes).
+    pub(crate) fn lease(&self) -> &Lease {
+        &self.lease
+    }
+}
+
+impl Drop for HeldLease {
+    fn drop(&mut self) {
+        self.renewal.abort();
+        // Released in the background: a process that exits first leaves a lease of a dead
+        // holder, which the next process takes over at once.
+        let store = self.store.clone();
+        let lease = self.lease.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = store.release_lease(&lease).await;
+            });
+        }
+    }
+}
+
+impl Engine {
+    /// Takes the store lease on `key` if it is free or its holder is dead; `None` while a
+    /// live holder has it.
+    pub(crate) async fn try_lease(
+        &self,
+        key: &ObjectRef,
+    ) -> Result<Option<HeldLease>, EngineError> {
+        let store = &self.inner.store;
+        let holder = &self.inner.holder;
+        let mut take_over = None;
+        loop {
+            match store
+                .acquire_lease(key, holder, LEASE_TTL, take_over.as_deref())
+                .await?
+            {
+                LeaseOutcome::Acquired(lease) => return Ok(Some(self.hold(key, lease))),
+                LeaseOutcome::Held(other)
+                    if take_over.is_none() && holder_is_dead(&other.holder) =>
+                {
+                    take_over = Some(other.holder);
+                }
+                LeaseOutcome::Held(_) => return Ok(None),
+            }
+        }
+    }
+
+    /// Takes the store lease on `key`, waiting while another live holder has it.
+    pub(crate) async fn lease(&self, key: &ObjectRef) -> Result<HeldLease, EngineError> {
+        let store = self.inner.store.clone();
+        let holder = &self.inner.holder;
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(20);
+        let mut take_over: Option<String> = None;
+        let lease = loop {
+            match store
+                .acquire_lease(key, holder, LEASE_TTL, take_over.as_deref())
+                .await?
+            {
+                LeaseOutcome::Acquired(lease) => break lease,
+                LeaseOutcome::Held(other) => {
+                    if holder_is_dead(&other.holder) {
+                        take_over = Some(other.holder);
+                        continue;
+                    }
+                    if started.elapsed() > WAIT_AT_MOST {
+                        return Err(EngineError::Busy {
+                            object: Box::new(key.clone()),
+                            holder: other.holder,
+                            waited: started.elapsed(),
+                        });
+                    }
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+            }
+        };
+        Ok(self.hold(key, lease))
+    }
+
+    /// A granted lease, renewed in the background until dropped.
+    fn hold(&self, key: &ObjectRef, lease: Lease) -> HeldLease {
+        let store = self.inner.store.clone();
+        let renewal = {
+            let store = store.clone();
+            let key = key.clone();
+            let holder = self.inner.holder.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(RENEW_EVERY).await;
+                    if !matches!(
+                        store.acquire_lease(&key, &holder, LEASE_TTL, None).await,
+                        Ok(LeaseOutcome::Acquired(_))
+                    ) {
+                        // Lost: fenced writes under it now fail, and the work reports that.
+                        return;
+                    }
+                }
+            })
+        };
+        HeldLease {
+            store,
+            lease,
+            renewal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_alive_and_a_finished_one_is_dead() {
+        let me = holder_name();
+        assert!(!holder_is_dead(&me), "{me}");
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        let (host, _, start) = this_process();
+        assert!(holder_is_dead(&format!("{host}:{pid}:{start}:00")));
+        // Another host, or a name not made by us: never taken for dead.
+        assert!(!holder_is_dead(&format!("elsewhere:{pid}:{start}:00")));
+        assert!(!holder_is_dead("not a holder"));
+    }
+}
