@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 use platform_core::model::DynamicObject;
-use platform_core::provider::{ManagedResource, Provider};
-use platform_providers::redis::{API_VERSION, RedisProvider};
+use platform_core::provider::{ErrorClass, ManagedResource, Provider, ProviderError};
+use platform_providers::redis::{API_VERSION, OWNERS_KEY, RedisProvider};
 use platform_testkit::conformance::{ProviderSubject, provider_conformance};
 
 fn url() -> String {
@@ -243,12 +243,117 @@ async fn observe_many_answers_each_in_place() {
     }
 }
 
+/// An AclUser named `username` composed for CacheClaim `namespace/claim` (its owner).
+fn owned_user(namespace: &str, claim: &str, username: &str) -> ManagedResource {
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": API_VERSION, "kind": "AclUser",
+        "metadata": {"name": format!("{claim}-user"), "namespace": namespace,
+            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "CacheClaim",
+                "name": claim, "uid": format!("uid-{namespace}-{claim}"), "controller": true}]},
+        "spec": {"username": username}
+    }))
+    .unwrap();
+    ManagedResource::new(object)
+}
+
+fn refused(what: &str, e: ProviderError, recorded: &str, asking: &str) {
+    assert_eq!(e.class, ErrorClass::Permanent, "{what}: {e}");
+    assert!(
+        e.message
+            .contains(&format!("belongs to CacheClaim {recorded}"))
+            && e.message.contains(&format!("not to CacheClaim {asking}")),
+        "{what}: {e}"
+    );
+}
+
+/// Two claims forced onto one username (a hand-set external name, a fixed spec.username):
+/// the second is refused everywhere; the first keeps its password and its keys.
+async fn another_claims_user_is_refused() {
+    let name = unique("owners");
+    let p = provider();
+    let first = owned_user("auditc-a", "orders-db", &name);
+    let second = owned_user("auditc", "a-orders-db", &name);
+    let applied = p.create(&first).await.unwrap();
+    let uri = applied.secrets.get("uri").unwrap().expose().to_owned();
+    let mut app = redis::Client::open(uri.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let key = format!("{name}:ledger");
+    let _: () = app.set(&key, "first").await.unwrap();
+    let mut plain = admin().await;
+    let recorded: Option<String> = plain.hget(OWNERS_KEY, &name).await.unwrap();
+    assert_eq!(recorded.as_deref(), Some("CacheClaim/auditc-a/orders-db"));
+
+    let (mine, theirs) = ("auditc-a/orders-db", "auditc/a-orders-db");
+    refused(
+        "observe",
+        p.observe(&second).await.unwrap_err(),
+        mine,
+        theirs,
+    );
+    refused("create", p.create(&second).await.unwrap_err(), mine, theirs);
+    refused("adopt", p.adopt(&second).await.unwrap_err(), mine, theirs);
+    refused("update", p.update(&second).await.unwrap_err(), mine, theirs);
+    refused("delete", p.delete(&second).await.unwrap_err(), mine, theirs);
+    let mut many = p.observe_many(&[second.clone(), first.clone()]).await;
+    assert!(many.pop().unwrap().unwrap().exists);
+    refused(
+        "observe_many",
+        many.pop().unwrap().unwrap_err(),
+        mine,
+        theirs,
+    );
+
+    // The first claim's password still works (no reset) and reads its key.
+    let mut app = redis::Client::open(uri.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let value: String = app.get(&key).await.unwrap();
+    assert_eq!(value, "first");
+    let seen = p.observe(&first).await.unwrap();
+    assert!(seen.exists && seen.up_to_date, "{:?}", seen.diff);
+    p.delete(&first).await.unwrap();
+    let recorded: Option<String> = plain.hget(OWNERS_KEY, &name).await.unwrap();
+    assert_eq!(recorded, None, "delete removes the owner record");
+    let _: () = plain.del(&key).await.unwrap();
+}
+
+/// A user made before owners were recorded is accepted and recorded on its next update.
+async fn a_user_without_a_record_is_accepted_and_recorded() {
+    let name = unique("legacy");
+    acl(&["SETUSER", &name, "on", "nopass"]).await.unwrap();
+    let p = provider();
+    let mine = owned_user("team-a", "cache", &name);
+    assert!(p.observe(&mine).await.unwrap().exists);
+    p.update(&mine).await.unwrap();
+    let theirs = owned_user("team", "a-cache", &name);
+    refused(
+        "delete",
+        p.delete(&theirs).await.unwrap_err(),
+        "team-a/cache",
+        "team/a-cache",
+    );
+    p.delete(&mine).await.unwrap();
+}
+
 fn main() {
     real::run(
         "redis",
         "Redis 7 at PLATFORM_TEST_REDIS_URL (default redis://127.0.0.1:6379)",
         vec![
             real::trial("acl_user_passes_the_provider_suite", conformance),
+            real::trial(
+                "another_claims_user_is_refused",
+                another_claims_user_is_refused,
+            ),
+            real::trial(
+                "a_user_without_a_record_is_accepted_and_recorded",
+                a_user_without_a_record_is_accepted_and_recorded,
+            ),
             real::trial(
                 "credentials_are_confined_to_the_prefix",
                 credentials_are_confined_to_the_prefix,

@@ -22,6 +22,15 @@
 //! drifted against a remembered description is checked again with a fresh scratch user.
 //! Observing many users is one transaction. Out-of-band changes show as a diff.
 //!
+//! ACL users carry no metadata, so the owner of each (the claim it was made for) is kept in
+//! the hash [`OWNERS_KEY`], field the username, value `Kind/namespace/name`. Create and update
+//! claim the username with `HSETNX` before touching the user, so of two claims setting one
+//! username exactly one wins; observe, create, adopt, update and delete refuse a user recorded
+//! for another owner, and delete removes the field in the `MULTI` that deletes the user. A
+//! user made before owners were recorded is accepted and recorded on its next create or
+//! update. The hash lives in the admin's database 0; applications' users cannot reach it
+//! unless their key prefix is `platform.dev:`.
+//!
 //! Users live in the server's memory: with an ACL file, `ACL SAVE` is the operator's to run;
 //! a user lost in a restart is observed as missing and re-created with a fresh password.
 
@@ -37,7 +46,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use platform_core::provider::{
+    Applied, ManagedResource, Observation, Owner, Provider, ProviderError,
+};
 use platform_core::secret::SecretValue;
 
 use crate::support::credentials;
@@ -50,6 +61,8 @@ use connection::Admin;
 pub const API_VERSION: &str = "redis.platform.dev/v1alpha1";
 /// The managed kinds the Redis adapter serves.
 pub const KINDS: &[&str] = &["AclUser"];
+/// The hash recording each ACL user's owner: field the username, value [`Owner::key`].
+pub const OWNERS_KEY: &str = "platform.dev:owners";
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,6 +174,51 @@ impl RedisProvider {
         })
     }
 
+    /// The owners recorded for `usernames`, in order (None: no record).
+    async fn owners(&self, usernames: &[&str]) -> Result<Vec<Option<Owner>>, ProviderError> {
+        let mut connection = self.admin.connection().await?;
+        let recorded: Vec<Option<String>> = redis::cmd("HMGET")
+            .arg(OWNERS_KEY)
+            .arg(usernames)
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| {
+                self.admin
+                    .error("cannot read the owners of ACL users", &e, &[])
+            })?;
+        Ok(recorded
+            .into_iter()
+            .map(|o| o.as_deref().and_then(Owner::from_key))
+            .collect())
+    }
+
+    /// Records `resource`'s owner for the user unless another is recorded (one `HSETNX`, so
+    /// of two claims exactly one wins), then refuses `resource` if the record names another.
+    async fn claim(&self, resource: &ManagedResource, user: &AclUser) -> Result<(), ProviderError> {
+        let mut connection = self.admin.connection().await?;
+        let (recorded,): (Option<String>,) = redis::pipe()
+            .atomic()
+            .cmd("HSETNX")
+            .arg(OWNERS_KEY)
+            .arg(&user.username)
+            .arg(Owner::of(resource).key())
+            .ignore()
+            .cmd("HGET")
+            .arg(OWNERS_KEY)
+            .arg(&user.username)
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| {
+                self.admin.error(
+                    &format!("cannot record the owner of ACL user {}", user.username),
+                    &e,
+                    &[],
+                )
+            })?;
+        let recorded = recorded.as_deref().and_then(Owner::from_key);
+        Owner::check(resource, "ACL user", recorded.as_ref())
+    }
+
     /// Gives the user a fresh password (its others are dropped) and the spec's rules.
     async fn reset_password(&self, user: &AclUser) -> Result<Applied, ProviderError> {
         let password = credentials::password().map_err(ProviderError::transient)?;
@@ -250,20 +308,25 @@ impl Provider for RedisProvider {
                 .map(|u| u.map(|_| Observation::absent()))
                 .collect();
         }
-        let answers = match self.observe_checked(&checked, false).await {
-            Ok(a) => a,
+        let names: Vec<&str> = checked.iter().map(|u| u.username.as_str()).collect();
+        let answers = match self.owners(&names).await {
+            Ok(owners) => match self.observe_checked(&checked, false).await {
+                Ok(a) => a.into_iter().zip(owners).collect::<Vec<_>>(),
+                Err(e) => return users.into_iter().map(|u| u.and(Err(e.clone()))).collect(),
+            },
             Err(e) => return users.into_iter().map(|u| u.and(Err(e.clone()))).collect(),
         };
         let mut answers = answers.into_iter();
         users
             .into_iter()
-            .map(|u| {
+            .zip(resources)
+            .map(|(u, resource)| {
                 u.and_then(|_| {
-                    answers.next().unwrap_or_else(|| {
-                        Err(ProviderError::permanent(
-                            "redis: too few answers in the transaction",
-                        ))
-                    })
+                    let (seen, owner) = answers.next().ok_or_else(|| {
+                        ProviderError::permanent("redis: too few answers in the transaction")
+                    })?;
+                    Owner::check(resource, "ACL user", owner.as_ref())?;
+                    seen
                 })
             })
             .collect()
@@ -272,6 +335,7 @@ impl Provider for RedisProvider {
     /// Sets the user with a fresh password, whether or not it exists.
     async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
         let user = target(resource)?;
+        self.claim(resource, &user).await?;
         self.reset_password(&user).await
     }
 
@@ -279,6 +343,7 @@ impl Provider for RedisProvider {
     /// without any password, gets a fresh one.
     async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
         let user = target(resource)?;
+        self.claim(resource, &user).await?;
         let digests: Vec<String> = match self.describe(&user).await? {
             Some(d) if !d.passwords.is_empty() => {
                 d.passwords.iter().map(|p| format!("#{p}")).collect()
@@ -305,13 +370,21 @@ impl Provider for RedisProvider {
 
     async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
         let user = target(resource)?;
+        let recorded = self.owners(&[&user.username]).await?.pop().flatten();
+        Owner::check(resource, "ACL user", recorded.as_ref())?;
         let mut connection = self.admin.connection().await?;
-        redis::cmd("ACL")
+        redis::pipe()
+            .atomic()
+            .cmd("ACL")
             .arg("DELUSER")
             .arg(&user.username)
-            .query_async::<i64>(&mut connection)
+            .ignore()
+            .cmd("HDEL")
+            .arg(OWNERS_KEY)
+            .arg(&user.username)
+            .ignore()
+            .query_async::<()>(&mut connection)
             .await
-            .map(|_| ())
             .map_err(|e| {
                 self.admin.error(
                     &format!("cannot delete ACL user {}", user.username),
