@@ -19,6 +19,9 @@
 //!
 //! `PLATFORM_CRASH_SEED` replays the trials of another seed; `PLATFORM_CRASH_TRIALS` changes
 //! their number.
+//!
+//! The second half kills children working on the local adapter (databases, caches, queues and
+//! buckets) during apply and during delete: see `killed_local_applies_and_deletes_converge_...`.
 
 mod crash_support;
 
@@ -31,11 +34,12 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use platform_providers::core::compose::CompositionLibrary;
 use platform_providers::core::engine::Engine;
-use platform_providers::core::model::DynamicObject;
+use platform_providers::core::model::{DynamicObject, ObjectRef};
 use platform_providers::core::provider::{
     Applied, ManagedResource, Observation, Provider, ProviderError, external_name,
 };
 use platform_providers::core::store::{ListFilter, StateStore};
+use platform_providers::local::LocalProvider;
 use platform_providers::store::sqlite::SqliteStore;
 use platform_testkit::fake::{FakeCloud, FakeProvider, Latency, RealResourceKey};
 use platform_testkit::harness::{TRIO_API_VERSION, TRIO_KINDS, trio_composition};
@@ -43,7 +47,8 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 use crash_support::{
-    Rng, apply_one_by_one, database_claims, env_number, is_true, spawn_child, store_options,
+    Rng, apply_one_by_one, database_claims, delete_one_by_one, env_number, is_true, spawn_child,
+    store_options,
 };
 
 /// Set (to the trial's folder) when this binary runs as the child.
@@ -339,7 +344,7 @@ fn assert_acknowledged_kept(observed: &Observed, acknowledged: &BTreeSet<String>
 
 #[test]
 fn killed_children_lose_nothing_duplicate_nothing_and_leak_nothing() {
-    if std::env::var_os(CHILD_ENV).is_some() {
+    if std::env::var_os(CHILD_ENV).is_some() || std::env::var_os(LOCAL_CHILD_ENV).is_some() {
         return;
     }
     let seed = env_number("PLATFORM_CRASH_SEED", 0xc0ffee);
@@ -447,4 +452,479 @@ fn killed_children_lose_nothing_duplicate_nothing_and_leak_nothing() {
             "no kill landed between a create intent and its record"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The local adapter: kills during apply and during delete of databases, caches, queues and
+// buckets.
+//
+// A child applies (or deletes) claims of the four kinds through the engine on the local adapter
+// and is killed at random moments; a normal run then finishes the work. Each trial ends
+// converged: every claim Ready, every real resource usable with its recorded credentials (a
+// query on each database with its password, a file written to and read from each bucket, the
+// cache and queue rows with theirs), a drift sweep over every record with no drift and no error,
+// and under `local/` exactly the real resources of the stored claims: no leftover of a deleted
+// claim, no stray journal or temporary file, no duplicate.
+//
+// `PLATFORM_LOCAL_CRASH_TRIALS` changes the number of trials; `PLATFORM_CRASH_SEED` replays.
+
+/// Set (to the trial's folder) when this binary runs as the local adapter's child.
+const LOCAL_CHILD_ENV: &str = "PLATFORM_LOCAL_CRASH_CHILD_DIR";
+/// What the local child does: `apply` or `delete`, then the claims' labels separated by ','
+/// (none: every claim).
+const LOCAL_WORK_ENV: &str = "PLATFORM_LOCAL_CRASH_WORK";
+/// Written by the child when its engine is built and the work begins.
+const WORKING_FILE: &str = "working";
+/// Claims of each kind per trial.
+const LOCAL_EACH: usize = 3;
+/// The claim kinds of the local trials, with the spec of each.
+const LOCAL_KINDS: [(&str, &str); 4] = [
+    ("DatabaseClaim", r#"{"engine": "sqlite", "size": "small"}"#),
+    ("CacheClaim", r#"{"size": "small"}"#),
+    ("QueueClaim", r#"{"engine": "rabbitmq", "maxLength": 100}"#),
+    ("BucketClaim", r#"{"versioning": true}"#),
+];
+const LOCAL_API_VERSION: &str = "local.platform.dev/v1alpha1";
+
+fn local_claims() -> Vec<DynamicObject> {
+    let mut claims = Vec::new();
+    for i in 0..LOCAL_EACH {
+        for (kind, spec) in LOCAL_KINDS {
+            let short = kind.trim_end_matches("Claim").to_lowercase();
+            claims.push(
+                serde_json::from_value(serde_json::json!({
+                    "apiVersion": "platform.dev/v1alpha1",
+                    "kind": kind,
+                    "metadata": {"name": format!("{short}-{i}"), "namespace": NAMESPACE},
+                    "spec": serde_json::from_str::<Value>(spec).unwrap(),
+                }))
+                .unwrap(),
+            );
+        }
+    }
+    claims
+}
+
+fn local_label(claim: &DynamicObject) -> String {
+    ref_label(&platform_providers::core::model::Resource::object_ref(
+        claim,
+    ))
+}
+
+fn ref_label(key: &ObjectRef) -> String {
+    format!("{}/{}", key.kind, key.name)
+}
+
+fn local_engine(dir: &Path) -> Engine {
+    let store: Arc<dyn StateStore> =
+        Arc::new(SqliteStore::open_with(dir.join("state.db"), store_options()).unwrap());
+    let mut library = CompositionLibrary::new();
+    library
+        .load_paths(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("../compositions")])
+        .unwrap();
+    Engine::builder()
+        .compositions(library)
+        .environment("local")
+        .provider(Arc::new(LocalProvider::new(dir.join("local"))))
+        .store(store)
+        .concurrency(16)
+        .build()
+}
+
+/// The local adapter's child process; does nothing unless [`LOCAL_CHILD_ENV`] is set.
+#[test]
+fn local_crash_child_process() {
+    let Some(dir) = std::env::var_os(LOCAL_CHILD_ENV) else {
+        return;
+    };
+    let work = std::env::var(LOCAL_WORK_ENV).unwrap_or_default();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let engine = local_engine(Path::new(&dir));
+        // The parent times its kill from here, past the process start.
+        std::fs::write(Path::new(&dir).join(WORKING_FILE), b"").unwrap();
+        let (verb, labels) = work.split_once(' ').unwrap_or((work.as_str(), ""));
+        let chosen: BTreeSet<&str> = labels.split(',').filter(|l| !l.is_empty()).collect();
+        let claims: Vec<DynamicObject> = local_claims()
+            .into_iter()
+            .filter(|c| chosen.is_empty() || chosen.contains(local_label(c).as_str()))
+            .collect();
+        if verb == "delete" {
+            let keys = claims
+                .iter()
+                .map(platform_providers::core::model::Resource::object_ref)
+                .collect();
+            delete_one_by_one(engine, keys, ref_label).await;
+        } else {
+            apply_one_by_one(engine, claims, local_label).await;
+        }
+    });
+}
+
+fn start_local_child(dir: &Path, work: &str) -> (Child, std::thread::JoinHandle<Vec<String>>) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["--exact", "local_crash_child_process", "--nocapture"])
+        .args(["--test-threads", "1"])
+        .env(LOCAL_CHILD_ENV, dir)
+        .env(LOCAL_WORK_ENV, work);
+    spawn_child(command)
+}
+
+/// Starts the child and returns once it begins its work (or after a few seconds).
+fn start_local_child_working(
+    dir: &Path,
+    work: &str,
+) -> (Child, std::thread::JoinHandle<Vec<String>>) {
+    // A file rather than a line: stdout belongs to the acknowledgement reader.
+    let marker = dir.join(WORKING_FILE);
+    let _ = std::fs::remove_file(&marker);
+    let (mut child, reader) = start_local_child(dir, work);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !marker.exists() && Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    (child, reader)
+}
+
+/// Runs the child to the end; panics with its stderr when it fails.
+fn finish_local_child(dir: &Path, work: &str, context: &str) -> Vec<String> {
+    let (child, reader) = start_local_child(dir, work);
+    let output = child.wait_with_output().unwrap();
+    let acked = reader.join().unwrap();
+    assert!(
+        output.status.success(),
+        "{context}: the final run failed: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    acked
+}
+
+/// The stored claims (by label, with whether they are Ready) and managed records.
+fn local_state(
+    dir: &Path,
+    runtime: &tokio::runtime::Runtime,
+) -> (Vec<(String, bool)>, Vec<DynamicObject>, usize) {
+    runtime.block_on(async {
+        let store = SqliteStore::open_with(dir.join("state.db"), store_options()).unwrap();
+        let stored = store.list(&ListFilter::all()).await.unwrap();
+        let intents = store.intents().await.unwrap().len();
+        let claims = stored
+            .iter()
+            .filter(|o| o.api_version == "platform.dev/v1alpha1")
+            .map(|o| (local_label(o), is_true(o, "Ready") && is_true(o, "Synced")))
+            .collect();
+        let managed = stored
+            .into_iter()
+            .filter(|o| o.api_version == LOCAL_API_VERSION)
+            .collect();
+        (claims, managed, intents)
+    })
+}
+
+/// Every file and folder under `root`, relative, sorted.
+fn local_files(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let relative = path.strip_prefix(root).unwrap().display().to_string();
+            if path.is_dir() {
+                found.push(format!("{relative}/"));
+                pending.push(path);
+            } else {
+                found.push(relative);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn sqlite_path(uri: &str) -> &str {
+    let path = uri.trim_start_matches("sqlite://");
+    path.split_once('?').map_or(path, |(path, _)| path)
+}
+
+/// Panics unless the trial converged on exactly the `expected` claims (labels).
+fn assert_local_converged(
+    dir: &Path,
+    expected: &BTreeSet<String>,
+    runtime: &tokio::runtime::Runtime,
+    context: &str,
+) {
+    let (claims, managed, intents) = local_state(dir, runtime);
+    let stored: BTreeSet<String> = claims.iter().map(|(label, _)| label.clone()).collect();
+    assert_eq!(&stored, expected, "{context}: stored claims");
+    let unready: Vec<&String> = claims
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(l, _)| l)
+        .collect();
+    assert!(
+        unready.is_empty(),
+        "{context}: claims not Ready and Synced: {unready:?}"
+    );
+    assert_eq!(intents, 0, "{context}: create intents left pending");
+    assert_eq!(
+        managed.len(),
+        expected.len(),
+        "{context}: one managed record per claim"
+    );
+
+    // Every real resource is usable with its recorded credentials.
+    let root = dir.join("local");
+    let mut owned: BTreeSet<String> = BTreeSet::new();
+    let (mut caches, mut queues) = (BTreeSet::new(), BTreeSet::new());
+    for object in &managed {
+        let key = platform_providers::core::model::Resource::object_ref(object);
+        let secrets = runtime.block_on(async {
+            SqliteStore::open_with(dir.join("state.db"), store_options())
+                .unwrap()
+                .secrets(&key)
+                .await
+                .unwrap()
+        });
+        let password = secrets.get("password").map(|p| p.expose().to_owned());
+        let uri = secrets.get("uri").map(|u| u.expose().to_owned());
+        let outputs = &object.status.as_ref().unwrap()["outputs"];
+        match object.kind.as_str() {
+            "LocalDatabase" => {
+                let (Some(password), Some(uri)) = (password, uri) else {
+                    panic!("{context}: {key} has no password or uri");
+                };
+                let path = sqlite_path(&uri);
+                let conn =
+                    Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+                        .unwrap_or_else(|e| panic!("{context}: {key}: cannot open {path}: {e}"));
+                let recorded: String = conn
+                    .query_row("SELECT password FROM _platform WHERE id = 1", [], |r| {
+                        r.get(0)
+                    })
+                    .unwrap_or_else(|e| panic!("{context}: {key}: {e}"));
+                assert_eq!(recorded, password, "{context}: {key}: password");
+                conn.execute_batch("CREATE TABLE IF NOT EXISTS t (x); INSERT INTO t VALUES (1);")
+                    .unwrap_or_else(|e| panic!("{context}: {key}: cannot write: {e}"));
+                drop(conn);
+                owned.insert(
+                    Path::new(path)
+                        .strip_prefix(&root)
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
+            }
+            "LocalBucket" => {
+                let folder = PathBuf::from(outputs["path"].as_str().unwrap());
+                let probe = folder.join("probe.txt");
+                std::fs::write(&probe, key.name.as_bytes())
+                    .unwrap_or_else(|e| panic!("{context}: {key}: cannot write: {e}"));
+                assert_eq!(std::fs::read(&probe).unwrap(), key.name.as_bytes());
+                std::fs::remove_file(&probe).unwrap();
+                owned.insert(format!(
+                    "{}/",
+                    folder.strip_prefix(&root).unwrap().display()
+                ));
+            }
+            "LocalCache" | "LocalQueue" => {
+                let (Some(password), Some(uri)) = (password, uri) else {
+                    panic!("{context}: {key} has no password or uri");
+                };
+                let (path, query) = uri.trim_start_matches("sqlite://").split_once('?').unwrap();
+                let (field, id) = query.split_once('=').unwrap();
+                let conn = Connection::open(path).unwrap();
+                let sql = if field == "keyPrefix" {
+                    caches.insert(id.to_owned());
+                    "SELECT password FROM caches WHERE prefix = ?1"
+                } else {
+                    queues.insert(id.to_owned());
+                    "SELECT password FROM queues WHERE name = ?1"
+                };
+                let recorded: String = conn
+                    .query_row(sql, [id], |r| r.get(0))
+                    .unwrap_or_else(|e| panic!("{context}: {key}: no row {id}: {e}"));
+                assert_eq!(recorded, password, "{context}: {key}: password");
+            }
+            other => panic!("{context}: unexpected kind {other}"),
+        }
+    }
+
+    // Nothing else under local/: no leftover of a deleted claim, no duplicate, no journal.
+    let registry = root.join("local.sqlite3");
+    if registry.is_file() {
+        let conn = Connection::open(&registry).unwrap();
+        let rows = |sql: &str| -> BTreeSet<String> {
+            let mut statement = conn.prepare(sql).unwrap();
+            statement
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        assert_eq!(
+            rows("SELECT prefix FROM caches"),
+            caches,
+            "{context}: caches"
+        );
+        assert_eq!(rows("SELECT name FROM queues"), queues, "{context}: queues");
+    } else {
+        assert!(caches.is_empty() && queues.is_empty(), "{context}");
+    }
+    let stray: Vec<String> = local_files(&root)
+        .into_iter()
+        .filter(|f| {
+            let base = f
+                .strip_suffix("-wal")
+                .or(f.strip_suffix("-shm"))
+                .unwrap_or(f);
+            !(owned.contains(f)
+                || (owned.contains(base) && base != f)
+                || f.ends_with('/') && owned.iter().any(|o| o.starts_with(f.as_str()))
+                // The folders resources are kept in may stay when their last one goes.
+                || f == "buckets/"
+                || f.starts_with("databases/") && f.ends_with('/')
+                || owned.iter().any(|o| o.ends_with('/') && f.starts_with(o.as_str()))
+                || base.starts_with("local.sqlite3"))
+        })
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "{context}: files under local/ that no stored claim owns: {stray:?}"
+    );
+
+    // A drift sweep observes every record: nothing drifted, nothing unobserved.
+    let drift = runtime.block_on(local_engine(dir).detect_drift()).unwrap();
+    assert!(
+        drift.drifted.is_empty() && drift.errors.is_empty(),
+        "{context}: drift {drift:#?}"
+    );
+    assert_eq!(drift.checked, managed.len(), "{context}: drift count");
+}
+
+#[test]
+fn killed_local_applies_and_deletes_converge_usable_and_leak_nothing() {
+    if std::env::var_os(CHILD_ENV).is_some() || std::env::var_os(LOCAL_CHILD_ENV).is_some() {
+        return;
+    }
+    let seed = env_number("PLATFORM_CRASH_SEED", 0x10ca1);
+    let trials = env_number("PLATFORM_LOCAL_CRASH_TRIALS", 200);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let mut rng = Rng(seed);
+    let all: BTreeSet<String> = local_claims().iter().map(local_label).collect();
+    let (mut kills, mut kills_with_progress) = (0, 0);
+    for trial in 0..trials {
+        let trial_seed = rng.next();
+        // Kills during apply, during delete, and during an apply the user then deletes half
+        // of (the claims killed mid-create are deleted, the others applied again).
+        let mode = ["apply", "delete", "apply, then delete"][trial as usize % 3];
+        let run = std::panic::AssertUnwindSafe(|| {
+            let mut trial_rng = Rng(trial_seed);
+            let context = |step: &str| {
+                format!(
+                    "seed {seed:#x} trial {trial} ({mode}, {step}; replay with PLATFORM_CRASH_SEED={seed})"
+                )
+            };
+            let dir = tempfile::tempdir().unwrap();
+            let doomed: Vec<String> = all
+                .iter()
+                .filter(|_| trial_rng.next().is_multiple_of(2))
+                .cloned()
+                .collect();
+            let kept: BTreeSet<String> = all
+                .iter()
+                .filter(|l| !doomed.contains(l))
+                .cloned()
+                .collect();
+            let delete = format!("delete {}", doomed.join(","));
+            let killed = if mode == "delete" {
+                finish_local_child(dir.path(), "apply", &context("setup"));
+                delete.clone()
+            } else {
+                "apply".to_owned()
+            };
+            let mut acknowledged = BTreeSet::new();
+            for kill in 0..trial_rng.between(1, 2) {
+                let (mut child, reader) = start_local_child_working(dir.path(), &killed);
+                // The work takes about 100 ms in a debug build: most kills land inside it.
+                std::thread::sleep(Duration::from_millis(trial_rng.between(0, 120)));
+                // SIGKILL; a child that already finished is not an error.
+                let _ = child.kill();
+                child.wait().unwrap();
+                let acked = reader.join().unwrap();
+                kills += 1;
+                if !acked.is_empty() {
+                    kills_with_progress += 1;
+                }
+                acknowledged.extend(acked);
+                // What was acknowledged stays done.
+                let (claims, _, _) = local_state(dir.path(), &runtime);
+                for label in &acknowledged {
+                    let found = claims.iter().find(|(l, _)| l == label);
+                    let context = context(&format!("after kill {kill}"));
+                    if mode == "delete" {
+                        assert!(found.is_none(), "{context}: {label} came back");
+                    } else {
+                        assert!(
+                            found.is_some_and(|(_, ok)| *ok),
+                            "{context}: acknowledged {label} is not Ready"
+                        );
+                    }
+                }
+            }
+            let expected = match mode {
+                "apply" => {
+                    let acked = finish_local_child(dir.path(), "apply", &context("final run"));
+                    assert_eq!(acked.len(), all.len(), "{}", context("final run"));
+                    all.clone()
+                }
+                "delete" => {
+                    let acked = finish_local_child(dir.path(), &delete, &context("final run"));
+                    assert_eq!(acked.len(), doomed.len(), "{}", context("final run"));
+                    kept
+                }
+                _ => {
+                    let acked = finish_local_child(dir.path(), &delete, &context("delete run"));
+                    assert_eq!(acked.len(), doomed.len(), "{}", context("delete run"));
+                    let apply = format!(
+                        "apply {}",
+                        kept.iter().cloned().collect::<Vec<_>>().join(",")
+                    );
+                    let acked = finish_local_child(dir.path(), &apply, &context("final run"));
+                    assert_eq!(acked.len(), kept.len(), "{}", context("final run"));
+                    kept
+                }
+            };
+            assert_local_converged(dir.path(), &expected, &runtime, &context("end"));
+        });
+        if let Err(panic) = std::panic::catch_unwind(run) {
+            eprintln!(
+                "local crash trial {trial} failed; replay with PLATFORM_CRASH_SEED={seed} \
+                 (trial seed {trial_seed:#x})"
+            );
+            std::panic::resume_unwind(panic);
+        }
+    }
+    eprintln!(
+        "{trials} local trials ({} claims each; apply, delete, apply then delete in turn) in {:.1} s; \
+         {kills} kills, {kills_with_progress} after some work was acknowledged",
+        all.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        trials < 10 || kills_with_progress > 0,
+        "no kill landed after some work was done: the kills prove little"
+    );
 }

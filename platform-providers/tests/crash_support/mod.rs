@@ -1,6 +1,7 @@
-//! What the two process crash tests (`crash.rs` on fakes, `postgres_crash.rs` on a real
-//! PostgreSQL) share: the claims, the child's apply loop and how the parent starts the child,
-//! reads its acknowledgements and picks its kill times.
+//! What the process crash tests (`crash.rs` on fakes and on the local adapter,
+//! `postgres_crash.rs` on a real PostgreSQL) share: the claims, the child's apply and delete
+//! loops and how the parent starts the child, reads its acknowledgements and picks its kill
+//! times.
 
 use std::io::{BufRead, BufReader, Write as _};
 use std::process::{Child, Command, Stdio};
@@ -75,6 +76,43 @@ pub async fn apply_one_by_one(
                     Ok(())
                 }
                 Ok(report) => Err(format!("{name} is not ready: {report:?}")),
+                Err(e) => Err(format!("{name}: {e}")),
+            }
+        });
+    }
+    let mut failures = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Err(e) = joined.unwrap() {
+            failures.push(e);
+        }
+    }
+    assert!(failures.is_empty(), "child failures: {failures:#?}");
+}
+
+/// The child's work when it deletes: one delete per claim, 16 at a time, each acknowledged
+/// (a [`READY_MARKER`] line with `label(key)`) once the claim and its real resources are gone;
+/// a claim already gone counts as deleted. Panics listing every claim that failed.
+#[allow(dead_code)] // Only crash.rs deletes.
+pub async fn delete_one_by_one(
+    engine: Engine,
+    claims: Vec<platform_core::model::ObjectRef>,
+    label: fn(&platform_core::model::ObjectRef) -> String,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(16));
+    let mut tasks = tokio::task::JoinSet::new();
+    for key in claims {
+        let engine = engine.clone();
+        let slots = slots.clone();
+        tasks.spawn(async move {
+            let _slot = slots.acquire_owned().await.unwrap();
+            let name = label(&key);
+            match engine.delete(&key).await {
+                Ok(_) | Err(platform_core::engine::EngineError::NotFound(_)) => {
+                    let mut out = std::io::stdout().lock();
+                    writeln!(out, "{READY_MARKER}{name}").unwrap();
+                    out.flush().unwrap();
+                    Ok(())
+                }
                 Err(e) => Err(format!("{name}: {e}")),
             }
         });
