@@ -112,17 +112,23 @@ impl Owner {
         what: &str,
         recorded: Option<&Owner>,
     ) -> Result<(), ProviderError> {
-        let Some(recorded) = recorded else {
-            return Ok(());
-        };
-        let asking = Owner::of(resource);
-        if recorded.same(&asking) {
-            return Ok(());
+        Owner::of(resource).may_use(what, &resource.external_name, recorded)
+    }
+
+    /// [`check`](Self::check) for an asker known as an `Owner`: refuses the real resource
+    /// `what name` when `recorded` names another owner.
+    pub fn may_use(
+        &self,
+        what: &str,
+        name: &str,
+        recorded: Option<&Owner>,
+    ) -> Result<(), ProviderError> {
+        match recorded {
+            Some(recorded) if !recorded.same(self) => Err(ProviderError::permanent(format!(
+                "{what} {name} belongs to {recorded}, not to {self}: refusing to take it over; give one of them another name"
+            ))),
+            _ => Ok(()),
         }
-        Err(ProviderError::permanent(format!(
-            "{what} {} belongs to {recorded}, not to {asking}: refusing to take it over; give one of them another name",
-            resource.external_name
-        )))
     }
 }
 

@@ -6,11 +6,15 @@ use std::path::{Path, PathBuf};
 
 use super::io_error;
 use super::names::relative_path;
-use crate::support::private_files::{create_private_dir_all, create_private_file_afresh};
-use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
+use crate::support::private_files::{
+    create_private_dir_all, create_private_file_afresh, create_private_file_new,
+};
+use platform_core::provider::{Applied, Observation, Owner, ProviderError, diff_fields};
 use platform_core::secret::SecretMap;
 
 const META: &str = ".platform-bucket.json";
+/// The owning claim (`Kind/namespace/name`), written once when the bucket is first created.
+const OWNER: &str = ".platform-owner";
 /// The meta file being written, renamed over [`META`] once complete.
 const META_TEMPORARY: &str = ".platform-bucket.json.tmp";
 
@@ -40,11 +44,66 @@ fn outputs(dir: &Path) -> BTreeMap<String, Value> {
     ])
 }
 
-pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observation, ProviderError> {
+/// The bucket's owner as `.platform-owner` records it; `None` when the file is missing
+/// (buckets written before owners were recorded).
+fn recorded_owner(dir: &Path) -> Result<Option<Owner>, ProviderError> {
+    let file = dir.join(OWNER);
+    match std::fs::read_to_string(&file) {
+        Ok(text) => Ok(Owner::from_key(&text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error("cannot read", &file, e)),
+    }
+}
+
+/// Refuses a bucket another claim owns.
+fn check_owner(dir: &Path, owner: &Owner) -> Result<(), ProviderError> {
+    owner.may_use(
+        "bucket",
+        &dir.display().to_string(),
+        recorded_owner(dir)?.as_ref(),
+    )
+}
+
+/// Records `owner` in a bucket that has no owner yet: created exclusively, so of two claims
+/// creating one folder at once exactly one records itself and the other is refused.
+fn claim_for(dir: &Path, owner: &Owner) -> Result<(), ProviderError> {
+    use std::io::Write as _;
+    let file = dir.join(OWNER);
+    match create_private_file_new(&file) {
+        Ok(mut f) => f
+            .write_all(owner.key().as_bytes())
+            .and_then(|()| f.sync_data())
+            .map_err(|e| io_error("cannot write", &file, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            match recorded_owner(dir)? {
+                Some(recorded) => {
+                    owner.may_use("bucket", &dir.display().to_string(), Some(&recorded))
+                }
+                // Left empty by a kill right after it was created: ours to fill in.
+                None => {
+                    let mut f = create_private_file_afresh(&file)
+                        .map_err(|e| io_error("cannot write", &file, e))?;
+                    f.write_all(owner.key().as_bytes())
+                        .and_then(|()| f.sync_data())
+                        .map_err(|e| io_error("cannot write", &file, e))
+                }
+            }
+        }
+        Err(e) => Err(io_error("cannot write", &file, e)),
+    }
+}
+
+pub(crate) fn observe(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<Observation, ProviderError> {
     let dir = dir_of(root, spec, name)?;
     if !dir.is_dir() {
         return Ok(Observation::absent());
     }
+    check_owner(&dir, owner)?;
     let meta = dir.join(META);
     let actual = match std::fs::read_to_string(&meta) {
         Ok(text) => serde_json::from_str(&text).unwrap_or(Value::Null),
@@ -62,9 +121,15 @@ pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observati
     })
 }
 
-pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
+pub(crate) fn apply(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<Applied, ProviderError> {
     let dir = dir_of(root, spec, name)?;
     create_private_dir_all(&dir).map_err(|e| io_error("cannot create", &dir, e))?;
+    claim_for(&dir, owner)?;
     write_meta(&dir, spec)?;
     Ok(Applied {
         pending: false,
@@ -88,8 +153,16 @@ fn write_meta(dir: &Path, spec: &Value) -> Result<(), ProviderError> {
     std::fs::rename(&temporary, &meta).map_err(|e| io_error("cannot write", &meta, e))
 }
 
-pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), ProviderError> {
+pub(crate) fn delete(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<(), ProviderError> {
     let dir = dir_of(root, spec, name)?;
+    if dir.is_dir() {
+        check_owner(&dir, owner)?;
+    }
     // Renamed away in one step first, so a delete cut short never leaves a half-emptied bucket
     // under its own name; the next delete (or this one) removes what was renamed.
     let doomed = doomed_of(&dir);

@@ -9,7 +9,7 @@ use std::path::Path;
 use super::names::identifier;
 use super::registry::{self, Row, Table};
 use super::sql_error;
-use platform_core::provider::{Applied, Observation, ProviderError};
+use platform_core::provider::{Applied, Observation, Owner, ProviderError};
 
 fn prefix_of(spec: &Value, name: &str) -> Result<String, ProviderError> {
     let prefix = match spec.get("keyPrefix").and_then(Value::as_str) {
@@ -42,22 +42,38 @@ fn row<'a>(root: &Path, prefix: &'a str, name: &str) -> Row<'a> {
     }
 }
 
-pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observation, ProviderError> {
+pub(crate) fn observe(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<Observation, ProviderError> {
     let prefix = prefix_of(spec, name)?;
-    row(root, &prefix, name).observe(root, spec)
+    row(root, &prefix, name).observe(root, spec, owner)
 }
 
-pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
+pub(crate) fn apply(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<Applied, ProviderError> {
     let prefix = prefix_of(spec, name)?;
-    row(root, &prefix, name).apply(root, spec)
+    row(root, &prefix, name).apply(root, spec, owner)
 }
 
-pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), ProviderError> {
+pub(crate) fn delete(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<(), ProviderError> {
     let prefix = prefix_of(spec, name)?;
     if !registry::path(root).is_file() {
         return Ok(());
     }
     let mut conn = registry::open(root)?;
+    registry::may_delete(&conn, Table::Caches, &prefix, owner)?;
     // Contents and row go together: a kill never leaves a registered queue or cache emptied.
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::names::relative_path;
 use super::{io_error, sql_error};
 use crate::support::private_files::{create_private_dir_all, create_private_file};
-use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
+use platform_core::provider::{Applied, Observation, Owner, ProviderError, diff_fields};
 use platform_core::secret::{SecretMap, SecretValue};
 
 /// How long opening a database waits for the application's writes.
@@ -52,7 +52,15 @@ fn secrets(path: &Path, password: &str) -> SecretMap {
     map
 }
 
-fn recorded(conn: &Connection) -> Result<Option<(Value, String)>, ProviderError> {
+/// What the `_platform` table records: the spec, the password and the owner (absent in files
+/// written before owners were recorded).
+struct Record {
+    spec: Value,
+    password: String,
+    owner: Option<Owner>,
+}
+
+fn recorded(conn: &Connection) -> Result<Option<Record>, ProviderError> {
     let has_table: bool = conn
         .query_row(
             "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '_platform'",
@@ -63,18 +71,29 @@ fn recorded(conn: &Connection) -> Result<Option<(Value, String)>, ProviderError>
     if !has_table {
         return Ok(None);
     }
-    let row: Option<(String, String)> = conn
-        .query_row(
-            "SELECT spec, password FROM _platform WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    let row: Option<(String, String, Option<String>)> = conn
+        .query_row("SELECT * FROM _platform WHERE id = 1", [], |r| {
+            Ok((
+                r.get("spec")?,
+                r.get("password")?,
+                r.get::<_, Option<String>>("owner").ok().flatten(),
+            ))
+        })
         .optional()
         .map_err(|e| sql_error("cannot read the database", e))?;
-    Ok(row.map(|(spec, password)| (serde_json::from_str(&spec).unwrap_or(Value::Null), password)))
+    Ok(row.map(|(spec, password, owner)| Record {
+        spec: serde_json::from_str(&spec).unwrap_or(Value::Null),
+        password,
+        owner: owner.as_deref().and_then(Owner::from_key),
+    }))
 }
 
-pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observation, ProviderError> {
+pub(crate) fn observe(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<Observation, ProviderError> {
     let path = file_of(root, spec, name)?;
     if !path.is_file() {
         return Ok(Observation::absent());
@@ -91,8 +110,15 @@ pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observati
         .map_err(|e| sql_error("cannot set busy timeout", e))?;
     // No record, or one without a password, is a create cut short: not up to date, so the
     // next apply completes it.
-    let (actual, password) = recorded(&conn)?
-        .filter(|(_, password)| !password.is_empty())
+    let record = recorded(&conn)?;
+    owner.may_use(
+        "database",
+        &path.display().to_string(),
+        record.as_ref().and_then(|r| r.owner.as_ref()),
+    )?;
+    let (actual, password) = record
+        .filter(|r| !r.password.is_empty())
+        .map(|r| (r.spec, r.password))
         .unwrap_or((Value::Null, String::new()));
     let diff = diff_fields("spec", spec, &actual);
     Ok(Observation {
@@ -109,7 +135,12 @@ pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observati
     })
 }
 
-pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
+pub(crate) fn apply(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<Applied, ProviderError> {
     let path = file_of(root, spec, name)?;
     if let Some(dir) = path.parent() {
         create_private_dir_all(dir).map_err(|e| io_error("cannot create", dir, e))?;
@@ -135,16 +166,34 @@ pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, Pr
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(|e| sql_error(&format!("cannot write {}", path.display()), e))?;
     tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS _platform (id INTEGER PRIMARY KEY CHECK (id = 1), spec TEXT NOT NULL, password TEXT NOT NULL);",
+        "CREATE TABLE IF NOT EXISTS _platform (id INTEGER PRIMARY KEY CHECK (id = 1), spec TEXT NOT NULL, password TEXT NOT NULL, owner TEXT);",
     )
     .map_err(|e| sql_error(&format!("cannot prepare {}", path.display()), e))?;
-    let password = match recorded(&tx)? {
-        Some((_, password)) if !password.is_empty() => password,
+    let has_owner: bool = tx
+        .query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('_platform') WHERE name = 'owner'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| sql_error(&format!("cannot prepare {}", path.display()), e))?;
+    if !has_owner {
+        // Written before owners were recorded: the owner is recorded from now on.
+        tx.execute_batch("ALTER TABLE _platform ADD COLUMN owner TEXT;")
+            .map_err(|e| sql_error(&format!("cannot prepare {}", path.display()), e))?;
+    }
+    let record = recorded(&tx)?;
+    owner.may_use(
+        "database",
+        &path.display().to_string(),
+        record.as_ref().and_then(|r| r.owner.as_ref()),
+    )?;
+    let password = match record {
+        Some(r) if !r.password.is_empty() => r.password,
         _ => crate::support::credentials::password().map_err(ProviderError::transient)?,
     };
     tx.execute(
-        "INSERT INTO _platform (id, spec, password) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET spec = excluded.spec, password = excluded.password",
-        params![spec.to_string(), password],
+        "INSERT INTO _platform (id, spec, password, owner) VALUES (1, ?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET spec = excluded.spec, password = excluded.password, owner = excluded.owner",
+        params![spec.to_string(), password, owner.key()],
     )
     .map_err(|e| sql_error(&format!("cannot record the spec in {}", path.display()), e))?;
     tx.commit()
@@ -156,8 +205,28 @@ pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, Pr
     })
 }
 
-pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), ProviderError> {
+pub(crate) fn delete(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<(), ProviderError> {
     let path = file_of(root, spec, name)?;
+    // Another claim's database is refused; one that cannot be read (damaged) is ours to
+    // remove, as its name derives from our claim.
+    if path.is_file()
+        && let Ok(conn) = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        && let Ok(Some(record)) = recorded(&conn)
+    {
+        owner.may_use(
+            "database",
+            &path.display().to_string(),
+            record.owner.as_ref(),
+        )?;
+    }
     // The database file first, in one step: from then on the resource is absent, and a delete
     // killed before the journal files go is finished by the next one (or the next create).
     remove_if_present(&path)?;

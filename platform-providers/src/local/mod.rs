@@ -22,7 +22,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use platform_core::provider::{
+    Applied, ManagedResource, Observation, Owner, Provider, ProviderError,
+};
 
 /// apiVersion of the local managed kinds.
 pub const API_VERSION: &str = "local.platform.dev/v1alpha1";
@@ -67,13 +69,14 @@ impl LocalProvider {
     async fn run<T: Send + 'static>(
         &self,
         resource: &ManagedResource,
-        work: fn(&Path, &str, &Value, &str) -> Result<T, ProviderError>,
+        work: fn(&Path, &str, &Value, &str, &Owner) -> Result<T, ProviderError>,
     ) -> Result<T, ProviderError> {
         let root = self.root.clone();
         let kind = resource.object.kind.clone();
         let spec = resource.object.spec.clone();
         let name = resource.external_name.clone();
-        tokio::task::spawn_blocking(move || work(&root, &kind, &spec, &name))
+        let owner = Owner::of(resource);
+        tokio::task::spawn_blocking(move || work(&root, &kind, &spec, &name, &owner))
             .await
             .map_err(|e| ProviderError::transient(format!("local adapter task failed: {e}")))?
     }
@@ -91,32 +94,45 @@ fn observe(
     kind: &str,
     spec: &Value,
     name: &str,
+    owner: &Owner,
 ) -> Result<Observation, ProviderError> {
     match kind {
-        "LocalDatabase" => database::observe(root, spec, name),
-        "LocalCache" => cache::observe(root, spec, name),
-        "LocalQueue" => queue::observe(root, spec, name),
-        "LocalBucket" => bucket::observe(root, spec, name),
+        "LocalDatabase" => database::observe(root, spec, name, owner),
+        "LocalCache" => cache::observe(root, spec, name, owner),
+        "LocalQueue" => queue::observe(root, spec, name, owner),
+        "LocalBucket" => bucket::observe(root, spec, name, owner),
         other => Err(unknown(other)),
     }
 }
 
-fn apply(root: &Path, kind: &str, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
+fn apply(
+    root: &Path,
+    kind: &str,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<Applied, ProviderError> {
     match kind {
-        "LocalDatabase" => database::apply(root, spec, name),
-        "LocalCache" => cache::apply(root, spec, name),
-        "LocalQueue" => queue::apply(root, spec, name),
-        "LocalBucket" => bucket::apply(root, spec, name),
+        "LocalDatabase" => database::apply(root, spec, name, owner),
+        "LocalCache" => cache::apply(root, spec, name, owner),
+        "LocalQueue" => queue::apply(root, spec, name, owner),
+        "LocalBucket" => bucket::apply(root, spec, name, owner),
         other => Err(unknown(other)),
     }
 }
 
-fn delete(root: &Path, kind: &str, spec: &Value, name: &str) -> Result<(), ProviderError> {
+fn delete(
+    root: &Path,
+    kind: &str,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<(), ProviderError> {
     match kind {
-        "LocalDatabase" => database::delete(root, spec, name),
-        "LocalCache" => cache::delete(root, spec, name),
-        "LocalQueue" => queue::delete(root, spec, name),
-        "LocalBucket" => bucket::delete(root, spec, name),
+        "LocalDatabase" => database::delete(root, spec, name, owner),
+        "LocalCache" => cache::delete(root, spec, name, owner),
+        "LocalQueue" => queue::delete(root, spec, name, owner),
+        "LocalBucket" => bucket::delete(root, spec, name, owner),
         other => Err(unknown(other)),
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::names::identifier;
 use super::registry::{self, Row, Table};
 use super::sql_error;
-use platform_core::provider::{Applied, Observation, ProviderError};
+use platform_core::provider::{Applied, Observation, Owner, ProviderError};
 
 fn queue_of(spec: &Value, name: &str) -> Result<String, ProviderError> {
     let queue = spec
@@ -40,22 +40,38 @@ fn row<'a>(root: &Path, queue: &'a str) -> Row<'a> {
     }
 }
 
-pub(crate) fn observe(root: &Path, spec: &Value, name: &str) -> Result<Observation, ProviderError> {
+pub(crate) fn observe(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<Observation, ProviderError> {
     let queue = queue_of(spec, name)?;
-    row(root, &queue).observe(root, spec)
+    row(root, &queue).observe(root, spec, owner)
 }
 
-pub(crate) fn apply(root: &Path, spec: &Value, name: &str) -> Result<Applied, ProviderError> {
+pub(crate) fn apply(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<Applied, ProviderError> {
     let queue = queue_of(spec, name)?;
-    row(root, &queue).apply(root, spec)
+    row(root, &queue).apply(root, spec, owner)
 }
 
-pub(crate) fn delete(root: &Path, spec: &Value, name: &str) -> Result<(), ProviderError> {
+pub(crate) fn delete(
+    root: &Path,
+    spec: &Value,
+    name: &str,
+    owner: &Owner,
+) -> Result<(), ProviderError> {
     let queue = queue_of(spec, name)?;
     if !registry::path(root).is_file() {
         return Ok(());
     }
     let mut conn = registry::open(root)?;
+    registry::may_delete(&conn, Table::Queues, &queue, owner)?;
     // Contents and row go together: a kill never leaves a registered queue or cache emptied.
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{io_error, sql_error};
 use crate::support::private_files::{create_private_dir_all, create_private_file};
-use platform_core::provider::{Applied, Observation, ProviderError, diff_fields};
+use platform_core::provider::{Applied, Observation, Owner, ProviderError, diff_fields};
 use platform_core::secret::{SecretMap, SecretValue};
 use std::collections::BTreeMap;
 
@@ -21,9 +21,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Switches the file to WAL mode and creates the tables when missing.
 const PREPARE: &str = "PRAGMA journal_mode=WAL;
-    CREATE TABLE IF NOT EXISTS queues (name TEXT PRIMARY KEY, spec TEXT NOT NULL, password TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS queues (name TEXT PRIMARY KEY, spec TEXT NOT NULL, password TEXT NOT NULL, owner TEXT);
     CREATE TABLE IF NOT EXISTS queue_messages (queue TEXT NOT NULL, id INTEGER PRIMARY KEY AUTOINCREMENT, body BLOB NOT NULL);
-    CREATE TABLE IF NOT EXISTS caches (prefix TEXT PRIMARY KEY, spec TEXT NOT NULL, password TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS caches (prefix TEXT PRIMARY KEY, spec TEXT NOT NULL, password TEXT NOT NULL, owner TEXT);
     CREATE TABLE IF NOT EXISTS cache_entries (key TEXT PRIMARY KEY, value BLOB NOT NULL);";
 
 /// Opens (creating when needed) the shared database with its tables.
@@ -43,7 +43,10 @@ pub(crate) fn open(root: &Path) -> Result<Connection, ProviderError> {
         .map_err(|e| sql_error("cannot set busy timeout", e))?;
     let deadline = Instant::now() + BUSY_TIMEOUT;
     loop {
-        match conn.execute_batch(PREPARE) {
+        match conn
+            .execute_batch(PREPARE)
+            .and_then(|()| add_owner_columns(&conn))
+        {
             Ok(()) => return Ok(conn),
             Err(e) if is_busy(&e) && Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(5));
@@ -53,6 +56,22 @@ pub(crate) fn open(root: &Path) -> Result<Connection, ProviderError> {
     }
 }
 
+/// Files written before owners were recorded get the column; their rows' owner is recorded
+/// on their next apply.
+fn add_owner_columns(conn: &Connection) -> rusqlite::Result<()> {
+    for table in ["queues", "caches"] {
+        let has: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = 'owner'",
+            params![table],
+            |r| r.get(0),
+        )?;
+        if !has {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN owner TEXT;"))?;
+        }
+    }
+    Ok(())
+}
+
 fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
@@ -60,33 +79,70 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
-/// A row of `queues` or `caches`: its recorded spec and password.
+/// A row of `queues` or `caches`: its recorded spec, password and owner.
+pub(crate) struct Recorded {
+    /// The spec it was last applied with.
+    pub spec: Value,
+    /// Its password.
+    pub password: String,
+    /// The claim that owns it; `None` for rows written before owners were recorded.
+    pub owner: Option<Owner>,
+}
+
+/// The row `id` of a table.
 pub(crate) fn get(
     conn: &Connection,
     table: Table,
     id: &str,
-) -> Result<Option<(Value, String)>, ProviderError> {
-    let row: Option<(String, String)> = conn
-        .query_row(table.select(), params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+) -> Result<Option<Recorded>, ProviderError> {
+    let row: Option<(String, String, Option<String>)> = conn
+        .query_row(table.select(), params![id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()
         .map_err(|e| sql_error("cannot read", e))?;
-    Ok(row.map(|(spec, password)| (serde_json::from_str(&spec).unwrap_or(Value::Null), password)))
+    Ok(row.map(|(spec, password, owner)| Recorded {
+        spec: serde_json::from_str(&spec).unwrap_or(Value::Null),
+        password,
+        owner: owner.as_deref().and_then(Owner::from_key),
+    }))
 }
 
-/// Inserts or replaces a row, keeping its password when it exists; returns the password.
+/// Inserts or replaces a row for `owner`, keeping its password when it exists; refuses a row
+/// another claim owns. Returns the password.
 pub(crate) fn put(
     conn: &Connection,
     table: Table,
     id: &str,
     spec: &Value,
+    owner: &Owner,
 ) -> Result<String, ProviderError> {
     let password = match get(conn, table, id)? {
-        Some((_, password)) => password,
+        Some(recorded) => {
+            owner.may_use(table.what(), id, recorded.owner.as_ref())?;
+            recorded.password
+        }
         None => crate::support::credentials::password().map_err(ProviderError::transient)?,
     };
-    conn.execute(table.upsert(), params![id, spec.to_string(), password])
-        .map_err(|e| sql_error("cannot write", e))?;
+    conn.execute(
+        table.upsert(),
+        params![id, spec.to_string(), password, owner.key()],
+    )
+    .map_err(|e| sql_error("cannot write", e))?;
     Ok(password)
+}
+
+/// Refuses to delete the row `id` when another claim owns it.
+pub(crate) fn may_delete(
+    conn: &Connection,
+    table: Table,
+    id: &str,
+    owner: &Owner,
+) -> Result<(), ProviderError> {
+    match get(conn, table, id)? {
+        Some(recorded) => owner.may_use(table.what(), id, recorded.owner.as_ref()),
+        None => Ok(()),
+    }
 }
 
 /// The two registries.
@@ -99,20 +155,28 @@ pub(crate) enum Table {
 }
 
 impl Table {
+    /// What a row is, for messages.
+    fn what(self) -> &'static str {
+        match self {
+            Table::Queues => "queue",
+            Table::Caches => "cache",
+        }
+    }
+
     fn select(self) -> &'static str {
         match self {
-            Table::Queues => "SELECT spec, password FROM queues WHERE name = ?1",
-            Table::Caches => "SELECT spec, password FROM caches WHERE prefix = ?1",
+            Table::Queues => "SELECT spec, password, owner FROM queues WHERE name = ?1",
+            Table::Caches => "SELECT spec, password, owner FROM caches WHERE prefix = ?1",
         }
     }
 
     fn upsert(self) -> &'static str {
         match self {
             Table::Queues => {
-                "INSERT INTO queues (name, spec, password) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET spec = excluded.spec"
+                "INSERT INTO queues (name, spec, password, owner) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, owner = excluded.owner"
             }
             Table::Caches => {
-                "INSERT INTO caches (prefix, spec, password) VALUES (?1, ?2, ?3) ON CONFLICT(prefix) DO UPDATE SET spec = excluded.spec"
+                "INSERT INTO caches (prefix, spec, password, owner) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(prefix) DO UPDATE SET spec = excluded.spec, owner = excluded.owner"
             }
         }
     }
@@ -147,16 +211,22 @@ impl Row<'_> {
     }
 
     /// Observes the row: absent, or present with its recorded spec compared to the desired one.
-    pub(crate) fn observe(self, root: &Path, spec: &Value) -> Result<Observation, ProviderError> {
+    pub(crate) fn observe(
+        self,
+        root: &Path,
+        spec: &Value,
+        owner: &Owner,
+    ) -> Result<Observation, ProviderError> {
         if !path(root).is_file() {
             return Ok(Observation::absent());
         }
         let conn = open(root)?;
-        let Some((actual, password)) = get(&conn, self.table, self.id)? else {
+        let Some(recorded) = get(&conn, self.table, self.id)? else {
             return Ok(Observation::absent());
         };
-        let diff = diff_fields("spec", spec, &actual);
-        let secrets = self.secrets(root, &password);
+        owner.may_use(self.table.what(), self.id, recorded.owner.as_ref())?;
+        let diff = diff_fields("spec", spec, &recorded.spec);
+        let secrets = self.secrets(root, &recorded.password);
         Ok(Observation {
             exists: true,
             up_to_date: diff.is_empty(),
@@ -168,9 +238,14 @@ impl Row<'_> {
     }
 
     /// Creates or updates the row with the desired spec, keeping its password.
-    pub(crate) fn apply(self, root: &Path, spec: &Value) -> Result<Applied, ProviderError> {
+    pub(crate) fn apply(
+        self,
+        root: &Path,
+        spec: &Value,
+        owner: &Owner,
+    ) -> Result<Applied, ProviderError> {
         let conn = open(root)?;
-        let password = put(&conn, self.table, self.id, spec)?;
+        let password = put(&conn, self.table, self.id, spec, owner)?;
         let secrets = self.secrets(root, &password);
         Ok(Applied {
             pending: false,

@@ -150,3 +150,105 @@ fn first_opens_of_the_registry_at_once_all_succeed() {
         assert!(failures.is_empty(), "{failures:#?}");
     }
 }
+
+/// A resource of `kind` owned by the claim `namespace/claim`, with a fixed real name in `spec`.
+fn owned(kind: &str, namespace: &str, claim: &str, spec: Value) -> ManagedResource {
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": API_VERSION, "kind": kind,
+        "metadata": {"name": format!("{claim}-res"), "namespace": namespace,
+            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "DatabaseClaim",
+                "name": claim, "uid": "u", "controller": true}]},
+        "spec": spec
+    }))
+    .unwrap();
+    ManagedResource::new(object)
+}
+
+#[tokio::test]
+async fn another_claims_database_bucket_cache_and_queue_are_refused_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = LocalProvider::new(dir.path());
+    // The same real name forced on two claims, as a hand-set name could.
+    for (kind, spec) in [
+        (
+            "LocalDatabase",
+            json!({"engine": "sqlite", "file": "shared/orders.sqlite3"}),
+        ),
+        ("LocalBucket", json!({"directory": "shared-files"})),
+        ("LocalCache", json!({"keyPrefix": "shared:"})),
+        ("LocalQueue", json!({"queue": "shared.orders"})),
+    ] {
+        let first = owned(kind, "auditc-a", "orders-db", spec.clone());
+        let second = owned(kind, "auditc", "a-orders-db", spec);
+        let created = provider.create(&first).await.unwrap();
+        for (operation, result) in [
+            ("observe", provider.observe(&second).await.map(drop)),
+            ("create", provider.create(&second).await.map(drop)),
+            ("adopt", provider.adopt(&second).await.map(drop)),
+            ("delete", provider.delete(&second).await),
+        ] {
+            let e = result.expect_err(&format!("{kind}: {operation} of another claim's resource"));
+            assert!(!e.is_transient(), "{kind} {operation}: {e}");
+            assert!(
+                e.message
+                    .contains("belongs to DatabaseClaim auditc-a/orders-db")
+                    && e.message
+                        .contains("not to DatabaseClaim auditc/a-orders-db"),
+                "{kind} {operation}: {e}"
+            );
+        }
+        // The first claim's resource is there, unchanged, with its password.
+        let observed = provider.observe(&first).await.unwrap();
+        assert!(observed.exists && observed.up_to_date, "{kind}");
+        assert_eq!(
+            observed
+                .secrets
+                .get("password")
+                .map(|p| p.expose().to_owned()),
+            created
+                .secrets
+                .get("password")
+                .map(|p| p.expose().to_owned()),
+            "{kind}"
+        );
+        provider.delete(&first).await.unwrap();
+        assert!(!provider.observe(&first).await.unwrap().exists, "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn resources_written_before_owners_were_recorded_are_taken_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = LocalProvider::new(dir.path());
+    // A database file and a registry row as an older version wrote them: no owner.
+    let file = dir.path().join("databases/team-a");
+    std::fs::create_dir_all(&file).unwrap();
+    let conn = rusqlite::Connection::open(file.join("old.sqlite3")).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE _platform (id INTEGER PRIMARY KEY CHECK (id = 1), spec TEXT NOT NULL, password TEXT NOT NULL);
+         INSERT INTO _platform VALUES (1, '{\"engine\":\"sqlite\",\"file\":\"team-a/old.sqlite3\"}', 'old-password-0123456789abcdef01');",
+    )
+    .unwrap();
+    drop(conn);
+    let mine = owned(
+        "LocalDatabase",
+        "team-a",
+        "old",
+        json!({"engine": "sqlite", "file": "team-a/old.sqlite3"}),
+    );
+    let observed = provider.observe(&mine).await.unwrap();
+    assert!(observed.exists && observed.up_to_date);
+    assert_eq!(
+        observed.secrets.get("password").unwrap().expose(),
+        "old-password-0123456789abcdef01"
+    );
+    provider.update(&mine).await.unwrap();
+    // Recorded now: another claim is refused from here on.
+    let other = owned(
+        "LocalDatabase",
+        "team",
+        "a-old",
+        json!({"engine": "sqlite", "file": "team-a/old.sqlite3"}),
+    );
+    assert!(provider.observe(&other).await.is_err());
+}

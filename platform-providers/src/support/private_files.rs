@@ -49,6 +49,12 @@ pub fn create_private_file_afresh(path: &Path) -> io::Result<std::fs::File> {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
+    create_private_file_new(path)
+}
+
+/// Creates `path` with mode 0600 for writing, failing with `AlreadyExists` when it exists:
+/// of several processes creating one file, exactly one succeeds.
+pub fn create_private_file_new(path: &Path) -> io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
