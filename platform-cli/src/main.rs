@@ -64,7 +64,7 @@ enum Command {
     Outputs(commands::outputs::Args),
     /// Delete claims and their resources, respecting deletion policies and references.
     Delete(commands::delete::Args),
-    /// Observe every managed resource and report drift; exit 2 when drift is found.
+    /// Observe every managed resource and report drift and leaked resources; exit 2 when found.
     Drift(commands::drift::Args),
     /// Run the controller loop until SIGINT or SIGTERM.
     Run(commands::run::Args),

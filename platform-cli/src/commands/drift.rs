@@ -1,4 +1,5 @@
-//! `platformctl drift [--fix]`: observe every managed resource and report what differs.
+//! `platformctl drift [--fix [--delete-orphans]]`: observe every managed resource and report
+//! what differs, and the real resources no stored claim owns (leaks).
 
 use std::process::ExitCode;
 
@@ -16,6 +17,10 @@ pub struct Args {
     /// Correct drift by reconciling the claims that own drifted resources.
     #[arg(long)]
     pub fix: bool,
+    /// With --fix, also delete leaked real resources: those carrying the platform's marker
+    /// whose owning claim is no longer stored.
+    #[arg(long, requires = "fix")]
+    pub delete_orphans: bool,
     /// Environment; default: the config's defaultEnvironment.
     #[arg(long = "env", value_name = "NAME")]
     pub env: Option<String>,
@@ -50,6 +55,16 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     } else {
         workspace.engine.detect_drift().await
     };
+    let swept = match swept {
+        Ok(mut report) => {
+            let leaks = match workspace.engine.find_orphans(&mut report).await {
+                Ok(()) if args.delete_orphans => workspace.engine.delete_orphans(&mut report).await,
+                other => other,
+            };
+            leaks.map(|()| report)
+        }
+        Err(e) => Err(e),
+    };
     progress.finish();
     let report = swept?;
     match args.output {
@@ -60,6 +75,15 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::FAILURE);
     }
     let unfixed = report.drifted.len() - report.corrected.min(report.drifted.len());
+    // Leaks left are reported like drift: exit 2, or 1 when --fix could not remove them.
+    let leaks_left = report.orphans.len() - report.orphans_deleted.min(report.orphans.len());
+    if leaks_left > 0 {
+        return Ok(if args.delete_orphans {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::from(2)
+        });
+    }
     Ok(if report.drifted.is_empty() || (args.fix && unfixed == 0) {
         ExitCode::SUCCESS
     } else if args.fix {
@@ -101,6 +125,23 @@ fn print_report(report: &DriftReport, fix: bool) {
     for (resource, error) in &report.errors {
         eprintln!("cannot observe {resource}: {error}");
     }
+    for orphan in &report.orphans {
+        println!(
+            "{} {} {}: leaked, owned by {} which is not stored{}",
+            output::progress::mark("?", Some(false)),
+            orphan.kind,
+            orphan.external_name,
+            orphan.owner,
+            if report.orphans_deleted > 0 {
+                ""
+            } else {
+                "; `platformctl drift --fix --delete-orphans` deletes it"
+            }
+        );
+    }
+    if report.orphans_deleted > 0 {
+        println!("Deleted {} leaked resources.", report.orphans_deleted);
+    }
     // Resources that could not be observed were not checked: never "No drift" then.
     if !report.errors.is_empty() {
         println!(
@@ -115,7 +156,15 @@ fn print_report(report: &DriftReport, fix: bool) {
             }
         );
     } else if report.drifted.is_empty() {
-        println!("No drift: {} resources checked.", report.checked);
+        let leaks_left = report.orphans.len() - report.orphans_deleted.min(report.orphans.len());
+        if leaks_left > 0 {
+            println!(
+                "No drift: {} resources checked; {leaks_left} leaked resources found.",
+                report.checked
+            );
+        } else {
+            println!("No drift: {} resources checked.", report.checked);
+        }
     } else if fix {
         println!(
             "Drift: {} of {} resources drifted, {} corrected.",

@@ -20,6 +20,7 @@ mod desired;
 mod drift;
 mod error;
 mod graph;
+mod inventory;
 mod lease;
 mod plan;
 mod policy;
@@ -42,8 +43,8 @@ pub use policy::{
 };
 pub use progress::{ProgressEvent, ProgressListener};
 pub use report::{
-    ApplyReport, ClaimReport, DeleteReport, DriftItem, DriftKind, DriftReport, ResourceReport,
-    StatusView,
+    ApplyReport, ClaimReport, DeleteReport, DriftItem, DriftKind, DriftReport, Orphan,
+    ResourceReport, StatusView,
 };
 
 use serde_json::Value;

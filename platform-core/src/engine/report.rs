@@ -136,6 +136,29 @@ pub struct DriftReport {
     pub corrected: usize,
     /// Resources that could not be observed, with the reason.
     pub errors: Vec<(ObjectRef, String)>,
+    /// Real resources carrying the platform's marker whose owning claim is not stored:
+    /// leaks, which nothing else would ever look at again.
+    pub orphans: Vec<Orphan>,
+    /// How many orphans were deleted (on request only).
+    pub orphans_deleted: usize,
+    /// Providers that cannot list their resources: leaks there are not looked for.
+    pub unlisted: Vec<String>,
+}
+
+/// A real resource no stored claim owns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Orphan {
+    /// The provider that manages it, such as `local`.
+    pub provider: String,
+    /// Its managed kind.
+    pub kind: String,
+    /// The real resource's name.
+    pub external_name: String,
+    /// The claim its marker names, which the store does not hold.
+    pub owner: String,
+    /// The resource as the provider deletes it.
+    #[serde(skip)]
+    pub resource: crate::provider::ManagedResource,
 }
 
 /// A claim as stored, with its managed resources, events and owned claims.

@@ -20,6 +20,15 @@ use serde_json::Value;
 
 use crate::model::{DynamicObject, Resource};
 
+/// A real resource found by [`Provider::inventory`].
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The resource as [`Provider::delete`] takes it (kind, spec naming it, owner reference).
+    pub resource: ManagedResource,
+    /// The owner its marker records; `None` when it was created before owners were recorded.
+    pub owner: Option<Owner>,
+}
+
 /// A managed resource as a provider sees it: the desired object and its external name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManagedResource {
@@ -82,6 +91,14 @@ pub trait Provider: Send + Sync {
             outputs: observed.outputs,
             secrets: observed.secrets,
         })
+    }
+
+    /// Lists the real resources this provider manages (those carrying the platform's
+    /// marker), each with its recorded owner, so a drift sweep can find the ones no stored
+    /// claim owns; `None` when the provider cannot list them. Each listed resource can be
+    /// passed to [`delete`](Provider::delete).
+    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+        Ok(None)
     }
 
     /// Observes many resources of one kind; providers override this to use one round trip.

@@ -99,6 +99,19 @@ impl Owner {
         owner.map(|o| Owner { uid, ..o })
     }
 
+    /// A controller owner reference naming this owner, to put on a resource rebuilt from
+    /// its marker (an inventoried one), so [`Owner::of`] gives this owner back.
+    pub fn reference(&self) -> crate::model::OwnerReference {
+        crate::model::OwnerReference {
+            api_version: String::new(),
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            uid: self.uid.clone().unwrap_or_default(),
+            controller: Some(true),
+            block_owner_deletion: None,
+        }
+    }
+
     /// True when both name the same object (kind, namespace and name; the uid is not compared).
     pub fn same(&self, other: &Owner) -> bool {
         self.kind == other.kind && self.namespace == other.namespace && self.name == other.name

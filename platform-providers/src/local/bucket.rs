@@ -9,7 +9,7 @@ use super::names::relative_path;
 use crate::support::private_files::{
     create_private_dir_all, create_private_file_afresh, create_private_file_new,
 };
-use platform_core::provider::{Applied, Observation, Owner, ProviderError, diff_fields};
+use platform_core::provider::{Applied, Found, Observation, Owner, ProviderError, diff_fields};
 use platform_core::secret::SecretMap;
 
 const META: &str = ".platform-bucket.json";
@@ -186,4 +186,29 @@ fn doomed_of(dir: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     dir.with_file_name(format!(".{name}.deleting"))
+}
+
+/// Every bucket folder under `buckets/` with its recorded owner.
+pub(crate) fn list(root: &Path) -> Result<Vec<Found>, ProviderError> {
+    let base = root.join("buckets");
+    let entries = match std::fs::read_dir(&base) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_error("cannot list", &base, e)),
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Folders being deleted start with '.'; no bucket does.
+        if name.starts_with('.') || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        found.push(super::found(
+            "LocalBucket",
+            &format!("buckets/{name}"),
+            json!({"directory": name}),
+            recorded_owner(&entry.path())?,
+        ));
+    }
+    Ok(found)
 }

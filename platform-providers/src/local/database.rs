@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::names::relative_path;
 use super::{io_error, sql_error};
 use crate::support::private_files::{create_private_dir_all, create_private_file};
-use platform_core::provider::{Applied, Observation, Owner, ProviderError, diff_fields};
+use platform_core::provider::{Applied, Found, Observation, Owner, ProviderError, diff_fields};
 use platform_core::secret::{SecretMap, SecretValue};
 
 /// How long opening a database waits for the application's writes.
@@ -247,4 +247,44 @@ fn remove_if_present(file: &Path) -> Result<(), ProviderError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(io_error("cannot delete", file, e)),
     }
+}
+
+/// Every database file under `databases/` with its recorded owner (files that cannot be read
+/// are listed without one: not judged).
+pub(crate) fn list(root: &Path) -> Result<Vec<Found>, ProviderError> {
+    let base = root.join("databases");
+    let mut found = Vec::new();
+    let mut pending = vec![base.clone()];
+    while let Some(dir) = pending.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_error("cannot list", &dir, e)),
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(relative) = path.strip_prefix(&base) else {
+                continue;
+            };
+            let relative = relative.to_string_lossy().into_owned();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                pending.push(path);
+            } else if relative.ends_with(".sqlite3") {
+                let owner = Connection::open_with_flags(
+                    &path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .ok()
+                .and_then(|conn| recorded(&conn).ok().flatten())
+                .and_then(|record| record.owner);
+                found.push(super::found(
+                    "LocalDatabase",
+                    &format!("databases/{relative}"),
+                    json!({"engine": "sqlite", "file": relative}),
+                    owner,
+                ));
+            }
+        }
+    }
+    Ok(found)
 }

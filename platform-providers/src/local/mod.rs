@@ -22,8 +22,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use platform_core::model::{DynamicObject, ObjectMeta};
 use platform_core::provider::{
-    Applied, ManagedResource, Observation, Owner, Provider, ProviderError,
+    Applied, Found, ManagedResource, Observation, Owner, Provider, ProviderError,
 };
 
 /// apiVersion of the local managed kinds.
@@ -163,11 +164,47 @@ impl Provider for LocalProvider {
         self.run(resource, delete).await
     }
 
+    /// Every database file, bucket folder, cache and queue under the root, with its owner.
+    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut found = database::list(&root)?;
+            found.extend(bucket::list(&root)?);
+            found.extend(registry::list(&root)?);
+            Ok(Some(found))
+        })
+        .await
+        .map_err(|e| ProviderError::transient(format!("local adapter task failed: {e}")))?
+    }
+
     /// Recovery of a create cut short: completing what exists (a database file without its
     /// record and password, a bucket without its meta) is idempotent and keeps a password
     /// already recorded, so adopting is applying.
     async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
         self.run(resource, apply).await
+    }
+}
+
+/// A listed resource: `kind` with the `spec` that names `real_name`, owned (as its owner
+/// reference says) by the recorded owner, so [`Provider::delete`] can remove it.
+pub(crate) fn found(kind: &str, real_name: &str, spec: Value, owner: Option<Owner>) -> Found {
+    let mut metadata = ObjectMeta::named(real_name.replace(['/', '.', ':'], "-"));
+    if let Some(owner) = &owner {
+        metadata.namespace = Some(owner.namespace.clone());
+        metadata.owner_references = vec![owner.reference()];
+    }
+    Found {
+        resource: ManagedResource {
+            object: DynamicObject {
+                api_version: API_VERSION.to_owned(),
+                kind: kind.to_owned(),
+                metadata,
+                spec,
+                status: None,
+            },
+            external_name: real_name.to_owned(),
+        },
+        owner,
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{io_error, sql_error};
 use crate::support::private_files::{create_private_dir_all, create_private_file};
-use platform_core::provider::{Applied, Observation, Owner, ProviderError, diff_fields};
+use platform_core::provider::{Applied, Found, Observation, Owner, ProviderError, diff_fields};
 use platform_core::secret::{SecretMap, SecretValue};
 use std::collections::BTreeMap;
 
@@ -253,4 +253,36 @@ impl Row<'_> {
             secrets,
         })
     }
+}
+
+/// Every cache and queue row with its recorded owner.
+pub(crate) fn list(root: &Path) -> Result<Vec<Found>, ProviderError> {
+    if !path(root).is_file() {
+        return Ok(Vec::new());
+    }
+    let conn = open(root)?;
+    let mut found = Vec::new();
+    for (kind, sql, field) in [
+        (
+            "LocalCache",
+            "SELECT prefix, owner FROM caches",
+            "keyPrefix",
+        ),
+        ("LocalQueue", "SELECT name, owner FROM queues", "queue"),
+    ] {
+        let mut statement = conn.prepare(sql).map_err(|e| sql_error("cannot list", e))?;
+        let rows: Vec<(String, Option<String>)> = statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| sql_error("cannot list", e))?;
+        for (id, owner) in rows {
+            found.push(super::found(
+                kind,
+                &id,
+                serde_json::json!({ field: id }),
+                owner.as_deref().and_then(Owner::from_key),
+            ));
+        }
+    }
+    Ok(found)
 }

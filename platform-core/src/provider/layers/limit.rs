@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
-use crate::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use crate::provider::{Applied, Found, ManagedResource, Observation, Provider, ProviderError};
 
 /// Allows at most a fixed number of calls into the wrapped provider at once.
 pub struct ConcurrencyLimit {
@@ -27,6 +27,8 @@ impl ConcurrencyLimit {
     }
 }
 
+/// Forwards every method of [`Provider`]: the compiler says so when the trait grows.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait]
 impl Provider for ConcurrencyLimit {
     fn name(&self) -> &str {
@@ -50,6 +52,14 @@ impl Provider for ConcurrencyLimit {
     async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
         let _permit = self.permit().await?;
         self.inner.delete(resource).await
+    }
+    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        let _permit = self.permit().await?;
+        self.inner.adopt(resource).await
+    }
+    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+        let _permit = self.permit().await?;
+        self.inner.inventory().await
     }
     async fn observe_many(
         &self,

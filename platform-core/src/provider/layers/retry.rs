@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine::Backoff;
-use crate::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use crate::provider::{Applied, Found, ManagedResource, Observation, Provider, ProviderError};
 
 /// Retries transient errors with exponential backoff; other errors return at once.
 pub struct Retry {
@@ -47,6 +47,8 @@ impl Retry {
     }
 }
 
+/// Forwards every method of [`Provider`]: the compiler says so when the trait grows.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait]
 impl Provider for Retry {
     fn name(&self) -> &str {
@@ -66,6 +68,12 @@ impl Provider for Retry {
     }
     async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
         self.run(|| self.inner.delete(resource)).await
+    }
+    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        self.run(|| self.inner.adopt(resource)).await
+    }
+    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+        self.run(|| self.inner.inventory()).await
     }
     async fn observe_many(
         &self,

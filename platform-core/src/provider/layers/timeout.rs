@@ -3,7 +3,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use crate::provider::{Applied, Found, ManagedResource, Observation, Provider, ProviderError};
 
 /// Fails a call that takes longer than a limit with a transient error.
 pub struct Timeout {
@@ -36,6 +36,8 @@ impl Timeout {
     }
 }
 
+/// Forwards every method of [`Provider`]: the compiler says so when the trait grows.
+#[deny(clippy::missing_trait_methods)]
 #[async_trait]
 impl Provider for Timeout {
     fn name(&self) -> &str {
@@ -59,6 +61,20 @@ impl Provider for Timeout {
     async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
         self.run("delete", resource, self.inner.delete(resource))
             .await
+    }
+    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        self.run("adopt", resource, self.inner.adopt(resource))
+            .await
+    }
+    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+        match tokio::time::timeout(self.limit, self.inner.inventory()).await {
+            Ok(result) => result,
+            Err(_) => Err(ProviderError::transient(format!(
+                "{} inventory timed out after {:?}",
+                self.inner.name(),
+                self.limit
+            ))),
+        }
     }
     async fn observe_many(
         &self,
