@@ -1,6 +1,7 @@
 //! The RabbitMQ adapter against a real RabbitMQ: the conformance suite for users and queues,
 //! handed-out credentials used over AMQP as an application would, batch observe, and the
-//! refusals (a queue holding messages is not re-declared).
+//! refusals (a queue holding messages is not re-declared, another claim's objects are not
+//! touched).
 
 #[path = "real/mod.rs"]
 mod real;
@@ -15,7 +16,7 @@ use lapin::options::{
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties, ExchangeKind};
 use platform_core::model::DynamicObject;
-use platform_core::provider::{ErrorClass, ManagedResource, Provider};
+use platform_core::provider::{ErrorClass, ManagedResource, Provider, ProviderError};
 use platform_providers::rabbitmq::{API_VERSION, RabbitmqProvider};
 use platform_testkit::conformance::{ProviderSubject, provider_conformance};
 use rabbitmq_http_client::api::Client;
@@ -60,6 +61,24 @@ fn resource(kind: &str, name: &str, spec: Value) -> ManagedResource {
     }))
     .unwrap();
     ManagedResource::new(object)
+}
+
+/// A resource of `kind` composed for the DatabaseClaim `namespace/claim`.
+fn owned(kind: &str, namespace: &str, claim: &str, spec: Value) -> ManagedResource {
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": API_VERSION, "kind": kind,
+        "metadata": {"name": format!("{claim}-{}", kind.to_lowercase()), "namespace": namespace,
+            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "DatabaseClaim",
+                "name": claim, "uid": format!("uid-{namespace}-{claim}"), "controller": true}]},
+        "spec": spec,
+    }))
+    .unwrap();
+    ManagedResource::new(object)
+}
+
+/// The global parameter recording the owner of queue `name` in the default vhost.
+fn queue_record(name: &str) -> String {
+    format!("platform.dev/owner/Queue/%2f/{name}")
 }
 
 fn secret(applied: &platform_core::provider::Applied, key: &str) -> String {
@@ -409,6 +428,144 @@ async fn vhosts_exchanges_and_bindings_round_trip() {
     p.delete(&vhost).await.unwrap();
     assert!(!p.observe(&vhost).await.unwrap().exists);
     assert!(!p.observe(&queue).await.unwrap().exists);
+    // The vhost took its queue and exchange along; deleting their resources removes their
+    // owner records.
+    p.delete(&queue).await.unwrap();
+    p.delete(&exchange).await.unwrap();
+}
+
+/// Asserts that `result` is the refusal of claim `auditc/a-orders` naming both owners.
+fn assert_refused<T: std::fmt::Debug>(what: &str, result: Result<T, ProviderError>) {
+    let e = result.expect_err(what);
+    assert_eq!(e.class, ErrorClass::Permanent, "{what}: {e}");
+    assert!(
+        e.message
+            .contains("belongs to DatabaseClaim auditc-a/orders")
+            && e.message.contains("not to DatabaseClaim auditc/a-orders"),
+        "{what}: {e}"
+    );
+}
+
+async fn objects_of_another_claim_on_the_same_name_are_refused_and_keep_working() {
+    let p = provider();
+    let admin = admin();
+    // Claims auditc-a/orders and auditc/a-orders forced onto one real name, as a hand-set
+    // external name or spec.name would force them.
+    let real = unique("auditc-a-orders-");
+    let spec = json!({"name": real, "vhost": "/"});
+    let binding_spec =
+        json!({"vhost": "/", "source": real, "destination": real, "routingKey": "orders"});
+    let a = |kind: &str, spec: &Value| owned(kind, "auditc-a", "orders", spec.clone());
+    let b = |kind: &str, spec: &Value| owned(kind, "auditc", "a-orders", spec.clone());
+    let a_user = a("User", &spec);
+    let a_objects = [
+        a("Queue", &spec),
+        a("Exchange", &spec),
+        a("Binding", &binding_spec),
+    ];
+    let uri = secret(&p.create(&a_user).await.unwrap(), "uri");
+    for r in &a_objects {
+        p.create(r).await.unwrap();
+    }
+    let routed = admin
+        .publish_message("/", &real, "orders", "order 1", Default::default())
+        .await
+        .unwrap();
+    assert!(
+        routed.routed,
+        "the first claim's binding routes to its queue"
+    );
+
+    // A binding into the first claim's queue made before owners were recorded.
+    admin
+        .bind_queue("/", &real, "amq.direct", Some("legacy"), None)
+        .await
+        .unwrap();
+    let b_legacy_binding = b(
+        "Binding",
+        &json!({"vhost": "/", "source": "amq.direct", "destination": real, "routingKey": "legacy"}),
+    );
+    let theirs = [
+        b("User", &spec),
+        b("Queue", &spec),
+        b("Exchange", &spec),
+        b("Binding", &binding_spec),
+        // No record of its own: refused by its destination, the first claim's queue.
+        b_legacy_binding,
+    ];
+    for r in &theirs {
+        let what = format!("{} of the second claim", r.kind());
+        assert_refused(&format!("observe {what}"), p.observe(r).await);
+        assert_refused(&format!("create {what}"), p.create(r).await);
+        assert_refused(&format!("adopt {what}"), p.adopt(r).await);
+        assert_refused(&format!("update {what}"), p.update(r).await);
+        assert_refused(&format!("delete {what}"), p.delete(r).await);
+        let batch = p.observe_many(&[r.clone(), r.clone()]).await;
+        for seen in batch {
+            assert_refused(&format!("batch observe {what}"), seen);
+        }
+    }
+
+    // The first claim's objects are untouched: its password still logs in, and the message
+    // still waits in its queue.
+    for r in std::iter::once(&a_user).chain(&a_objects) {
+        let seen = p.observe(r).await.unwrap();
+        assert!(seen.exists && seen.up_to_date, "{}: {seen:?}", r.kind());
+    }
+    let conn = Connection::connect(&uri, ConnectionProperties::default())
+        .await
+        .expect("the first claim's password still logs in");
+    let channel = conn.create_channel().await.unwrap();
+    let got = channel
+        .basic_get(real.as_str().into(), BasicGetOptions { no_ack: true })
+        .await
+        .unwrap()
+        .expect("the first claim's queue still holds its message");
+    assert_eq!(got.delivery.data, b"order 1");
+    let _ = conn.close(200, "done".into()).await;
+
+    // Deleting the first claim's objects removes their records: the name is free again.
+    for r in a_objects.iter().rev().chain(std::iter::once(&a_user)) {
+        p.delete(r).await.unwrap();
+    }
+    let record = admin
+        .get_global_runtime_parameter(&queue_record(&real))
+        .await;
+    assert!(
+        record.as_ref().is_err_and(|e| e.is_not_found()),
+        "{record:?}"
+    );
+    let b_queue = &theirs[1];
+    p.create(b_queue).await.unwrap();
+    assert!(p.observe(b_queue).await.unwrap().exists);
+    p.delete(b_queue).await.unwrap();
+}
+
+async fn an_object_made_before_owners_were_recorded_is_recorded_on_its_next_create() {
+    let p = provider();
+    let admin = admin();
+    let real = format!("{}.legacy", unique("legacy"));
+    admin
+        .declare_queue("/", &QueueParams::new_durable_classic_queue(&real, None))
+        .await
+        .unwrap();
+    let spec = json!({"name": real});
+    let first = owned("Queue", "auditc-a", "orders", spec.clone());
+    assert!(
+        p.observe(&first).await.unwrap().exists,
+        "no record: accepted"
+    );
+    p.create(&first).await.unwrap();
+    let record = admin
+        .get_global_runtime_parameter(&queue_record(&real))
+        .await
+        .unwrap();
+    let value: Value = record.value.into();
+    assert_eq!(value["owner"], json!("DatabaseClaim/auditc-a/orders"));
+    assert_eq!(value["uid"], json!("uid-auditc-a-orders"));
+    let second = owned("Queue", "auditc", "a-orders", spec);
+    assert_refused("create by another claim", p.create(&second).await);
+    p.delete(&first).await.unwrap();
 }
 
 fn main() {
@@ -437,6 +594,14 @@ fn main() {
             real::trial(
                 "vhosts_exchanges_and_bindings_round_trip",
                 vhosts_exchanges_and_bindings_round_trip,
+            ),
+            real::trial(
+                "objects_of_another_claim_on_the_same_name_are_refused_and_keep_working",
+                objects_of_another_claim_on_the_same_name_are_refused_and_keep_working,
+            ),
+            real::trial(
+                "an_object_made_before_owners_were_recorded_is_recorded_on_its_next_create",
+                an_object_made_before_owners_were_recorded_is_recorded_on_its_next_create,
             ),
         ],
     )

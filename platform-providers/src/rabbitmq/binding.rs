@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError};
 
 use super::connection::Connection;
+use super::owners::{self, Real};
 use super::{default_vhost, names};
 use crate::support::{ident, spec};
 
@@ -87,6 +88,46 @@ impl Desired {
         )
     }
 
+    /// The binding as an owned object.
+    fn real(&self) -> Real {
+        Real::Binding {
+            vhost: self.vhost.clone(),
+            source: self.source.clone(),
+            destination: self.destination.clone(),
+            to_queue: self.to_queue,
+            routing_key: self.routing_key.clone(),
+        }
+    }
+
+    /// The queue or exchange the binding routes into: an existing binding without a record of
+    /// its own belongs to its destination's owner, since it puts messages there.
+    fn destination_real(&self) -> Real {
+        let (vhost, name) = (self.vhost.clone(), self.destination.clone());
+        if self.to_queue {
+            Real::Queue { vhost, name }
+        } else {
+            Real::Exchange { vhost, name }
+        }
+    }
+
+    /// Refuses `resource` by the binding's own record; a binding that `exists` without one
+    /// (made before owners were recorded) is judged by its destination's record. A binding yet
+    /// to be made holds nothing of another claim, and the managed resources of one binding and
+    /// its queue may have different owners (standalone resources own themselves), so its
+    /// destination's owner is not asked.
+    async fn check_owner(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+        exists: bool,
+    ) -> Result<(), ProviderError> {
+        if exists {
+            owners::check_first(conn, resource, &[&self.real(), &self.destination_real()]).await
+        } else {
+            owners::check(conn, resource, &self.real()).await
+        }
+    }
+
     fn matches(&self, b: &BindingInfo) -> bool {
         b.source == self.source && b.routing_key == self.routing_key && b.arguments.0.is_empty()
     }
@@ -115,7 +156,9 @@ pub(super) async fn observe(
     resource: &ManagedResource,
 ) -> Result<Observation, ProviderError> {
     let desired = Desired::of(resource)?;
-    if !exists(conn, &desired).await? {
+    let exists = exists(conn, &desired).await?;
+    desired.check_owner(conn, resource, exists).await?;
+    if !exists {
         return Ok(Observation::absent());
     }
     Ok(Observation {
@@ -127,13 +170,18 @@ pub(super) async fn observe(
     })
 }
 
-/// Binds; an existing identical binding is left as it is.
+/// Binds; an existing identical binding is left as it is. A binding recorded for another owner,
+/// or existing without a record and routing into another owner's queue or exchange, is
+/// refused; otherwise the owner is recorded first.
 pub(super) async fn create(
     conn: &Connection,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
-    if !exists(conn, &desired).await? {
+    let exists = exists(conn, &desired).await?;
+    desired.check_owner(conn, resource, exists).await?;
+    owners::claim(conn, resource, &desired.real()).await?;
+    if !exists {
         let result = if desired.to_queue {
             conn.client
                 .bind_queue(
@@ -187,9 +235,12 @@ pub(super) async fn delete(
         routing_key: &desired.routing_key,
         arguments: None,
     };
+    let exists = exists(conn, &desired).await?;
+    desired.check_owner(conn, resource, exists).await?;
     match conn.client.delete_binding(&params, true).await {
-        Ok(()) => Ok(()),
-        Err(e) if e.is_not_found() => Ok(()),
-        Err(e) => Err(conn.error(&desired.what("delete"), e)),
+        Ok(()) => {}
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(conn.error(&desired.what("delete"), e)),
     }
+    owners::release(conn, &desired.real()).await
 }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
 
 use super::connection::Connection;
+use super::owners::{self, Real};
 use super::{default_true, default_vhost, endpoint_outputs, name_or_external, names};
 use crate::support::{ident, spec};
 
@@ -67,6 +68,14 @@ impl Desired {
     fn what(&self, verb: &str) -> String {
         format!("{verb} exchange {:?} in vhost {:?}", self.name, self.vhost)
     }
+
+    /// The exchange as an owned object.
+    fn real(&self) -> Real {
+        Real::Exchange {
+            vhost: self.vhost.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 async fn read(conn: &Connection, desired: &Desired) -> Result<Option<ExchangeInfo>, ProviderError> {
@@ -90,6 +99,7 @@ pub(super) async fn observe(
     resource: &ManagedResource,
 ) -> Result<Observation, ProviderError> {
     let desired = Desired::of(resource)?;
+    owners::check(conn, resource, &desired.real()).await?;
     let Some(x) = read(conn, &desired).await? else {
         return Ok(Observation::absent());
     };
@@ -118,12 +128,14 @@ async fn declare(conn: &Connection, desired: &Desired) -> Result<(), ProviderErr
         .map_err(|e| conn.error(&desired.what("declare"), e))
 }
 
-/// Declares the exchange; an existing one is left as it is.
+/// Declares the exchange; an existing one is left as it is. The owner is recorded first, and an
+/// exchange recorded for another owner is refused.
 pub(super) async fn create(
     conn: &Connection,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
+    owners::claim(conn, resource, &desired.real()).await?;
     if read(conn, &desired).await?.is_none() {
         declare(conn, &desired).await?;
     }
@@ -140,6 +152,7 @@ pub(super) async fn update(
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
+    owners::claim(conn, resource, &desired.real()).await?;
     match read(conn, &desired).await? {
         None => declare(conn, &desired).await?,
         Some(x) => {
@@ -169,8 +182,11 @@ pub(super) async fn delete(
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let desired = Desired::of(resource)?;
+    let real = desired.real();
+    owners::check(conn, resource, &real).await?;
     conn.client
         .delete_exchange(&desired.vhost, &desired.name, true)
         .await
-        .map_err(|e| conn.error(&desired.what("delete"), e))
+        .map_err(|e| conn.error(&desired.what("delete"), e))?;
+    owners::release(conn, &real).await
 }

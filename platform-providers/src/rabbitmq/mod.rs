@@ -34,11 +34,20 @@
 //!   `/` is allowed and URL-encoded.
 //! - Drift: a deleted object, changed tags, permissions, durability or arguments show in the
 //!   diff of observe.
+//! - Owners: each user, vhost (except `/`), queue, exchange and binding the adapter makes has
+//!   its owning claim recorded in a global parameter named `platform.dev/owner/<Kind>/...`
+//!   (see `owners`), written before the object is made and removed after it is deleted.
+//!   Observe, create, adopt, update and delete refuse an object recorded for another claim
+//!   with a permanent error naming both; an existing binding without a record of its own is
+//!   judged by its destination's. Objects made before owners were recorded are accepted and get their
+//!   record on the next create or update. The management user needs the `administrator` tag
+//!   (it already does to manage users).
 
 mod binding;
 mod connection;
 mod exchange;
 mod names;
+mod owners;
 mod queue;
 mod user;
 mod vhost;

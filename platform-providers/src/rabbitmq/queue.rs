@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
 
 use super::connection::Connection;
+use super::owners::{self, Real};
 use super::{default_true, default_vhost, endpoint_outputs, name_or_external, names};
 use crate::support::{ident, spec};
 
@@ -125,6 +126,14 @@ impl Desired {
     fn what(&self, verb: &str) -> String {
         format!("{verb} queue {:?} in vhost {:?}", self.name, self.vhost)
     }
+
+    /// The queue as an owned object.
+    pub fn real(&self) -> Real {
+        Real::Queue {
+            vhost: self.vhost.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 fn actual_view(queue: &QueueInfo) -> Value {
@@ -165,16 +174,21 @@ pub(super) async fn observe(
     resource: &ManagedResource,
 ) -> Result<Observation, ProviderError> {
     let desired = Desired::of(resource)?;
+    owners::check(conn, resource, &desired.real()).await?;
     let queue = read(conn, &desired).await?;
     Ok(observation(conn, &desired, queue.as_ref()))
 }
 
-/// Queues of many resources: one listing per vhost.
+/// Queues of many resources: one listing per vhost, and all owner records in one.
 pub(super) async fn observe_many(
     conn: &Connection,
     resources: &[ManagedResource],
 ) -> Vec<Result<Observation, ProviderError>> {
     let desired: Vec<Result<Desired, ProviderError>> = resources.iter().map(Desired::of).collect();
+    let records = match owners::all(conn).await {
+        Ok(records) => records,
+        Err(e) => return desired.iter().map(|_| Err(e.clone())).collect(),
+    };
     let mut by_vhost: HashMap<String, Result<Vec<QueueInfo>, ProviderError>> = HashMap::new();
     for d in desired.iter().flatten() {
         if by_vhost.contains_key(&d.vhost) {
@@ -189,8 +203,10 @@ pub(super) async fn observe_many(
     }
     desired
         .into_iter()
-        .map(|d| {
+        .zip(resources)
+        .map(|(d, resource)| {
             let d = d?;
+            records.check(resource, &d.real())?;
             match &by_vhost[&d.vhost] {
                 Ok(list) => Ok(observation(
                     conn,
@@ -228,12 +244,14 @@ async fn declare(conn: &Connection, desired: &Desired) -> Result<(), ProviderErr
         })
 }
 
-/// Declares the queue; an existing one is left as it is (update reconciles differences).
+/// Declares the queue; an existing one is left as it is (update reconciles differences). The
+/// owner is recorded first, and a queue recorded for another owner is refused.
 pub(super) async fn create(
     conn: &Connection,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
+    owners::claim(conn, resource, &desired.real()).await?;
     if read(conn, &desired).await?.is_none() {
         declare(conn, &desired).await?;
     }
@@ -250,6 +268,7 @@ pub(super) async fn update(
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
+    owners::claim(conn, resource, &desired.real()).await?;
     match read(conn, &desired).await? {
         None => declare(conn, &desired).await?,
         Some(queue) => {
@@ -285,8 +304,11 @@ pub(super) async fn delete(
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let desired = Desired::of(resource)?;
+    let real = desired.real();
+    owners::check(conn, resource, &real).await?;
     conn.client
         .delete_queue(&desired.vhost, &desired.name, true)
         .await
-        .map_err(|e| conn.error(&desired.what("delete"), e))
+        .map_err(|e| conn.error(&desired.what("delete"), e))?;
+    owners::release(conn, &real).await
 }

@@ -10,6 +10,7 @@ use platform_core::provider::{Applied, ManagedResource, Observation, ProviderErr
 use platform_core::secret::{SecretMap, SecretValue};
 
 use super::connection::Connection;
+use super::owners::{self, Real};
 use super::{default_vhost, endpoint_outputs, name_or_external, names};
 use crate::support::{credentials, ident, spec};
 
@@ -106,6 +107,11 @@ impl Desired {
         outputs.insert("username".into(), json!(self.name));
         outputs
     }
+
+    /// The user as an owned object (users are not per vhost).
+    fn real(&self) -> Real {
+        Real::User(self.name.clone())
+    }
 }
 
 /// The spec-shaped view of what the server holds.
@@ -180,6 +186,7 @@ pub(super) async fn observe(
     resource: &ManagedResource,
 ) -> Result<Observation, ProviderError> {
     let desired = Desired::of(resource)?;
+    owners::check(conn, resource, &desired.real()).await?;
     let found = read(conn, &desired).await?;
     Ok(observation(
         conn,
@@ -189,12 +196,17 @@ pub(super) async fn observe(
     ))
 }
 
-/// Users of many resources: all users in one call, and the permissions of each vhost in one.
+/// Users of many resources: all users in one call, the permissions of each vhost in one, and
+/// all owner records in one.
 pub(super) async fn observe_many(
     conn: &Connection,
     resources: &[ManagedResource],
 ) -> Vec<Result<Observation, ProviderError>> {
     let desired: Vec<Result<Desired, ProviderError>> = resources.iter().map(Desired::of).collect();
+    let records = match owners::all(conn).await {
+        Ok(records) => records,
+        Err(e) => return desired.iter().map(|_| Err(e.clone())).collect(),
+    };
     let users = match conn.client.list_users().await {
         Ok(users) => users,
         Err(e) => {
@@ -220,8 +232,10 @@ pub(super) async fn observe_many(
     }
     desired
         .into_iter()
-        .map(|d| {
+        .zip(resources)
+        .map(|(d, resource)| {
             let d = d?;
+            records.check(resource, &d.real())?;
             let permissions = match &by_vhost[&d.vhost] {
                 Ok(list) => list.iter().find(|p| p.user == d.name),
                 Err(e) => return Err(e.clone()),
@@ -275,16 +289,23 @@ async fn put_permissions(conn: &Connection, desired: &Desired) -> Result<(), Pro
 }
 
 /// Creates the user, or resets the password of an existing one: the fresh password is returned
-/// either way, so credentials survive a crash between create and record.
+/// either way, so credentials survive a crash between create and record. The owner is recorded
+/// first, and a user recorded for another owner is refused.
 pub(super) async fn create(
     conn: &Connection,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
+    owners::claim(conn, resource, &desired.real()).await?;
+    create_claimed(conn, &desired).await
+}
+
+/// Sets the user with a fresh password, once its owner is recorded.
+async fn create_claimed(conn: &Connection, desired: &Desired) -> Result<Applied, ProviderError> {
     let password = credentials::password().map_err(ProviderError::transient)?;
     let salt = password_hashing::salt();
     let hash = password_hashing::base64_encoded_salted_password_hash_sha256(&salt, &password);
-    put(conn, &desired, &hash).await?;
+    put(conn, desired, &hash).await?;
     let uri = format!(
         "amqp://{}:{}@{}:{}/{}",
         desired.name,
@@ -310,8 +331,9 @@ pub(super) async fn update(
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let desired = Desired::of(resource)?;
+    owners::claim(conn, resource, &desired.real()).await?;
     let Some((user, permissions)) = read(conn, &desired).await? else {
-        return create(conn, resource).await;
+        return create_claimed(conn, &desired).await;
     };
     let diff = diff_fields(
         "spec",
@@ -322,7 +344,7 @@ pub(super) async fn update(
         match &user.password_hash {
             // Re-sending the stored hash keeps the password the application holds.
             Some(hash) => put(conn, &desired, hash.as_str()).await?,
-            None => return create(conn, resource).await,
+            None => return create_claimed(conn, &desired).await,
         }
     } else if !diff.is_empty() {
         put_permissions(conn, &desired).await?;
@@ -339,8 +361,11 @@ pub(super) async fn delete(
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let desired = Desired::of(resource)?;
+    let real = desired.real();
+    owners::check(conn, resource, &real).await?;
     conn.client
         .delete_user(&desired.name, true)
         .await
-        .map_err(|e| conn.error(&format!("delete user {:?}", desired.name), e))
+        .map_err(|e| conn.error(&format!("delete user {:?}", desired.name), e))?;
+    owners::release(conn, &real).await
 }

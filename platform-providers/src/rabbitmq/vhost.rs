@@ -6,6 +6,7 @@ use serde_json::json;
 use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError};
 
 use super::connection::Connection;
+use super::owners::{self, Real};
 use super::{endpoint_outputs, name_or_external, names};
 use crate::support::spec;
 
@@ -23,11 +24,20 @@ fn name(resource: &ManagedResource) -> Result<String, ProviderError> {
     Ok(name)
 }
 
+/// The vhost as an owned object; `None` for `/`, the server's default vhost, which every claim
+/// may name and the adapter never deletes.
+fn real(name: &str) -> Option<Real> {
+    (name != "/").then(|| Real::Vhost(name.to_owned()))
+}
+
 pub(super) async fn observe(
     conn: &Connection,
     resource: &ManagedResource,
 ) -> Result<Observation, ProviderError> {
     let name = name(resource)?;
+    if let Some(real) = real(&name) {
+        owners::check(conn, resource, &real).await?;
+    }
     match conn.client.get_vhost(&name).await {
         Ok(_) => Ok(Observation {
             exists: true,
@@ -46,6 +56,9 @@ pub(super) async fn create(
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let name = name(resource)?;
+    if let Some(real) = real(&name) {
+        owners::claim(conn, resource, &real).await?;
+    }
     // PUT of an existing vhost changes nothing.
     conn.client
         .create_vhost(&VirtualHostParams::named(&name))
@@ -64,12 +77,14 @@ pub(super) async fn delete(
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let name = name(resource)?;
-    if name == "/" {
+    let Some(real) = real(&name) else {
         // The default vhost holds everything else: deleting a resource that names it leaves it.
         return Ok(());
-    }
+    };
+    owners::check(conn, resource, &real).await?;
     conn.client
         .delete_vhost(&name, true)
         .await
-        .map_err(|e| conn.error(&format!("delete vhost {name:?}"), e))
+        .map_err(|e| conn.error(&format!("delete vhost {name:?}"), e))?;
+    owners::release(conn, &real).await
 }
