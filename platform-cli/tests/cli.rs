@@ -166,7 +166,10 @@ fn render_is_offline_and_reports_readiness_from_observed_resources() {
     assert_eq!(ready["message"], "Unready resources: grant");
     assert_eq!(docs[0]["status"]["outputs"]["host"], "db.internal");
     assert_eq!(docs[0]["status"]["outputs"]["port"], 5432);
-    assert_eq!(docs[1]["spec"]["name"], "default_orders_db");
+    // The claim id keeps claims whose names join alike apart (default/orders-db and
+    // default-orders/db).
+    let id = platform_core::compose::claim_id("DatabaseClaim", "default", "orders-db");
+    assert_eq!(docs[1]["spec"]["name"], format!("default_orders_db_{id}"));
     assert_eq!(
         docs[2]["metadata"]["labels"]["platform.dev/region"],
         "eu-west-1"
@@ -210,7 +213,7 @@ fn render_failures_exit_1_with_the_error_chain() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "error: cannot render: cannot render composed resource \"role\" \"FromCompositeFieldPath\" patch at index 2: transform at index 0 returned error: map transform could not resolve: key medium is not found in map\n"
+        "error: cannot render: cannot render composed resource \"role\" \"FromCompositeFieldPath\" patch at index 4: transform at index 0 returned error: map transform could not resolve: key medium is not found in map\n"
     );
 
     // An invalid transform anywhere fails before rendering, located in the input.

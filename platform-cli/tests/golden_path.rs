@@ -132,7 +132,10 @@ fn drift_fix_repairs_and_exits_0() {
     let dir = quickstart_dir();
     let d = dir.path();
     expect(d, &["apply", "-f", "quickstart"], 0);
-    let bucket = d.join(".platform/local/buckets/default-storefront-files");
+    let id = platform_core::compose::claim_id("BucketClaim", "default", "storefront-files");
+    let bucket = d.join(format!(
+        ".platform/local/buckets/default-storefront-files-{id}"
+    ));
     std::fs::remove_dir_all(&bucket).unwrap();
     let (fixed, _) = expect(d, &["drift", "--fix"], 0);
     assert!(fixed.contains("1 corrected"), "{fixed}");
@@ -230,9 +233,12 @@ fn delete_respects_references_and_removes_real_resources() {
         deleted.ends_with("Delete complete: 9 deleted, 0 kept.\n"),
         "{deleted}"
     );
+    let id = platform_core::compose::claim_id("BucketClaim", "default", "storefront-files");
     assert!(
-        !d.join(".platform/local/buckets/default-storefront-files")
-            .exists()
+        !d.join(format!(
+            ".platform/local/buckets/default-storefront-files-{id}"
+        ))
+        .exists()
     );
     let (left, _) = expect(d, &["get", "-o", "json"], 0);
     let list: serde_json::Value = serde_json::from_str(&left).unwrap();

@@ -115,6 +115,13 @@ async fn databases_named(client: &tokio_postgres::Client, prefix: &str) -> Vec<S
 async fn the_production_environment_provisions_repairs_and_deletes_real_resources() {
     let namespace = format!("prod-{}", std::process::id());
     let prefix = namespace.replace('-', "_");
+    // Real names carry the claim id, so claims whose names join alike stay apart.
+    let id = |kind: &str, name: &str| platform_core::compose::claim_id(kind, &namespace, name);
+    let orders_db = format!("{prefix}_orders_db_{}", id("DatabaseClaim", "orders-db"));
+    let storefront_db = format!(
+        "{prefix}_storefront_db_{}",
+        id("DatabaseClaim", "storefront-db")
+    );
     let dir = production_dir(&namespace);
     let d = dir.path();
     let _cleanup = Cleanup(d.to_path_buf());
@@ -168,8 +175,8 @@ async fn the_production_environment_provisions_repairs_and_deletes_real_resource
         .query_one("SELECT current_user, current_database()", &[])
         .await
         .unwrap();
-    assert_eq!(row.get::<_, String>(0), format!("{prefix}_orders_db"));
-    assert_eq!(row.get::<_, String>(1), format!("{prefix}_orders_db"));
+    assert_eq!(row.get::<_, String>(0), orders_db);
+    assert_eq!(row.get::<_, String>(1), orders_db);
     drop(app);
 
     let (out, _) = expect(d, &["apply", "-f", "claims"], 0);
@@ -193,9 +200,7 @@ async fn the_production_environment_provisions_repairs_and_deletes_real_resource
     // Dropped out of band: drift reports it (exit 2), apply recreates it.
     let admin = postgres().await;
     admin
-        .batch_execute(&format!(
-            "DROP DATABASE \"{prefix}_orders_db\" WITH (FORCE)"
-        ))
+        .batch_execute(&format!("DROP DATABASE \"{orders_db}\" WITH (FORCE)"))
         .await
         .unwrap();
     let (out, _) = expect(d, &["drift"], 2);
@@ -208,10 +213,7 @@ async fn the_production_environment_provisions_repairs_and_deletes_real_resource
     expect(d, &["drift"], 0);
     assert_eq!(
         databases_named(&admin, &prefix).await,
-        vec![
-            format!("{prefix}_orders_db"),
-            format!("{prefix}_storefront_db")
-        ]
+        vec![orders_db.clone(), storefront_db.clone()]
     );
 
     let (out, _) = expect(d, &["delete", "-f", "claims"], 0);

@@ -86,9 +86,11 @@ fn claims(namespace: &str) -> Vec<DynamicObject> {
     database_claims(namespace, claim_count())
 }
 
-/// The role and database name the production composition gives a claim.
+/// The role and database name the production composition gives a claim: namespace and name
+/// cut to fit, and the claim id (`fmt: "%.24s_%.26s_%s"`).
 fn sql_name(namespace: &str, claim: &str) -> String {
-    format!("{namespace}_{claim}").replace('-', "_")
+    let id = platform_core::compose::claim_id("DatabaseClaim", namespace, claim);
+    format!("{namespace:.24}_{claim:.26}_{id}").replace('-', "_")
 }
 
 fn engine(store: Arc<dyn StateStore>) -> Engine {

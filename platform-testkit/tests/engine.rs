@@ -147,14 +147,21 @@ async fn a_crash_between_create_and_record_is_resolved_by_observing() {
     }))
     .unwrap();
     let resource = ManagedResource::new(object.clone());
+    // As apply does: the claim is stored before anything is created for it.
     harness
         .store()
-        .commit(vec![Write::PutIntent(CreateIntent {
-            key: object.object_ref(),
-            object: object.clone(),
-            external_name: resource.external_name.clone(),
-            started_at: now_rfc3339(),
-        })])
+        .commit(vec![
+            Write::Put {
+                object: claim("orders", Size::Small),
+                expected: platform_core::store::Precondition::Absent,
+            },
+            Write::PutIntent(CreateIntent {
+                key: object.object_ref(),
+                object: object.clone(),
+                external_name: resource.external_name.clone(),
+                started_at: now_rfc3339(),
+            }),
+        ])
         .await
         .unwrap();
     use platform_core::provider::Provider;
@@ -177,6 +184,48 @@ async fn a_crash_between_create_and_record_is_resolved_by_observing() {
     harness.assert_no_duplicates();
     harness.assert_no_leaks().await;
     assert_eq!(harness.cloud().len(), 3);
+}
+
+#[tokio::test]
+async fn a_create_that_outlived_its_claims_delete_is_removed_by_recovery() {
+    let mut harness = trio();
+    // Another process created the role while this claim was being deleted; its record was
+    // refused (the claim was gone) and its intent stayed behind.
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": TRIO_API_VERSION, "kind": "Role",
+        "metadata": {"name": "gone-role", "namespace": "default",
+                     "annotations": {"crossplane.io/composition-resource-name": "role"},
+                     "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "DatabaseClaim", "name": "gone", "controller": true}]},
+        "spec": {"login": true, "connectionLimit": 20}
+    }))
+    .unwrap();
+    let resource = ManagedResource::new(object.clone());
+    harness
+        .store()
+        .commit(vec![Write::PutIntent(CreateIntent {
+            key: object.object_ref(),
+            object: object.clone(),
+            external_name: resource.external_name.clone(),
+            started_at: now_rfc3339(),
+        })])
+        .await
+        .unwrap();
+    use platform_core::provider::Provider;
+    harness.provider().create(&resource).await.unwrap();
+    assert_eq!(harness.cloud().len(), 1);
+
+    harness.restart();
+    assert_eq!(harness.engine().recover().await.unwrap(), 1);
+    assert!(harness.store().intents().await.unwrap().is_empty());
+    assert!(
+        harness
+            .store()
+            .get(&object.object_ref())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(harness.cloud().is_empty(), "the leaked role is deleted");
 }
 
 #[tokio::test]

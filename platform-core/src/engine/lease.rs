@@ -75,12 +75,16 @@ fn host() -> String {
         .unwrap_or_else(|| "unknown-host".to_owned())
 }
 
-/// A process's start time (field 22 of `/proc/<pid>/stat`), where the system has one.
+/// A running process's start time (field 22 of `/proc/<pid>/stat`), where the system has
+/// one; `None` for a process that is gone or a zombie (killed, not yet reaped).
 fn start_time(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) is in parentheses and may hold spaces: count after it.
-    let after = &stat[stat.rfind(')')? + 1..];
-    after.split_whitespace().nth(19)?.parse().ok()
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    if matches!(fields.next(), Some("Z" | "X" | "x")) {
+        return None;
+    }
+    fields.nth(18)?.parse().ok()
 }
 
 /// True when `holder` is a process of this host that no longer runs: its pid is gone or now
@@ -224,10 +228,19 @@ mod tests {
     fn this_process_is_alive_and_a_finished_one_is_dead() {
         let me = holder_name();
         assert!(!holder_is_dead(&me), "{me}");
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let pid = child.id();
-        child.wait().unwrap();
         let (host, _, start) = this_process();
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let child_start = start_time(pid).expect("a running child has a start time");
+        assert!(!holder_is_dead(&format!("{host}:{pid}:{child_start}:00")));
+        // Killed and not yet reaped (a zombie): dead, though its /proc entry is still there.
+        child.kill().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(holder_is_dead(&format!("{host}:{pid}:{child_start}:00")));
+        child.wait().unwrap();
         assert!(holder_is_dead(&format!("{host}:{pid}:{start}:00")));
         // Another host, or a name not made by us: never taken for dead.
         assert!(!holder_is_dead(&format!("elsewhere:{pid}:{start}:00")));
