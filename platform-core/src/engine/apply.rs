@@ -627,7 +627,7 @@ impl Engine {
     /// The observed resources a composition reads (stored objects with their secrets), the
     /// secrets by resource name, and the claim's own secrets when it may have some (it has a
     /// status): all in one read of the store.
-    async fn known_of(
+    pub(crate) async fn known_of(
         &self,
         claim: &DynamicObject,
         by_name: &HashMap<String, DynamicObject>,
@@ -829,9 +829,9 @@ fn application_environment(
 }
 
 /// What a reconcile knows before it calls providers, read in one go.
-struct Known {
+pub(crate) struct Known {
     /// Stored managed resources with their connection details, as compositions see them.
-    observed: ObservedResources,
+    pub(crate) observed: ObservedResources,
     /// The stored secrets of each managed resource, by composition resource name.
     secrets_by_name: HashMap<String, SecretMap>,
     /// The claim's own stored secrets, read when the claim has a status.

@@ -15,6 +15,7 @@ mod backoff;
 mod bounded;
 mod builder;
 mod controller;
+mod decide;
 mod delete;
 mod desired;
 mod drift;

@@ -3,11 +3,12 @@
 use serde::Serialize;
 use std::fmt;
 
+use super::decide::{self, Step};
 use super::desired::APPLICATION;
+use super::policy::ManagementPolicy;
 use super::resolve::{OutputsByName, resolve};
 use super::{Engine, EngineError};
 use crate::admit::Operation;
-use crate::compose::ObservedResources;
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::provider::{FieldDiff, ManagedResource};
 
@@ -137,15 +138,12 @@ impl Engine {
     async fn plan_claim(&self, claim: DynamicObject) -> Result<Vec<PlannedAction>, EngineError> {
         let key = claim.object_ref();
         let mut stored = self.managed_by_name(&key).await?;
-        let mut observed = ObservedResources::new();
         let mut outputs = OutputsByName::new();
         for (name, object) in &stored {
             outputs.insert(name.clone(), super::status::outputs(object.status.as_ref()));
-            observed.insert(
-                name.clone(),
-                serde_json::to_value(object).unwrap_or_default(),
-            );
         }
+        // What apply composes from: the stored resources with their connection details.
+        let observed = self.known_of(&claim, &stored).await?.observed;
         let Some(composed) = self.compose_claim(&claim, &observed)? else {
             return Ok(Vec::new());
         };
@@ -177,16 +175,30 @@ impl Engine {
                         }
                     }
                     Some(provider) => {
-                        let observation = match self.inner.permits.acquire().await {
-                            Ok(_permit) => provider.observe(&resource).await,
-                            Err(_) => Err(crate::provider::ProviderError::transient(
-                                "engine is shutting down",
-                            )),
+                        // The decision apply acts on, without acting.
+                        let policy = ManagementPolicy::of(&resource.object);
+                        let observation = if decide::observes(policy, stored_object.is_some()) {
+                            match self.inner.permits.acquire().await {
+                                Ok(_permit) => provider.observe(&resource).await.map(Some),
+                                Err(_) => Err(crate::provider::ProviderError::transient(
+                                    "engine is shutting down",
+                                )),
+                            }
+                        } else {
+                            Ok(None)
                         };
                         match observation {
-                            Ok(o) if !o.exists => Action::Create,
-                            Ok(o) if !o.up_to_date => Action::Update { diff: o.diff },
-                            Ok(_) => Action::NoChange,
+                            Ok(observed) => match decide::step(policy, observed.as_ref()) {
+                                Step::Create | Step::Recreate => Action::Create,
+                                Step::Update(diff) => Action::Update { diff },
+                                Step::Keep { .. } => Action::NoChange,
+                                Step::Absent => {
+                                    note = Some(format!(
+                                        "does not exist; {policy} resources are never created"
+                                    ));
+                                    Action::NoChange
+                                }
+                            },
                             Err(e) => {
                                 note = Some(format!("cannot observe: {e}"));
                                 if stored_object.is_some() {

@@ -5,10 +5,11 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 use super::apply::Recorded;
+use super::decide::Step;
 use super::status::{Readiness, Synced, next_status};
 use super::{Action, Engine, ManagementPolicy, ResourceReport};
 use crate::model::{DynamicObject, Resource, time::now_rfc3339};
-use crate::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use crate::provider::{Applied, ManagedResource, Provider, ProviderError};
 use crate::secret::SecretMap;
 use crate::store::{CreateIntent, Event, EventType, Write};
 
@@ -76,77 +77,80 @@ impl Engine {
             secrets: applied.secrets,
             event: Some(event),
         };
-        if stored.is_none() && policy != ManagementPolicy::ObserveOnly {
-            // A first create trusts the provider's idempotent create instead of observing first.
-            let applied = self.create_with_intent(provider, resource).await?;
-            let message = format!("created {} {}", resource.kind(), resource.external_name);
-            return Ok(created(applied, (EventType::Normal, "Created", message)));
-        }
-        let observed: Observation = provider.observe(resource).await?;
-        if !observed.exists {
-            if policy == ManagementPolicy::ObserveOnly {
-                return Ok(Decision {
-                    action: Action::NoChange,
-                    readiness: Readiness::Unavailable(format!(
-                        "{} {} does not exist; ObserveOnly resources are never created",
-                        resource.kind(),
-                        resource.external_name
-                    )),
-                    outputs: BTreeMap::new(),
-                    secrets: SecretMap::new(),
-                    event: None,
-                });
+        let observed = if super::decide::observes(policy, stored.is_some()) {
+            Some(provider.observe(resource).await?)
+        } else {
+            None
+        };
+        let step = super::decide::step(policy, observed.as_ref());
+        let (outputs, secrets) = match observed {
+            Some(o) => (o.outputs, o.secrets),
+            None => (BTreeMap::new(), SecretMap::new()),
+        };
+        match step {
+            Step::Create => {
+                let applied = self.create_with_intent(provider, resource).await?;
+                let message = format!("created {} {}", resource.kind(), resource.external_name);
+                Ok(created(applied, (EventType::Normal, "Created", message)))
             }
-            let applied = self
-                .create_with_intent(provider, resource)
-                .await
-                .map_err(|error| Failure {
-                    error,
-                    missing: true,
-                })?;
-            let message = format!(
-                "{} {} was missing and has been created again",
-                resource.kind(),
-                resource.external_name
-            );
-            return Ok(created(applied, (EventType::Warning, "Recreated", message)));
-        }
-        if !observed.up_to_date && policy != ManagementPolicy::ObserveOnly {
-            let applied = provider.update(resource).await?;
-            let fields: Vec<&str> = observed.diff.iter().map(|d| d.path.as_str()).collect();
-            let mut outputs = observed.outputs;
-            outputs.extend(applied.outputs);
-            let mut secrets = observed.secrets;
-            secrets.extend(applied.secrets);
-            return Ok(Decision {
-                action: Action::Update {
-                    diff: observed.diff.clone(),
-                },
-                readiness: if applied.pending {
-                    Readiness::Creating("updated; waiting for it to become available".into())
-                } else {
+            Step::Recreate => {
+                let applied =
+                    self.create_with_intent(provider, resource)
+                        .await
+                        .map_err(|error| Failure {
+                            error,
+                            missing: true,
+                        })?;
+                let message = format!(
+                    "{} {} was missing and has been created again",
+                    resource.kind(),
+                    resource.external_name
+                );
+                Ok(created(applied, (EventType::Warning, "Recreated", message)))
+            }
+            Step::Absent => Ok(Decision {
+                action: Action::NoChange,
+                readiness: Readiness::Unavailable(format!(
+                    "{} {} does not exist; ObserveOnly resources are never created",
+                    resource.kind(),
+                    resource.external_name
+                )),
+                outputs: BTreeMap::new(),
+                secrets: SecretMap::new(),
+                event: None,
+            }),
+            Step::Update(diff) => {
+                let applied = provider.update(resource).await?;
+                let fields: Vec<&str> = diff.iter().map(|d| d.path.as_str()).collect();
+                let event = format!("updated {}", fields.join(", "));
+                let mut outputs = outputs;
+                outputs.extend(applied.outputs);
+                let mut secrets = secrets;
+                secrets.extend(applied.secrets);
+                Ok(Decision {
+                    action: Action::Update { diff },
+                    readiness: if applied.pending {
+                        Readiness::Creating("updated; waiting for it to become available".into())
+                    } else {
+                        Readiness::Available
+                    },
+                    outputs,
+                    secrets,
+                    event: Some((EventType::Normal, "Updated", event)),
+                })
+            }
+            Step::Keep { ready } => Ok(Decision {
+                action: Action::NoChange,
+                readiness: if ready {
                     Readiness::Available
+                } else {
+                    Readiness::Creating("exists but is not available yet".into())
                 },
                 outputs,
                 secrets,
-                event: Some((
-                    EventType::Normal,
-                    "Updated",
-                    format!("updated {}", fields.join(", ")),
-                )),
-            });
+                event: None,
+            }),
         }
-        Ok(Decision {
-            action: Action::NoChange,
-            readiness: if observed.ready {
-                Readiness::Available
-            } else {
-                Readiness::Creating("exists but is not available yet".into())
-            },
-            outputs: observed.outputs,
-            secrets: observed.secrets,
-            event: None,
-        })
     }
 
     /// Reconciles one managed resource and records the result; never fails as a whole.
