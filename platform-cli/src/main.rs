@@ -164,14 +164,17 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Validate { paths, env } => {
             let policies = config.policy_engine()?;
-            let environment = match &policies {
-                Some(_) => config.environment(env.as_deref())?.0,
-                None => String::new(),
+            let (environment, data) = match &policies {
+                Some(_) => {
+                    let (name, settings) = config.environment(env.as_deref())?;
+                    (name, settings.config)
+                }
+                None => (String::new(), None),
             };
             commands::validate::run(
                 &registry,
                 &paths,
-                policies.as_ref().map(|p| (p, environment.as_str())),
+                policies.as_ref().map(|p| (p, environment.as_str(), data)),
             )
         }
         Command::Schema { kind } => commands::schema::run(&registry, &kind),

@@ -216,3 +216,42 @@ fn budgets_count_the_claims_an_application_requests() {
     std::fs::write(d.join("budget.yaml"), budget("156.80")).unwrap();
     expect(d, &["apply", "-f", "quickstart"], 0);
 }
+
+/// An Application whose requested database is large: only the requested claim breaks the
+/// policy, and it has no size of its own in the file (the kind's default applies).
+const APP_WITH_LARGE_DB: &str = "apiVersion: platform.dev/v1alpha1
+kind: Application
+metadata: {name: shop}
+spec:
+  containers:
+    - {name: web, image: 'shop/web:1'}
+  resources:
+    db: {kind: DatabaseClaim, spec: {engine: postgresql, size: large}}
+    cache: {kind: CacheClaim, spec: {}}
+";
+
+#[test]
+fn policy_test_denies_exactly_what_apply_denies() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("policy.yaml"), SMALL_ONLY).unwrap();
+    std::fs::write(d.join("platform.yaml"), "policies: [policy.yaml]\n").unwrap();
+    std::fs::write(d.join("app.yaml"), APP_WITH_LARGE_DB).unwrap();
+    // The requested claim shop-db is what the policy denies, at apply ...
+    let (_, applied) = expect(d, &["apply", "-f", "app.yaml"], 1);
+    assert!(
+        applied.contains("DatabaseClaim default/shop-db denied by policy \"small-only\""),
+        "{applied}"
+    );
+    // ... and the same at policy test and validate, which used to admit it.
+    let (_, tested) = expect(d, &["policy", "test", "-f", "app.yaml"], 1);
+    assert!(
+        tested.contains("DatabaseClaim default/shop-db denied by policy \"small-only\""),
+        "{tested}"
+    );
+    let (_, validated) = expect(d, &["validate", "-f", "app.yaml"], 1);
+    assert!(
+        validated.contains("DatabaseClaim default/shop-db denied by policy \"small-only\""),
+        "{validated}"
+    );
+}

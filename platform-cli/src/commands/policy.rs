@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use platform_core::admit::{
-    AdmissionContext, AdmissionOutcome, AdmissionRequest, Operation, PolicyEngine, exception_counts,
-};
+use platform_core::admit::{AdmissionOutcome, PolicyEngine, exception_counts};
+use platform_core::engine::{Engine, SOURCE_ANNOTATION};
 use platform_core::kinds::KindRegistry;
 use platform_core::load::{Document, Loader};
 use platform_core::model::Resource;
@@ -47,14 +47,14 @@ pub enum PolicyCommand {
 /// Runs a `policy` subcommand.
 pub async fn run(config: &Config, command: PolicyCommand) -> Result<ExitCode, CliError> {
     match command {
-        PolicyCommand::Test { paths, env } => test(config, &paths, env.as_deref()),
+        PolicyCommand::Test { paths, env } => test(config, &paths, env.as_deref()).await,
         PolicyCommand::Exceptions { env, output } => {
             exceptions(config, env.as_deref(), output).await
         }
     }
 }
 
-fn test(config: &Config, paths: &[PathBuf], env: Option<&str>) -> Result<ExitCode, CliError> {
+async fn test(config: &Config, paths: &[PathBuf], env: Option<&str>) -> Result<ExitCode, CliError> {
     let registry = config.registry()?;
     let loaded = Loader::new().load_paths(paths);
     if !loaded.diagnostics.is_empty() {
@@ -73,37 +73,40 @@ fn test(config: &Config, paths: &[PathBuf], env: Option<&str>) -> Result<ExitCod
             hint: None,
         },
     })?;
-    let (env, _) = config.environment(env)?;
-    let outcome = admit_offline(&engine, &registry, &claims, &env)?;
+    let (env, settings) = config.environment(env)?;
+    let outcome = admit_offline(&engine, &registry, &claims, &env, settings.config).await?;
     report(&outcome, claims.len(), engine.policies().len())
 }
 
-/// Validates claim documents and admits them through policies, with no store.
-pub fn admit_offline(
+/// Validates claim documents and admits them with no state: the engine's own
+/// [`Engine::review`] on an empty in-memory store, with the environment's data, so a policy
+/// test passes exactly when applying the same claims to an empty state would be admitted
+/// (schema defaults, and the claims each Application requests, included).
+pub async fn admit_offline(
     engine: &PolicyEngine,
     registry: &KindRegistry,
     documents: &[Document],
     environment: &str,
+    environment_data: Option<Value>,
 ) -> Result<AdmissionOutcome, CliError> {
-    let objects = Validator::new(registry)
+    let mut objects = Validator::new(registry)
         .objects(documents)
         .map_err(|report| CliError::Input(report.diagnostics))?;
-    let requests = objects
-        .into_iter()
-        .zip(documents)
-        .map(|(object, doc)| AdmissionRequest {
-            operation: Operation::Create,
-            object,
-            old_object: None,
-            origin: Some(doc.origin()),
-        })
-        .collect();
-    let context = AdmissionContext {
-        environment,
-        environment_data: &Value::Null,
-        stored: &[],
-    };
-    Ok(engine.evaluate(&context, requests))
+    // Where each object came from, so a denial names the file and line.
+    for (object, doc) in objects.iter_mut().zip(documents) {
+        object
+            .metadata
+            .annotations
+            .insert(SOURCE_ANNOTATION.to_owned(), doc.origin());
+    }
+    let mut builder = Engine::builder()
+        .registry(registry.clone())
+        .environment(environment)
+        .admission(Arc::new(engine.clone()));
+    if let Some(data) = environment_data {
+        builder = builder.environment_data(data);
+    }
+    Ok(builder.build().review(objects).await?)
 }
 
 /// Prints warnings and denials; exit 1 when anything is denied.

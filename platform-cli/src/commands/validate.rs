@@ -15,7 +15,7 @@ use crate::error::CliError;
 pub fn run(
     registry: &KindRegistry,
     paths: &[PathBuf],
-    policies: Option<(&PolicyEngine, &str)>,
+    policies: Option<(&PolicyEngine, &str, Option<serde_json::Value>)>,
 ) -> Result<ExitCode, CliError> {
     let loaded = Loader::new().load_paths(paths);
     let mut report = Validator::new(registry).validate(&loaded.documents);
@@ -28,9 +28,21 @@ pub fn run(
         diagnostics,
     };
     if report.is_ok() {
-        if let Some((engine, environment)) = policies {
-            let outcome =
-                super::policy::admit_offline(engine, registry, &loaded.documents, environment)?;
+        if let Some((engine, environment, data)) = policies {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| CliError::Usage {
+                    message: format!("cannot start the async runtime: {e}"),
+                    hint: None,
+                })?;
+            let outcome = runtime.block_on(super::policy::admit_offline(
+                engine,
+                registry,
+                &loaded.documents,
+                environment,
+                data,
+            ))?;
             for warning in &outcome.warnings {
                 eprintln!("warning: {warning}");
             }

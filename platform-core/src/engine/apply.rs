@@ -12,7 +12,7 @@ use super::status::{Readiness, Synced, next_status};
 use super::{
     ApplyReport, ClaimReport, Engine, EngineError, RESOURCE_NAME_ANNOTATION, ResourceReport,
 };
-use crate::admit::{AdmissionContext, AdmissionRequest, Operation};
+use crate::admit::{AdmissionContext, AdmissionOutcome, AdmissionRequest, Operation};
 use crate::compose::ObservedResources;
 use crate::kinds::placeholders;
 use crate::model::{DynamicObject, ObjectRef, Resource, time::now_rfc3339};
@@ -71,14 +71,30 @@ impl Engine {
         Ok(checked)
     }
 
-    /// Runs admission over a request; returns the admitted objects, what the store held for
-    /// each (read in one call) and warnings.
-    pub(crate) async fn admit(
+    /// Admission of a request exactly as `apply` runs it, without recording or refusing
+    /// anything: each object with what the store holds for it (an update when it exists), and
+    /// the claims every Application requests, with their kind's defaults, through the
+    /// engine's admission hook. On an engine with the default empty in-memory store it needs
+    /// no state: `platformctl policy test` runs this, so a policy test passes exactly when the
+    /// apply would be admitted. `objects` are checked objects (see `Validator::objects`).
+    pub async fn review(
+        &self,
+        objects: Vec<DynamicObject>,
+    ) -> Result<AdmissionOutcome, EngineError> {
+        let (outcome, _, top_level) = self.review_request(objects, Operation::Create).await?;
+        let mut outcome = outcome;
+        // The requested claims' admitted copies are dropped, as apply drops them.
+        outcome.admitted.truncate(top_level);
+        Ok(outcome)
+    }
+
+    /// [`Engine::review`] with the operation of objects the store does not hold; also returns
+    /// what the store held for each object and how many requests were top-level.
+    async fn review_request(
         &self,
         objects: Vec<DynamicObject>,
         operation_of_new: Operation,
-        record: bool,
-    ) -> Result<Admitted, EngineError> {
+    ) -> Result<(AdmissionOutcome, Vec<Option<Arc<DynamicObject>>>, usize), EngineError> {
         let operation = |old: &Option<Arc<DynamicObject>>| match (old, operation_of_new) {
             (_, Operation::Delete) => Operation::Delete,
             (Some(_), _) => Operation::Update,
@@ -159,6 +175,19 @@ impl Engine {
             stored: &stored_claims,
         };
         let outcome = self.inner.admission.admit(&context, requests).await;
+        Ok((outcome, stored, top_level))
+    }
+
+    /// Runs admission over a request ([`Engine::review`]), refuses it on any denial and
+    /// records the admission events; returns the admitted objects, what the store held for
+    /// each (read in one call) and warnings.
+    pub(crate) async fn admit(
+        &self,
+        objects: Vec<DynamicObject>,
+        operation_of_new: Operation,
+        record: bool,
+    ) -> Result<Admitted, EngineError> {
+        let (outcome, stored, top_level) = self.review_request(objects, operation_of_new).await?;
         if !outcome.denials.is_empty() {
             return Err(EngineError::Denied(outcome.denials));
         }
