@@ -20,7 +20,8 @@
 //! table `platform-owners`.`owners` on the server (see [`owners`] for why there): observe,
 //! create, adopt, update and delete refuse a database or account recorded for another owner,
 //! and so does a Grant on one. Names made before owners were recorded have no record: they
-//! are accepted, and the next create or update records its owner.
+//! are accepted, and the next create or update records its owner. `inventory` lists the
+//! recorded databases and accounts that exist (never the server's own), for `drift`.
 
 mod database;
 mod grant;

@@ -24,7 +24,8 @@
 //!   servers drop `metadata`); observe, create, update and delete refuse one recorded for
 //!   another owner, so a hand-set external name or fixed `spec.name` cannot take over or
 //!   delete another claim's messages. One made before owners were recorded is accepted and
-//!   gets the owner on the next update.
+//!   gets the owner on the next update. `inventory` lists every stream, bucket and consumer
+//!   so marked, with its owner, for `drift`.
 //! - Every name and subject is checked before anything is sent. The connection is made on the
 //!   first operation; an unreachable server is a transient error.
 

@@ -23,6 +23,9 @@
 //! Database hands out a `uri` for its owner when the password the owner has now is one this
 //! process set (the server keeps only a verifier, so nobody can read a password back).
 //!
+//! `inventory` lists the marked databases and roles with the owners their comments record
+//! (never a superuser, a `pg_*` role, a template database or `postgres`), for `drift`.
+//!
 //! Observe reports drift: a database or role dropped out of band, a changed owner, connection
 //! limit, encoding or login flag, a revoked privilege, a changed extension version.
 //! Every identifier is checked against a strict pattern before anything is sent, and quoted.

@@ -41,7 +41,8 @@
 //!   with a permanent error naming both; an existing binding without a record of its own is
 //!   judged by its destination's. Objects made before owners were recorded are accepted and get their
 //!   record on the next create or update. The management user needs the `administrator` tag
-//!   (it already does to manage users).
+//!   (it already does to manage users). `inventory` lists the objects with a record that
+//!   still exist, rebuilt from the kind and spec the record keeps (never the vhost `/`).
 
 mod binding;
 mod connection;

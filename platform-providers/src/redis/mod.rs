@@ -31,6 +31,9 @@
 //! update. The hash lives in the admin's database 0; applications' users cannot reach it
 //! unless their key prefix is `platform.dev:`.
 //!
+//! `inventory` lists the users that exist and have a record in [`OWNERS_KEY`] (never
+//! `default`), for `drift`.
+//!
 //! Users live in the server's memory: with an ACL file, `ACL SAVE` is the operator's to run;
 //! a user lost in a restart is observed as missing and re-created with a fresh password.
 

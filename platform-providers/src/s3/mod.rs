@@ -33,6 +33,9 @@
 //! next update. S3 has no conditional tagging: two claims creating one name at the same
 //! moment can both pass before either tag is written; the next observe of the one whose tag
 //! was overwritten refuses it.
+//!
+//! `inventory` lists the buckets tagged [`MANAGED_TAG`] with the owner [`OWNER_TAG`] records
+//! and the region each lives in, for `drift`.
 
 mod bucket;
 mod errors;
