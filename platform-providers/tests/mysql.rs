@@ -378,6 +378,111 @@ async fn names_without_a_record_are_accepted_and_get_the_owner() {
     }
 }
 
+/// What `inventory` lists under `prefix`: (kind, real name, owner key), sorted.
+async fn inventoried(p: &MysqlProvider, prefix: &str) -> Vec<(String, String, String)> {
+    let mut listed: Vec<_> = p
+        .inventory()
+        .await
+        .unwrap()
+        .expect("the mysql adapter lists what it manages")
+        .into_iter()
+        .filter(|f| f.resource.external_name.starts_with(prefix))
+        .map(|f| {
+            assert!(
+                f.resource
+                    .external_name
+                    .starts_with(f.resource.spec()["name"].as_str().unwrap())
+            );
+            (
+                f.resource.kind().to_owned(),
+                f.resource.external_name.clone(),
+                f.owner.unwrap().key(),
+            )
+        })
+        .collect();
+    listed.sort();
+    listed
+}
+
+/// The recorded databases and accounts are listed with their owners; deleting one listed
+/// database drops it and its record only.
+async fn inventory_lists_recorded_databases_and_accounts() {
+    let prefix = unique("inv");
+    let (a, b, hand) = (
+        format!("{prefix}_a"),
+        format!("{prefix}_b"),
+        format!("{prefix}_hand"),
+    );
+    let p = provider();
+    let a_database = owned("Database", "team-a", "orders", &a, json!({"name": a}));
+    let b_database = owned("Database", "team-b", "billing", &b, json!({"name": b}));
+    let b_user = owned(
+        "User",
+        "team-b",
+        "billing",
+        &b,
+        json!({"name": b, "host": "%"}),
+    );
+    for r in [&a_database, &b_database, &b_user] {
+        p.create(r).await.unwrap();
+    }
+    // Made by hand: no record.
+    admin(format!("CREATE DATABASE `{hand}`")).await.unwrap();
+    admin(format!("CREATE USER '{hand}'@'%'")).await.unwrap();
+    let (owner_a, owner_b) = (
+        "DatabaseClaim/team-a/orders",
+        "DatabaseClaim/team-b/billing",
+    );
+    assert_eq!(
+        inventoried(&p, &prefix).await,
+        vec![
+            ("Database".into(), a.clone(), owner_a.into()),
+            ("Database".into(), b.clone(), owner_b.into()),
+            ("User".into(), format!("{b}@%"), owner_b.into()),
+        ]
+    );
+    let all = p.inventory().await.unwrap().unwrap();
+    assert!(
+        all.iter()
+            .all(|f| !f.resource.external_name.starts_with("root@")
+                && f.resource.external_name != "mysql"),
+        "the server's own accounts and schemas are not listed"
+    );
+    let listed = all
+        .into_iter()
+        .find(|f| f.resource.kind() == "Database" && f.resource.external_name == a)
+        .unwrap();
+    p.delete(&listed.resource).await.unwrap();
+    let exists = |name: String| {
+        first_value(format!(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{name}'"
+        ))
+    };
+    assert_eq!(
+        exists(a.clone()).await,
+        None,
+        "the listed database {a} is dropped"
+    );
+    assert_eq!(
+        exists(b.clone()).await,
+        Some(b.clone()),
+        "the other claim's database remains"
+    );
+    assert_eq!(exists(hand.clone()).await, Some(hand.clone()));
+    assert_eq!(
+        inventoried(&p, &prefix).await,
+        vec![
+            ("Database".into(), b.clone(), owner_b.into()),
+            ("User".into(), format!("{b}@%"), owner_b.into()),
+        ]
+    );
+    for r in [&b_database, &b_user] {
+        p.delete(r).await.unwrap();
+    }
+    admin(format!("DROP DATABASE `{hand}`")).await.unwrap();
+    admin(format!("DROP USER '{hand}'@'%'")).await.unwrap();
+}
+
 fn main() {
     real::run(
         "mysql",
@@ -391,6 +496,10 @@ fn main() {
             real::trial(
                 "names_without_a_record_are_accepted_and_get_the_owner",
                 names_without_a_record_are_accepted_and_get_the_owner,
+            ),
+            real::trial(
+                "inventory_lists_recorded_databases_and_accounts",
+                inventory_lists_recorded_databases_and_accounts,
             ),
             real::trial("user_passes_the_provider_suite", user_conformance),
             real::trial("grant_passes_the_provider_suite", grant_conformance),

@@ -305,6 +305,113 @@ async fn another_claims_stream_consumer_and_bucket_are_refused() {
     }
 }
 
+/// What `inventory` lists with `u` in its name: (kind, real name, owner key), sorted.
+async fn inventoried(p: &NatsProvider, u: &str) -> Vec<(String, String, String)> {
+    let listed: Vec<_> = p
+        .inventory()
+        .await
+        .unwrap()
+        .expect("the nats adapter lists what it manages")
+        .into_iter()
+        .filter(|f| f.resource.external_name.contains(u))
+        .collect();
+    for f in &listed {
+        // Each is rebuilt so that the adapter takes it as its own.
+        let seen = p.observe(&f.resource).await.unwrap();
+        assert!(
+            seen.exists,
+            "{} {}",
+            f.resource.kind(),
+            f.resource.external_name
+        );
+    }
+    let mut listed: Vec<_> = listed
+        .into_iter()
+        .map(|f| {
+            (
+                f.resource.kind().to_owned(),
+                f.resource.external_name.clone(),
+                f.owner.unwrap().key(),
+            )
+        })
+        .collect();
+    listed.sort();
+    listed
+}
+
+/// Marked streams, consumers and buckets are listed with their owners, a stream made by hand
+/// is not; deleting one listed stream deletes that stream only.
+async fn inventory_lists_marked_streams_consumers_and_buckets() {
+    let p = provider();
+    let u = unique();
+    let (a, b, hand, bucket) = (
+        format!("INV_{u}_A"),
+        format!("INV_{u}_B"),
+        format!("INV_{u}_HAND"),
+        format!("inv_{u}_b"),
+    );
+    let stream = |name: &str, subject: &str| json!({"name": name, "subjects": [format!("inv{u}.{subject}.>")]});
+    let a_stream = owned("Stream", "team-a", "orders", stream(&a, "a"));
+    let a_consumer = owned(
+        "Consumer",
+        "team-a",
+        "orders",
+        json!({"stream": a, "name": "worker"}),
+    );
+    let b_stream = owned("Stream", "team-b", "billing", stream(&b, "b"));
+    let b_bucket = owned("KeyValue", "team-b", "billing", json!({"bucket": bucket}));
+    for r in [&a_stream, &a_consumer, &b_stream, &b_bucket] {
+        p.create(r).await.unwrap();
+    }
+    let js = plain().await;
+    js.create_stream(jetstream::stream::Config {
+        name: hand.clone(),
+        subjects: vec![format!("inv{u}.hand.>")],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let (owner_a, owner_b) = ("QueueClaim/team-a/orders", "QueueClaim/team-b/billing");
+    assert_eq!(
+        inventoried(&p, &u).await,
+        vec![
+            ("Consumer".into(), format!("{a}/worker"), owner_a.into()),
+            ("KeyValue".into(), bucket.clone(), owner_b.into()),
+            ("Stream".into(), a.clone(), owner_a.into()),
+            ("Stream".into(), b.clone(), owner_b.into()),
+        ]
+    );
+    let listed = p
+        .inventory()
+        .await
+        .unwrap()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.resource.kind() == "Stream" && f.resource.external_name == a)
+        .unwrap();
+    p.delete(&listed.resource).await.unwrap();
+    assert!(
+        js.get_stream(&a).await.is_err(),
+        "the listed stream {a} is deleted"
+    );
+    assert!(
+        js.get_stream(&b).await.is_ok(),
+        "the other claim's stream remains"
+    );
+    assert!(js.get_stream(&hand).await.is_ok());
+    assert_eq!(
+        inventoried(&p, &u).await,
+        vec![
+            ("KeyValue".into(), bucket.clone(), owner_b.into()),
+            ("Stream".into(), b.clone(), owner_b.into()),
+        ]
+    );
+    for r in [&b_bucket, &b_stream] {
+        p.delete(r).await.unwrap();
+    }
+    js.delete_stream(&hand).await.unwrap();
+}
+
 fn main() {
     real::run(
         "nats",
@@ -314,6 +421,10 @@ fn main() {
             real::trial(
                 "another_claims_stream_consumer_and_bucket_are_refused",
                 another_claims_stream_consumer_and_bucket_are_refused,
+            ),
+            real::trial(
+                "inventory_lists_marked_streams_consumers_and_buckets",
+                inventory_lists_marked_streams_consumers_and_buckets,
             ),
             real::trial("key_value_passes_conformance", key_value_passes_conformance),
             real::trial(

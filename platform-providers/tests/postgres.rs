@@ -12,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use platform_core::model::DynamicObject;
-use platform_core::provider::{ErrorClass, ManagedResource, Provider};
+use platform_core::provider::{ErrorClass, ManagedResource, Owner, Provider};
 use platform_providers::postgres::{API_VERSION, MARKER, PostgresProvider};
 use platform_testkit::conformance::{ProviderSubject, provider_conformance};
 use scram::scram_matches;
@@ -647,6 +647,111 @@ async fn a_marker_without_owner_is_accepted_and_gets_the_owner() {
     drop_everything(&prefix).await;
 }
 
+/// What `inventory` lists under `prefix`: (kind, name, owner key), sorted.
+async fn inventoried(provider: &PostgresProvider, prefix: &str) -> Vec<(String, String, String)> {
+    let mut listed: Vec<_> = provider
+        .inventory()
+        .await
+        .unwrap()
+        .expect("the postgres adapter lists what it manages")
+        .into_iter()
+        .filter(|f| f.resource.external_name.starts_with(prefix))
+        .map(|f| {
+            assert_eq!(f.resource.spec()["name"], f.resource.external_name.as_str());
+            assert_eq!(
+                Owner::of(&f.resource).key(),
+                f.owner.as_ref().unwrap().key()
+            );
+            (
+                f.resource.kind().to_owned(),
+                f.resource.external_name.clone(),
+                f.owner.unwrap().key(),
+            )
+        })
+        .collect();
+    listed.sort();
+    listed
+}
+
+/// Marked databases and roles are listed with their owners, ones made by hand are not;
+/// deleting one listed database drops that database only.
+async fn inventory_lists_marked_databases_and_roles_with_their_owners() {
+    let prefix = unique("inventory");
+    let (a, b) = (format!("{prefix}_a"), format!("{prefix}_b"));
+    let provider = provider();
+    let a_database = owned("Database", "team-a", "orders", json!({"name": a}));
+    let b_role = owned("Role", "team-b", "billing", json!({"name": b}));
+    let b_database = owned("Database", "team-b", "billing", json!({"name": b}));
+    for r in [&a_database, &b_role, &b_database] {
+        provider.create(r).await.unwrap();
+    }
+    // Made by hand: no marker, or a comment that is not the platform's.
+    let client = plain("postgres").await;
+    for sql in [
+        format!("CREATE ROLE \"{prefix}_hand\""),
+        format!("CREATE DATABASE \"{prefix}_hand\""),
+        format!("CREATE ROLE \"{prefix}_noted\""),
+        format!("COMMENT ON ROLE \"{prefix}_noted\" IS 'owner=x/y/z'"),
+    ] {
+        client.batch_execute(&sql).await.unwrap();
+    }
+    let (owner_a, owner_b) = (
+        "DatabaseClaim/team-a/orders",
+        "DatabaseClaim/team-b/billing",
+    );
+    assert_eq!(
+        inventoried(&provider, &prefix).await,
+        vec![
+            ("Database".into(), a.clone(), owner_a.into()),
+            ("Database".into(), b.clone(), owner_b.into()),
+            ("Role".into(), b.clone(), owner_b.into()),
+        ]
+    );
+    let found = provider.inventory().await.unwrap().unwrap();
+    assert!(
+        found.iter().all(|f| f.resource.external_name != "postgres"),
+        "the server's own database and superuser are not listed"
+    );
+    let listed = found
+        .iter()
+        .find(|f| f.resource.kind() == "Database" && f.resource.external_name == a)
+        .unwrap();
+    assert_eq!(
+        listed.owner.as_ref().unwrap().uid.as_deref(),
+        Some("uid-team-a-orders")
+    );
+    provider.delete(&listed.resource).await.unwrap();
+    let exists = |name: String| async move {
+        plain("postgres")
+            .await
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+            .await
+            .unwrap()
+            .is_some()
+    };
+    assert!(
+        !exists(a.clone()).await,
+        "the listed database {a} is dropped"
+    );
+    assert!(
+        exists(b.clone()).await,
+        "the other claim's database {b} remains"
+    );
+    assert!(exists(format!("{prefix}_hand")).await);
+    assert_eq!(
+        inventoried(&provider, &prefix).await,
+        vec![
+            ("Database".into(), b.clone(), owner_b.into()),
+            ("Role".into(), b.clone(), owner_b.into()),
+        ]
+    );
+    client
+        .batch_execute(&format!("DROP DATABASE \"{prefix}_hand\""))
+        .await
+        .unwrap();
+    drop_everything(&prefix).await;
+}
+
 async fn unreachable_server_is_a_transient_error_without_the_password() {
     let provider =
         PostgresProvider::new("postgres://postgres:TopSecretPw123@127.0.0.1:1/postgres").unwrap();
@@ -726,6 +831,10 @@ fn main() {
             real::trial(
                 "a_marker_without_owner_is_accepted_and_gets_the_owner",
                 a_marker_without_owner_is_accepted_and_gets_the_owner,
+            ),
+            real::trial(
+                "inventory_lists_marked_databases_and_roles_with_their_owners",
+                inventory_lists_marked_databases_and_roles_with_their_owners,
             ),
             real::trial(
                 "unreachable_server_is_a_transient_error_without_the_password",

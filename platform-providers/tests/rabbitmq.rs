@@ -568,6 +568,99 @@ async fn an_object_made_before_owners_were_recorded_is_recorded_on_its_next_crea
     p.delete(&first).await.unwrap();
 }
 
+/// What `inventory` lists under `prefix`: (kind, name, owner key), sorted.
+async fn inventoried(p: &RabbitmqProvider, prefix: &str) -> Vec<(String, String, String)> {
+    let mut listed: Vec<_> = p
+        .inventory()
+        .await
+        .unwrap()
+        .expect("the rabbitmq adapter lists what it manages")
+        .into_iter()
+        .filter(|f| f.resource.external_name.starts_with(prefix))
+        .map(|f| {
+            assert_eq!(f.resource.spec()["name"], f.resource.external_name.as_str());
+            (
+                f.resource.kind().to_owned(),
+                f.resource.external_name.clone(),
+                f.owner.unwrap().key(),
+            )
+        })
+        .collect();
+    listed.sort();
+    listed
+}
+
+/// The recorded objects are listed with their owners, the vhost `/` and hand-made queues are
+/// not; deleting one listed queue deletes that queue only.
+async fn inventory_lists_recorded_objects_with_their_owners() {
+    let p = provider();
+    let admin = admin();
+    let prefix = unique("inv");
+    let (a, b, hand) = (
+        format!("{prefix}.a"),
+        format!("{prefix}.b"),
+        format!("{prefix}.hand"),
+    );
+    let a_queue = owned("Queue", "team-a", "orders", json!({"name": a}));
+    let b_queue = owned("Queue", "team-b", "billing", json!({"name": b}));
+    let b_exchange = owned(
+        "Exchange",
+        "team-b",
+        "billing",
+        json!({"name": b, "vhost": "/"}),
+    );
+    for r in [&a_queue, &b_queue, &b_exchange] {
+        p.create(r).await.unwrap();
+    }
+    admin
+        .declare_queue("/", &QueueParams::new_durable_classic_queue(&hand, None))
+        .await
+        .unwrap();
+    let (owner_a, owner_b) = (
+        "DatabaseClaim/team-a/orders",
+        "DatabaseClaim/team-b/billing",
+    );
+    assert_eq!(
+        inventoried(&p, &prefix).await,
+        vec![
+            ("Exchange".into(), b.clone(), owner_b.into()),
+            ("Queue".into(), a.clone(), owner_a.into()),
+            ("Queue".into(), b.clone(), owner_b.into()),
+        ]
+    );
+    let all = p.inventory().await.unwrap().unwrap();
+    assert!(
+        !all.iter()
+            .any(|f| f.resource.kind() == "Vhost" && f.resource.spec()["name"] == "/"),
+        "the vhost / belongs to the server"
+    );
+    let listed = all
+        .into_iter()
+        .find(|f| f.resource.kind() == "Queue" && f.resource.external_name == a)
+        .unwrap();
+    p.delete(&listed.resource).await.unwrap();
+    assert!(
+        admin.get_queue_info("/", &a).await.is_err(),
+        "the listed queue {a} is deleted"
+    );
+    assert!(
+        admin.get_queue_info("/", &b).await.is_ok(),
+        "the other claim's queue remains"
+    );
+    assert!(admin.get_queue_info("/", &hand).await.is_ok());
+    assert_eq!(
+        inventoried(&p, &prefix).await,
+        vec![
+            ("Exchange".into(), b.clone(), owner_b.into()),
+            ("Queue".into(), b.clone(), owner_b.into()),
+        ]
+    );
+    for r in [&b_exchange, &b_queue] {
+        p.delete(r).await.unwrap();
+    }
+    admin.delete_queue("/", &hand, true).await.unwrap();
+}
+
 fn main() {
     real::run(
         "rabbitmq",
@@ -598,6 +691,10 @@ fn main() {
             real::trial(
                 "objects_of_another_claim_on_the_same_name_are_refused_and_keep_working",
                 objects_of_another_claim_on_the_same_name_are_refused_and_keep_working,
+            ),
+            real::trial(
+                "inventory_lists_recorded_objects_with_their_owners",
+                inventory_lists_recorded_objects_with_their_owners,
             ),
             real::trial(
                 "an_object_made_before_owners_were_recorded_is_recorded_on_its_next_create",

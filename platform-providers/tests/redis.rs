@@ -340,6 +340,84 @@ async fn a_user_without_a_record_is_accepted_and_recorded() {
     p.delete(&mine).await.unwrap();
 }
 
+/// What `inventory` lists under `prefix`: (username, owner key), sorted.
+async fn inventoried(p: &RedisProvider, prefix: &str) -> Vec<(String, String)> {
+    let mut listed: Vec<_> = p
+        .inventory()
+        .await
+        .unwrap()
+        .expect("the redis adapter lists what it manages")
+        .into_iter()
+        .filter(|f| f.resource.external_name.starts_with(prefix))
+        .map(|f| {
+            assert_eq!(f.resource.kind(), "AclUser");
+            assert_eq!(
+                f.resource.spec()["username"],
+                f.resource.external_name.as_str()
+            );
+            (f.resource.external_name.clone(), f.owner.unwrap().key())
+        })
+        .collect();
+    listed.sort();
+    listed
+}
+
+async fn users() -> Vec<String> {
+    let mut conn = admin().await;
+    redis::cmd("ACL")
+        .arg("USERS")
+        .query_async(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// The users with a recorded owner are listed with it; deleting one listed user removes that
+/// user and its record only.
+async fn inventory_lists_recorded_users_with_their_owners() {
+    let prefix = unique("inv");
+    let (a, b, hand) = (
+        format!("{prefix}-a"),
+        format!("{prefix}-b"),
+        format!("{prefix}-hand"),
+    );
+    let p = provider();
+    p.create(&owned_user("team-a", "orders", &a)).await.unwrap();
+    p.create(&owned_user("team-b", "billing", &b))
+        .await
+        .unwrap();
+    // Made by hand: no owner record.
+    acl(&["SETUSER", &hand, "on", "nopass"]).await.unwrap();
+    assert_eq!(
+        inventoried(&p, &prefix).await,
+        vec![
+            (a.clone(), "CacheClaim/team-a/orders".to_owned()),
+            (b.clone(), "CacheClaim/team-b/billing".to_owned()),
+        ]
+    );
+    let all = p.inventory().await.unwrap().unwrap();
+    assert!(all.iter().all(|f| f.resource.external_name != "default"));
+    let listed = all
+        .into_iter()
+        .find(|f| f.resource.external_name == a)
+        .unwrap();
+    p.delete(&listed.resource).await.unwrap();
+    let users = users().await;
+    assert!(!users.contains(&a), "the listed user {a} is deleted");
+    assert!(users.contains(&b), "the other claim's user {b} remains");
+    assert!(users.contains(&hand));
+    let mut plain = admin().await;
+    let recorded: Option<String> = plain.hget(OWNERS_KEY, &a).await.unwrap();
+    assert_eq!(recorded, None);
+    assert_eq!(
+        inventoried(&p, &prefix).await,
+        vec![(b.clone(), "CacheClaim/team-b/billing".to_owned())]
+    );
+    p.delete(&owned_user("team-b", "billing", &b))
+        .await
+        .unwrap();
+    acl(&["DELUSER", &hand]).await.unwrap();
+}
+
 fn main() {
     real::run(
         "redis",
@@ -353,6 +431,10 @@ fn main() {
             real::trial(
                 "a_user_without_a_record_is_accepted_and_recorded",
                 a_user_without_a_record_is_accepted_and_recorded,
+            ),
+            real::trial(
+                "inventory_lists_recorded_users_with_their_owners",
+                inventory_lists_recorded_users_with_their_owners,
             ),
             real::trial(
                 "credentials_are_confined_to_the_prefix",

@@ -344,6 +344,89 @@ async fn a_bucket_tagged_without_owner_is_accepted_and_gets_the_owner() {
     p.delete(&mine).await.unwrap();
 }
 
+/// What `inventory` lists under `prefix`: (bucket, owner key), sorted.
+async fn inventoried(p: &S3Provider, prefix: &str) -> Vec<(String, String)> {
+    let mut listed: Vec<_> = p
+        .inventory()
+        .await
+        .unwrap()
+        .expect("the s3 adapter lists what it manages")
+        .into_iter()
+        .filter(|f| f.resource.external_name.starts_with(prefix))
+        .map(|f| {
+            assert_eq!(f.resource.kind(), "Bucket");
+            assert_eq!(f.resource.spec()["name"], f.resource.external_name.as_str());
+            assert_eq!(f.resource.spec()["region"], "us-east-1");
+            (f.resource.external_name.clone(), f.owner.unwrap().key())
+        })
+        .collect();
+    listed.sort();
+    listed
+}
+
+async fn inventory_lists_tagged_buckets_with_their_owners() {
+    let prefix = unique("inv");
+    let (a, b, hand) = (
+        format!("{prefix}-a"),
+        format!("{prefix}-b"),
+        format!("{prefix}-hand"),
+    );
+    let p = provider();
+    p.create(&owned_bucket("team-a", "orders", &a))
+        .await
+        .unwrap();
+    p.create(&owned_bucket("team-b", "billing", &b))
+        .await
+        .unwrap();
+    let c = plain_client();
+    c.put_object()
+        .bucket(&a)
+        .key("orders.csv")
+        .body(ByteStream::from_static(b"1,2"))
+        .send()
+        .await
+        .unwrap();
+    // Made by hand, untagged: not the platform's.
+    c.create_bucket().bucket(&hand).send().await.unwrap();
+    assert_eq!(
+        inventoried(&p, &prefix).await,
+        vec![
+            (a.clone(), "BucketClaim/team-a/orders".to_owned()),
+            (b.clone(), "BucketClaim/team-b/billing".to_owned()),
+        ]
+    );
+    let listed = p
+        .inventory()
+        .await
+        .unwrap()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.resource.external_name == a)
+        .unwrap();
+    p.delete(&listed.resource).await.unwrap();
+    let c = &c;
+    let exists = |name: String| async move { c.head_bucket().bucket(name).send().await.is_ok() };
+    assert!(!exists(a.clone()).await, "the listed bucket {a} is deleted");
+    assert!(
+        exists(b.clone()).await,
+        "the other claim's bucket {b} remains"
+    );
+    assert!(exists(hand.clone()).await);
+    assert_eq!(
+        inventoried(&p, &prefix).await,
+        vec![(b.clone(), "BucketClaim/team-b/billing".to_owned())]
+    );
+    p.delete(&owned_bucket("team-b", "billing", &b))
+        .await
+        .unwrap();
+    plain_client()
+        .delete_bucket()
+        .bucket(&hand)
+        .send()
+        .await
+        .unwrap();
+}
+
 fn main() {
     real::run(
         "s3",
@@ -366,6 +449,10 @@ fn main() {
             real::trial(
                 "a_bucket_tagged_without_owner_is_accepted_and_gets_the_owner",
                 a_bucket_tagged_without_owner_is_accepted_and_gets_the_owner,
+            ),
+            real::trial(
+                "inventory_lists_tagged_buckets_with_their_owners",
+                inventory_lists_tagged_buckets_with_their_owners,
             ),
             real::trial(
                 "foreign_buckets_are_not_deleted_and_unreachable_is_transient",

@@ -22,7 +22,6 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use platform_core::model::{DynamicObject, ObjectMeta};
 use platform_core::provider::{
     Applied, Found, ManagedResource, Observation, Owner, Provider, ProviderError,
 };
@@ -185,27 +184,9 @@ impl Provider for LocalProvider {
     }
 }
 
-/// A listed resource: `kind` with the `spec` that names `real_name`, owned (as its owner
-/// reference says) by the recorded owner, so [`Provider::delete`] can remove it.
+/// A listed resource of this adapter: see [`crate::support::inventory::found`].
 pub(crate) fn found(kind: &str, real_name: &str, spec: Value, owner: Option<Owner>) -> Found {
-    let mut metadata = ObjectMeta::named(real_name.replace(['/', '.', ':'], "-"));
-    if let Some(owner) = &owner {
-        metadata.namespace = Some(owner.namespace.clone());
-        metadata.owner_references = vec![owner.reference()];
-    }
-    Found {
-        resource: ManagedResource {
-            object: DynamicObject {
-                api_version: API_VERSION.to_owned(),
-                kind: kind.to_owned(),
-                metadata,
-                spec,
-                status: None,
-            },
-            external_name: real_name.to_owned(),
-        },
-        owner,
-    }
+    crate::support::inventory::found(API_VERSION, kind, real_name, spec, owner)
 }
 
 /// An I/O error as a provider error: missing permissions are permanent, the rest transient.

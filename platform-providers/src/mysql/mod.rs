@@ -20,7 +20,8 @@
 //! table `platform-owners`.`owners` on the server (see [`owners`] for why there): observe,
 //! create, adopt, update and delete refuse a database or account recorded for another owner,
 //! and so does a Grant on one. Names made before owners were recorded have no record: they
-//! are accepted, and the next create or update records its owner.
+//! are accepted, and the next create or update records its owner. `inventory` lists the
+//! recorded databases and accounts that exist (never the server's own), for `drift`.
 
 mod database;
 mod grant;
@@ -36,7 +37,7 @@ use std::fmt;
 
 use owners::Real;
 use platform_core::provider::{
-    Applied, ManagedResource, Observation, Owner, Provider, ProviderError,
+    Applied, Found, ManagedResource, Observation, Owner, Provider, ProviderError,
 };
 use platform_core::secret::SecretValue;
 
@@ -321,6 +322,28 @@ impl Provider for MysqlProvider {
             Target::User(u) => user::update(&mut session, u).await,
             Target::Grant(g) => grant::update(&mut session, g).await,
         }
+    }
+
+    /// The databases and accounts recorded in `platform-owners`.`owners` that exist, with the
+    /// owner each record names. Grants have no record of their own: they go with their account
+    /// and database. Names made before owners were recorded have no record and are not listed.
+    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+        let mut session = self.server.session().await?;
+        let listed = owners::listed(&mut session).await?;
+        Ok(Some(
+            listed
+                .into_iter()
+                .map(|(real, owner)| {
+                    let (kind, spec) = match &real {
+                        Real::Database(name) => ("Database", serde_json::json!({ "name": name })),
+                        Real::Account(user, host) => {
+                            ("User", serde_json::json!({ "name": user, "host": host }))
+                        }
+                    };
+                    crate::support::inventory::found(API_VERSION, kind, &real.name(), spec, owner)
+                })
+                .collect(),
+        ))
     }
 
     async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {

@@ -9,7 +9,7 @@
 //! no claim can ask for it as its database.
 
 use mysql_async::{Params, Value as SqlValue};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use platform_core::provider::{ManagedResource, Owner, ProviderError};
 
@@ -34,7 +34,8 @@ impl Real {
         }
     }
 
-    fn name(&self) -> String {
+    /// The record's name: the database, or `user@host`.
+    pub(super) fn name(&self) -> String {
         match self {
             Real::Database(name) => name.clone(),
             Real::Account(user, host) => format!("{user}@{host}"),
@@ -70,6 +71,73 @@ pub(super) async fn recorded(
             Some((real.clone(), Owner::from_key(owner)?))
         })
         .collect())
+}
+
+/// Every record whose database or account exists, with its owner (None when the record
+/// cannot be read as one), databases first. The server's own schemas and accounts are never
+/// listed, whatever the table says.
+pub(super) async fn listed(
+    session: &mut Session<'_>,
+) -> Result<Vec<(Real, Option<Owner>)>, ProviderError> {
+    if !session.owners_table_exists().await? {
+        return Ok(Vec::new());
+    }
+    let what = "cannot list the recorded databases and accounts";
+    let records: Vec<(String, String, String)> = session
+        .rows(
+            &format!("SELECT kind, name, owner FROM {TABLE} ORDER BY kind DESC, name"),
+            Params::Empty,
+            what,
+        )
+        .await?;
+    let databases: Vec<(String,)> = session
+        .rows(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA",
+            Params::Empty,
+            what,
+        )
+        .await?;
+    let accounts: Vec<(String, String)> = session
+        .rows("SELECT User, Host FROM mysql.user", Params::Empty, what)
+        .await?;
+    let databases: HashSet<String> = databases.into_iter().map(|(name,)| name).collect();
+    let accounts: HashSet<(String, String)> = accounts.into_iter().collect();
+    Ok(records
+        .into_iter()
+        .filter_map(|(kind, name, owner)| {
+            let real = match kind.as_str() {
+                "database"
+                    if databases.contains(&name) && !SYSTEM_SCHEMAS.contains(&name.as_str()) =>
+                {
+                    Real::Database(name)
+                }
+                "account" => {
+                    let (user, host) = name.split_once('@')?;
+                    let account = (user.to_owned(), host.to_owned());
+                    if !accounts.contains(&account) || is_system_user(user) {
+                        return None;
+                    }
+                    Real::Account(account.0, account.1)
+                }
+                _ => return None,
+            };
+            Some((real, Owner::from_key(&owner)))
+        })
+        .collect())
+}
+
+/// Schemas the server (or this adapter's records) own.
+const SYSTEM_SCHEMAS: &[&str] = &[
+    "mysql",
+    "information_schema",
+    "performance_schema",
+    "sys",
+    "platform-owners",
+];
+
+/// Accounts the server owns: `root`, `mariadb.sys`, `mysql.sys`, `mysql.session`, ...
+fn is_system_user(user: &str) -> bool {
+    user == "root" || user.starts_with("mysql.") || user.starts_with("mariadb.")
 }
 
 /// Refuses `resource` when any of `reals` is recorded for another owner.

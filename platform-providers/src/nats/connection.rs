@@ -228,20 +228,43 @@ impl Connection {
 
     /// The infos of every stream, one page (256 streams) per request.
     pub async fn stream_infos(&self) -> Result<Vec<Value>, ProviderError> {
+        self.paged("STREAM.LIST", "streams", "list streams").await
+    }
+
+    /// The infos of every consumer of stream `name`, one page per request; none when the
+    /// stream is gone.
+    pub async fn consumer_infos(&self, name: &str) -> Result<Vec<Value>, ProviderError> {
+        let what = format!("list the consumers of stream {name:?}");
+        match self
+            .paged(&format!("CONSUMER.LIST.{name}"), "consumers", &what)
+            .await
+        {
+            Err(e) if e.class == platform_core::provider::ErrorClass::NotFound => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
+    /// Every item of the paged list `field` answered to `subject`.
+    async fn paged(
+        &self,
+        subject: &str,
+        field: &str,
+        what: &str,
+    ) -> Result<Vec<Value>, ProviderError> {
         let mut out = Vec::new();
         loop {
             let page = self
-                .api("STREAM.LIST", &json!({"offset": out.len()}), "list streams")
+                .api(subject, &json!({"offset": out.len()}), what)
                 .await?
-                .map_err(|e| self.error("list streams", &e))?;
-            let streams = page
-                .get("streams")
+                .map_err(|e| self.error(what, &e))?;
+            let items = page
+                .get(field)
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
             let total = page.get("total").and_then(Value::as_u64).unwrap_or(0) as usize;
-            let empty = streams.is_empty();
-            out.extend(streams);
+            let empty = items.is_empty();
+            out.extend(items);
             if empty || out.len() >= total {
                 return Ok(out);
             }

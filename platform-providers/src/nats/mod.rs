@@ -24,7 +24,8 @@
 //!   servers drop `metadata`); observe, create, update and delete refuse one recorded for
 //!   another owner, so a hand-set external name or fixed `spec.name` cannot take over or
 //!   delete another claim's messages. One made before owners were recorded is accepted and
-//!   gets the owner on the next update.
+//!   gets the owner on the next update. `inventory` lists every stream, bucket and consumer
+//!   so marked, with its owner, for `drift`.
 //! - Every name and subject is checked before anything is sent. The connection is made on the
 //!   first operation; an unreachable server is a transient error.
 
@@ -44,7 +45,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use platform_core::provider::{
+    Applied, Found, ManagedResource, Observation, Provider, ProviderError,
+};
 
 use crate::support::settings::SettingsError;
 use connection::Connection;
@@ -147,6 +150,62 @@ impl Provider for NatsProvider {
 
     /// Streams come from one listing of stream infos (a page holds 256); other kinds are
     /// observed one by one.
+    /// Every stream, key-value bucket (stream `KV_<bucket>`) and consumer whose configuration
+    /// carries the adapter's mark (see `owner`), with the owner it records: one `STREAM.LIST`,
+    /// then one `CONSUMER.LIST` per stream. Consumers come first, so deleting in order never
+    /// deletes a stream before a consumer of it that is listed too.
+    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+        let (mut consumers, mut streams) = (Vec::new(), Vec::new());
+        for info in self.conn.stream_infos().await? {
+            let Some(config) = info.get("config") else {
+                continue;
+            };
+            let Some(name) = config.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            for consumer in self.conn.consumer_infos(name).await? {
+                let Some(config) = consumer.get("config").filter(|c| owner::marked(c)) else {
+                    continue;
+                };
+                let Some(consumer) = consumer.get("name").and_then(Value::as_str) else {
+                    continue;
+                };
+                consumers.push(crate::support::inventory::found(
+                    API_VERSION,
+                    "Consumer",
+                    &format!("{name}/{consumer}"),
+                    json!({ "stream": name, "name": consumer }),
+                    owner::recorded(config),
+                ));
+            }
+            if !owner::marked(config) {
+                continue;
+            }
+            // A key-value bucket goes by its bucket name, as its resource's external name does.
+            let (kind, real_name, spec) = match name.strip_prefix("KV_") {
+                Some(bucket) => ("KeyValue", bucket, json!({ "bucket": bucket })),
+                // Delete checks the spec whole, and a stream's spec names its subjects.
+                None => {
+                    let subjects = config.get("subjects").cloned().unwrap_or(json!([]));
+                    (
+                        "Stream",
+                        name,
+                        json!({ "name": name, "subjects": subjects }),
+                    )
+                }
+            };
+            streams.push(crate::support::inventory::found(
+                API_VERSION,
+                kind,
+                real_name,
+                spec,
+                owner::recorded(config),
+            ));
+        }
+        consumers.extend(streams);
+        Ok(Some(consumers))
+    }
+
     async fn observe_many(
         &self,
         resources: &[ManagedResource],

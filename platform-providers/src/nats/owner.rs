@@ -19,7 +19,24 @@ pub(super) fn record(config: &mut Value, resource: &ManagedResource) {
         config["metadata"] = json!({});
     }
     config["metadata"][OWNER_KEY] = json!(owner.key());
-    config["description"] = json!(format!("managed-by=platform {}", owner.marker()));
+    config["description"] = json!(format!("{MARKER} {}", owner.marker()));
+}
+
+/// The first word of the description of everything the adapter makes.
+pub(super) const MARKER: &str = "managed-by=platform";
+
+/// Whether a stream or consumer configuration carries the adapter's mark: the owner in its
+/// `metadata`, or a description starting with [`MARKER`].
+pub(super) fn marked(config: &Value) -> bool {
+    let in_metadata = config
+        .pointer("/metadata")
+        .and_then(|m| m.get(OWNER_KEY))
+        .is_some();
+    let in_description = config
+        .get("description")
+        .and_then(Value::as_str)
+        .is_some_and(|d| d.split_whitespace().next() == Some(MARKER));
+    in_metadata || in_description
 }
 
 /// The owner a configuration records; None when it records none (made before owners were).

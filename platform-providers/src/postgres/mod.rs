@@ -23,6 +23,9 @@
 //! Database hands out a `uri` for its owner when the password the owner has now is one this
 //! process set (the server keeps only a verifier, so nobody can read a password back).
 //!
+//! `inventory` lists the marked databases and roles with the owners their comments record
+//! (never a superuser, a `pg_*` role, a template database or `postgres`), for `drift`.
+//!
 //! Observe reports drift: a database or role dropped out of band, a changed owner, connection
 //! limit, encoding or login flag, a revoked privilege, a changed extension version.
 //! Every identifier is checked against a strict pattern before anything is sent, and quoted.
@@ -45,7 +48,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use platform_core::provider::{
-    Applied, ManagedResource, Observation, Owner, Provider, ProviderError,
+    Applied, Found, ManagedResource, Observation, Owner, Provider, ProviderError,
 };
 use postgres_protocol::escape::escape_identifier;
 
@@ -186,6 +189,45 @@ impl PostgresProvider {
             }
         }
         Ok(marked)
+    }
+
+    /// Every database and role carrying [`MARKER`], databases first (dropping a database
+    /// before its owner role leaves the role nothing to reassign), each with the owner its
+    /// comment records. Superusers and template databases are never listed, whatever their
+    /// comment says: the server owns them.
+    async fn listed(&self) -> Result<Vec<Found>, ProviderError> {
+        let client = self.inner.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT 'Database', datname::text, shobj_description(d.oid, 'pg_database')
+                   FROM pg_database d
+                   WHERE split_part(shobj_description(d.oid, 'pg_database'), ' ', 1) = $1
+                     AND NOT datistemplate AND datname <> 'postgres'
+                 UNION ALL
+                 SELECT 'Role', rolname::text, shobj_description(r.oid, 'pg_authid')
+                   FROM pg_roles r
+                   WHERE split_part(shobj_description(r.oid, 'pg_authid'), ' ', 1) = $1
+                     AND NOT rolsuper AND rolname NOT LIKE 'pg\\_%'
+                 ORDER BY 1, 2",
+                &[&MARKER],
+            )
+            .await
+            .map_err(|e| sql_error("cannot list marked databases and roles", &e, &[]))?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let kind: &str = row.get(0);
+                let name: String = row.get(1);
+                let comment: String = row.get(2);
+                crate::support::inventory::found(
+                    API_VERSION,
+                    kind,
+                    &name,
+                    json!({ "name": name }),
+                    Owner::from_marker(&comment),
+                )
+            })
+            .collect())
     }
 
     fn outputs(&self) -> BTreeMap<String, Value> {
@@ -410,6 +452,12 @@ impl Provider for PostgresProvider {
             "Extension" => extension::delete(self, resource).await,
             other => Err(unknown(other)),
         }
+    }
+
+    /// The marked databases and roles (see [`MARKER`]); grants and extensions carry no
+    /// marker and go with their database or role.
+    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+        self.listed().await.map(Some)
     }
 
     /// One query over `pg_database` for every Database, one over `pg_roles` for every Role;

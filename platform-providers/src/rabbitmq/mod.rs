@@ -41,7 +41,8 @@
 //!   with a permanent error naming both; an existing binding without a record of its own is
 //!   judged by its destination's. Objects made before owners were recorded are accepted and get their
 //!   record on the next create or update. The management user needs the `administrator` tag
-//!   (it already does to manage users).
+//!   (it already does to manage users). `inventory` lists the objects with a record that
+//!   still exist, rebuilt from the kind and spec the record keeps (never the vhost `/`).
 
 mod binding;
 mod connection;
@@ -61,7 +62,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, Provider, ProviderError};
+use platform_core::provider::{
+    Applied, Found, ManagedResource, Observation, Provider, ProviderError,
+};
 
 use crate::support::settings::SettingsError;
 use connection::Connection;
@@ -181,6 +184,29 @@ impl Provider for RabbitmqProvider {
             "Binding" => binding::delete(conn, resource).await,
             other => Err(unknown(other)),
         }
+    }
+
+    /// The objects with an owner record (see `owners`) that still exist, each rebuilt from the
+    /// kind and spec its record keeps. Objects made before owners were recorded have no record
+    /// and are not listed; nor is the vhost `/`. An object whose observe fails is listed
+    /// (deleting what is gone does nothing), one observed absent is not.
+    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+        let records = owners::all(&self.conn).await?;
+        let found: Vec<Found> = records
+            .objects()
+            .into_iter()
+            .map(|o| {
+                crate::support::inventory::found(API_VERSION, &o.kind, &o.name, o.spec, o.owner)
+            })
+            .collect();
+        let mut listed = Vec::with_capacity(found.len());
+        for f in found {
+            match self.observe(&f.resource).await {
+                Ok(seen) if !seen.exists => {}
+                _ => listed.push(f),
+            }
+        }
+        Ok(Some(listed))
     }
 
     /// Queues and users are listed once per vhost (one call for all queues, two for all users

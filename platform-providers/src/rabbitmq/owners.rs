@@ -208,6 +208,18 @@ pub(super) async fn all(conn: &Connection) -> Result<Records, ProviderError> {
     ))
 }
 
+/// An object as its owner record names it.
+pub(super) struct Recorded {
+    /// Kind of the resource naming it (`Queue`).
+    pub(super) kind: String,
+    /// Its name (a binding's record name, without the prefix, as it has none).
+    pub(super) name: String,
+    /// The spec of a resource naming it.
+    pub(super) spec: Value,
+    /// The owner recorded.
+    pub(super) owner: Option<Owner>,
+}
+
 /// Owner records read at once, by global parameter name.
 pub(super) struct Records(HashMap<String, Value>);
 
@@ -218,6 +230,47 @@ impl Records {
             .get(&real.record_name())
             .map(|value| owner_in(real, value))
             .transpose()
+    }
+
+    /// Every record as the object it names: its kind, the spec naming it (both as the record
+    /// keeps them), the name it goes by, and the owner it records (None when the value names
+    /// none). Records of the vhost `/`, which belongs to the server, are skipped, as are
+    /// records that do not say which object they are.
+    pub(super) fn objects(&self) -> Vec<Recorded> {
+        let mut objects: Vec<Recorded> = self
+            .0
+            .iter()
+            .filter_map(|(record, value)| {
+                let kind = value.get("kind")?.as_str()?.to_owned();
+                let spec = value.get("spec")?.clone();
+                if kind == "Vhost" && spec.get("name")?.as_str()? == "/" {
+                    return None;
+                }
+                let name = match spec.get("name").and_then(Value::as_str) {
+                    Some(name) => name.to_owned(),
+                    None => record
+                        .strip_prefix(PREFIX)
+                        .or_else(|| record.strip_prefix(HASHED_PREFIX))?
+                        .to_owned(),
+                };
+                let owner = value
+                    .get("owner")
+                    .and_then(Value::as_str)
+                    .and_then(Owner::from_key)
+                    .map(|owner| Owner {
+                        uid: value.get("uid").and_then(Value::as_str).map(str::to_owned),
+                        ..owner
+                    });
+                Some(Recorded {
+                    kind,
+                    name,
+                    spec,
+                    owner,
+                })
+            })
+            .collect();
+        objects.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
+        objects
     }
 
     /// Refuses `resource` when `real` is recorded for another owner.

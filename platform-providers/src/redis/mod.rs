@@ -31,6 +31,9 @@
 //! update. The hash lives in the admin's database 0; applications' users cannot reach it
 //! unless their key prefix is `platform.dev:`.
 //!
+//! `inventory` lists the users that exist and have a record in [`OWNERS_KEY`] (never
+//! `default`), for `drift`.
+//!
 //! Users live in the server's memory: with an ACL file, `ACL SAVE` is the operator's to run;
 //! a user lost in a restart is observed as missing and re-created with a fresh password.
 
@@ -47,7 +50,7 @@ use std::fmt;
 use std::sync::Mutex;
 
 use platform_core::provider::{
-    Applied, ManagedResource, Observation, Owner, Provider, ProviderError,
+    Applied, Found, ManagedResource, Observation, Owner, Provider, ProviderError,
 };
 use platform_core::secret::SecretValue;
 
@@ -190,6 +193,33 @@ impl RedisProvider {
             .into_iter()
             .map(|o| o.as_deref().and_then(Owner::from_key))
             .collect())
+    }
+
+    /// Every ACL user that exists and has an owner recorded in [`OWNERS_KEY`], by username,
+    /// with that owner: one `MULTI` reading the hash and `ACL USERS`. The `default` user is
+    /// the server's and never listed; a record whose user is gone is not a real resource.
+    async fn recorded_users(&self) -> Result<Vec<(String, Option<Owner>)>, ProviderError> {
+        let mut connection = self.admin.connection().await?;
+        let (recorded, users): (Vec<(String, String)>, Vec<String>) = redis::pipe()
+            .atomic()
+            .cmd("HGETALL")
+            .arg(OWNERS_KEY)
+            .cmd("ACL")
+            .arg("USERS")
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| {
+                self.admin
+                    .error("cannot list the recorded ACL users", &e, &[])
+            })?;
+        let users: std::collections::HashSet<String> = users.into_iter().collect();
+        let mut listed: Vec<(String, Option<Owner>)> = recorded
+            .into_iter()
+            .filter(|(username, _)| username != "default" && users.contains(username))
+            .map(|(username, owner)| (username, Owner::from_key(&owner)))
+            .collect();
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(listed)
     }
 
     /// Records `resource`'s owner for the user unless another is recorded (one `HSETNX`, so
@@ -366,6 +396,22 @@ impl Provider for RedisProvider {
             outputs: user.outputs(&self.endpoint),
             ..Applied::default()
         })
+    }
+
+    /// The ACL users with an owner recorded in [`OWNERS_KEY`]. Users made before owners were
+    /// recorded carry no mark at all, so they cannot be told from users made by hand and are
+    /// not listed.
+    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+        let users = self.recorded_users().await?;
+        Ok(Some(
+            users
+                .into_iter()
+                .map(|(username, owner)| {
+                    let spec = serde_json::json!({ "username": username });
+                    crate::support::inventory::found(API_VERSION, "AclUser", &username, spec, owner)
+                })
+                .collect(),
+        ))
     }
 
     async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {

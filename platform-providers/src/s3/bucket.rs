@@ -144,30 +144,42 @@ impl BucketOps<'_> {
             .and_then(|r| r.expiration())
             .and_then(|e| e.days())
             .and_then(|d| u32::try_from(d).ok());
-        let location = self
-            .client
-            .get_bucket_location()
-            .bucket(b)
-            .send()
-            .await
-            .map_err(|e| self.fail("GetBucketLocation", e))?;
-        let region = match location.location_constraint().map(|l| l.as_str()) {
-            None | Some("") => "us-east-1".to_owned(),
-            Some("EU") => "eu-west-1".to_owned(),
-            Some(other) => other.to_owned(),
-        };
-        let tags = self.tags().await?;
-        let managed = tags
-            .iter()
-            .any(|t| t.key() == MANAGED_TAG.0 && t.value() == MANAGED_TAG.1);
+        let region = self.region().await?;
+        let (managed, owner) = self.marker().await?;
         Ok(Actual {
             versioning,
             public_access_block,
             expiration_days,
             region,
             managed,
-            owner: recorded_owner(&tags),
+            owner,
         })
+    }
+
+    /// The region GetBucketLocation reports.
+    pub async fn region(&self) -> Result<String, ProviderError> {
+        let location = self
+            .client
+            .get_bucket_location()
+            .bucket(self.bucket())
+            .send()
+            .await
+            .map_err(|e| self.fail("GetBucketLocation", e))?;
+        Ok(match location.location_constraint().map(|l| l.as_str()) {
+            None | Some("") => "us-east-1".to_owned(),
+            Some("EU") => "eu-west-1".to_owned(),
+            Some(other) => other.to_owned(),
+        })
+    }
+
+    /// Whether the bucket carries [`MANAGED_TAG`], and the owner its [`OWNER_TAG`] records,
+    /// reading its tags only.
+    pub async fn marker(&self) -> Result<(bool, Option<Owner>), ProviderError> {
+        let tags = self.tags().await?;
+        let managed = tags
+            .iter()
+            .any(|t| t.key() == MANAGED_TAG.0 && t.value() == MANAGED_TAG.1);
+        Ok((managed, recorded_owner(&tags)))
     }
 
     /// The owner the bucket's [`OWNER_TAG`] records, reading its tags only.

@@ -33,6 +33,9 @@
 //! next update. S3 has no conditional tagging: two claims creating one name at the same
 //! moment can both pass before either tag is written; the next observe of the one whose tag
 //! was overwritten refuses it.
+//!
+//! `inventory` lists the buckets tagged [`MANAGED_TAG`] with the owner [`OWNER_TAG`] records
+//! and the region each lives in, for `drift`.
 
 mod bucket;
 mod errors;
@@ -46,7 +49,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use platform_core::provider::{
-    Applied, ManagedResource, Observation, Owner, Provider, ProviderError, diff_fields,
+    Applied, Found, ManagedResource, Observation, Owner, Provider, ProviderError, diff_fields,
 };
 use platform_core::secret::SecretMap;
 
@@ -139,6 +142,47 @@ impl S3Provider {
             diff,
             outputs: self.outputs(d),
             secrets: SecretMap::new(),
+        })
+    }
+
+    /// Bucket `name` as [`Provider::inventory`] lists it: None when it lacks [`MANAGED_TAG`] or
+    /// was deleted since ListBuckets named it.
+    async fn listed(
+        &self,
+        name: String,
+        default_region: &str,
+    ) -> Result<Option<Found>, ProviderError> {
+        let spec = json!({ "name": name });
+        let unowned = crate::support::inventory::found(API_VERSION, "Bucket", &name, spec, None);
+        let mut d = Desired::of(&unowned.resource, default_region)?;
+        let region = self
+            .with_ops(&d, async |ops| match ops.region().await {
+                Ok(region) => Ok(Some(region)),
+                Err(e) => vanished(ops, e).await,
+            })
+            .await?;
+        let Some(region) = region else {
+            return Ok(None);
+        };
+        d.region = region;
+        let marker = self
+            .with_ops(&d, async |ops| match ops.marker().await {
+                Ok(marker) => Ok(Some(marker)),
+                Err(e) => vanished(ops, e).await,
+            })
+            .await?;
+        Ok(match marker {
+            Some((true, owner)) => {
+                let spec = json!({ "name": name, "region": d.region });
+                Some(crate::support::inventory::found(
+                    API_VERSION,
+                    "Bucket",
+                    &name,
+                    spec,
+                    owner,
+                ))
+            }
+            _ => None,
         })
     }
 
@@ -259,6 +303,20 @@ impl Provider for S3Provider {
         .await
     }
 
+    /// Every bucket of this account tagged [`MANAGED_TAG`], with the owner its [`OWNER_TAG`]
+    /// records and the region it lives in: one ListBuckets, then each bucket's location and
+    /// tags. Buckets without the tag are not listed (`delete` refuses them anyway).
+    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+        let mut names: Vec<String> = self.owned_buckets().await?.into_iter().collect();
+        names.sort();
+        let default_region = &self.clients.settings().region;
+        let mut found = Vec::new();
+        for name in names {
+            found.extend(self.listed(name, default_region).await?);
+        }
+        Ok(Some(found))
+    }
+
     async fn observe_many(
         &self,
         resources: &[ManagedResource],
@@ -279,6 +337,17 @@ impl Provider for S3Provider {
             });
         }
         out
+    }
+}
+
+/// `None` when the bucket of `ops` no longer exists (deleted while being listed), else `error`.
+async fn vanished<T>(
+    ops: &BucketOps<'_>,
+    error: ProviderError,
+) -> Result<Option<T>, ProviderError> {
+    match ops.exists().await {
+        Ok(false) => Ok(None),
+        _ => Err(error),
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod credentials;
 pub mod ident;
+pub mod inventory;
 pub mod private_files;
 pub mod redact;
 pub mod settings;
