@@ -65,6 +65,11 @@ impl Engine {
     /// which the controller runs every poll: listing every real resource costs more.
     pub async fn find_orphans(&self, report: &mut DriftReport) -> Result<(), EngineError> {
         for provider in self.distinct_providers() {
+            // A shared server's resources may be another installation's: never judged here.
+            if !provider.private_inventory() {
+                report.unlisted.push(provider.name().to_owned());
+                continue;
+            }
             let found = match provider.inventory().await {
                 Ok(Some(found)) => found,
                 Ok(None) => {

@@ -141,7 +141,8 @@ pub struct DriftReport {
     pub orphans: Vec<Orphan>,
     /// How many orphans were deleted (on request only).
     pub orphans_deleted: usize,
-    /// Providers that cannot list their resources: leaks there are not looked for.
+    /// Providers whose leaks are not looked for: they cannot list their resources, or their
+    /// server is shared with other installations (see `Provider::private_inventory`).
     pub unlisted: Vec<String>,
 }
 

@@ -101,6 +101,14 @@ pub trait Provider: Send + Sync {
         Ok(None)
     }
 
+    /// True when everything [`inventory`](Provider::inventory) lists belongs to this
+    /// installation (a folder of its own). A shared server may hold another installation's
+    /// resources, whose claims live in another store: a drift sweep never judges those
+    /// leaks, so it can never delete another installation's data.
+    fn private_inventory(&self) -> bool {
+        false
+    }
+
     /// Observes many resources of one kind; providers override this to use one round trip.
     async fn observe_many(
         &self,

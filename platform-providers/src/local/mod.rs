@@ -163,6 +163,11 @@ impl Provider for LocalProvider {
         self.run(resource, delete).await
     }
 
+    /// Everything under the root is this installation's.
+    fn private_inventory(&self) -> bool {
+        true
+    }
+
     /// Every database file, bucket folder, cache and queue under the root, with its owner.
     async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
         let root = self.root.clone();

@@ -37,6 +37,9 @@ impl Provider for ConcurrencyLimit {
     fn kinds(&self) -> Vec<(String, String)> {
         self.inner.kinds()
     }
+    fn private_inventory(&self) -> bool {
+        self.inner.private_inventory()
+    }
     async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
         let _permit = self.permit().await?;
         self.inner.observe(resource).await

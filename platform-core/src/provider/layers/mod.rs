@@ -92,6 +92,9 @@ mod tests {
                 secrets,
             })
         }
+        fn private_inventory(&self) -> bool {
+            true
+        }
         async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
             Ok(Some(vec![Found {
                 resource: role(),
@@ -129,6 +132,7 @@ mod tests {
             );
             let listed = wrapped.inventory().await.unwrap();
             assert_eq!(listed.map(|l| l.len()), Some(1), "{layer}");
+            assert!(wrapped.private_inventory(), "{layer}");
         }
     }
 }

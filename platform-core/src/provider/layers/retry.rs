@@ -57,6 +57,9 @@ impl Provider for Retry {
     fn kinds(&self) -> Vec<(String, String)> {
         self.inner.kinds()
     }
+    fn private_inventory(&self) -> bool {
+        self.inner.private_inventory()
+    }
     async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
         self.run(|| self.inner.observe(resource)).await
     }

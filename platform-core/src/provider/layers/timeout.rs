@@ -46,6 +46,9 @@ impl Provider for Timeout {
     fn kinds(&self) -> Vec<(String, String)> {
         self.inner.kinds()
     }
+    fn private_inventory(&self) -> bool {
+        self.inner.private_inventory()
+    }
     async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
         self.run("observe", resource, self.inner.observe(resource))
             .await
