@@ -1,8 +1,8 @@
 //! The one decision about a managed resource: what apply does and what plan announces.
 //!
 //! Plan used to repeat this logic and drifted from it (for an `ObserveOnly` resource plan
-//! announced a create that apply never made). Both now call [`observes`] and [`step`]; only
-//! apply acts on the answer.
+//! announced a create that apply never made). Both observe, then call [`step`]; only apply
+//! acts on the answer.
 
 use super::policy::ManagementPolicy;
 use crate::provider::{FieldDiff, Observation};
@@ -10,9 +10,12 @@ use crate::provider::{FieldDiff, Observation};
 /// What to do with one managed resource.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Step {
-    /// Create it: nothing is recorded, and a provider's create is idempotent, so it is not
-    /// observed first.
+    /// Create it: nothing is recorded and it does not exist.
     Create,
+    /// Take it over: nothing is recorded but it exists (a claim deleted with `Orphan` and
+    /// applied again, a record lost). Only the provider's adopt can hand out credentials a
+    /// create would have generated, so it is adopted rather than created again.
+    Adopt,
     /// Create it again: it is recorded but was observed missing.
     Recreate,
     /// Bring it to the desired spec: these fields differ.
@@ -26,23 +29,17 @@ pub(crate) enum Step {
     Absent,
 }
 
-/// Whether deciding needs an observation first: a first create does not, unless the
-/// resource is only observed.
-pub(crate) fn observes(policy: ManagementPolicy, recorded: bool) -> bool {
-    recorded || policy == ManagementPolicy::ObserveOnly
-}
-
-/// The step for a resource under `policy`, given what observing found (`None` when
-/// [`observes`] said no observation was needed).
-pub(crate) fn step(policy: ManagementPolicy, observed: Option<&Observation>) -> Step {
+/// The step for a resource under `policy`, given whether it is recorded and what observing
+/// it found.
+pub(crate) fn step(policy: ManagementPolicy, recorded: bool, o: &Observation) -> Step {
     let only_observed = policy == ManagementPolicy::ObserveOnly;
-    match observed {
-        None if only_observed => Step::Absent,
-        None => Step::Create,
-        Some(o) if !o.exists && only_observed => Step::Absent,
-        Some(o) if !o.exists => Step::Recreate,
-        Some(o) if !o.up_to_date && !only_observed => Step::Update(o.diff.clone()),
-        Some(o) => Step::Keep { ready: o.ready },
+    match o {
+        o if !o.exists && only_observed => Step::Absent,
+        o if !o.exists && recorded => Step::Recreate,
+        o if !o.exists => Step::Create,
+        _ if !recorded && !only_observed => Step::Adopt,
+        o if !o.up_to_date && !only_observed => Step::Update(o.diff.clone()),
+        o => Step::Keep { ready: o.ready },
     }
 }
 
@@ -62,24 +59,30 @@ mod tests {
     #[test]
     fn observe_only_resources_are_never_created_or_updated() {
         let policy = ManagementPolicy::ObserveOnly;
-        assert!(observes(policy, false));
-        assert_eq!(step(policy, Some(&found(false, false))), Step::Absent);
+        assert_eq!(step(policy, false, &found(false, false)), Step::Absent);
         assert_eq!(
-            step(policy, Some(&found(true, false))),
+            step(policy, false, &found(true, false)),
+            Step::Keep { ready: true }
+        );
+        assert_eq!(
+            step(policy, true, &found(true, false)),
             Step::Keep { ready: true }
         );
     }
 
     #[test]
-    fn a_first_create_is_not_observed_and_a_missing_record_is_recreated() {
+    fn unrecorded_resources_are_created_or_adopted_and_recorded_ones_recreated() {
         let policy = ManagementPolicy::Full;
-        assert!(!observes(policy, false));
-        assert_eq!(step(policy, None), Step::Create);
-        assert!(observes(policy, true));
-        assert_eq!(step(policy, Some(&found(false, false))), Step::Recreate);
+        assert_eq!(step(policy, false, &found(false, false)), Step::Create);
+        assert_eq!(step(policy, false, &found(true, true)), Step::Adopt);
+        assert_eq!(step(policy, true, &found(false, false)), Step::Recreate);
         assert_eq!(
-            step(policy, Some(&found(true, false))),
+            step(policy, true, &found(true, false)),
             Step::Update(Vec::new())
+        );
+        assert_eq!(
+            step(policy, true, &found(true, true)),
+            Step::Keep { ready: true }
         );
     }
 }

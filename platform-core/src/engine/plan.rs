@@ -177,28 +177,30 @@ impl Engine {
                     Some(provider) => {
                         // The decision apply acts on, without acting.
                         let policy = ManagementPolicy::of(&resource.object);
-                        let observation = if decide::observes(policy, stored_object.is_some()) {
-                            match self.inner.permits.acquire().await {
-                                Ok(_permit) => provider.observe(&resource).await.map(Some),
-                                Err(_) => Err(crate::provider::ProviderError::transient(
-                                    "engine is shutting down",
-                                )),
-                            }
-                        } else {
-                            Ok(None)
+                        let observation = match self.inner.permits.acquire().await {
+                            Ok(_permit) => provider.observe(&resource).await,
+                            Err(_) => Err(crate::provider::ProviderError::transient(
+                                "engine is shutting down",
+                            )),
                         };
                         match observation {
-                            Ok(observed) => match decide::step(policy, observed.as_ref()) {
-                                Step::Create | Step::Recreate => Action::Create,
-                                Step::Update(diff) => Action::Update { diff },
-                                Step::Keep { .. } => Action::NoChange,
-                                Step::Absent => {
-                                    note = Some(format!(
-                                        "does not exist; {policy} resources are never created"
-                                    ));
-                                    Action::NoChange
+                            Ok(observed) => {
+                                match decide::step(policy, stored_object.is_some(), &observed) {
+                                    Step::Create | Step::Recreate => Action::Create,
+                                    Step::Adopt => {
+                                        note = Some("exists without a record: adopted".into());
+                                        Action::NoChange
+                                    }
+                                    Step::Update(diff) => Action::Update { diff },
+                                    Step::Keep { .. } => Action::NoChange,
+                                    Step::Absent => {
+                                        note = Some(format!(
+                                            "does not exist; {policy} resources are never created"
+                                        ));
+                                        Action::NoChange
+                                    }
                                 }
-                            },
+                            }
                             Err(e) => {
                                 note = Some(format!("cannot observe: {e}"));
                                 if stored_object.is_some() {

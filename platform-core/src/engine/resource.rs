@@ -77,17 +77,36 @@ impl Engine {
             secrets: applied.secrets,
             event: Some(event),
         };
-        let observed = if super::decide::observes(policy, stored.is_some()) {
-            Some(provider.observe(resource).await?)
-        } else {
-            None
-        };
-        let step = super::decide::step(policy, observed.as_ref());
-        let (outputs, secrets) = match observed {
-            Some(o) => (o.outputs, o.secrets),
-            None => (BTreeMap::new(), SecretMap::new()),
-        };
+        let observed = provider.observe(resource).await?;
+        let step = super::decide::step(policy, stored.is_some(), &observed);
+        let (outputs, secrets) = (observed.outputs, observed.secrets);
         match step {
+            Step::Adopt => {
+                let applied = provider.adopt(resource).await?;
+                let mut outputs = outputs;
+                outputs.extend(applied.outputs);
+                let mut secrets = secrets;
+                secrets.extend(applied.secrets);
+                Ok(Decision {
+                    action: Action::NoChange,
+                    readiness: if applied.pending {
+                        Readiness::Creating("adopted; waiting for it to become available".into())
+                    } else {
+                        Readiness::Available
+                    },
+                    outputs,
+                    secrets,
+                    event: Some((
+                        EventType::Normal,
+                        "Adopted",
+                        format!(
+                            "{} {} existed without a record and was adopted",
+                            resource.kind(),
+                            resource.external_name
+                        ),
+                    )),
+                })
+            }
             Step::Create => {
                 let applied = self.create_with_intent(provider, resource).await?;
                 let message = format!("created {} {}", resource.kind(), resource.external_name);
