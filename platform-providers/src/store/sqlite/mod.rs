@@ -68,7 +68,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::support::private_files::{create_private_dir_all, create_private_file};
-use worker::{Job, LeaseRequest, Worker};
+use worker::{Answer, Batch, Job, LeaseRequest, Worker};
 
 /// Where `platformctl` keeps its state unless configured otherwise.
 pub const DEFAULT_STATE_PATH: &str = ".platform/state.db";
@@ -369,6 +369,26 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
+/// A commit answered with a lease decision, or the reverse: a bug in the store's thread.
+fn internal_mix_up() -> StoreError {
+    StoreError::Unavailable("internal error in the SQLite state store: a commit answered with the wrong kind; nothing was lost".into())
+}
+
+impl SqliteStore {
+    /// Sends a lease request to ride in the next commit group.
+    async fn lease(&self, request: LeaseRequest) -> Result<LeaseOutcome, StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.send(Job::Commit {
+            batch: Batch::Lease(request),
+            reply,
+        })?;
+        match answer.await.map_err(|_| self.stopped())?? {
+            Answer::Lease(outcome) => Ok(outcome),
+            Answer::Stored(_) => Err(internal_mix_up()),
+        }
+    }
+}
+
 #[async_trait]
 impl StateStore for SqliteStore {
     async fn get(&self, key: &ObjectRef) -> Result<Option<DynamicObject>, StoreError> {
@@ -406,8 +426,14 @@ impl StateStore for SqliteStore {
 
     async fn commit(&self, writes: Vec<Write>) -> Result<Vec<DynamicObject>, StoreError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.send(Job::Commit { writes, reply })?;
-        answer.await.map_err(|_| self.stopped())?
+        self.send(Job::Commit {
+            batch: Batch::Writes(writes),
+            reply,
+        })?;
+        match answer.await.map_err(|_| self.stopped())?? {
+            Answer::Stored(stored) => Ok(stored),
+            Answer::Lease(_) => Err(internal_mix_up()),
+        }
     }
 
     async fn secrets(&self, key: &ObjectRef) -> Result<SecretMap, StoreError> {
@@ -469,7 +495,7 @@ impl StateStore for SqliteStore {
             take_over: take_over.map(str::to_owned),
             release: None,
         };
-        self.run(move |w| w.lease(request)).await
+        self.lease(request).await
     }
 
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
@@ -480,6 +506,6 @@ impl StateStore for SqliteStore {
             take_over: None,
             release: Some(lease.clone()),
         };
-        self.run(move |w| w.lease(request).map(|_| ())).await
+        self.lease(request).await.map(drop)
     }
 }

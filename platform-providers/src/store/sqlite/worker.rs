@@ -22,7 +22,25 @@ use super::{SqliteOptions, sql_error};
 const GROUP_MAX: usize = 256;
 
 /// The answer to a commit.
-type CommitReply = oneshot::Sender<Result<Vec<DynamicObject>, StoreError>>;
+type CommitReply = oneshot::Sender<Result<Answer, StoreError>>;
+
+/// What one commit of a group does: writes, or a lease decided against the stored lease.
+/// Leases ride in the group's transaction like writes, so taking one per claim costs no
+/// transaction of its own.
+pub(super) enum Batch {
+    /// A batch of writes.
+    Writes(Vec<Write>),
+    /// A lease request (or release).
+    Lease(LeaseRequest),
+}
+
+/// The answer to a [`Batch`].
+pub(super) enum Answer {
+    /// The stored objects of the `Put` writes.
+    Stored(Vec<DynamicObject>),
+    /// The lease decision.
+    Lease(LeaseOutcome),
+}
 
 /// A request for a lease, or (with `release`) to give one up.
 pub(super) struct LeaseRequest {
@@ -35,10 +53,10 @@ pub(super) struct LeaseRequest {
 
 /// Work for the store's thread.
 pub(super) enum Job {
-    /// A batch of writes, answered once it is committed.
+    /// A batch of writes or a lease request, answered once it is committed.
     Commit {
-        /// The writes.
-        writes: Vec<Write>,
+        /// What to do.
+        batch: Batch,
         /// Where the answer goes.
         reply: CommitReply,
     },
@@ -91,7 +109,7 @@ impl Worker {
             let mut group = Vec::new();
             for job in pending.drain(..) {
                 match job {
-                    Job::Commit { writes, reply } => group.push((writes, reply)),
+                    Job::Commit { batch, reply } => group.push((batch, reply)),
                     Job::Run(work) => {
                         self.commit_group(std::mem::take(&mut group));
                         work(&mut self);
@@ -129,7 +147,7 @@ impl Worker {
 
     /// Writes a group of commits in one transaction, each inside its own savepoint so a
     /// failing commit leaves no trace and the others still land; answers each after `COMMIT`.
-    fn commit_group(&mut self, group: Vec<(Vec<Write>, CommitReply)>) {
+    fn commit_group(&mut self, group: Vec<(Batch, CommitReply)>) {
         if group.is_empty() {
             return;
         }
@@ -159,7 +177,7 @@ impl Worker {
         let mut answers = Vec::with_capacity(group.len());
         // Set when the transaction can no longer be trusted: then nothing of it is kept.
         let mut broken: Option<StoreError> = None;
-        for (writes, reply) in group {
+        for (batch, reply) in group {
             if broken.is_some() {
                 answers.push((Err(panicked()), reply));
                 continue;
@@ -169,8 +187,11 @@ impl Worker {
                 answers.push((Err(e), reply));
                 continue;
             }
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.apply(writes)))
-                .unwrap_or_else(|_| Err(panicked()));
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| match batch {
+                Batch::Writes(writes) => self.apply(writes).map(Answer::Stored),
+                Batch::Lease(request) => self.lease(request).map(Answer::Lease),
+            }))
+            .unwrap_or_else(|_| Err(panicked()));
             let end = if result.is_ok() {
                 "RELEASE batch"
             } else {
@@ -258,60 +279,41 @@ impl Worker {
         Ok(stored)
     }
 
-    /// Decides a lease request against the stored lease in one write transaction, so two
-    /// processes asking at once never both get it; `release` gives up the asker's own lease.
-    pub(super) fn lease(&mut self, request: LeaseRequest) -> Result<LeaseOutcome, StoreError> {
-        if self.read_only {
-            return Err(StoreError::Unavailable(format!(
-                "cannot take a lease in {}: it was opened read-only",
-                self.path.display()
-            )));
-        }
-        self.execute("BEGIN IMMEDIATE")?;
-        let result = (|| {
-            let rows = self.rows();
-            let current = rows.lease(&request.key)?;
-            let outcome = match &request.release {
-                Some(lease) => match current {
-                    Some(c) if c.holder == lease.holder && c.token == lease.token => {
-                        // Expired rather than removed: the token keeps growing for this key.
-                        let released = Lease {
-                            expires_at_ms: 0,
-                            ..c
-                        };
-                        rows.put_lease(&released)?;
-                        LeaseOutcome::Acquired(released)
-                    }
-                    Some(c) => LeaseOutcome::Held(c),
-                    None => LeaseOutcome::Held(lease.clone()),
-                },
-                None => {
-                    let outcome = decide_lease(
-                        current.as_ref(),
-                        &request.key,
-                        &request.holder,
-                        request.ttl,
-                        request.take_over.as_deref(),
-                        now_ms(),
-                    );
-                    if let LeaseOutcome::Acquired(lease) = &outcome {
-                        rows.put_lease(lease)?;
-                    }
-                    outcome
+    /// Decides a lease request against the stored lease, inside the group's write
+    /// transaction, so two processes asking at once never both get it; `release` gives up
+    /// the asker's own lease.
+    fn lease(&self, request: LeaseRequest) -> Result<LeaseOutcome, StoreError> {
+        let rows = self.rows();
+        let current = rows.lease(&request.key)?;
+        Ok(match &request.release {
+            Some(lease) => match current {
+                Some(c) if c.holder == lease.holder && c.token == lease.token => {
+                    // Expired rather than removed: the token keeps growing for this key.
+                    let released = Lease {
+                        expires_at_ms: 0,
+                        ..c
+                    };
+                    rows.put_lease(&released)?;
+                    LeaseOutcome::Acquired(released)
                 }
-            };
-            Ok(outcome)
-        })();
-        match result {
-            Ok(outcome) => {
-                self.execute("COMMIT")?;
-                Ok(outcome)
+                Some(c) => LeaseOutcome::Held(c),
+                None => LeaseOutcome::Held(lease.clone()),
+            },
+            None => {
+                let outcome = decide_lease(
+                    current.as_ref(),
+                    &request.key,
+                    &request.holder,
+                    request.ttl,
+                    request.take_over.as_deref(),
+                    now_ms(),
+                );
+                if let LeaseOutcome::Acquired(lease) = &outcome {
+                    rows.put_lease(lease)?;
+                }
+                outcome
             }
-            Err(e) => {
-                let _ = self.execute("ROLLBACK");
-                Err(e)
-            }
-        }
+        })
     }
 
     /// The secrets of an object; objects without secrets need no key, so reading them never
