@@ -379,7 +379,7 @@ impl SqliteStore {
     async fn lease(&self, request: LeaseRequest) -> Result<LeaseOutcome, StoreError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.send(Job::Commit {
-            batch: Batch::Lease(request),
+            batch: Batch::Lease(Box::new(request)),
             reply,
         })?;
         match answer.await.map_err(|_| self.stopped())?? {

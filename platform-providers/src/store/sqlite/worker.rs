@@ -31,7 +31,7 @@ pub(super) enum Batch {
     /// A batch of writes.
     Writes(Vec<Write>),
     /// A lease request (or release).
-    Lease(LeaseRequest),
+    Lease(Box<LeaseRequest>),
 }
 
 /// The answer to a [`Batch`].
@@ -189,7 +189,7 @@ impl Worker {
             }
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| match batch {
                 Batch::Writes(writes) => self.apply(writes).map(Answer::Stored),
-                Batch::Lease(request) => self.lease(request).map(Answer::Lease),
+                Batch::Lease(request) => self.lease(*request).map(Answer::Lease),
             }))
             .unwrap_or_else(|_| Err(panicked()));
             let end = if result.is_ok() {
