@@ -1,6 +1,8 @@
 //! The MySQL adapter against a real MariaDB/MySQL server: the provider conformance suite for
 //! Database, User and Grant, and the handed-out credentials used as an application would.
 
+#[path = "owners/mod.rs"]
+mod owners;
 #[path = "real/mod.rs"]
 mod real;
 
@@ -8,8 +10,7 @@ use mysql_async::prelude::Queryable;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-use platform_core::model::DynamicObject;
-use platform_core::provider::{ErrorClass, ManagedResource, Provider, ProviderError};
+use platform_core::provider::{ManagedResource, Provider};
 use platform_providers::mysql::{API_VERSION, MysqlProvider};
 use platform_testkit::conformance::{ProviderSubject, provider_conformance};
 
@@ -38,15 +39,16 @@ fn resource(kind: &str, name: &str, spec: Value) -> ManagedResource {
 
 /// A resource named after `name` composed for DatabaseClaim `namespace/claim`.
 fn owned(kind: &str, namespace: &str, claim: &str, name: &str, spec: Value) -> ManagedResource {
-    let object: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": API_VERSION, "kind": kind,
-        "metadata": {"name": name.replace('_', "-"), "namespace": namespace,
-            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "DatabaseClaim",
-                "name": claim, "uid": format!("uid-{namespace}-{claim}"), "controller": true}]},
-        "spec": spec
-    }))
-    .unwrap();
-    ManagedResource::new(object)
+    let name = name.replace('_', "-");
+    owners::owned(
+        API_VERSION,
+        kind,
+        &name,
+        namespace,
+        "DatabaseClaim",
+        claim,
+        spec,
+    )
 }
 
 /// A plain admin connection, standing in for someone changing things by hand.
@@ -302,27 +304,14 @@ async fn another_claims_database_and_account_are_refused() {
         "managed by platform owner=DatabaseClaim/auditc-a/orders-db uid=uid-auditc-a-orders-db"
     );
 
-    let refused = |what: &str, r: &ManagedResource, e: ProviderError| {
-        assert_eq!(e.class, ErrorClass::Permanent, "{what} {}: {e}", r.kind());
-        assert!(
-            e.message
-                .contains("belongs to DatabaseClaim auditc-a/orders-db")
-                && e.message
-                    .contains("not to DatabaseClaim auditc/a-orders-db"),
-            "{what} {}: {e}",
-            r.kind()
-        );
-    };
-    for r in &second {
-        refused("observe", r, p.observe(r).await.unwrap_err());
-        refused("create", r, p.create(r).await.unwrap_err());
-        refused("adopt", r, p.adopt(r).await.unwrap_err());
-        refused("update", r, p.update(r).await.unwrap_err());
-        refused("delete", r, p.delete(r).await.unwrap_err());
-    }
-    for (r, seen) in second.iter().zip(p.observe_many(&second).await) {
-        refused("observe_many", r, seen.unwrap_err());
-    }
+    owners::assert_refused_everywhere(
+        p.as_ref(),
+        &second,
+        "DatabaseClaim",
+        "auditc-a/orders-db",
+        "auditc/a-orders-db",
+    )
+    .await;
 
     // The first claim's password still works and its table is there.
     let mut conn = pool.get_conn().await.unwrap();
@@ -380,24 +369,16 @@ async fn names_without_a_record_are_accepted_and_get_the_owner() {
 
 /// What `inventory` lists under `prefix`: (kind, real name, owner key), sorted.
 async fn inventoried(p: &MysqlProvider, prefix: &str) -> Vec<(String, String, String)> {
-    let mut listed: Vec<_> = p
-        .inventory()
+    let mut listed: Vec<_> = owners::listed(p, |name| name.starts_with(prefix))
         .await
-        .unwrap()
-        .expect("the mysql adapter lists what it manages")
-        .into_iter()
-        .filter(|f| f.resource.external_name.starts_with(prefix))
+        .iter()
         .map(|f| {
             assert!(
                 f.resource
                     .external_name
                     .starts_with(f.resource.spec()["name"].as_str().unwrap())
             );
-            (
-                f.resource.kind().to_owned(),
-                f.resource.external_name.clone(),
-                f.owner.unwrap().key(),
-            )
+            owners::summary(f)
         })
         .collect();
     listed.sort();

@@ -2,6 +2,8 @@
 //! streams and key-value buckets, a message published to a stream's subject and read back
 //! through a consumer the adapter made, batch observe, and the refusals.
 
+#[path = "owners/mod.rs"]
+mod owners;
 #[path = "real/mod.rs"]
 mod real;
 
@@ -207,15 +209,16 @@ async fn streams_are_observed_in_one_listing() {
 
 /// A resource composed for QueueClaim `namespace/claim` (its controlling owner).
 fn owned(kind: &str, namespace: &str, claim: &str, spec: Value) -> ManagedResource {
-    let object: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": API_VERSION, "kind": kind,
-        "metadata": {"name": format!("{claim}-{}", kind.to_lowercase()), "namespace": namespace,
-            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "QueueClaim",
-                "name": claim, "uid": format!("uid-{namespace}-{claim}"), "controller": true}]},
-        "spec": spec,
-    }))
-    .unwrap();
-    ManagedResource::new(object)
+    let name = format!("{claim}-{}", kind.to_lowercase());
+    owners::owned(
+        API_VERSION,
+        kind,
+        &name,
+        namespace,
+        "QueueClaim",
+        claim,
+        spec,
+    )
 }
 
 /// The Stream, Consumer and KeyValue a claim's composition sends, on the names `u` makes.
@@ -307,14 +310,7 @@ async fn another_claims_stream_consumer_and_bucket_are_refused() {
 
 /// What `inventory` lists with `u` in its name: (kind, real name, owner key), sorted.
 async fn inventoried(p: &NatsProvider, u: &str) -> Vec<(String, String, String)> {
-    let listed: Vec<_> = p
-        .inventory()
-        .await
-        .unwrap()
-        .expect("the nats adapter lists what it manages")
-        .into_iter()
-        .filter(|f| f.resource.external_name.contains(u))
-        .collect();
+    let listed = owners::listed(p, |name| name.contains(u)).await;
     for f in &listed {
         // Each is rebuilt so that the adapter takes it as its own.
         let seen = p.observe(&f.resource).await.unwrap();
@@ -325,16 +321,7 @@ async fn inventoried(p: &NatsProvider, u: &str) -> Vec<(String, String, String)>
             f.resource.external_name
         );
     }
-    let mut listed: Vec<_> = listed
-        .into_iter()
-        .map(|f| {
-            (
-                f.resource.kind().to_owned(),
-                f.resource.external_name.clone(),
-                f.owner.unwrap().key(),
-            )
-        })
-        .collect();
+    let mut listed: Vec<_> = listed.iter().map(owners::summary).collect();
     listed.sort();
     listed
 }

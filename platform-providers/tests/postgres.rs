@@ -2,6 +2,8 @@
 //! Grant, handed-out credentials used as an application would, drift made with a plain client,
 //! batched observe, and a transient error for an unreachable server.
 
+#[path = "owners/mod.rs"]
+mod owners;
 #[path = "real/mod.rs"]
 mod real;
 mod scram;
@@ -453,15 +455,16 @@ async fn extension_is_installed_and_dropped() {
 /// A resource of `kind` composed for DatabaseClaim `namespace/claim`: the claim is its
 /// controlling owner.
 fn owned(kind: &str, namespace: &str, claim: &str, spec: Value) -> ManagedResource {
-    let object: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": API_VERSION, "kind": kind,
-        "metadata": {"name": format!("{claim}-{}", kind.to_lowercase()), "namespace": namespace,
-            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "DatabaseClaim",
-                "name": claim, "uid": format!("uid-{namespace}-{claim}"), "controller": true}]},
-        "spec": spec
-    }))
-    .unwrap();
-    ManagedResource::new(object)
+    let name = format!("{claim}-{}", kind.to_lowercase());
+    owners::owned(
+        API_VERSION,
+        kind,
+        &name,
+        namespace,
+        "DatabaseClaim",
+        claim,
+        spec,
+    )
 }
 
 /// The Role, Database, Grant and Extension a claim's composition would send, all on `name`.
@@ -546,27 +549,14 @@ async fn another_claims_role_and_database_are_refused() {
         std::slice::from_ref(&name)
     );
 
-    let refused = |what: &str, r: &ManagedResource, e: platform_core::provider::ProviderError| {
-        assert_eq!(e.class, ErrorClass::Permanent, "{what} {}: {e}", r.kind());
-        assert!(
-            e.message
-                .contains("belongs to DatabaseClaim auditc-a/orders-db")
-                && e.message
-                    .contains("not to DatabaseClaim auditc/a-orders-db"),
-            "{what} {}: {e}",
-            r.kind()
-        );
-    };
-    for r in &second {
-        refused("observe", r, provider.observe(r).await.unwrap_err());
-        refused("create", r, provider.create(r).await.unwrap_err());
-        refused("adopt", r, provider.adopt(r).await.unwrap_err());
-        refused("update", r, provider.update(r).await.unwrap_err());
-        refused("delete", r, provider.delete(r).await.unwrap_err());
-    }
-    for (r, seen) in second.iter().zip(provider.observe_many(&second).await) {
-        refused("observe_many", r, seen.unwrap_err());
-    }
+    owners::assert_refused_everywhere(
+        &provider,
+        &second,
+        "DatabaseClaim",
+        "auditc-a/orders-db",
+        "auditc/a-orders-db",
+    )
+    .await;
 
     // The first claim's resources are untouched: same password, its table, its privileges,
     // its owner recorded, and it still observes them up to date.
@@ -649,24 +639,16 @@ async fn a_marker_without_owner_is_accepted_and_gets_the_owner() {
 
 /// What `inventory` lists under `prefix`: (kind, name, owner key), sorted.
 async fn inventoried(provider: &PostgresProvider, prefix: &str) -> Vec<(String, String, String)> {
-    let mut listed: Vec<_> = provider
-        .inventory()
+    let mut listed: Vec<_> = owners::listed(provider, |name| name.starts_with(prefix))
         .await
-        .unwrap()
-        .expect("the postgres adapter lists what it manages")
-        .into_iter()
-        .filter(|f| f.resource.external_name.starts_with(prefix))
+        .iter()
         .map(|f| {
             assert_eq!(f.resource.spec()["name"], f.resource.external_name.as_str());
             assert_eq!(
                 Owner::of(&f.resource).key(),
                 f.owner.as_ref().unwrap().key()
             );
-            (
-                f.resource.kind().to_owned(),
-                f.resource.external_name.clone(),
-                f.owner.unwrap().key(),
-            )
+            owners::summary(f)
         })
         .collect();
     listed.sort();

@@ -1,6 +1,8 @@
 //! The Redis adapter against a real Redis server: the provider conformance suite, and the
 //! handed-out credentials used as an application would, confined to their key prefix.
 
+#[path = "owners/mod.rs"]
+mod owners;
 #[path = "real/mod.rs"]
 mod real;
 
@@ -9,7 +11,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 use platform_core::model::DynamicObject;
-use platform_core::provider::{ErrorClass, ManagedResource, Provider, ProviderError};
+use platform_core::provider::{ManagedResource, Provider, ProviderError};
 use platform_providers::redis::{API_VERSION, OWNERS_KEY, RedisProvider};
 use platform_testkit::conformance::{ProviderSubject, provider_conformance};
 
@@ -245,25 +247,21 @@ async fn observe_many_answers_each_in_place() {
 
 /// An AclUser named `username` composed for CacheClaim `namespace/claim` (its owner).
 fn owned_user(namespace: &str, claim: &str, username: &str) -> ManagedResource {
-    let object: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": API_VERSION, "kind": "AclUser",
-        "metadata": {"name": format!("{claim}-user"), "namespace": namespace,
-            "ownerReferences": [{"apiVersion": "platform.dev/v1alpha1", "kind": "CacheClaim",
-                "name": claim, "uid": format!("uid-{namespace}-{claim}"), "controller": true}]},
-        "spec": {"username": username}
-    }))
-    .unwrap();
-    ManagedResource::new(object)
+    let name = format!("{claim}-user");
+    let spec = json!({"username": username});
+    owners::owned(
+        API_VERSION,
+        "AclUser",
+        &name,
+        namespace,
+        "CacheClaim",
+        claim,
+        spec,
+    )
 }
 
 fn refused(what: &str, e: ProviderError, recorded: &str, asking: &str) {
-    assert_eq!(e.class, ErrorClass::Permanent, "{what}: {e}");
-    assert!(
-        e.message
-            .contains(&format!("belongs to CacheClaim {recorded}"))
-            && e.message.contains(&format!("not to CacheClaim {asking}")),
-        "{what}: {e}"
-    );
+    owners::assert_refused(what, &e, "CacheClaim", recorded, asking);
 }
 
 /// Two claims forced onto one username (a hand-set external name, a fixed spec.username):
@@ -342,13 +340,9 @@ async fn a_user_without_a_record_is_accepted_and_recorded() {
 
 /// What `inventory` lists under `prefix`: (username, owner key), sorted.
 async fn inventoried(p: &RedisProvider, prefix: &str) -> Vec<(String, String)> {
-    let mut listed: Vec<_> = p
-        .inventory()
+    let mut listed: Vec<_> = owners::listed(p, |name| name.starts_with(prefix))
         .await
-        .unwrap()
-        .expect("the redis adapter lists what it manages")
         .into_iter()
-        .filter(|f| f.resource.external_name.starts_with(prefix))
         .map(|f| {
             assert_eq!(f.resource.kind(), "AclUser");
             assert_eq!(
