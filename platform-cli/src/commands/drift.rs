@@ -76,8 +76,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     }
     let unfixed = report.drifted.len() - report.corrected.min(report.drifted.len());
     // Leaks left are reported like drift: exit 2, or 1 when --fix could not remove them.
-    let leaks_left = report.orphans.len() - report.orphans_deleted.min(report.orphans.len());
-    if leaks_left > 0 {
+    if report.leaks_left() > 0 {
         return Ok(if args.delete_orphans {
             ExitCode::FAILURE
         } else {
@@ -156,7 +155,7 @@ fn print_report(report: &DriftReport, fix: bool) {
             }
         );
     } else if report.drifted.is_empty() {
-        let leaks_left = report.orphans.len() - report.orphans_deleted.min(report.orphans.len());
+        let leaks_left = report.leaks_left();
         if leaks_left > 0 {
             println!(
                 "No drift: {} resources checked; {leaks_left} leaked resources found.",

@@ -146,6 +146,13 @@ pub struct DriftReport {
     pub unlisted: Vec<String>,
 }
 
+impl DriftReport {
+    /// Leaked resources found and not deleted.
+    pub fn leaks_left(&self) -> usize {
+        self.orphans.len().saturating_sub(self.orphans_deleted)
+    }
+}
+
 /// A real resource no stored claim owns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Orphan {
