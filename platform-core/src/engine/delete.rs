@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::desired::APPLICATION;
-use super::graph::levels;
+use super::reconcile::APPLICATION;
+use super::reconcile::graph::levels;
 use super::{
     DEPENDS_ON_ANNOTATION, DeleteReport, DeletionPolicy, Engine, EngineError, ManagementPolicy,
     RESOURCE_NAME_ANNOTATION,

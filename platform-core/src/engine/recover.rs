@@ -1,7 +1,7 @@
 //! Crash recovery: resolving create intents left by a process that died between a create and
 //! its record, by observing the deterministic external name.
 
-use super::status::{Readiness, Synced, next_status};
+use super::reconcile::status::{Readiness, Synced, next_status};
 use super::{Engine, EngineError};
 use crate::model::time::now_rfc3339;
 use crate::provider::ManagedResource;

@@ -4,12 +4,14 @@
 //! so a crash between a create and its record is resolved by observing, never by a human.
 //! Wrapping layers ([`layers`]) add timeouts, retries and concurrency limits to any provider.
 
+mod backoff;
 mod error;
 mod external_name;
 pub mod layers;
 mod observation;
 mod owner;
 
+pub use backoff::Backoff;
 pub use error::{ErrorClass, ProviderError};
 pub use external_name::{EXTERNAL_NAME_ANNOTATION, external_name};
 pub use observation::{Applied, FieldDiff, Observation, diff_fields};

@@ -3,7 +3,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::engine::Backoff;
+use crate::provider::Backoff;
 use crate::provider::{Applied, Found, ManagedResource, Observation, Provider, ProviderError};
 
 /// Retries transient errors with exponential backoff; other errors return at once.

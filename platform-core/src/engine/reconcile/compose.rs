@@ -5,11 +5,11 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::graph::{dependencies, levels};
-use super::{
+use crate::compose::{CLAIM_ID_LABEL, ComposeRequest, ObservedResources, composite_view};
+use crate::engine::{
     DEPENDS_ON_ANNOTATION, Engine, EngineError, MANAGEMENT_POLICY_ANNOTATION,
     RESOURCE_NAME_ANNOTATION,
 };
-use crate::compose::{CLAIM_ID_LABEL, ComposeRequest, ObservedResources, composite_view};
 use crate::model::{DynamicObject, ObjectMeta, OwnerReference, Resource};
 
 /// One desired managed resource.

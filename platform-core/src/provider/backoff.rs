@@ -1,3 +1,6 @@
+//! Exponential backoff between retries: used by the retry layer around a provider and by the
+//! controller between failed reconciles of one object.
+
 use std::time::Duration;
 
 /// Exponential backoff: `initial` doubling per failure up to `max`.

@@ -1,8 +1,10 @@
 //! Drift sweeps: observe every managed resource, report what differs, and correct it.
 
+mod inventory;
+
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use super::{DriftItem, DriftKind, DriftReport, Engine, EngineError};
+use crate::engine::{DriftItem, DriftKind, DriftReport, Engine, EngineError};
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::provider::{ManagedResource, Observation, ProviderError};
 use crate::store::ListFilter;
@@ -152,7 +154,7 @@ impl Engine {
                 Ok(o) => (o.exists, o.diff.as_slice(), None),
                 Err(e) => (false, &[][..], Some(e.message.as_str())),
             };
-            self.report_progress(super::ProgressEvent::Observed {
+            self.report_progress(crate::engine::ProgressEvent::Observed {
                 resource: &resource,
                 external_name: &managed.external_name,
                 exists,

@@ -1,15 +1,17 @@
 //! The controller loop: reconcile changed objects first, poll everything for drift on an
 //! interval with jitter, back off per object on failure, finish in-flight work on shutdown.
 
+mod queue;
+
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;
 
-use super::queue::{Priority, WorkQueue};
-use super::{ClaimReport, Engine, EngineError};
+use crate::engine::{ClaimReport, Engine, EngineError};
 use crate::model::{ObjectRef, Resource};
 use crate::store::ChangeKind;
+use queue::{Priority, WorkQueue};
 
 /// How often the change feed is read.
 const FEED_INTERVAL: Duration = Duration::from_millis(200);

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::{DriftReport, Engine, EngineError, Orphan};
+use crate::engine::{DriftReport, Engine, EngineError, Orphan};
 use crate::model::{ApiVersion, ObjectRef, Resource};
 use crate::provider::{Owner, Provider};
 

@@ -1,16 +1,18 @@
 //! Plan: what an apply would do, for every managed resource, without changing anything.
 
+pub(crate) mod decide;
+
 use serde::Serialize;
 use std::fmt;
 
-use super::decide::{self, Step};
-use super::desired::APPLICATION;
-use super::policy::ManagementPolicy;
-use super::resolve::{OutputsByName, resolve};
-use super::{Engine, EngineError};
 use crate::admit::Operation;
+use crate::engine::policy::ManagementPolicy;
+use crate::engine::reconcile::APPLICATION;
+use crate::engine::reconcile::outputs::{OutputsByName, resolve};
+use crate::engine::{Engine, EngineError};
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::provider::{FieldDiff, ManagedResource};
+use decide::Step;
 
 /// What happens to one managed resource.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -100,7 +102,7 @@ impl Engine {
     /// Plans objects: observes every managed resource they would have and reports the action.
     pub async fn plan(&self, objects: &[DynamicObject]) -> Result<Plan, EngineError> {
         let objects = self.check_request(objects)?;
-        let super::apply::Admitted {
+        let crate::engine::intake::Admitted {
             objects: admitted,
             stored,
             warnings,
@@ -117,7 +119,7 @@ impl Engine {
             claims.push(object);
         }
         let engine = self.clone();
-        let parts = super::bounded::map_bounded(claims, self.claim_slots(), move |claim| {
+        let parts = crate::engine::bounded::map_bounded(claims, self.claim_slots(), move |claim| {
             let engine = engine.clone();
             async move { engine.plan_claim(claim).await }
         })
@@ -140,7 +142,10 @@ impl Engine {
         let mut stored = self.managed_by_name(&key).await?;
         let mut outputs = OutputsByName::new();
         for (name, object) in &stored {
-            outputs.insert(name.clone(), super::status::outputs(object.status.as_ref()));
+            outputs.insert(
+                name.clone(),
+                crate::engine::reconcile::status::outputs(object.status.as_ref()),
+            );
         }
         // What apply composes from: the stored resources with their connection details.
         let observed = self.known_of(&claim, &stored).await?.observed;
@@ -220,7 +225,7 @@ impl Engine {
                     action,
                     note,
                     // Composing already refused cycles and unknown names, so this succeeds.
-                    depends_on: super::graph::dependencies(&desired.object)
+                    depends_on: crate::engine::reconcile::graph::dependencies(&desired.object)
                         .map(|d| d.into_iter().collect())
                         .unwrap_or_default(),
                 });

@@ -4,10 +4,10 @@
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-use super::apply::Recorded;
-use super::decide::Step;
+use super::known::Recorded;
 use super::status::{Readiness, Synced, next_status};
-use super::{Action, Engine, ManagementPolicy, ResourceReport};
+use crate::engine::plan::decide::{self, Step};
+use crate::engine::{Action, Engine, ManagementPolicy, ResourceReport};
 use crate::model::{DynamicObject, Resource, time::now_rfc3339};
 use crate::provider::{Applied, ManagedResource, Provider, ProviderError};
 use crate::secret::SecretMap;
@@ -78,7 +78,7 @@ impl Engine {
             event: Some(event),
         };
         let observed = provider.observe(resource).await?;
-        let step = super::decide::step(policy, stored.is_some(), &observed);
+        let step = decide::step(policy, stored.is_some(), &observed);
         let (outputs, secrets) = (observed.outputs, observed.secrets);
         match step {
             Step::Adopt => {
@@ -314,7 +314,7 @@ impl Engine {
             });
         }
         if !writes.is_empty() {
-            super::lease::fence(&mut writes);
+            crate::engine::lease::fence(&mut writes);
             match self.inner.store.commit(writes).await {
                 Ok(written) => {
                     if let Some(object) = written.into_iter().next() {
@@ -336,7 +336,7 @@ impl Engine {
             message,
             outputs,
         };
-        self.report_progress(super::ProgressEvent::Reconciled(&report));
+        self.report_progress(crate::engine::ProgressEvent::Reconciled(&report));
         (report, record)
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::DEPENDS_ON_ANNOTATION;
+use crate::engine::DEPENDS_ON_ANNOTATION;
 use crate::kinds::placeholders;
 use crate::model::DynamicObject;
 

@@ -1,0 +1,177 @@
+//! Reconciling an Application: the claims it requests, then its own status with the
+//! environment of its containers resolved from their outputs and secrets.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::outputs::OutputsByName;
+use crate::engine::{ClaimReport, Engine, EngineError, RESOURCE_NAME_ANNOTATION};
+use crate::kinds::placeholders;
+use crate::model::{DynamicObject, ObjectRef, Resource};
+use crate::secret::{SecretMap, SecretValue};
+use crate::store::ListFilter;
+
+impl Engine {
+    /// Reconciles an Application: its requested claims first, stale ones deleted.
+    pub(super) async fn reconcile_application(
+        &self,
+        app: DynamicObject,
+    ) -> Result<ClaimReport, EngineError> {
+        let key = app.object_ref();
+        let desired = self.children_of(&app)?;
+        let desired_keys: HashSet<ObjectRef> = desired.iter().map(Resource::object_ref).collect();
+        for stale in self
+            .inner
+            .store
+            .list(&ListFilter::owned_by(key.clone()))
+            .await?
+        {
+            if self
+                .inner
+                .registry
+                .resolve(&stale.api_version, &stale.kind)
+                .is_ok()
+                && !desired_keys.contains(&stale.object_ref())
+            {
+                self.delete_tree(&stale).await?;
+            }
+        }
+        let child_keys: Vec<ObjectRef> = desired.iter().map(Resource::object_ref).collect();
+        let stored = self.inner.store.get_many(&child_keys).await?;
+        for (child, existing) in desired.iter().zip(&stored) {
+            if let Some(existing) = existing
+                && crate::store::owner_of(existing).as_ref() != Some(&key)
+            {
+                return Err(EngineError::NameClash {
+                    object: Box::new(child.object_ref()),
+                    owner: Box::new(key),
+                });
+            }
+        }
+        let stored: Vec<Option<&DynamicObject>> = stored.iter().map(Option::as_ref).collect();
+        self.put_claims(&desired, &stored).await?;
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, child) in desired.iter().enumerate() {
+            let engine = self.clone();
+            let child_key = child.object_ref();
+            tasks.spawn(async move { (index, engine.reconcile(&child_key).await) });
+        }
+        let mut children: Vec<Option<ClaimReport>> = vec![None; desired.len()];
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((index, result)) = joined {
+                children[index] = Some(match result {
+                    Ok(report) => report,
+                    Err(e) => ClaimReport {
+                        claim: desired[index].object_ref(),
+                        composition: None,
+                        ready: false,
+                        synced: false,
+                        message: e.to_string(),
+                        outputs: BTreeMap::new(),
+                        resources: Vec::new(),
+                        children: Vec::new(),
+                    },
+                });
+            }
+        }
+        let children: Vec<ClaimReport> = children.into_iter().flatten().collect();
+        // Outputs and secrets of each requested resource, by its local name.
+        let mut outputs = OutputsByName::new();
+        let mut secrets: HashMap<String, SecretMap> = HashMap::new();
+        let child_secrets = self.inner.store.secrets_many(&child_keys).await?;
+        for ((child, report), child_secrets) in desired.iter().zip(&children).zip(child_secrets) {
+            let local = child
+                .metadata
+                .annotations
+                .get(RESOURCE_NAME_ANNOTATION)
+                .cloned()
+                .unwrap_or_default();
+            outputs.insert(local.clone(), report.outputs.clone());
+            secrets.insert(local, child_secrets);
+        }
+        let (env_outputs, env_secrets, unresolved) =
+            application_environment(&app, &outputs, &secrets);
+        let mut report = self.reconcile_claim(app, children).await?;
+        if !unresolved.is_empty() && report.ready {
+            report.ready = false;
+            report.message = format!("waiting for outputs: {}", unresolved.join(", "));
+        }
+        report.outputs.extend(env_outputs);
+        self.record_claim_status(&report, env_secrets).await?;
+        Ok(report)
+    }
+}
+
+/// Resolves an Application's container environment: non-secret values become outputs named
+/// `<container>.<VAR>`, values using secrets become secrets; also returns unresolved names.
+fn application_environment(
+    app: &DynamicObject,
+    outputs: &OutputsByName,
+    secrets: &HashMap<String, SecretMap>,
+) -> (BTreeMap<String, Value>, SecretMap, Vec<String>) {
+    let mut env_outputs = BTreeMap::new();
+    let mut env_secrets = SecretMap::new();
+    let mut unresolved = Vec::new();
+    let containers = app
+        .spec
+        .get("containers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for container in containers {
+        let name = container
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let Some(env) = container.get("env").and_then(Value::as_object) else {
+            continue;
+        };
+        for (var, value) in env {
+            let Some(text) = value.as_str() else { continue };
+            let Ok(found) = placeholders(text) else {
+                continue;
+            };
+            let uses_secret = found.iter().any(|p| p.section == "secrets");
+            let mut resolved = String::new();
+            let mut last = 0;
+            let mut complete = true;
+            for p in &found {
+                resolved.push_str(&text[last..p.span.start]);
+                let value = if p.section == "secrets" {
+                    secrets
+                        .get(&p.resource)
+                        .and_then(|s| s.get(&p.key))
+                        .map(|s| s.expose().to_owned())
+                } else {
+                    outputs
+                        .get(&p.resource)
+                        .and_then(|o| o.get(&p.key))
+                        .map(|v| match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                };
+                match value {
+                    Some(v) => resolved.push_str(&v),
+                    None => {
+                        complete = false;
+                        unresolved.push(format!("{}.{}.{}", p.resource, p.section, p.key));
+                    }
+                }
+                last = p.span.end;
+            }
+            resolved.push_str(&text[last..]);
+            if !complete {
+                continue;
+            }
+            let key = format!("{name}.{var}");
+            if uses_secret {
+                env_secrets.insert(key, SecretValue::new(resolved));
+            } else {
+                env_outputs.insert(key, Value::String(resolved));
+            }
+        }
+    }
+    (env_outputs, env_secrets, unresolved)
+}
