@@ -12,9 +12,6 @@ use crate::output::progress::{Progress, mark};
 use crate::output::{self, Format};
 use crate::workspace::{Workspace, load_objects};
 
-/// How often `--wait` reconciles claims that are not Ready yet.
-const WAIT_INTERVAL: Duration = Duration::from_millis(500);
-
 /// Arguments of `apply`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -83,18 +80,11 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         }
     };
     let changed = report.changed();
-    if args.wait {
-        let deadline = tokio::time::Instant::now() + args.timeout;
-        while !report.all_ready() && tokio::time::Instant::now() < deadline {
-            let waiting = report.claims.iter().filter(|c| !c.all_ready()).count();
-            progress.message(format!("waiting for {waiting} claims to be Ready"));
-            tokio::time::sleep(WAIT_INTERVAL).await;
-            for claim in &mut report.claims {
-                if !claim.all_ready() {
-                    *claim = workspace.engine.reconcile(&claim.claim.clone()).await?;
-                }
-            }
-        }
+    if args.wait && !report.all_ready() {
+        let waiting = report.claims.iter().filter(|c| !c.all_ready()).count();
+        progress.message(format!("waiting for {waiting} claims to be Ready"));
+        let claims = std::mem::take(&mut report.claims);
+        report.claims = workspace.engine.wait(claims, args.timeout).await?;
     }
     progress.finish();
     for warning in &report.warnings {

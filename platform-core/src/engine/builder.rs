@@ -31,6 +31,7 @@ pub struct EngineBuilder {
     concurrency: usize,
     poll_interval: Duration,
     backoff: Backoff,
+    ready_poll: Duration,
     progress: Option<Arc<dyn ProgressListener>>,
 }
 
@@ -48,6 +49,7 @@ impl Default for EngineBuilder {
             concurrency: 16,
             poll_interval: Duration::from_secs(60),
             backoff: Backoff::per_object(),
+            ready_poll: Duration::from_millis(500),
             progress: None,
         }
     }
@@ -130,6 +132,13 @@ impl EngineBuilder {
         self
     }
 
+    /// How soon a claim whose resources are not Ready yet is reconciled again, by the
+    /// controller and by [`Engine::wait`] (default 500 ms).
+    pub fn ready_poll(mut self, interval: Duration) -> Self {
+        self.ready_poll = interval;
+        self
+    }
+
     /// The per-object backoff of the controller loop (default 1 s doubling to 5 min).
     pub fn backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = backoff;
@@ -166,6 +175,8 @@ impl EngineBuilder {
                 concurrency: self.concurrency,
                 poll_interval: self.poll_interval,
                 backoff: self.backoff,
+                ready_poll: self.ready_poll,
+                failures: Default::default(),
                 progress: self.progress,
                 locks: std::sync::Mutex::new(HashMap::new()),
                 holder: super::lease::holder_name(),

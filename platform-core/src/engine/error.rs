@@ -97,3 +97,14 @@ pub enum EngineError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+impl EngineError {
+    /// Whether only a change of the desired state can fix this error (a schema violation, no
+    /// composition to choose, a dependency cycle), so retrying the same spec is pointless.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Selection { .. } | EngineError::Cycle { .. } | EngineError::Invalid { .. }
+        )
+    }
+}

@@ -27,6 +27,7 @@ mod query;
 mod reconcile;
 mod recover;
 mod report;
+mod wait;
 
 pub use crate::provider::Backoff;
 pub use builder::EngineBuilder;
@@ -37,6 +38,7 @@ pub use policy::{
     MANAGEMENT_POLICY_ANNOTATION, ManagementPolicy, RESOURCE_NAME_ANNOTATION, SOURCE_ANNOTATION,
 };
 pub use progress::{ProgressEvent, ProgressListener};
+pub use reconcile::Next;
 pub use report::{
     ApplyReport, ClaimReport, DeleteReport, DriftItem, DriftKind, DriftReport, Orphan,
     ResourceReport, StatusView,
@@ -76,6 +78,10 @@ pub(crate) struct EngineInner {
     concurrency: usize,
     poll_interval: Duration,
     backoff: Backoff,
+    /// How soon a claim that is not Ready yet is reconciled again.
+    ready_poll: Duration,
+    /// Consecutive failed reconciles per object.
+    failures: reconcile::Failures,
     progress: Option<Arc<dyn ProgressListener>>,
     locks: Mutex<HashMap<ObjectRef, Arc<tokio::sync::Mutex<()>>>>,
     /// The name this engine holds store leases under.

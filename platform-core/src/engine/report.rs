@@ -47,6 +47,9 @@ pub struct ClaimReport {
     pub resources: Vec<ResourceReport>,
     /// Claims it owns (an Application's resources).
     pub children: Vec<ClaimReport>,
+    /// What should happen next: reconcile again after a delay, or wait for a change.
+    #[serde(skip)]
+    pub next: super::Next,
 }
 
 impl ClaimReport {

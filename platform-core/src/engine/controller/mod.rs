@@ -3,12 +3,12 @@
 
 mod queue;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;
 
-use crate::engine::{ClaimReport, Engine, EngineError};
+use crate::engine::{ClaimReport, Engine, EngineError, Next};
 use crate::model::{ObjectRef, Resource};
 use crate::store::ChangeKind;
 use queue::{Priority, WorkQueue};
@@ -59,7 +59,6 @@ impl Engine {
         self.recover().await?;
         let mut queue = WorkQueue::default();
         let mut jitter = Jitter::new();
-        let mut failures: HashMap<ObjectRef, u32> = HashMap::new();
         // Objects whose last error was permanent: retried only once their spec changes.
         let mut permanent: HashSet<ObjectRef> = HashSet::new();
         let mut cursor = 0;
@@ -99,30 +98,26 @@ impl Engine {
                 Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                     let Ok((key, result)) = joined else { continue };
                     queue.done(&key);
-                    let outcome = match &result {
-                        Ok(report) if report.synced => None,
-                        Ok(report) => Some(report.message.contains("permanent error")),
+                    // The reconcile said what comes next; an error is judged by the error policy.
+                    let (next, synced) = match &result {
+                        Ok(report) => (report.next, report.synced),
                         Err(EngineError::NotFound(_)) => {
                             queue.forget(&key);
-                            failures.remove(&key);
-                            None
+                            self.inner.failures.reset(&key);
+                            continue;
                         }
-                        Err(EngineError::Selection { .. } | EngineError::Cycle { .. } | EngineError::Invalid { .. }) => Some(true),
-                        Err(_) => Some(false),
+                        Err(e) => (self.next_after_error(&key, e), false),
                     };
-                    match outcome {
-                        None => {
-                            failures.remove(&key);
+                    match next {
+                        Next::AwaitChange if synced => {
                             permanent.remove(&key);
                         }
-                        Some(true) => {
+                        Next::AwaitChange => {
                             permanent.insert(key);
                         }
-                        Some(false) => {
-                            let count = failures.entry(key.clone()).or_insert(0);
-                            let delay = self.inner.backoff.delay(*count);
-                            *count += 1;
-                            queue.push(key, Priority::Retry, Instant::now() + delay);
+                        Next::Requeue(after) => {
+                            permanent.remove(&key);
+                            queue.push(key, Priority::Retry, Instant::now() + after);
                         }
                     }
                 }

@@ -70,6 +70,7 @@ impl Engine {
                         outputs: BTreeMap::new(),
                         resources: Vec::new(),
                         children: Vec::new(),
+                        next: crate::engine::Next::AwaitChange,
                     },
                 });
             }

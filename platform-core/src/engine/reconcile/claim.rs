@@ -38,6 +38,7 @@ impl Engine {
                     outputs: BTreeMap::new(),
                     resources: Vec::new(),
                     children,
+                    next: crate::engine::Next::AwaitChange,
                 };
                 self.write_claim_status(&claim, &report, None, None).await?;
                 return Ok(report);
@@ -194,6 +195,7 @@ impl Engine {
             outputs: claim_outputs,
             resources,
             children,
+            next: crate::engine::Next::AwaitChange,
         };
         let secrets: SecretMap = connection
             .into_iter()

@@ -8,11 +8,14 @@ mod claim;
 mod compose;
 pub(crate) mod graph;
 mod known;
+mod next;
 pub(crate) mod outputs;
 mod resource;
 pub(crate) mod status;
 
 pub(crate) use compose::APPLICATION;
+pub(crate) use next::Failures;
+pub use next::Next;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,11 +26,12 @@ use crate::model::ObjectRef;
 type BoxedReport<'a> = Pin<Box<dyn Future<Output = Result<ClaimReport, EngineError>> + Send + 'a>>;
 
 impl Engine {
-    /// Reconciles one stored claim (an Application with its claims) once.
+    /// Reconciles one stored claim (an Application with its claims) once; the report's
+    /// [`next`](ClaimReport::next) says when to look at it again.
     pub fn reconcile<'a>(&'a self, key: &'a ObjectRef) -> BoxedReport<'a> {
         Box::pin(async move {
             let guard = self.lock_object(key).await?;
-            crate::engine::lease::with_lease(guard.lease(), async {
+            let mut report = crate::engine::lease::with_lease(guard.lease(), async {
                 let claim = self
                     .inner
                     .store
@@ -40,7 +44,9 @@ impl Engine {
                     self.reconcile_claim(claim, Vec::new()).await
                 }
             })
-            .await
+            .await?;
+            report.next = self.next_after(&report);
+            Ok(report)
         })
     }
 }
