@@ -147,7 +147,7 @@ impl Composition for EndpointComposition {
             .unwrap_or_default();
         let address = request.composite["spec"]["address"]
             .as_str()
-            .ok_or_else(|| ComposeError("spec.address is required".into()))?;
+            .ok_or_else(|| ComposeError::invalid("spec.address is required"))?;
         let record = |local: &str, spec: Value| ComposedResource {
             name: local.to_owned(),
             object: json!({"apiVersion": API_VERSION, "kind": "Record",

@@ -59,8 +59,7 @@ impl Composition for DeclarativeComposition {
             &self.inner,
             request.observed,
             request.environment,
-        )
-        .map_err(|e| ComposeError(e.to_string()))?;
+        )?;
         Ok(Composed {
             composite: rendered.composite,
             resources: rendered

@@ -90,10 +90,24 @@ impl fmt::Debug for Composed {
     }
 }
 
-/// Why a composite could not be composed.
+/// Why a composite could not be composed. Keeps the structured error of the
+/// patch-and-transform renderer as its source, so an embedder can match on what failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ComposeError(pub String);
+pub enum ComposeError {
+    /// A declarative composition's patch, transform or template failed.
+    #[error(transparent)]
+    Render(#[from] pt::error::RenderError),
+    /// A composition written in Rust refused the composite, or composed something unusable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ComposeError {
+    /// A composite refused, with why.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ComposeError::Invalid(message.into())
+    }
+}
 
 /// Turns a composite into desired managed resources; implemented in Rust or read from YAML.
 pub trait Composition: Send + Sync {

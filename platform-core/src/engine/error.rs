@@ -1,5 +1,6 @@
 use crate::admit::Denial;
-use crate::compose::SelectionError;
+use crate::compose::{ComposeError, SelectionError};
+use crate::kinds::RegistryError;
 use crate::model::ObjectRef;
 use crate::schema::FieldIssue;
 use crate::store::StoreError;
@@ -16,8 +17,14 @@ pub enum EngineError {
         issues: Vec<FieldIssue>,
     },
     /// The kind is not registered.
-    #[error("{0}")]
-    UnknownKind(String),
+    #[error("{}{source}", object.as_ref().map(|o| format!("{o}: ")).unwrap_or_default())]
+    UnknownKind {
+        /// The object of that kind, when the request named one.
+        object: Option<Box<ObjectRef>>,
+        /// What the registry knows instead.
+        #[source]
+        source: RegistryError,
+    },
     /// Admission refused the request; every violation is listed.
     #[error("request denied:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Denied(Vec<Denial>),
@@ -31,12 +38,13 @@ pub enum EngineError {
         source: Box<SelectionError>,
     },
     /// Composing failed.
-    #[error("{object}: {message}")]
+    #[error("{object}: {source}")]
     Compose {
         /// The claim.
         object: Box<ObjectRef>,
-        /// Why.
-        message: String,
+        /// Why, as the composition said it.
+        #[source]
+        source: ComposeError,
     },
     /// Composed resources depend on each other in a cycle.
     #[error("{object}: dependency cycle: {}", cycle.join(" -> "))]

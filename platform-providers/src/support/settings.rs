@@ -11,10 +11,10 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::fmt;
 
 /// Why an adapter's settings cannot be used. Never holds a setting's value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("settings of the {adapter} adapter: {message}")]
 pub struct SettingsError {
     /// The adapter, such as `postgres`.
     pub adapter: String,
@@ -31,18 +31,6 @@ impl SettingsError {
         }
     }
 }
-
-impl fmt::Display for SettingsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "settings of the {} adapter: {}",
-            self.adapter, self.message
-        )
-    }
-}
-
-impl std::error::Error for SettingsError {}
 
 /// `value` with every `${env:NAME}` in its strings replaced by the environment variable NAME.
 /// A variable that is not set is an error naming it and the key it was used in.

@@ -60,7 +60,7 @@ impl Composition for TrioComposition {
     fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError> {
         let claim = request.composite["metadata"]["name"]
             .as_str()
-            .ok_or_else(|| ComposeError("the composite has no metadata.name".into()))?;
+            .ok_or_else(|| ComposeError::invalid("the composite has no metadata.name"))?;
         let spec = &request.composite["spec"];
         let limit = match spec["size"].as_str().unwrap_or("small") {
             "small" => 20,

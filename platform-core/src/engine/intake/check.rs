@@ -21,7 +21,10 @@ impl Engine {
                 .inner
                 .registry
                 .resolve(&object.api_version, &object.kind)
-                .map_err(|e| EngineError::UnknownKind(format!("{key}: {e}")))?;
+                .map_err(|source| EngineError::UnknownKind {
+                    object: Some(Box::new(key.clone())),
+                    source,
+                })?;
             let mut json = serde_json::to_value(object).unwrap_or(Value::Null);
             let issues = def.schema().object_issues(&json);
             if !issues.is_empty() {

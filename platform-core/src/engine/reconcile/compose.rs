@@ -5,7 +5,9 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::graph::{dependencies, levels};
-use crate::compose::{CLAIM_ID_LABEL, ComposeRequest, ObservedResources, composite_view};
+use crate::compose::{
+    CLAIM_ID_LABEL, ComposeError, ComposeRequest, ObservedResources, composite_view,
+};
 use crate::engine::{
     DEPENDS_ON_ANNOTATION, Engine, EngineError, MANAGEMENT_POLICY_ANNOTATION,
     RESOURCE_NAME_ANNOTATION,
@@ -92,9 +94,9 @@ impl Engine {
                 observed,
                 environment,
             })
-            .map_err(|e| EngineError::Compose {
+            .map_err(|source| EngineError::Compose {
                 object: Box::new(key.clone()),
-                message: e.to_string(),
+                source,
             })?;
         let policy = claim.metadata.annotations.get(MANAGEMENT_POLICY_ANNOTATION);
         let mut resources = Vec::with_capacity(composed.resources.len());
@@ -102,10 +104,10 @@ impl Engine {
         for rendered in composed.resources {
             let mut object: DynamicObject = serde_json::from_value(rendered.object).map_err(|e| EngineError::Compose {
                 object: Box::new(key.clone()),
-                message: format!(
+                source: ComposeError::invalid(format!(
                     "composed resource {:?} is not an object with apiVersion, kind and spec: {e}",
                     rendered.name
-                ),
+                )),
             })?;
             object.metadata.namespace = Some(claim.namespace().to_owned());
             object.metadata.owner_references = vec![owner_reference(claim)];
@@ -129,7 +131,10 @@ impl Engine {
             }
             let found = dependencies(&object).map_err(|message| EngineError::Compose {
                 object: Box::new(key.clone()),
-                message: format!("composed resource {:?}: {message}", rendered.name),
+                source: ComposeError::invalid(format!(
+                    "composed resource {:?}: {message}",
+                    rendered.name
+                )),
             })?;
             if !found.is_empty() {
                 object.metadata.annotations.insert(
@@ -151,7 +156,7 @@ impl Engine {
             },
             Err(message) => EngineError::Compose {
                 object: Box::new(key.clone()),
-                message,
+                source: ComposeError::invalid(message),
             },
         })?;
         Ok(Some(ComposedClaim {
@@ -178,11 +183,14 @@ impl Engine {
                 .get("kind")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            let def = self
-                .inner
-                .registry
-                .find_kind(kind)
-                .map_err(|e| EngineError::UnknownKind(e.to_string()))?;
+            let def =
+                self.inner
+                    .registry
+                    .find_kind(kind)
+                    .map_err(|source| EngineError::UnknownKind {
+                        object: None,
+                        source,
+                    })?;
             let mut metadata = ObjectMeta::named(format!("{}-{local}", app.name()));
             metadata.namespace = Some(app.namespace().to_owned());
             metadata.labels = app.metadata.labels.clone();
