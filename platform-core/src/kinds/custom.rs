@@ -194,3 +194,88 @@ pub fn kinds_from_document(doc: &Document) -> Result<Vec<KindDefinition>, KindFi
         Err(KindFileError(reader.diagnostics))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::load::{Format, Loader};
+
+    fn read(text: &str) -> Result<Vec<KindDefinition>, Vec<String>> {
+        let loaded = Loader::new().load_str(Arc::from("kinds.yaml"), text, Format::Yaml);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        kinds_from_document(&loaded.documents[0])
+            .map_err(|e| e.0.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn a_crd_with_claim_names_defines_the_composite_and_the_claim() {
+        let defs = read(
+            "apiVersion: apiextensions.crossplane.io/v1\nkind: CompositeResourceDefinition\nspec:\n  group: acme.io\n  names: {kind: XTopic, plural: xtopics}\n  claimNames: {kind: Topic, plural: topics}\n  versions:\n    - name: v1\n      referenceable: true\n      schema:\n        openAPIV3Schema:\n          properties:\n            spec: {type: object, properties: {partitions: {type: integer}}}\n",
+        )
+        .unwrap();
+        let kinds: Vec<String> = defs.iter().map(|d| d.gvk.to_string()).collect();
+        assert_eq!(kinds.len(), 2, "{kinds:?}");
+        assert_eq!(defs[0].plural, "xtopics");
+        assert_eq!(defs[1].gvk.kind, "Topic");
+        assert_eq!(defs[1].gvk.version, "v1");
+    }
+
+    #[test]
+    fn crd_problems_name_the_missing_or_wrong_field_where_it_is() {
+        let errors = read(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  names:\n    kind: {a: 1}\n    plural: \"\"\n  versions:\n    - name:\n      storage: true\n      schema: {}\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "kinds.yaml:4:3: spec.group: required field is missing: expected a non-empty string",
+                "kinds.yaml:5:11: spec.names.kind: expected a non-empty string, found {\"a\":1}",
+                "kinds.yaml:6:13: spec.names.plural: expected a non-empty string, found \"\"",
+                "kinds.yaml:8:11: spec.versions[0].name: required field is missing: expected a non-empty string",
+                "kinds.yaml:10:15: spec.versions[0].schema.openAPIV3Schema.properties.spec: expected the schema of spec (an object)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_crd_without_versions_says_so_at_the_versions() {
+        let errors = read(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: acme.io\n  names: {kind: Topic, plural: topics}\n  versions: []\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            ["kinds.yaml:6:13: spec.versions: expected at least one version"]
+        );
+    }
+
+    #[test]
+    fn a_json_schema_kind_defaults_its_plural_and_reports_missing_names() {
+        let defs = read(
+            "x-platform-kind: {group: acme.io, version: v1, kind: MessageTopic}\ntype: object\nproperties:\n  partitions: {type: integer}\n",
+        )
+        .unwrap();
+        assert_eq!(defs[0].plural, "messagetopics");
+        assert!(defs[0].json_schema().to_string().contains("partitions"));
+        let errors = read("x-platform-kind: {group: 7, version: v1}\ntype: object\n").unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "kinds.yaml:1:26: x-platform-kind.group: expected a non-empty string, found 7",
+                "kinds.yaml:1:18: x-platform-kind.kind: required field is missing: expected a non-empty string",
+            ]
+        );
+    }
+
+    #[test]
+    fn other_documents_define_no_kind() {
+        assert!(
+            read("apiVersion: v1\nkind: ConfigMap\n")
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
