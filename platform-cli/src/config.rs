@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use platform_core::admit::{GuardrailError, GuardrailSettings, PolicyEngine};
 use platform_core::kinds::{KindRegistry, kinds_from_document};
 use platform_core::load::{
-    Diagnostic, Document, Key, Loader, Location, Node, NodeValue, PathSegment, field_path,
+    Diagnostic, Document, Field, FieldReader, Key, Loader, Location, field_path,
 };
 use platform_core::model::DEFAULT_GROUP;
 
@@ -111,101 +111,41 @@ impl Default for Config {
     }
 }
 
-/// Collects located problems of one config document.
-struct Checker<'a> {
-    doc: &'a Document,
-    problems: Vec<Diagnostic>,
+/// The entries of a mapping of settings; an empty value (`environments:`) has none.
+fn setting_entries<'n>(r: &mut FieldReader, field: &Field<'n>) -> Vec<(&'n Key, Field<'n>)> {
+    if field.is_null() {
+        return Vec::new();
+    }
+    r.entries(field).unwrap_or_default()
 }
 
-impl Checker<'_> {
-    fn problem(&mut self, path: &[PathSegment], at: Location, message: impl Into<String>) {
-        self.problems.push(Diagnostic::new(
-            self.doc.file.clone(),
-            at,
-            field_path(path),
-            message.into(),
-        ));
-    }
-
-    fn map<'n>(&mut self, path: &[PathSegment], node: &'n Node) -> &'n [(Key, Node)] {
-        match &node.value {
-            NodeValue::Map(entries) => entries,
-            NodeValue::Null => &[],
-            _ => {
-                let found = node.type_name();
-                self.problem(
-                    path,
-                    node.location,
-                    format!("expected a mapping, found {found}"),
-                );
-                &[]
-            }
+/// File or folder paths, relative to the config's folder.
+fn paths(r: &mut FieldReader, field: &Field<'_>, base: &Path) -> Vec<PathBuf> {
+    let Some(items) = field.items() else {
+        r.expected(field, "a list of files or folders");
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match item.as_str() {
+            Some(p) => out.push(base.join(p)),
+            None => r.expected(&item, "a file or folder path"),
         }
     }
-
-    fn string(&mut self, path: &[PathSegment], node: &Node) -> Option<String> {
-        match node.as_str() {
-            Some(s) => Some(s.to_owned()),
-            None => {
-                let found = node.type_name();
-                self.problem(
-                    path,
-                    node.location,
-                    format!("expected a string, found {found}"),
-                );
-                None
-            }
-        }
-    }
-
-    fn paths(&mut self, path: &[PathSegment], node: &Node, base: &Path) -> Vec<PathBuf> {
-        let NodeValue::Seq(items) = &node.value else {
-            let found = node.type_name();
-            self.problem(
-                path,
-                node.location,
-                format!("expected a list of files or folders, found {found}"),
-            );
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            match item.as_str() {
-                Some(p) => out.push(base.join(p)),
-                None => {
-                    let found = item.type_name();
-                    self.problem(
-                        &with(path, PathSegment::Index(i)),
-                        item.location,
-                        format!("expected a file or folder path, found {found}"),
-                    );
-                }
-            }
-        }
-        out
-    }
-
-    fn unknown(&mut self, parent: &[PathSegment], key: &Key, known: &[&str]) {
-        self.problem(
-            &with(parent, PathSegment::Key(key.name.clone())),
-            key.location,
-            format!(
-                "unknown config key {:?}; expected one of: {}",
-                key.name,
-                known.join(", ")
-            ),
-        );
-    }
-}
-
-fn with(path: &[PathSegment], segment: PathSegment) -> Vec<PathSegment> {
-    let mut out = path.to_vec();
-    out.push(segment);
     out
 }
 
-fn key(name: &str) -> PathSegment {
-    PathSegment::Key(name.to_owned())
+/// Reports a key the config does not know, with the keys it does.
+fn unknown(r: &mut FieldReader, key: &Key, field: &Field<'_>, known: &[&str]) {
+    r.report(
+        key.location,
+        field.path(),
+        format!(
+            "unknown config key {:?}; expected one of: {}",
+            key.name,
+            known.join(", ")
+        ),
+    );
 }
 
 impl Config {
@@ -249,32 +189,24 @@ impl Config {
             state: base.join(DEFAULT_STATE).to_string_lossy().into_owned(),
             ..Config::default()
         };
-        let mut check = Checker {
-            doc,
-            problems: Vec::new(),
+        let mut r = FieldReader::new(doc.file.clone());
+        let root = Field::root(&doc.root);
+        let Some(entries) = root.entries() else {
+            r.expected(&root, "a mapping of settings");
+            return Err(CliError::Config(r.into_problems()));
         };
-        if !matches!(doc.root.value, NodeValue::Map(_)) {
-            let found = doc.root.type_name();
-            check.problem(
-                &[],
-                doc.root.location,
-                format!("expected a mapping of settings, found {found}"),
-            );
-            return Err(CliError::Config(check.problems));
-        }
-        for (k, value) in check.map(&[], &doc.root) {
-            let path = [key(&k.name)];
+        for (k, value) in entries {
             match k.name.as_str() {
                 "apiGroup" => {
-                    if let Some(group) = check.string(&path, value) {
+                    if let Some(group) = r.string(&value) {
                         match platform_core::model::names::check_dns1123_subdomain(&group) {
                             Ok(()) => config.api_group = group,
-                            Err(message) => check.problem(&path, value.location, message),
+                            Err(message) => r.fail(&value, message),
                         }
                     }
                 }
                 "state" => {
-                    if let Some(state) = check.string(&path, value) {
+                    if let Some(state) = r.string(&value) {
                         config.state = if state.contains("://") {
                             state
                         } else {
@@ -283,32 +215,27 @@ impl Config {
                     }
                 }
                 "defaultEnvironment" => {
-                    if let Some(env) = check.string(&path, value) {
+                    if let Some(env) = r.string(&value) {
                         config.default_environment = env;
                     }
                 }
-                "kinds" => config.kinds = check.paths(&path, value, base),
-                "compositions" => config.compositions = check.paths(&path, value, base),
-                "policies" => config.policies = check.paths(&path, value, base),
+                "kinds" => config.kinds = paths(&mut r, &value, base),
+                "compositions" => config.compositions = paths(&mut r, &value, base),
+                "policies" => config.policies = paths(&mut r, &value, base),
                 "guardrails" => match serde_json::from_value(value.to_json()) {
                     Ok(settings) => config.guardrails = Some(settings),
-                    Err(e) => check.problem(&path, value.location, e.to_string()),
+                    Err(e) => r.fail(&value, e.to_string()),
                 },
                 "environments" => {
-                    for (name, settings) in check.map(&path, value) {
-                        let env_path = with(&path, key(&name.name));
-                        let env = environment(&mut check, &env_path, settings, base);
+                    for (name, settings) in setting_entries(&mut r, &value) {
+                        let env = environment(&mut r, &settings, base);
                         config.environments.insert(name.name.clone(), env);
                     }
                 }
-                _ => check.unknown(&[], k, KNOWN_KEYS),
+                _ => unknown(&mut r, k, &value, KNOWN_KEYS),
             }
         }
-        if check.problems.is_empty() {
-            Ok(config)
-        } else {
-            Err(CliError::Config(check.problems))
-        }
+        r.finish(config).map_err(CliError::Config)
     }
 
     /// The settings of an environment: the named one, else the default environment.
@@ -398,23 +325,16 @@ impl Config {
     }
 }
 
-fn environment(
-    check: &mut Checker<'_>,
-    path: &[PathSegment],
-    node: &Node,
-    base: &Path,
-) -> EnvironmentSettings {
+fn environment(r: &mut FieldReader, field: &Field<'_>, base: &Path) -> EnvironmentSettings {
     let mut env = EnvironmentSettings::default();
-    for (k, value) in check.map(path, node) {
-        let path = with(path, key(&k.name));
+    for (k, value) in setting_entries(r, field) {
         match k.name.as_str() {
             "providers" => {
-                for (adapter, settings) in check.map(&path, value) {
-                    let adapter_path = with(&path, key(&adapter.name));
+                for (adapter, settings) in setting_entries(r, &value) {
                     if !ADAPTERS.contains(&adapter.name.as_str()) {
-                        check.problem(
-                            &adapter_path,
+                        r.report(
                             adapter.location,
+                            settings.path(),
                             format!(
                                 "no adapter named {:?} exists; available adapters: {}",
                                 adapter.name,
@@ -427,27 +347,23 @@ fn environment(
                         settings: settings.to_json(),
                         base: base.to_path_buf(),
                         at: (
-                            check.doc.file.clone(),
+                            r.file().clone(),
                             adapter.location,
-                            field_path(&adapter_path),
+                            field_path(settings.path()),
                         ),
                     };
                     env.providers.insert(adapter.name.clone(), provider);
                 }
             }
             "compositions" => {
-                for (kind, name) in check.map(&path, value) {
-                    if let Some(name) = check.string(&with(&path, key(&kind.name)), name) {
+                for (kind, name) in setting_entries(r, &value) {
+                    if let Some(name) = r.string(&name) {
                         env.compositions.insert(kind.name.clone(), name);
                     }
                 }
             }
             "config" => env.config = Some(value.to_json()),
-            _ => check.unknown(
-                path.split_last().map_or(&[], |(_, p)| p),
-                k,
-                ENVIRONMENT_KEYS,
-            ),
+            _ => unknown(r, k, &value, ENVIRONMENT_KEYS),
         }
     }
     env

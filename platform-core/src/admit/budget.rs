@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::AdmissionRequest;
 use super::cost::{Money, PriceList, owner_of};
+use super::header::read_header;
 use super::policy::Mode;
-use super::reader::{Reader, child, describe};
-use crate::load::{Diagnostic, Document, PathSegment};
+use crate::load::{Diagnostic, Document, Field, FieldReader};
 use crate::model::{DynamicObject, ObjectRef, Resource};
 
 /// A monthly spending limit of one owner.
@@ -33,46 +33,39 @@ pub struct Budget {
 impl Budget {
     /// Reads a Budget document; every problem is reported, located.
     pub fn from_document(doc: &Document) -> Result<Budget, Vec<Diagnostic>> {
-        let mut r = Reader::new(doc);
-        let name = r.header(doc, 63).unwrap_or_default();
-        let spec_path = [PathSegment::Key("spec".into())];
-        let Some(spec) = r.required(&doc.root, &[], "spec", "a mapping") else {
-            return Err(r.problems);
+        let mut r = FieldReader::new(doc.file.clone());
+        let name = read_header(&mut r, doc, 63).unwrap_or_default();
+        let Some(spec) = r.required(Field::root(&doc.root).get("spec"), "a mapping") else {
+            return Err(r.into_problems());
         };
-        if r.mapping(spec, &spec_path, &["owner", "monthlyLimit", "mode"])
+        if r.mapping(&spec, &["owner", "monthlyLimit", "mode"])
             .is_none()
         {
-            return Err(r.problems);
+            return Err(r.into_problems());
         }
         let owner = r
-            .required(spec, &spec_path, "owner", "the owner label value it limits")
-            .and_then(|n| r.string(n, &child(&spec_path, "owner")));
+            .required(spec.get("owner"), "the owner label value it limits")
+            .and_then(|f| r.non_empty_string(&f));
         let limit = r
-            .required(spec, &spec_path, "monthlyLimit", "a monthly amount")
-            .and_then(|n| r.amount(n, &child(&spec_path, "monthlyLimit")));
-        let mode = match spec.get("mode") {
-            None => Some(Mode::Enforce),
-            Some(n) => match n.as_str() {
-                Some("Enforce") => Some(Mode::Enforce),
-                Some("Warn") => Some(Mode::Warn),
-                _ => {
-                    r.fail(
-                        n.location,
-                        &child(&spec_path, "mode"),
-                        format!("expected Enforce or Warn, found {}", describe(n)),
-                    );
-                    None
-                }
-            },
+            .required(spec.get("monthlyLimit"), "a monthly amount")
+            .and_then(|f| r.amount(&f));
+        let mode_field = spec.get("mode");
+        let mode = match (mode_field.node(), mode_field.as_str()) {
+            (None, _) | (_, Some("Enforce")) => Some(Mode::Enforce),
+            (_, Some("Warn")) => Some(Mode::Warn),
+            _ => {
+                r.expected_value(&mode_field, "Enforce or Warn");
+                None
+            }
         };
         match (owner, limit, mode) {
-            (Some(owner), Some(limit), Some(mode)) if r.problems.is_empty() => Ok(Budget {
+            (Some(owner), Some(limit), Some(mode)) => r.finish(Budget {
                 name,
                 owner,
                 monthly_limit: Money::from_units(limit),
                 mode,
             }),
-            _ => Err(r.problems),
+            _ => Err(r.into_problems()),
         }
     }
 }

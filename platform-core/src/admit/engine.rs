@@ -7,9 +7,9 @@ use std::sync::Arc;
 use super::budget::{Budget, check_budgets};
 use super::cost::{PriceList, owner_of};
 use super::exception::{ExceptionClaim, ExceptionRecord, exception_annotation};
+use super::header::GUARDRAILS_API_VERSION;
 use super::library::GuardrailSettings;
 use super::policy::{DeclarativePolicy, Mode, Policy, PolicyInput};
-use super::reader::GUARDRAILS_API_VERSION;
 use super::{
     AdmissionContext, AdmissionHook, AdmissionOutcome, AdmissionRequest, Denial, Operation,
 };

@@ -9,18 +9,18 @@ pub mod cost;
 pub mod defaults;
 mod engine;
 pub mod exception;
+mod header;
 pub mod library;
 pub mod policy;
-mod reader;
 
 pub use budget::Budget;
 pub use cost::{Money, PriceList};
 pub use defaults::FieldDefault;
 pub use engine::{AUDIT_EVENT_REASON, DEFAULT_OWNER_LABEL, GuardrailError, PolicyEngine};
 pub use exception::{ExceptionCount, exception_counts};
+pub use header::GUARDRAILS_API_VERSION;
 pub use library::GuardrailSettings;
 pub use policy::{DeclarativePolicy, Mode, Policy, PolicyInput, PolicyMatch};
-pub use reader::GUARDRAILS_API_VERSION;
 
 use async_trait::async_trait;
 use serde_json::Value;

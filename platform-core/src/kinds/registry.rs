@@ -311,16 +311,21 @@ impl KindRegistry {
     /// Exports a Kubernetes CustomResourceDefinition for a kind.
     pub fn crd(&self, kind: &str) -> Result<Value, RegistryError> {
         let def = self.find_kind(kind)?;
-        schema::crd::crd_for(def).map_err(|source| RegistryError::Schema {
-            kind: kind.to_owned(),
-            source,
-        })
+        schema::crd::crd_for(&def.gvk, &def.plural, &def.description, def.schema()).map_err(
+            |source| RegistryError::Schema {
+                kind: kind.to_owned(),
+                source,
+            },
+        )
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::schema::apply_defaults;
 
     #[test]
     fn builtin_kinds_follow_the_configured_group() {
@@ -352,5 +357,86 @@ mod tests {
         let mut registry = KindRegistry::builtin();
         let err = registry.register_typed::<DatabaseClaimSpec>().unwrap_err();
         assert!(matches!(err, RegistryError::Duplicate { .. }), "{err}");
+    }
+
+    fn assert_structural(node: &Value, path: &str) {
+        let obj = node
+            .as_object()
+            .unwrap_or_else(|| panic!("{path}: not an object"));
+        for banned in ["$ref", "$defs", "oneOf", "anyOf", "allOf", "$schema"] {
+            assert!(!obj.contains_key(banned), "{path} has {banned}");
+        }
+        assert!(
+            obj.get("type").and_then(Value::as_str).is_some(),
+            "{path} has no type: {node}"
+        );
+        if let Some(props) = obj.get("properties").and_then(Value::as_object) {
+            for (k, v) in props {
+                assert_structural(v, &format!("{path}.{k}"));
+            }
+        }
+        if let Some(items) = obj.get("items") {
+            assert_structural(items, &format!("{path}[]"));
+        }
+        if let Some(extra @ Value::Object(_)) = obj.get("additionalProperties") {
+            assert_structural(extra, &format!("{path}{{}}"));
+        }
+    }
+
+    #[test]
+    fn every_builtin_crd_is_structural() {
+        let registry = KindRegistry::builtin();
+        for def in registry.kinds() {
+            let crd = registry.crd(&def.gvk.kind).unwrap();
+            assert_eq!(
+                crd["metadata"]["name"],
+                format!("{}.platform.dev", def.plural)
+            );
+            let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+            assert_structural(schema, &def.gvk.kind);
+        }
+    }
+
+    #[test]
+    fn database_crd_keeps_enums_defaults_and_descriptions() {
+        let registry = KindRegistry::builtin();
+        let crd = registry.crd("DatabaseClaim").unwrap();
+        let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+        assert_eq!(
+            spec["properties"]["size"]["enum"],
+            json!(["small", "medium", "large", "xlarge"])
+        );
+        assert_eq!(spec["properties"]["size"]["default"], "small");
+        assert_eq!(spec["properties"]["engine"]["type"], "string");
+        assert_eq!(spec["properties"]["storageGiB"]["maximum"], 65536);
+        assert!(
+            spec["properties"]["backup"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("backups")
+        );
+        assert_eq!(spec["required"], json!(["engine"]));
+    }
+
+    #[test]
+    fn absent_fields_take_their_defaults_and_present_ones_stay() {
+        let registry = KindRegistry::builtin();
+        let schema = registry.json_schema("DatabaseClaim").unwrap();
+        let mut object = json!({"apiVersion": "platform.dev/v1alpha1", "kind": "DatabaseClaim",
+                                "metadata": {"name": "db"}, "spec": {"engine": "postgresql", "backup": "none"}});
+        apply_defaults(&schema, &schema, &mut object);
+        assert_eq!(object["spec"]["size"], "small");
+        assert_eq!(object["spec"]["storageGiB"], 20);
+        assert_eq!(object["spec"]["backup"], "none");
+        assert_eq!(object["spec"]["deletionPolicy"], "Delete");
+        assert!(
+            object["spec"].get("version").is_none(),
+            "optional fields without a default stay absent"
+        );
+        let schema = registry.json_schema("Application").unwrap();
+        let mut app = json!({"spec": {"containers": [{"name": "api", "image": "x", "ports": [{"port": 80}]}]}});
+        apply_defaults(&schema, &schema, &mut app);
+        assert_eq!(app["spec"]["replicas"], 1);
+        assert_eq!(app["spec"]["containers"][0]["ports"][0]["protocol"], "TCP");
     }
 }

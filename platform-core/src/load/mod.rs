@@ -2,12 +2,14 @@
 
 mod diagnostic;
 mod document;
+mod fields;
 mod limits;
 mod node;
 mod read;
 
 pub use diagnostic::Diagnostic;
 pub use document::Document;
+pub use fields::{Field, FieldReader};
 pub use limits::LoadLimits;
 pub use node::{Key, Location, Node, NodeValue, PathSegment, field_path, pointer_segments};
 pub use read::{ReadError, read_input_file};

@@ -87,6 +87,13 @@ pub enum PathSegment {
     Index(usize),
 }
 
+impl PathSegment {
+    /// The segment of a mapping key.
+    pub fn key(key: &str) -> PathSegment {
+        PathSegment::Key(key.to_owned())
+    }
+}
+
 impl Node {
     /// The entry of a mapping, when this node is a mapping that has it.
     pub fn get(&self, key: &str) -> Option<&Node> {
@@ -122,6 +129,18 @@ impl Node {
             NodeValue::String(_) => "a string",
             NodeValue::Seq(_) => "a sequence",
             NodeValue::Map(_) => "a mapping",
+        }
+    }
+
+    /// A short description for messages: the value itself when it is a scalar, else its type name.
+    pub fn describe(&self) -> String {
+        match &self.value {
+            NodeValue::String(s) => format!("{s:?}"),
+            NodeValue::Int(i) => i.to_string(),
+            NodeValue::UInt(u) => u.to_string(),
+            NodeValue::Float(f) => f.to_string(),
+            NodeValue::Bool(b) => b.to_string(),
+            _ => self.type_name().to_owned(),
         }
     }
 

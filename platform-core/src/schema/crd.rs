@@ -5,8 +5,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{SchemaError, resolve_ref};
-use crate::kinds::KindDefinition;
+use super::{CompiledSchema, SchemaError, resolve_ref};
+use crate::model::GroupVersionKind;
 
 const FORMATS: &[&str] = &[
     "int32",
@@ -25,11 +25,17 @@ const FORMATS: &[&str] = &[
     "ipv6",
 ];
 
-/// The `apiextensions.k8s.io/v1` CRD of a kind.
-pub fn crd_for(def: &KindDefinition) -> Result<Value, SchemaError> {
-    let spec_schema = def.schema().spec_schema();
+/// The `apiextensions.k8s.io/v1` CRD of a kind: its group, version and kind, lowercase plural,
+/// description (left out when empty) and compiled schema.
+pub fn crd_for(
+    gvk: &GroupVersionKind,
+    plural: &str,
+    description: &str,
+    schema: &CompiledSchema,
+) -> Result<Value, SchemaError> {
+    let spec_schema = schema.spec_schema();
     let spec = structural(spec_schema, spec_schema, "#/properties/spec")?;
-    let kind = &def.gvk.kind;
+    let kind = &gvk.kind;
     let mut open_api = json!({
         "type": "object",
         "required": ["spec"],
@@ -45,24 +51,24 @@ pub fn crd_for(def: &KindDefinition) -> Result<Value, SchemaError> {
             }
         }
     });
-    if !def.description.is_empty() {
-        open_api["description"] = Value::String(def.description.clone());
+    if !description.is_empty() {
+        open_api["description"] = Value::String(description.to_owned());
     }
     Ok(json!({
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
-        "metadata": {"name": format!("{}.{}", def.plural, def.gvk.group)},
+        "metadata": {"name": format!("{plural}.{}", gvk.group)},
         "spec": {
-            "group": def.gvk.group,
+            "group": gvk.group,
             "names": {
                 "kind": kind,
                 "listKind": format!("{kind}List"),
-                "plural": def.plural,
+                "plural": plural,
                 "singular": kind.to_ascii_lowercase(),
             },
             "scope": "Namespaced",
             "versions": [{
-                "name": def.gvk.version,
+                "name": gvk.version,
                 "served": true,
                 "storage": true,
                 "subresources": {"status": {}},
@@ -321,69 +327,4 @@ fn structural(root: &Value, schema: &Value, path: &str) -> Result<Value, SchemaE
         ));
     }
     Ok(Value::Object(out))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::kinds::KindRegistry;
-
-    fn assert_structural(node: &Value, path: &str) {
-        let obj = node
-            .as_object()
-            .unwrap_or_else(|| panic!("{path}: not an object"));
-        for banned in ["$ref", "$defs", "oneOf", "anyOf", "allOf", "$schema"] {
-            assert!(!obj.contains_key(banned), "{path} has {banned}");
-        }
-        assert!(
-            obj.get("type").and_then(Value::as_str).is_some(),
-            "{path} has no type: {node}"
-        );
-        if let Some(props) = obj.get("properties").and_then(Value::as_object) {
-            for (k, v) in props {
-                assert_structural(v, &format!("{path}.{k}"));
-            }
-        }
-        if let Some(items) = obj.get("items") {
-            assert_structural(items, &format!("{path}[]"));
-        }
-        if let Some(extra @ Value::Object(_)) = obj.get("additionalProperties") {
-            assert_structural(extra, &format!("{path}{{}}"));
-        }
-    }
-
-    #[test]
-    fn every_builtin_crd_is_structural() {
-        let registry = KindRegistry::builtin();
-        for def in registry.kinds() {
-            let crd = crd_for(def).unwrap();
-            assert_eq!(
-                crd["metadata"]["name"],
-                format!("{}.platform.dev", def.plural)
-            );
-            let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
-            assert_structural(schema, &def.gvk.kind);
-        }
-    }
-
-    #[test]
-    fn database_crd_keeps_enums_defaults_and_descriptions() {
-        let registry = KindRegistry::builtin();
-        let crd = registry.crd("DatabaseClaim").unwrap();
-        let spec = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
-        assert_eq!(
-            spec["properties"]["size"]["enum"],
-            json!(["small", "medium", "large", "xlarge"])
-        );
-        assert_eq!(spec["properties"]["size"]["default"], "small");
-        assert_eq!(spec["properties"]["engine"]["type"], "string");
-        assert_eq!(spec["properties"]["storageGiB"]["maximum"], 65536);
-        assert!(
-            spec["properties"]["backup"]["description"]
-                .as_str()
-                .unwrap()
-                .contains("backups")
-        );
-        assert_eq!(spec["required"], json!(["engine"]));
-    }
 }

@@ -37,32 +37,3 @@ pub fn apply_defaults(root: &Value, schema: &Value, value: &mut Value) {
         _ => {}
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::kinds::KindRegistry;
-    use serde_json::json;
-
-    #[test]
-    fn absent_fields_take_their_defaults_and_present_ones_stay() {
-        let registry = KindRegistry::builtin();
-        let schema = registry.json_schema("DatabaseClaim").unwrap();
-        let mut object = json!({"apiVersion": "platform.dev/v1alpha1", "kind": "DatabaseClaim",
-                                "metadata": {"name": "db"}, "spec": {"engine": "postgresql", "backup": "none"}});
-        apply_defaults(&schema, &schema, &mut object);
-        assert_eq!(object["spec"]["size"], "small");
-        assert_eq!(object["spec"]["storageGiB"], 20);
-        assert_eq!(object["spec"]["backup"], "none");
-        assert_eq!(object["spec"]["deletionPolicy"], "Delete");
-        assert!(
-            object["spec"].get("version").is_none(),
-            "optional fields without a default stay absent"
-        );
-        let schema = registry.json_schema("Application").unwrap();
-        let mut app = json!({"spec": {"containers": [{"name": "api", "image": "x", "ports": [{"port": 80}]}]}});
-        apply_defaults(&schema, &schema, &mut app);
-        assert_eq!(app["spec"]["replicas"], 1);
-        assert_eq!(app["spec"]["containers"][0]["ports"][0]["protocol"], "TCP");
-    }
-}

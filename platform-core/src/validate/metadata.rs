@@ -6,10 +6,6 @@ use crate::load::PathSegment;
 use crate::model::names::{check_dns1123_label, check_label_value, check_qualified_key};
 use crate::schema::FieldIssue;
 
-fn key(k: &str) -> PathSegment {
-    PathSegment::Key(k.to_owned())
-}
-
 /// Checks the metadata of an object (as JSON); type errors are left to the schema.
 pub(crate) fn check(object: &Value, issues: &mut Vec<FieldIssue>) {
     let Some(meta) = object.get("metadata") else {
@@ -19,7 +15,10 @@ pub(crate) fn check(object: &Value, issues: &mut Vec<FieldIssue>) {
         if let Some(Value::String(value)) = meta.get(field)
             && let Err(message) = check_dns1123_label(value)
         {
-            issues.push(FieldIssue::at(vec![key("metadata"), key(field)], message));
+            issues.push(FieldIssue::at(
+                vec![PathSegment::key("metadata"), PathSegment::key(field)],
+                message,
+            ));
         }
     }
     for (section, check_values) in [("labels", true), ("annotations", false)] {
@@ -27,7 +26,11 @@ pub(crate) fn check(object: &Value, issues: &mut Vec<FieldIssue>) {
             continue;
         };
         for (k, v) in entries {
-            let path = vec![key("metadata"), key(section), key(k)];
+            let path = vec![
+                PathSegment::key("metadata"),
+                PathSegment::key(section),
+                PathSegment::key(k),
+            ];
             if let Err(message) = check_qualified_key(k) {
                 issues.push(FieldIssue {
                     path: path.clone(),

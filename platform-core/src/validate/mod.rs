@@ -25,10 +25,6 @@ enum Seen {
 /// The kind whose requested claims are named after it.
 const APPLICATION: &str = "Application";
 
-fn key(k: &str) -> PathSegment {
-    PathSegment::Key(k.to_owned())
-}
-
 /// Checks documents against the kinds of a registry.
 #[derive(Debug, Clone, Copy)]
 pub struct Validator<'r> {
@@ -60,7 +56,7 @@ impl<'r> Validator<'r> {
                 doc.namespace().to_owned(),
                 name.to_owned(),
             );
-            let path = [key("metadata"), key("name")];
+            let path = [PathSegment::key("metadata"), PathSegment::key("name")];
             let message = match seen.get(&identity) {
                 Some(Seen::Defined(first)) => Some(format!(
                     "{kind} {}/{name} is defined twice; first at {first}",
@@ -125,7 +121,11 @@ impl<'r> Validator<'r> {
                 doc.namespace().to_owned(),
                 child.clone(),
             );
-            let path = [key("spec"), key("resources"), key(local)];
+            let path = [
+                PathSegment::key("spec"),
+                PathSegment::key("resources"),
+                PathSegment::key(local),
+            ];
             let here = format!(
                 "{}/{app}'s spec.resources.{local} at {}:{}",
                 doc.namespace(),
@@ -196,13 +196,13 @@ impl<'r> Validator<'r> {
         for (slot, name) in fields.iter_mut().zip(["apiVersion", "kind"]) {
             match doc.root.get(name) {
                 None => issues.push(FieldIssue::at(
-                    vec![key(name)],
+                    vec![PathSegment::key(name)],
                     format!("required field {name:?} is missing"),
                 )),
                 Some(node) => match node.as_str() {
                     Some(s) if !s.is_empty() => *slot = Some(s),
                     _ => issues.push(FieldIssue::at(
-                        vec![key(name)],
+                        vec![PathSegment::key(name)],
                         format!("expected a non-empty string, found {}", node.type_name()),
                     )),
                 },
@@ -214,11 +214,17 @@ impl<'r> Validator<'r> {
         match self.registry.resolve(api_version, kind) {
             Ok(def) => Some(def),
             Err(err @ RegistryError::UnknownApiVersion { .. }) => {
-                issues.push(FieldIssue::at(vec![key("apiVersion")], err.to_string()));
+                issues.push(FieldIssue::at(
+                    vec![PathSegment::key("apiVersion")],
+                    err.to_string(),
+                ));
                 None
             }
             Err(err) => {
-                issues.push(FieldIssue::at(vec![key("kind")], err.to_string()));
+                issues.push(FieldIssue::at(
+                    vec![PathSegment::key("kind")],
+                    err.to_string(),
+                ));
                 None
             }
         }

@@ -24,8 +24,8 @@ use std::sync::Arc;
 
 use super::Money;
 use crate::admit::defaults::parse_path;
-use crate::admit::reader::{Reader, child, item};
-use crate::load::{Diagnostic, Document, Format, Loader, Node, PathSegment};
+use crate::admit::header::read_header;
+use crate::load::{Diagnostic, Document, Field, FieldReader, Format, Loader};
 
 const EXAMPLE_PRICES: &str = include_str!("example-prices.yaml");
 
@@ -118,10 +118,6 @@ pub struct PriceList {
     prices: Vec<KindPrice>,
 }
 
-fn key(k: &str) -> PathSegment {
-    PathSegment::Key(k.to_owned())
-}
-
 impl PriceList {
     /// The example prices shipped with the SDK (USD, roughly a public cloud's).
     pub fn example() -> PriceList {
@@ -143,41 +139,29 @@ impl PriceList {
 
     /// Reads a PriceList document; every problem is reported, located.
     pub fn from_document(doc: &Document) -> Result<PriceList, Vec<Diagnostic>> {
-        let mut r = Reader::new(doc);
-        let name = r.header(doc, 63).unwrap_or_default();
-        let spec_path = [key("spec")];
+        let mut r = FieldReader::new(doc.file.clone());
+        let name = read_header(&mut r, doc, 63).unwrap_or_default();
         let mut list = PriceList {
             name,
             currency: String::new(),
             prices: Vec::new(),
         };
-        let Some(spec) = r.required(&doc.root, &[], "spec", "a mapping") else {
-            return Err(r.problems);
+        let Some(spec) = r.required(Field::root(&doc.root).get("spec"), "a mapping") else {
+            return Err(r.into_problems());
         };
-        if r.mapping(spec, &spec_path, &["currency", "prices"])
-            .is_none()
-        {
-            return Err(r.problems);
+        if r.mapping(&spec, &["currency", "prices"]).is_none() {
+            return Err(r.into_problems());
         }
-        if let Some(c) = r.required(spec, &spec_path, "currency", "a currency code such as USD") {
-            list.currency = r
-                .string(c, &child(&spec_path, "currency"))
-                .unwrap_or_default();
+        if let Some(currency) = r.required(spec.get("currency"), "a currency code such as USD") {
+            list.currency = r.non_empty_string(&currency).unwrap_or_default();
         }
-        let prices_path = child(&spec_path, "prices");
-        if let Some(prices) = r.required(spec, &spec_path, "prices", "a list of kinds and prices") {
-            for (i, entry) in r
-                .sequence(prices, &prices_path)
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
-                let path = item(&prices_path, i);
-                if let Some(price) = read_kind_price(&mut r, entry, &path) {
+        if let Some(prices) = r.required(spec.get("prices"), "a list of kinds and prices") {
+            for entry in r.sequence(&prices).unwrap_or_default() {
+                if let Some(price) = read_kind_price(&mut r, &entry) {
                     if list.prices.iter().any(|p| p.kind == price.kind) {
-                        r.fail(
-                            entry.location,
-                            &child(&path, "kind"),
+                        r.report(
+                            entry.location(),
+                            entry.get("kind").path(),
                             format!("expected each kind once, found {} again", price.kind),
                         );
                     }
@@ -185,11 +169,7 @@ impl PriceList {
                 }
             }
         }
-        if r.problems.is_empty() {
-            Ok(list)
-        } else {
-            Err(r.problems)
-        }
+        r.finish(list)
     }
 
     /// The list's name.
@@ -269,128 +249,97 @@ impl PriceList {
     }
 }
 
-fn read_kind_price(r: &mut Reader, entry: &Node, path: &[PathSegment]) -> Option<KindPrice> {
+fn read_kind_price(r: &mut FieldReader, entry: &Field<'_>) -> Option<KindPrice> {
     r.mapping(
         entry,
-        path,
         &["kind", "base", "size", "storage", "highAvailability"],
     )?;
-    let kind_node = r.required(entry, path, "kind", "a kind name such as DatabaseClaim")?;
-    let kind = r.string(kind_node, &child(path, "kind"))?;
+    let kind = r.required(entry.get("kind"), "a kind name such as DatabaseClaim")?;
     let mut price = KindPrice {
-        kind,
-        base: 0.0,
+        kind: r.non_empty_string(&kind)?,
+        base: r.amount(&entry.get("base")).unwrap_or(0.0),
         size: None,
         storage: None,
         high_availability: None,
     };
-    if let Some(base) = entry.get("base") {
-        price.base = r.amount(base, &child(path, "base")).unwrap_or(0.0);
-    }
-    let field = |r: &mut Reader, node: &Node, path: &[PathSegment], default: &str| {
-        let Some(f) = node.get("field") else {
+    let spec_field = |r: &mut FieldReader, rule: &Field<'_>, default: &str| {
+        let field = rule.get("field");
+        if field.node().is_none() {
             return SpecField::new(default).ok();
-        };
-        let field_path = child(path, "field");
-        let text = r.string(f, &field_path)?;
-        match SpecField::new(&text) {
-            Ok(field) => Some(field),
+        }
+        match SpecField::new(&r.non_empty_string(&field)?) {
+            Ok(spec_field) => Some(spec_field),
             Err(message) => {
-                r.fail(f.location, &field_path, message);
+                r.fail(&field, message);
                 None
             }
         }
     };
-    if let Some(size) = entry.get("size") {
-        let size_path = child(path, "size");
-        if r.mapping(size, &size_path, &["field", "default", "prices"])
-            .is_some()
-        {
-            let f = field(r, size, &size_path, "spec.size");
-            let default = size
-                .get("default")
-                .and_then(|d| r.string(d, &child(&size_path, "default")));
-            let mut prices = BTreeMap::new();
-            let prices_path = child(&size_path, "prices");
-            if let Some(p) = r.required(size, &size_path, "prices", "a price per size")
-                && let Some(entries) = r.entries(p, &prices_path)
-            {
-                for (k, v) in entries {
-                    if let Some(amount) = r.amount(v, &child(&prices_path, &k.name)) {
-                        prices.insert(k.name.clone(), amount);
-                    }
+    let size = entry.get("size");
+    if r.mapping(&size, &["field", "default", "prices"]).is_some() {
+        let f = spec_field(r, &size, "spec.size");
+        let default = r.non_empty_string(&size.get("default"));
+        let mut prices = BTreeMap::new();
+        if let Some(p) = r.required(size.get("prices"), "a price per size") {
+            for (k, v) in r.entries(&p).unwrap_or_default() {
+                if let Some(amount) = r.amount(&v) {
+                    prices.insert(k.name.clone(), amount);
                 }
             }
-            if let (Some(field), Some(d)) = (&f, &default)
-                && !prices.contains_key(d)
-            {
-                let at = size.get("default").map_or(size.location, |n| n.location);
-                r.fail(
-                    at,
-                    &child(&size_path, "default"),
-                    format!(
-                        "expected one of the priced sizes ({}), found {d:?} for {}",
-                        prices.keys().cloned().collect::<Vec<_>>().join(", "),
-                        field.path
-                    ),
-                );
-            }
-            if let Some(field) = f {
-                price.size = Some(SizePrice {
-                    field,
-                    default,
-                    prices,
-                });
-            }
         }
-    }
-    if let Some(storage) = entry.get("storage") {
-        let storage_path = child(path, "storage");
-        if r.mapping(storage, &storage_path, &["field", "default", "perUnit"])
-            .is_some()
+        if let (Some(field), Some(d)) = (&f, &default)
+            && !prices.contains_key(d)
         {
-            let f = field(r, storage, &storage_path, "spec.storageGiB");
-            let default = storage
-                .get("default")
-                .and_then(|d| r.amount(d, &child(&storage_path, "default")))
-                .unwrap_or(0.0);
-            let per_unit = r
-                .required(
-                    storage,
-                    &storage_path,
-                    "perUnit",
-                    "the monthly price of one unit",
-                )
-                .and_then(|n| r.amount(n, &child(&storage_path, "perUnit")));
-            if let (Some(field), Some(per_unit)) = (f, per_unit) {
-                price.storage = Some(StoragePrice {
-                    field,
-                    default,
-                    per_unit,
-                });
-            }
+            r.fail(
+                &size.get("default"),
+                format!(
+                    "expected one of the priced sizes ({}), found {d:?} for {}",
+                    prices.keys().cloned().collect::<Vec<_>>().join(", "),
+                    field.path
+                ),
+            );
+        }
+        if let Some(field) = f {
+            price.size = Some(SizePrice {
+                field,
+                default,
+                prices,
+            });
         }
     }
-    if let Some(ha) = entry.get("highAvailability") {
-        let ha_path = child(path, "highAvailability");
-        if r.mapping(ha, &ha_path, &["field", "multiplier"]).is_some() {
-            let f = field(r, ha, &ha_path, "spec.highAvailability");
-            let multiplier = r
-                .required(ha, &ha_path, "multiplier", "a factor such as 2")
-                .and_then(|n| r.amount(n, &child(&ha_path, "multiplier")));
-            if let Some(m) = multiplier
-                && m < 1.0
-            {
-                let at = ha.get("multiplier").map_or(ha.location, |n| n.location);
-                r.fail(
-                    at,
-                    &child(&ha_path, "multiplier"),
-                    format!("expected a factor of 1 or more, found {m}"),
-                );
-            }
-            if let (Some(field), Some(multiplier)) = (f, multiplier) {
-                price.high_availability = Some(HighAvailability { field, multiplier });
-            }
+    let storage = entry.get("storage");
+    if r.mapping(&storage, &["field", "default", "perUnit"])
+        .is_some()
+    {
+        let f = spec_field(r, &storage, "spec.storageGiB");
+        let default = r.amount(&storage.get("default")).unwrap_or(0.0);
+        let per_unit = r
+            .required(storage.get("perUnit"), "the monthly price of one unit")
+            .and_then(|n| r.amount(&n));
+        if let (Some(field), Some(per_unit)) = (f, per_unit) {
+            price.storage = Some(StoragePrice {
+                field,
+                default,
+                per_unit,
+            });
+        }
+    }
+    let ha = entry.get("highAvailability");
+    if r.mapping(&ha, &["field", "multiplier"]).is_some() {
+        let f = spec_field(r, &ha, "spec.highAvailability");
+        let multiplier = r
+            .required(ha.get("multiplier"), "a factor such as 2")
+            .and_then(|n| r.amount(&n));
+        if let Some(m) = multiplier
+            && m < 1.0
+        {
+            r.fail(
+                &ha.get("multiplier"),
+                format!("expected a factor of 1 or more, found {m}"),
+            );
+        }
+        if let (Some(field), Some(multiplier)) = (f, multiplier) {
+            price.high_availability = Some(HighAvailability { field, multiplier });
         }
     }
     Some(price)

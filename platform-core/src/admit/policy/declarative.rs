@@ -21,8 +21,8 @@ use super::matching::parse_operation;
 use super::{Mode, Policy, PolicyInput, PolicyMatch};
 use crate::admit::cel::{CelError, CelExpression};
 use crate::admit::defaults::FieldDefault;
-use crate::admit::reader::{Reader, child, item};
-use crate::load::{Diagnostic, Document, Location, PathSegment};
+use crate::admit::header::read_header;
+use crate::load::{Diagnostic, Document, Field, FieldReader, Location};
 
 /// The longest policy name: `platform.dev/policy-exception.<name>` must stay a valid annotation key.
 pub(crate) const MAX_POLICY_NAME: usize = 63 - "policy-exception.".len();
@@ -49,29 +49,23 @@ pub struct DeclarativePolicy {
     allow_exceptions: bool,
 }
 
-fn key(k: &str) -> PathSegment {
-    PathSegment::Key(k.to_owned())
-}
-
 impl DeclarativePolicy {
     /// Reads a Policy document; every problem is reported, located, and every expression compiled.
     pub fn from_document(doc: &Document) -> Result<Self, Vec<Diagnostic>> {
-        let mut r = Reader::new(doc);
-        let name = r.header(doc, MAX_POLICY_NAME);
-        let root = &doc.root;
-        let spec_path = [key("spec")];
+        let mut r = FieldReader::new(doc.file.clone());
+        let name = read_header(&mut r, doc, MAX_POLICY_NAME);
         let mut policy = DeclarativePolicy {
             name: name.unwrap_or_default(),
             file: doc.file.clone(),
-            location: root.location,
+            location: doc.root.location,
             mode: Mode::Enforce,
             matching: PolicyMatch::default(),
             defaults: Vec::new(),
             validations: Vec::new(),
             allow_exceptions: false,
         };
-        let Some(spec) = r.required(root, &[], "spec", "a mapping") else {
-            return Err(r.problems);
+        let Some(spec) = r.required(Field::root(&doc.root).get("spec"), "a mapping") else {
+            return Err(r.into_problems());
         };
         let known = [
             "mode",
@@ -80,164 +74,98 @@ impl DeclarativePolicy {
             "validations",
             "allowExceptions",
         ];
-        if r.mapping(spec, &spec_path, &known).is_none() {
-            return Err(r.problems);
+        if r.mapping(&spec, &known).is_none() {
+            return Err(r.into_problems());
         }
-        if let Some(node) = spec.get("mode") {
-            let path = child(&spec_path, "mode");
-            match node.as_str() {
-                Some("Enforce") => policy.mode = Mode::Enforce,
-                Some("Warn") => policy.mode = Mode::Warn,
-                Some("Audit") => policy.mode = Mode::Audit,
-                _ => r.fail(
-                    node.location,
-                    &path,
-                    format!(
-                        "expected Enforce, Warn or Audit, found {}",
-                        crate::admit::reader::describe(node)
-                    ),
-                ),
+        let mode = spec.get("mode");
+        match (mode.node(), mode.as_str()) {
+            (None, _) => {}
+            (_, Some("Enforce")) => policy.mode = Mode::Enforce,
+            (_, Some("Warn")) => policy.mode = Mode::Warn,
+            (_, Some("Audit")) => policy.mode = Mode::Audit,
+            _ => r.expected_value(&mode, "Enforce, Warn or Audit"),
+        }
+        policy.allow_exceptions = r.boolean(&spec.get("allowExceptions")).unwrap_or(false);
+        let matching = spec.get("match");
+        if r.mapping(&matching, &["kinds", "environments", "operations"])
+            .is_some()
+        {
+            policy.matching.kinds = r.strings(&matching.get("kinds"));
+            policy.matching.environments = r.strings(&matching.get("environments"));
+            if let Some(items) = r.sequence(&matching.get("operations")) {
+                let mut operations = Vec::new();
+                for op in items {
+                    match op.as_str().and_then(parse_operation) {
+                        Some(o) => operations.push(o),
+                        None => r.expected_value(&op, "create, update or delete"),
+                    }
+                }
+                policy.matching.operations = operations;
             }
         }
-        if let Some(node) = spec.get("allowExceptions") {
-            policy.allow_exceptions = r
-                .boolean(node, &child(&spec_path, "allowExceptions"))
-                .unwrap_or(false);
-        }
-        if let Some(node) = spec.get("match") {
-            let path = child(&spec_path, "match");
-            if r.mapping(node, &path, &["kinds", "environments", "operations"])
-                .is_some()
-            {
-                if let Some(kinds) = node.get("kinds") {
-                    policy.matching.kinds = r.strings(kinds, &child(&path, "kinds"));
-                }
-                if let Some(envs) = node.get("environments") {
-                    policy.matching.environments = r.strings(envs, &child(&path, "environments"));
-                }
-                if let Some(ops) = node.get("operations") {
-                    let ops_path = child(&path, "operations");
-                    let mut operations = Vec::new();
-                    if let Some(items) = r.sequence(ops, &ops_path) {
-                        for (i, op) in items.iter().enumerate() {
-                            match op.as_str().and_then(parse_operation) {
-                                Some(o) => operations.push(o),
-                                None => r.fail(
-                                    op.location,
-                                    &item(&ops_path, i),
-                                    format!(
-                                        "expected create, update or delete, found {}",
-                                        crate::admit::reader::describe(op)
-                                    ),
-                                ),
-                            }
-                        }
-                    }
-                    policy.matching.operations = operations;
+        for entry in r.sequence(&spec.get("defaults")).unwrap_or_default() {
+            if r.mapping(&entry, &["path", "value"]).is_none() {
+                continue;
+            }
+            let field = r
+                .required(entry.get("path"), "a field path such as spec.backup")
+                .and_then(|f| r.non_empty_string(&f).map(|s| (f, s)));
+            let value = r.required(entry.get("value"), "the value to set");
+            if let (Some((path_field, field)), Some(value)) = (field, value) {
+                let json = value.to_json();
+                let null = json.is_null();
+                match FieldDefault::new(&field, json) {
+                    Ok(d) => policy.defaults.push(d),
+                    Err(message) if null || message.contains("value") => r.fail(&value, message),
+                    Err(message) => r.fail(&path_field, message),
                 }
             }
         }
-        if let Some(node) = spec.get("defaults") {
-            let path = child(&spec_path, "defaults");
-            for (i, entry) in r
-                .sequence(node, &path)
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
-                let entry_path = item(&path, i);
-                if r.mapping(entry, &entry_path, &["path", "value"]).is_none() {
-                    continue;
-                }
-                let field = r
-                    .required(
-                        entry,
-                        &entry_path,
-                        "path",
-                        "a field path such as spec.backup",
-                    )
-                    .and_then(|n| r.string(n, &child(&entry_path, "path")).map(|s| (n, s)));
-                let value = r.required(entry, &entry_path, "value", "the value to set");
-                if let (Some((path_node, field)), Some(value)) = (field, value) {
-                    match FieldDefault::new(&field, value.to_json()) {
-                        Ok(d) => policy.defaults.push(d),
-                        Err(message) => {
-                            let at = if value.to_json().is_null() || message.contains("value") {
-                                (value.location, child(&entry_path, "value"))
-                            } else {
-                                (path_node.location, child(&entry_path, "path"))
-                            };
-                            r.fail(at.0, &at.1, message);
-                        }
+        for entry in r.sequence(&spec.get("validations")).unwrap_or_default() {
+            if r.mapping(&entry, &["expression", "message"]).is_none() {
+                continue;
+            }
+            let Some(expression) = r.required(entry.get("expression"), "a CEL expression") else {
+                continue;
+            };
+            let Some(source) = r.non_empty_string(&expression) else {
+                continue;
+            };
+            let message = match entry.get("message") {
+                m if m.node().is_some() => r.non_empty_string(&m),
+                _ => Some(format!("failed rule: {source}")),
+            };
+            match CelExpression::compile(&source) {
+                Ok(compiled) => {
+                    if let Some(message) = message {
+                        policy.validations.push(Validation {
+                            expression: compiled,
+                            message,
+                        });
                     }
+                }
+                Err(e) => {
+                    let what = match e {
+                        CelError::Syntax(_) => "a valid CEL expression",
+                        CelError::Type(_) => "a CEL expression that can give a boolean",
+                    };
+                    r.fail(
+                        &expression,
+                        format!(
+                            "expected {what} in policy {:?}, found {source:?}: {e}",
+                            policy.name
+                        ),
+                    );
                 }
             }
         }
-        if let Some(node) = spec.get("validations") {
-            let path = child(&spec_path, "validations");
-            for (i, entry) in r
-                .sequence(node, &path)
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
-                let entry_path = item(&path, i);
-                if r.mapping(entry, &entry_path, &["expression", "message"])
-                    .is_none()
-                {
-                    continue;
-                }
-                let expr_path = child(&entry_path, "expression");
-                let Some(expr_node) =
-                    r.required(entry, &entry_path, "expression", "a CEL expression")
-                else {
-                    continue;
-                };
-                let Some(source) = r.string(expr_node, &expr_path) else {
-                    continue;
-                };
-                let message = match entry.get("message") {
-                    Some(m) => r.string(m, &child(&entry_path, "message")),
-                    None => Some(format!("failed rule: {source}")),
-                };
-                match CelExpression::compile(&source) {
-                    Ok(expression) => {
-                        if let Some(message) = message {
-                            policy.validations.push(Validation {
-                                expression,
-                                message,
-                            });
-                        }
-                    }
-                    Err(e) => {
-                        let what = match e {
-                            CelError::Syntax(_) => "a valid CEL expression",
-                            CelError::Type(_) => "a CEL expression that can give a boolean",
-                        };
-                        r.fail(
-                            expr_node.location,
-                            &expr_path,
-                            format!(
-                                "expected {what} in policy {:?}, found {source:?}: {e}",
-                                policy.name
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-        if policy.defaults.is_empty() && policy.validations.is_empty() && r.problems.is_empty() {
+        if policy.defaults.is_empty() && policy.validations.is_empty() && r.is_clean() {
             r.fail(
-                spec.location,
-                &spec_path,
+                &spec,
                 "expected at least one entry in defaults or validations, found none",
             );
         }
-        if r.problems.is_empty() {
-            Ok(policy)
-        } else {
-            Err(r.problems)
-        }
+        r.finish(policy)
     }
 
     /// The file the policy was read from.

@@ -9,10 +9,6 @@ use crate::load::PathSegment;
 use crate::model::names::check_dns1123_label;
 use crate::schema::FieldIssue;
 
-fn key(k: &str) -> PathSegment {
-    PathSegment::Key(k.to_owned())
-}
-
 /// Checks container names, environment names, placeholders and the requested resources.
 pub(crate) fn check_application(
     object: &Value,
@@ -23,7 +19,11 @@ pub(crate) fn check_application(
     let resources = spec.get("resources").and_then(Value::as_object);
     if let Some(resources) = resources {
         for (name, request) in resources {
-            let base = vec![key("spec"), key("resources"), key(name)];
+            let base = vec![
+                PathSegment::key("spec"),
+                PathSegment::key("resources"),
+                PathSegment::key(name),
+            ];
             if let Err(message) = check_dns1123_label(name) {
                 issues.push(FieldIssue {
                     path: base.clone(),
@@ -35,7 +35,7 @@ pub(crate) fn check_application(
                 continue;
             };
             let mut kind_path = base.clone();
-            kind_path.push(key("kind"));
+            kind_path.push(PathSegment::key("kind"));
             let def = match registry.find_kind(kind) {
                 Ok(def) if def.claim => def,
                 Ok(_) => {
@@ -53,7 +53,7 @@ pub(crate) fn check_application(
             let empty = Value::Object(Default::default());
             let nested = request.get("spec").unwrap_or(&empty);
             let mut spec_path = base;
-            spec_path.push(key("spec"));
+            spec_path.push(PathSegment::key("spec"));
             for mut issue in def.schema().spec_issues(nested) {
                 let mut path = spec_path.clone();
                 path.append(&mut issue.path);
@@ -67,10 +67,14 @@ pub(crate) fn check_application(
     };
     let mut seen = BTreeSet::new();
     for (i, container) in containers.iter().enumerate() {
-        let base = vec![key("spec"), key("containers"), PathSegment::Index(i)];
+        let base = vec![
+            PathSegment::key("spec"),
+            PathSegment::key("containers"),
+            PathSegment::Index(i),
+        ];
         if let Some(name) = container.get("name").and_then(Value::as_str) {
             let mut path = base.clone();
-            path.push(key("name"));
+            path.push(PathSegment::key("name"));
             if let Err(message) = check_dns1123_label(name) {
                 issues.push(FieldIssue::at(path.clone(), message));
             }
@@ -86,8 +90,8 @@ pub(crate) fn check_application(
         };
         for (var, value) in env {
             let mut path = base.clone();
-            path.push(key("env"));
-            path.push(key(var));
+            path.push(PathSegment::key("env"));
+            path.push(PathSegment::key(var));
             if !is_env_name(var) {
                 issues.push(FieldIssue {
                     path: path.clone(),
