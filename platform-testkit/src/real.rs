@@ -45,7 +45,8 @@ pub fn run(suite: &str, needs: &str, trials: Vec<Trial>) -> ! {
     let trials = if enabled() {
         trials
     } else {
-        println!(
+        // On stderr: test listings (`--list`, as nextest reads them) take stdout line by line.
+        eprintln!(
             "\nreal-service suite `{suite}` left out ({} tests): it needs {needs}; run it with {SWITCH}=1 (see README, \"Real services\")",
             trials.len()
         );
