@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use platform_core::admit::cost::owner_of;
 use platform_core::admit::{DEFAULT_OWNER_LABEL, Money, PriceList};
-use platform_core::model::{DynamicObject, Resource};
+use platform_core::kinds::{ApplicationSpec, ResourceRequest};
+use platform_core::model::{DynamicObject, Resource, TypedKind};
 use serde_json::json;
 
 use crate::config::Config;
@@ -54,13 +55,10 @@ pub fn estimate(
         .iter()
         .map(|object| {
             let mut monthly = prices.monthly(object);
-            if let Some(resources) = object.spec.get("resources").and_then(|r| r.as_object()) {
-                for request in resources.values() {
-                    let kind = request.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-                    let spec = request.get("spec").cloned().unwrap_or(json!({}));
-                    if let Some(e) = prices.estimate_spec(kind, &spec) {
-                        monthly += e.monthly;
-                    }
+            for request in requested(object) {
+                let spec = serde_json::Value::Object(request.spec);
+                if let Some(e) = prices.estimate_spec(&request.kind, &spec) {
+                    monthly += e.monthly;
                 }
             }
             ClaimCost {
@@ -70,6 +68,17 @@ pub fn estimate(
             }
         })
         .collect()
+}
+
+/// The claims an Application requests (its typed `spec.resources`); none for other kinds.
+fn requested(object: &DynamicObject) -> Vec<ResourceRequest> {
+    if object.kind != ApplicationSpec::KIND {
+        return Vec::new();
+    }
+    object
+        .spec_as::<ApplicationSpec>()
+        .map(|spec| spec.resources.into_values().collect())
+        .unwrap_or_default()
 }
 
 /// The total of estimates.

@@ -4,7 +4,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use platform_core::model::{DynamicObject, Resource};
+use platform_core::kinds::ApplicationSpec;
+use platform_core::model::{DynamicObject, Resource, TypedKind};
 
 use crate::config::Config;
 use crate::error::CliError;
@@ -115,14 +116,14 @@ fn label(kind: &str, name: &str) -> String {
 
 /// The claims an Application requests in `spec.resources`, named `<application>-<key>`.
 fn requested(object: &DynamicObject) -> Vec<(String, String)> {
-    let Some(resources) = object.spec.get("resources").and_then(|r| r.as_object()) else {
+    if object.kind != ApplicationSpec::KIND {
+        return Vec::new();
+    }
+    let Ok(spec) = object.spec_as::<ApplicationSpec>() else {
         return Vec::new();
     };
-    resources
-        .iter()
-        .filter_map(|(key, value)| {
-            let kind = value.get("kind")?.as_str()?;
-            Some((kind.to_owned(), format!("{}-{key}", object.name())))
-        })
+    spec.resources
+        .into_iter()
+        .map(|(key, request)| (request.kind, format!("{}-{key}", object.name())))
         .collect()
 }

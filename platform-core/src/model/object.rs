@@ -82,6 +82,22 @@ impl<Spec: Serialize, Status: Serialize> Object<Spec, Status> {
 }
 
 impl DynamicObject {
+    /// The spec read as a typed kind's spec, without copying it first.
+    ///
+    /// ```
+    /// use platform_core::kinds::{ApplicationSpec, Application};
+    /// use platform_core::model::DynamicObject;
+    /// let app: DynamicObject = serde_json::from_str(r#"{"apiVersion": "platform.dev/v1alpha1",
+    ///   "kind": "Application", "metadata": {"name": "shop"},
+    ///   "spec": {"containers": [{"name": "web", "image": "nginx"}],
+    ///            "resources": {"db": {"kind": "DatabaseClaim"}}}}"#).unwrap();
+    /// let spec: ApplicationSpec = app.spec_as().unwrap();
+    /// assert_eq!(spec.resources["db"].kind, "DatabaseClaim");
+    /// ```
+    pub fn spec_as<Spec: DeserializeOwned>(&self) -> Result<Spec, serde_json::Error> {
+        Spec::deserialize(&self.spec)
+    }
+
     /// Converts to a typed object; spec defaults of the type are applied.
     pub fn to_typed<Spec: DeserializeOwned, Status: DeserializeOwned>(
         &self,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::outputs::OutputsByName;
 use crate::engine::{ClaimReport, Engine, EngineError, RESOURCE_NAME_ANNOTATION};
-use crate::kinds::placeholders;
+use crate::kinds::{ApplicationSpec, placeholders};
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::secret::{SecretMap, SecretValue};
 use crate::store::ListFilter;
@@ -113,23 +113,13 @@ fn application_environment(
     let mut env_outputs = BTreeMap::new();
     let mut env_secrets = SecretMap::new();
     let mut unresolved = Vec::new();
+    // An Application that is not one (it was checked before it was stored) has no environment.
     let containers = app
-        .spec
-        .get("containers")
-        .and_then(Value::as_array)
-        .cloned()
+        .spec_as::<ApplicationSpec>()
+        .map(|spec| spec.containers)
         .unwrap_or_default();
     for container in containers {
-        let name = container
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let Some(env) = container.get("env").and_then(Value::as_object) else {
-            continue;
-        };
-        for (var, value) in env {
-            let Some(text) = value.as_str() else { continue };
+        for (var, text) in &container.env {
             let Ok(found) = placeholders(text) else {
                 continue;
             };
@@ -166,7 +156,7 @@ fn application_environment(
             if !complete {
                 continue;
             }
-            let key = format!("{name}.{var}");
+            let key = format!("{}.{var}", container.name);
             if uses_secret {
                 env_secrets.insert(key, SecretValue::new(resolved));
             } else {

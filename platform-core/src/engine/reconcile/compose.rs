@@ -12,6 +12,7 @@ use crate::engine::{
     DEPENDS_ON_ANNOTATION, Engine, EngineError, MANAGEMENT_POLICY_ANNOTATION,
     RESOURCE_NAME_ANNOTATION,
 };
+use crate::kinds::ApplicationSpec;
 use crate::model::{DynamicObject, ObjectMeta, OwnerReference, Resource};
 
 /// One desired managed resource.
@@ -174,30 +175,27 @@ impl Engine {
         &self,
         app: &DynamicObject,
     ) -> Result<Vec<DynamicObject>, EngineError> {
-        let Some(resources) = app.spec.get("resources").and_then(Value::as_object) else {
-            return Ok(Vec::new());
-        };
-        let mut children = Vec::with_capacity(resources.len());
-        for (local, request) in resources {
-            let kind = request
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let def =
-                self.inner
-                    .registry
-                    .find_kind(kind)
-                    .map_err(|source| EngineError::UnknownKind {
-                        object: None,
-                        source,
-                    })?;
+        let spec: ApplicationSpec = app.spec_as().map_err(|e| EngineError::Invalid {
+            object: Box::new(app.object_ref()),
+            issues: vec![crate::schema::FieldIssue::at(Vec::new(), e.to_string())],
+        })?;
+        let mut children = Vec::with_capacity(spec.resources.len());
+        for (local, request) in spec.resources {
+            let def = self
+                .inner
+                .registry
+                .find_kind(&request.kind)
+                .map_err(|source| EngineError::UnknownKind {
+                    object: None,
+                    source,
+                })?;
             let mut metadata = ObjectMeta::named(format!("{}-{local}", app.name()));
             metadata.namespace = Some(app.namespace().to_owned());
             metadata.labels = app.metadata.labels.clone();
             metadata.owner_references = vec![owner_reference(app)];
             metadata
                 .annotations
-                .insert(RESOURCE_NAME_ANNOTATION.to_owned(), local.clone());
+                .insert(RESOURCE_NAME_ANNOTATION.to_owned(), local);
             if let Some(policy) = app.metadata.annotations.get(MANAGEMENT_POLICY_ANNOTATION) {
                 metadata
                     .annotations
@@ -207,10 +205,7 @@ impl Engine {
                 api_version: def.gvk.api_version(),
                 kind: def.gvk.kind.clone(),
                 metadata,
-                spec: request
-                    .get("spec")
-                    .cloned()
-                    .unwrap_or(Value::Object(Default::default())),
+                spec: Value::Object(request.spec),
                 status: None,
             };
             // Like a claim of its own, a requested claim gets its kind's defaults (its
