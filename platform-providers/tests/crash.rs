@@ -42,7 +42,7 @@ use platform_providers::core::rng::SeededRng;
 use platform_providers::core::store::{ListFilter, StateStore};
 use platform_providers::local::LocalProvider;
 use platform_providers::store::sqlite::SqliteStore;
-use platform_testkit::fake::{FakeCloud, FakeProvider, Latency, RealResourceKey};
+use platform_testkit::fake::{Delay, FakeCloud, FakeProvider, RealResourceKey};
 use platform_testkit::harness::{TRIO_API_VERSION, TRIO_KINDS, trio_composition};
 use rusqlite::Connection;
 use serde_json::Value;
@@ -241,7 +241,7 @@ async fn run_child(dir: &Path) {
         .cloud(cloud)
         .seed(std::process::id().into())
         // A little latency, so that kills land in the middle of provider calls.
-        .latency(Latency::uniform(
+        .latency(Delay::uniform(
             Duration::from_millis(1),
             Duration::from_millis(4),
         ))
