@@ -22,7 +22,7 @@ use platform_core::compose::{
 use platform_core::kinds::{DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, Size};
 use platform_core::model::DynamicObject;
 use platform_providers::store::sqlite::{SecretKey, SecretKeySource, SqliteOptions, SqliteStore};
-use platform_testkit::fake::{Latency, Operation};
+use platform_testkit::fake::{Delay, Operation};
 use platform_testkit::harness::{Harness, TRIO_API_VERSION, trio_composition};
 
 struct Args {
@@ -150,7 +150,7 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
                 .provider()
                 .set_latency(
                     operation,
-                    Latency::fixed(Duration::from_millis(args.latency_ms)),
+                    Delay::fixed(Duration::from_millis(args.latency_ms)),
                 )
                 .map_err(|e| e.to_string())?;
         }

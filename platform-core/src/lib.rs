@@ -10,6 +10,7 @@ pub mod kinds;
 pub mod load;
 pub mod model;
 pub mod provider;
+pub mod rng;
 pub mod schema;
 pub mod secret;
 pub mod store;

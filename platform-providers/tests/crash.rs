@@ -38,16 +38,17 @@ use platform_providers::core::model::{DynamicObject, ObjectRef};
 use platform_providers::core::provider::{
     Applied, ManagedResource, Observation, Provider, ProviderError, external_name,
 };
+use platform_providers::core::rng::SeededRng;
 use platform_providers::core::store::{ListFilter, StateStore};
 use platform_providers::local::LocalProvider;
 use platform_providers::store::sqlite::SqliteStore;
-use platform_testkit::fake::{FakeCloud, FakeProvider, Latency, RealResourceKey};
+use platform_testkit::fake::{Delay, FakeCloud, FakeProvider, RealResourceKey};
 use platform_testkit::harness::{TRIO_API_VERSION, TRIO_KINDS, trio_composition};
 use rusqlite::Connection;
 use serde_json::Value;
 
 use crash_support::{
-    Rng, apply_one_by_one, database_claims, delete_one_by_one, env_number, is_true, spawn_child,
+    apply_one_by_one, database_claims, delete_one_by_one, env_number, is_true, spawn_child,
     store_options,
 };
 
@@ -240,7 +241,7 @@ async fn run_child(dir: &Path) {
         .cloud(cloud)
         .seed(std::process::id().into())
         // A little latency, so that kills land in the middle of provider calls.
-        .latency(Latency::uniform(
+        .latency(Delay::uniform(
             Duration::from_millis(1),
             Duration::from_millis(4),
         ))
@@ -354,12 +355,12 @@ fn killed_children_lose_nothing_duplicate_nothing_and_leak_nothing() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let mut rng = Rng(seed);
+    let mut rng = SeededRng::new(seed);
     let mut kills_with_progress = 0;
     let mut kills_mid_create = 0;
     for trial in 0..trials {
-        let trial_seed = rng.next();
-        let mut trial_rng = Rng(trial_seed);
+        let trial_seed = rng.next_u64();
+        let mut trial_rng = SeededRng::new(trial_seed);
         let context = |step: &str| format!("seed {seed:#x} trial {trial} ({step})");
         let dir = tempfile::tempdir().unwrap();
         let mut acknowledged = BTreeSet::new();
@@ -822,16 +823,16 @@ fn killed_local_applies_and_deletes_converge_usable_and_leak_nothing() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let mut rng = Rng(seed);
+    let mut rng = SeededRng::new(seed);
     let all: BTreeSet<String> = local_claims().iter().map(local_label).collect();
     let (mut kills, mut kills_with_progress) = (0, 0);
     for trial in 0..trials {
-        let trial_seed = rng.next();
+        let trial_seed = rng.next_u64();
         // Kills during apply, during delete, and during an apply the user then deletes half
         // of (the claims killed mid-create are deleted, the others applied again).
         let mode = ["apply", "delete", "apply, then delete"][trial as usize % 3];
         let run = std::panic::AssertUnwindSafe(|| {
-            let mut trial_rng = Rng(trial_seed);
+            let mut trial_rng = SeededRng::new(trial_seed);
             let context = |step: &str| {
                 format!(
                     "seed {seed:#x} trial {trial} ({mode}, {step}; replay with PLATFORM_CRASH_SEED={seed})"
@@ -840,7 +841,7 @@ fn killed_local_applies_and_deletes_converge_usable_and_leak_nothing() {
             let dir = tempfile::tempdir().unwrap();
             let doomed: Vec<String> = all
                 .iter()
-                .filter(|_| trial_rng.next().is_multiple_of(2))
+                .filter(|_| trial_rng.next_u64().is_multiple_of(2))
                 .cloned()
                 .collect();
             let kept: BTreeSet<String> = all

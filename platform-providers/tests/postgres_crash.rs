@@ -42,6 +42,7 @@ use platform_core::compose::CompositionLibrary;
 use platform_core::engine::Engine;
 use platform_core::model::{DynamicObject, Resource};
 use platform_core::provider::Provider;
+use platform_core::rng::SeededRng;
 use platform_core::store::{ListFilter, StateStore};
 use platform_providers::postgres::{API_VERSION, PostgresProvider};
 use platform_providers::store::sqlite::SqliteStore;
@@ -49,7 +50,7 @@ use platform_providers::store::sqlite::SqliteStore;
 use scram::scram_matches;
 
 use crash_support::{
-    Rng, apply_one_by_one, database_claims, env_number, is_true, spawn_child, store_options,
+    apply_one_by_one, database_claims, env_number, is_true, spawn_child, store_options,
 };
 
 /// Set (to the trial's folder) when this binary runs as the child.
@@ -379,13 +380,13 @@ async fn killed_children_leave_no_orphan_and_no_duplicate() {
     let run_prefix = format!("pgc{}t", std::process::id());
     let _cleanup = DropOnExit(run_prefix.clone());
     let started = Instant::now();
-    let mut rng = Rng(seed);
+    let mut rng = SeededRng::new(seed);
     let (mut kills, mut kills_with_progress, mut kills_mid_create) = (0, 0, 0);
     let (mut kill_time, mut final_time, mut drop_time) =
         (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     let mut dropping = None;
     for trial in 0..trials {
-        let mut trial_rng = Rng(rng.next());
+        let mut trial_rng = SeededRng::new(rng.next_u64());
         let namespace = format!("{run_prefix}{trial}");
         let prefix = format!("{namespace}_");
         let context = format!("seed {seed:#x} trial {trial} ({namespace})");

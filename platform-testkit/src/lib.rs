@@ -4,6 +4,8 @@
 //!   ([`fake::FakeProvider`]) for any managed kinds, with seeded latency, injected faults
 //!   (transient, permanent, not found, hangs, lost responses), out-of-band drift, a
 //!   strict-create mode that makes double creates visible, and a call recorder.
+//! - [`layers`]: latency, faults and drift as layers that wrap any provider, real or your own.
+//! - [`recorder`]: the record of provider calls the fake keeps, with assertions.
 //! - [`conformance`]: the suites every provider ([`conformance::provider_conformance`]) and
 //!   every state store ([`conformance::store_conformance`]) runs, returning a report with one
 //!   line per check.
@@ -17,5 +19,7 @@
 pub mod conformance;
 pub mod fake;
 pub mod harness;
+pub mod layers;
 pub mod real;
+pub mod recorder;
 pub mod strategies;

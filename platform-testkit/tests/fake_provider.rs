@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use platform_core::provider::layers::ProviderExt;
 use platform_core::provider::{ErrorClass, ManagedResource, Provider};
 use platform_testkit::fake::{
-    FakeCloud, FakeConfigError, FakeProvider, Fault, FaultEffect, Latency, Operation,
+    Delay, FakeCloud, FakeConfigError, FakeProvider, Fault, FaultEffect, Operation,
 };
 
 const API: &str = "fake.dev/v1";
@@ -143,8 +143,8 @@ async fn a_lost_create_reply_retried_blindly_duplicates_in_strict_mode_only() {
 #[tokio::test(start_paused = true)]
 async fn latency_is_applied_and_seeded() {
     let fixed = FakeProvider::builder([(API, KIND)])
-        .latency(Latency::fixed(Duration::from_millis(200)))
-        .latency_of(Operation::Delete, Latency::None)
+        .latency(Delay::fixed(Duration::from_millis(200)))
+        .latency_of(Operation::Delete, Delay::None)
         .build()
         .unwrap();
     let db = resource("orders", 20);
@@ -158,7 +158,7 @@ async fn latency_is_applied_and_seeded() {
     let delays = |seed| async move {
         let fake = FakeProvider::builder([(API, KIND)])
             .seed(seed)
-            .latency(Latency::uniform(
+            .latency(Delay::uniform(
                 Duration::from_millis(10),
                 Duration::from_millis(100),
             ))
@@ -183,7 +183,7 @@ async fn latency_is_applied_and_seeded() {
     assert!(a.windows(2).any(|w| w[0] != w[1]), "delays vary: {a:?}");
 
     fixed
-        .set_latency(Operation::Create, Latency::fixed(Duration::from_secs(3)))
+        .set_latency(Operation::Create, Delay::fixed(Duration::from_secs(3)))
         .unwrap();
     let start = Instant::now();
     fixed.create(&db).await.unwrap();
@@ -301,7 +301,7 @@ fn bad_configuration_is_a_clear_error() {
     let err = FakeProvider::builder([(API, KIND)])
         .latency_of(
             Operation::Update,
-            Latency::uniform(Duration::from_millis(9), Duration::from_millis(1)),
+            Delay::uniform(Duration::from_millis(9), Duration::from_millis(1)),
         )
         .build()
         .unwrap_err();

@@ -149,25 +149,6 @@ pub fn spawn_child(mut command: Command) -> (Child, std::thread::JoinHandle<Vec<
     (child, reader)
 }
 
-/// splitmix64: seeded kill times without a dependency.
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The next number.
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number from `low` to `high`, both included.
-    pub fn between(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low + 1)
-    }
-}
-
 /// A number from the environment, else `default`; a value that is not a number panics.
 pub fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)

@@ -1,15 +1,13 @@
-//! Configuring a fake provider: kinds, cloud, seed, latency and faults per operation.
+//! Configuring a fake provider: kinds, cloud, seed, and the latency and faults of the layers
+//! in front of it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::cloud::FakeCloud;
 use super::error::FakeConfigError;
-use super::fault::{ArmedFault, Fault};
-use super::latency::Latency;
-use super::operation::Operation;
-use super::provider::{Behaviour, FakeProvider, Shared};
-use super::recorder::CallRecorder;
-use super::rng::SeededRng;
+use super::provider::{CloudBackend, FakeProvider, Shared};
+use crate::layers::{Delay, Fault, Faults, Latency, Operation};
+use crate::recorder::CallRecorder;
 
 /// Builds a [`FakeProvider`]; see [`FakeProvider::builder`].
 #[derive(Debug, Clone)]
@@ -18,8 +16,8 @@ pub struct FakeProviderBuilder {
     kinds: Vec<(String, String)>,
     cloud: Option<FakeCloud>,
     seed: u64,
-    latency: [Latency; 4],
-    faults: [Vec<Fault>; 4],
+    latency: [Delay; Operation::ALL.len()],
+    faults: Vec<(Operation, Fault)>,
 }
 
 impl FakeProviderBuilder {
@@ -29,8 +27,8 @@ impl FakeProviderBuilder {
             kinds,
             cloud: None,
             seed: 0,
-            latency: [Latency::None; 4],
-            faults: Default::default(),
+            latency: [Delay::None; Operation::ALL.len()],
+            faults: Vec::new(),
         }
     }
 
@@ -52,21 +50,22 @@ impl FakeProviderBuilder {
         self
     }
 
-    /// The same latency for every operation.
-    pub fn latency(mut self, latency: Latency) -> Self {
-        self.latency = [latency; 4];
+    /// The same latency for every operation (of the [`Latency`] layer in front of the cloud).
+    pub fn latency(mut self, delay: Delay) -> Self {
+        self.latency = [delay; Operation::ALL.len()];
         self
     }
 
     /// The latency of one operation.
-    pub fn latency_of(mut self, operation: Operation, latency: Latency) -> Self {
-        self.latency[operation.index()] = latency;
+    pub fn latency_of(mut self, operation: Operation, delay: Delay) -> Self {
+        self.latency[operation.index()] = delay;
         self
     }
 
-    /// Adds a fault to an operation; of several, the first that fires on a call wins.
+    /// Adds a fault to an operation (of the [`Faults`] layer in front of the cloud); of
+    /// several, the first that fires on a call wins.
     pub fn fault(mut self, operation: Operation, fault: Fault) -> Self {
-        self.faults[operation.index()].push(fault);
+        self.faults.push((operation, fault));
         self
     }
 
@@ -75,31 +74,30 @@ impl FakeProviderBuilder {
         if self.kinds.is_empty() {
             return Err(FakeConfigError::NoKinds);
         }
-        for operation in Operation::ALL {
-            self.latency[operation.index()].check(operation)?;
-            for fault in &self.faults[operation.index()] {
-                fault.check(operation)?;
-            }
-        }
         let cloud = self
             .cloud
             .unwrap_or_else(|| FakeCloud::with_seed(self.seed));
-        let faults = self
-            .faults
-            .map(|faults| faults.into_iter().map(ArmedFault::new).collect());
+        let backend = CloudBackend {
+            name: self.name,
+            kinds: self.kinds,
+            cloud,
+        };
+        // Offsets, so that the layers' draws differ from each other and from the passwords.
+        let latency = Latency::new(Arc::new(backend)).seed(self.seed ^ 0x5eed_fa11);
+        for operation in Operation::ALL {
+            latency.set(operation, self.latency[operation.index()])?;
+        }
+        let recorder = CallRecorder::new();
+        let faults = Faults::new(Arc::new(latency))
+            .seed(self.seed ^ 0xfa17_5eed)
+            .recording(recorder.clone());
+        for (operation, fault) in self.faults {
+            faults.add(operation, fault)?;
+        }
         Ok(FakeProvider {
             shared: Arc::new(Shared {
-                name: self.name,
-                kinds: self.kinds,
-                cloud,
-                recorder: CallRecorder::new(),
-                behaviour: Mutex::new(Behaviour {
-                    latency: self.latency,
-                    faults,
-                    calls: [0; 4],
-                    // Offset so the provider's draws differ from the cloud's passwords.
-                    rng: SeededRng::new(self.seed ^ 0x5eed_fa11),
-                }),
+                recorder,
+                layers: faults,
             }),
         })
     }

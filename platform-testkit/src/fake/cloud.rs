@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use platform_core::secret::{SecretMap, SecretValue};
 
-use super::rng::SeededRng;
+use platform_core::rng::SeededRng;
 
 /// Host every fake resource reports.
 pub const FAKE_HOST: &str = "fake.internal";
@@ -279,7 +279,7 @@ impl FakeCloud {
         let record = Record {
             id,
             spec: spec.clone(),
-            password: SecretValue::new(state.rng.alphanumeric(PASSWORD_LEN)),
+            password: SecretValue::new(alphanumeric(&mut state.rng, PASSWORD_LEN)),
             create_calls: 1,
             outputs: None,
         };
@@ -333,6 +333,14 @@ impl fmt::Debug for FakeCloud {
             )
             .finish()
     }
+}
+
+/// A random string of letters and digits that cannot be misread, like a generated password.
+fn alphanumeric(rng: &mut SeededRng, len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    (0..len)
+        .map(|_| char::from(ALPHABET[rng.below(ALPHABET.len() as u64) as usize]))
+        .collect()
 }
 
 #[cfg(test)]

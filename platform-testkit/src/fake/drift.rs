@@ -1,9 +1,12 @@
-//! Out-of-band changes: what a colleague with console access does behind the platform's back.
+//! Out-of-band changes to the cloud's records: what a colleague with console access does
+//! behind the platform's back. The [`Drift`](crate::layers::Drift) layer shows the same changes
+//! through any provider without touching the real resource; both read paths alike.
 
 use serde_json::{Map, Value};
 
 use super::cloud::{FakeCloud, RealResourceKey};
 use super::error::FakeCloudError;
+use crate::layers::{DriftPath, DriftPathError, Root};
 
 impl FakeCloud {
     /// Sets a field of a real resource out of band, such as `spec.connectionLimit` or
@@ -25,17 +28,7 @@ impl FakeCloud {
         path: &str,
         value: Value,
     ) -> Result<(), FakeCloudError> {
-        let bad = |reason: String| FakeCloudError::BadPath {
-            path: path.to_owned(),
-            reason,
-        };
-        let segments: Vec<&str> = path.split('.').collect();
-        if segments.iter().any(|s| s.is_empty()) || segments.len() < 2 {
-            return Err(bad(
-                "expected dot-separated field names under spec or outputs, such as spec.connectionLimit"
-                    .into(),
-            ));
-        }
+        let path = DriftPath::parse(path).map_err(bad_path)?;
         let key = RealResourceKey::new(api_version, kind, external_name);
         let mut state = self.lock();
         let resource = state
@@ -43,34 +36,22 @@ impl FakeCloud {
             .get_mut(&key)
             .and_then(|copies| copies.first_mut())
             .ok_or_else(|| not_found(&key))?;
-        match segments[0] {
-            "spec" => {
+        match path.root().map_err(bad_path)? {
+            Root::Spec => {
                 if !resource.spec.is_object() {
                     resource.spec = Value::Object(Map::new());
                 }
-                set_path(&mut resource.spec, &segments, 1, value).map_err(bad)
+                path.set_in_spec(&mut resource.spec, value)
             }
-            "outputs" => {
+            Root::Outputs => {
                 let id = resource.id;
-                let entry = resource
+                let outputs = resource
                     .outputs
-                    .get_or_insert_with(|| super::cloud::default_outputs(&key, id))
-                    .entry(segments[1].to_owned())
-                    .or_insert(Value::Null);
-                if segments.len() == 2 {
-                    *entry = value;
-                    Ok(())
-                } else {
-                    if entry.is_null() {
-                        *entry = Value::Object(Map::new());
-                    }
-                    set_path(entry, &segments, 2, value).map_err(bad)
-                }
+                    .get_or_insert_with(|| super::cloud::default_outputs(&key, id));
+                path.set_in_outputs(outputs, value)
             }
-            other => Err(bad(format!(
-                "expected the path to start with spec or outputs, found {other:?}"
-            ))),
         }
+        .map_err(bad_path)
     }
 
     /// Deletes a real resource out of band (its oldest copy).
@@ -89,44 +70,18 @@ impl FakeCloud {
     }
 }
 
+fn bad_path(e: DriftPathError) -> FakeCloudError {
+    FakeCloudError::BadPath {
+        path: e.path,
+        reason: e.reason,
+    }
+}
+
 fn not_found(key: &RealResourceKey) -> FakeCloudError {
     FakeCloudError::NotFound {
         api_version: key.api_version.clone(),
         kind: key.kind.clone(),
         external_name: key.external_name.clone(),
-    }
-}
-
-/// Sets `segments[at..]` under `target`, an object, creating objects on the way.
-fn set_path(target: &mut Value, segments: &[&str], at: usize, value: Value) -> Result<(), String> {
-    let mut current = target;
-    for (i, segment) in segments.iter().enumerate().skip(at) {
-        let Value::Object(map) = current else {
-            return Err(format!(
-                "{} is {}, not an object",
-                segments[..i].join("."),
-                kind_of(current)
-            ));
-        };
-        if i == segments.len() - 1 {
-            map.insert((*segment).to_owned(), value);
-            return Ok(());
-        }
-        current = map
-            .entry((*segment).to_owned())
-            .or_insert_with(|| Value::Object(Map::new()));
-    }
-    Ok(())
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -1,5 +1,7 @@
 //! Errors of the fake cloud and of fake provider configuration.
 
+use crate::layers::LayerConfigError;
+
 /// A test asked the fake cloud for something it cannot do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FakeCloudError {
@@ -32,22 +34,7 @@ pub enum FakeConfigError {
     /// The provider was given no managed kind to serve.
     #[error("a fake provider must serve at least one managed kind, found none")]
     NoKinds,
-    /// A fault probability outside `0.0..=1.0` (or not a number).
-    #[error("fault probability of {operation} must be between 0.0 and 1.0, found {found}")]
-    Probability {
-        /// Operation the fault was for.
-        operation: String,
-        /// The probability given, as text.
-        found: String,
-    },
-    /// A latency range whose minimum is above its maximum.
-    #[error("latency of {operation}: minimum {min:?} is above maximum {max:?}")]
-    LatencyRange {
-        /// Operation the latency was for.
-        operation: String,
-        /// Minimum given.
-        min: std::time::Duration,
-        /// Maximum given.
-        max: std::time::Duration,
-    },
+    /// A latency or fault of the fake's layers makes no sense.
+    #[error(transparent)]
+    Layer(#[from] LayerConfigError),
 }

@@ -1,5 +1,6 @@
 //! A stateful in-memory fake cloud and a fake provider on top of it, with seeded latency,
-//! injected faults, out-of-band drift and a call recorder.
+//! injected faults (the [`layers`](crate::layers) in front of it), out-of-band drift and a
+//! call recorder.
 //!
 //! ```
 //! use platform_core::provider::{ManagedResource, Provider};
@@ -28,19 +29,14 @@ mod builder;
 mod cloud;
 mod drift;
 mod error;
-mod fault;
-mod latency;
-mod operation;
 mod provider;
-mod recorder;
-mod rng;
 mod snapshot;
 
 pub use builder::FakeProviderBuilder;
 pub use cloud::{FAKE_HOST, FAKE_PORT, FakeCloud, RealResource, RealResourceKey};
 pub use error::{FakeCloudError, FakeConfigError};
-pub use fault::{Fault, FaultEffect, HANG};
-pub use latency::Latency;
-pub use operation::Operation;
 pub use provider::FakeProvider;
-pub use recorder::{Call, CallRecorder};
+
+// What configuring and asserting on a fake takes, at hand beside it.
+pub use crate::layers::{Delay, Fault, FaultEffect, HANG, Operation};
+pub use crate::recorder::{Call, CallRecorder};

@@ -3,8 +3,7 @@
 
 use async_trait::async_trait;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
 
 use platform_core::provider::{
     Applied, ManagedResource, Observation, Provider, ProviderError, diff_fields,
@@ -13,11 +12,8 @@ use platform_core::provider::{
 use super::builder::FakeProviderBuilder;
 use super::cloud::{FakeCloud, RealResource, RealResourceKey};
 use super::error::FakeConfigError;
-use super::fault::{ArmedFault, Fault, FaultEffect, HANG};
-use super::latency::Latency;
-use super::operation::Operation;
-use super::recorder::{Call, CallRecorder};
-use super::rng::SeededRng;
+use crate::layers::{Delay, Fault, Faults, Latency, Operation};
+use crate::recorder::{Call, CallRecorder};
 
 /// A stateful fake provider for any managed kinds; clones share cloud, faults and recorder.
 ///
@@ -27,13 +23,16 @@ use super::rng::SeededRng;
 /// a `uri` holding it. Create is idempotent (unless the cloud is in strict-create mode), update
 /// sets the spec, delete is idempotent.
 ///
+/// Calls pass through a [`Faults`] layer, which records them, then a [`Latency`] layer, then
+/// reach the cloud: an injected error answers without the delay. Adopting observes.
+///
 /// ```
 /// use std::time::Duration;
-/// use platform_testkit::fake::{Fault, FakeProvider, Latency, Operation};
+/// use platform_testkit::fake::{Delay, Fault, FakeProvider, Operation};
 ///
 /// let fake = FakeProvider::builder([("fake.dev/v1", "FakeDatabase")])
 ///     .seed(7)
-///     .latency(Latency::uniform(Duration::from_millis(5), Duration::from_millis(50)))
+///     .latency(Delay::uniform(Duration::from_millis(5), Duration::from_millis(50)))
 ///     .fault(Operation::Create, Fault::transient().probability(0.2))
 ///     .build()
 ///     .unwrap();
@@ -46,19 +45,15 @@ pub struct FakeProvider {
 }
 
 pub(crate) struct Shared {
+    pub(crate) recorder: CallRecorder,
+    pub(crate) layers: Faults<Latency<CloudBackend>>,
+}
+
+/// The provider proper: serves its kinds from the cloud, with no latency and no fault.
+pub(crate) struct CloudBackend {
     pub(crate) name: String,
     pub(crate) kinds: Vec<(String, String)>,
     pub(crate) cloud: FakeCloud,
-    pub(crate) recorder: CallRecorder,
-    pub(crate) behaviour: Mutex<Behaviour>,
-}
-
-pub(crate) struct Behaviour {
-    pub(crate) latency: [Latency; 4],
-    pub(crate) faults: [Vec<ArmedFault>; 4],
-    /// Calls so far per operation, for [`Fault::after`].
-    pub(crate) calls: [u64; 4],
-    pub(crate) rng: SeededRng,
 }
 
 impl FakeProvider {
@@ -76,9 +71,13 @@ impl FakeProvider {
         )
     }
 
+    fn backend(&self) -> &CloudBackend {
+        self.shared.layers.inner().inner()
+    }
+
     /// The cloud this provider acts on.
     pub fn cloud(&self) -> &FakeCloud {
-        &self.shared.cloud
+        &self.backend().cloud
     }
 
     /// The call recorder.
@@ -110,43 +109,28 @@ impl FakeProvider {
             .assert_not_called(operation, external_name);
     }
 
-    fn behaviour(&self) -> MutexGuard<'_, Behaviour> {
-        self.shared
-            .behaviour
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Adds a fault to an operation at run time.
     pub fn add_fault(&self, operation: Operation, fault: Fault) -> Result<(), FakeConfigError> {
-        fault.check(operation)?;
-        self.behaviour().faults[operation.index()].push(ArmedFault::new(fault));
-        Ok(())
+        Ok(self.shared.layers.add(operation, fault)?)
     }
 
     /// Removes the faults of one operation.
     pub fn clear_faults_of(&self, operation: Operation) {
-        self.behaviour().faults[operation.index()].clear();
+        self.shared.layers.clear_of(operation);
     }
 
     /// Removes every fault, so that things can converge.
     pub fn clear_faults(&self) {
-        for faults in &mut self.behaviour().faults {
-            faults.clear();
-        }
+        self.shared.layers.clear();
     }
 
     /// Sets the latency of one operation at run time.
-    pub fn set_latency(
-        &self,
-        operation: Operation,
-        latency: Latency,
-    ) -> Result<(), FakeConfigError> {
-        latency.check(operation)?;
-        self.behaviour().latency[operation.index()] = latency;
-        Ok(())
+    pub fn set_latency(&self, operation: Operation, delay: Delay) -> Result<(), FakeConfigError> {
+        Ok(self.shared.layers.inner().set(operation, delay)?)
     }
+}
 
+impl CloudBackend {
     fn key(resource: &ManagedResource) -> RealResourceKey {
         RealResourceKey::new(
             resource.object.api_version.clone(),
@@ -155,86 +139,31 @@ impl FakeProvider {
         )
     }
 
-    /// Records the call, applies latency and faults, then runs `act` on the cloud.
-    async fn call<T>(
+    /// Runs `act` on the cloud for a served kind.
+    fn call<T>(
         &self,
-        operation: Operation,
         resource: &ManagedResource,
         act: impl FnOnce(&FakeCloud, &RealResourceKey) -> Result<T, ProviderError>,
     ) -> Result<T, ProviderError> {
         let key = Self::key(resource);
-        let (delay, fault) = {
-            let mut b = self.behaviour();
-            let Behaviour {
-                latency,
-                faults,
-                calls,
-                rng,
-            } = &mut *b;
-            let i = operation.index();
-            calls[i] += 1;
-            let delay = latency[i].sample(rng);
-            let fault = faults[i]
-                .iter_mut()
-                .find_map(|f| f.fires(calls[i], rng).then(|| f.effect()));
-            (delay, fault)
-        };
-        self.shared.recorder.record(Call {
-            operation,
-            api_version: key.api_version.clone(),
-            kind: key.kind.clone(),
-            external_name: key.external_name.clone(),
-            fault,
-        });
         let served = self
-            .shared
             .kinds
             .iter()
             .any(|(a, k)| *a == key.api_version && *k == key.kind);
         if !served {
             return Err(ProviderError::permanent(format!(
                 "{} provider does not serve {} {}; it serves {}",
-                self.shared.name,
+                self.name,
                 key.api_version,
                 key.kind,
                 self.served_list()
             )));
         }
-        if delay > Duration::ZERO {
-            tokio::time::sleep(delay).await;
-        }
-        let injected = |what: &str| {
-            format!(
-                "injected {what}: {} {operation} of {} {}",
-                self.shared.name, key.kind, key.external_name
-            )
-        };
-        match fault {
-            None => act(&self.shared.cloud, &key),
-            Some(FaultEffect::Transient) => {
-                Err(ProviderError::transient(injected("transient error")))
-            }
-            Some(FaultEffect::Permanent) => {
-                Err(ProviderError::permanent(injected("permanent error")))
-            }
-            Some(FaultEffect::NotFound) => {
-                Err(ProviderError::not_found(injected("not-found error")))
-            }
-            Some(FaultEffect::Hang) => {
-                tokio::time::sleep(HANG).await;
-                Err(ProviderError::transient(injected("hang")))
-            }
-            Some(FaultEffect::LostResponse) => {
-                // The cloud did the work; only the reply is lost.
-                let _ = act(&self.shared.cloud, &key);
-                Err(ProviderError::transient(injected("lost response")))
-            }
-        }
+        act(&self.cloud, &key)
     }
 
     fn served_list(&self) -> String {
-        self.shared
-            .kinds
+        self.kinds
             .iter()
             .map(|(a, k)| format!("{a} {k}"))
             .collect::<Vec<_>>()
@@ -257,18 +186,19 @@ fn missing(key: &RealResourceKey, operation: Operation) -> ProviderError {
     ))
 }
 
+/// The cloud's answers; adopt, inventory and batch observe keep the trait's defaults.
 #[async_trait]
-impl Provider for FakeProvider {
+impl Provider for CloudBackend {
     fn name(&self) -> &str {
-        &self.shared.name
+        &self.name
     }
 
     fn kinds(&self) -> Vec<(String, String)> {
-        self.shared.kinds.clone()
+        self.kinds.clone()
     }
 
     async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
-        self.call(Operation::Observe, resource, |cloud, key| {
+        self.call(resource, |cloud, key| {
             let Some(real) = cloud.find(key) else {
                 return Ok(Observation::absent());
             };
@@ -282,41 +212,67 @@ impl Provider for FakeProvider {
                 secrets: real.connection_secrets(),
             })
         })
-        .await
     }
 
     async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        self.call(Operation::Create, resource, |cloud, key| {
+        self.call(resource, |cloud, key| {
             Ok(applied(&cloud.create(key, resource.spec())))
         })
-        .await
     }
 
     async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        self.call(Operation::Update, resource, |cloud, key| {
+        self.call(resource, |cloud, key| {
             cloud
                 .set_spec(key, resource.spec())
                 .map(|real| applied(&real))
                 .ok_or_else(|| missing(key, Operation::Update))
         })
-        .await
     }
 
     async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
-        self.call(Operation::Delete, resource, |cloud, key| {
+        self.call(resource, |cloud, key| {
             cloud.remove(key);
             Ok(())
         })
-        .await
+    }
+}
+
+/// The fake adopts by observing (the trait's default), through its layers as before, and
+/// lists no inventory: only the four calls of its cloud go through the layers.
+#[async_trait]
+impl Provider for FakeProvider {
+    fn name(&self) -> &str {
+        self.backend().name()
+    }
+
+    fn kinds(&self) -> Vec<(String, String)> {
+        self.backend().kinds()
+    }
+
+    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
+        self.shared.layers.observe(resource).await
+    }
+
+    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        self.shared.layers.create(resource).await
+    }
+
+    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
+        self.shared.layers.update(resource).await
+    }
+
+    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
+        self.shared.layers.delete(resource).await
     }
 }
 
 impl fmt::Debug for FakeProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let backend = self.backend();
         f.debug_struct("FakeProvider")
-            .field("name", &self.shared.name)
-            .field("kinds", &self.shared.kinds)
-            .field("cloud", &self.shared.cloud)
+            .field("name", &backend.name)
+            .field("kinds", &backend.kinds)
+            .field("cloud", &backend.cloud)
             .field("calls", &self.shared.recorder.calls().len())
             .finish()
     }

@@ -8,7 +8,7 @@ use platform_core::secret::SecretValue;
 
 use super::cloud::{CloudState, FakeCloud, RealResource, RealResourceKey, Record};
 use super::error::FakeCloudError;
-use super::rng::SeededRng;
+use platform_core::rng::SeededRng;
 
 /// Format marker of snapshots written by this version.
 const FORMAT: &str = "platform-testkit/fake-cloud/v1";

@@ -1,8 +1,8 @@
-//! The four provider operations the fake records, delays and fails.
+//! The provider operations the layers delay and fail, and the recorder records.
 
 use std::fmt;
 
-/// One operation of the provider contract.
+/// One operation of the provider contract, as the layers and the call recorder name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operation {
     /// `observe` (and each resource of `observe_many`).
@@ -13,15 +13,21 @@ pub enum Operation {
     Update,
     /// `delete`.
     Delete,
+    /// `adopt`. The fake provider adopts by observing, so it records and delays an observe.
+    Adopt,
+    /// `inventory`. The fake provider lists nothing, so it never sees one.
+    Inventory,
 }
 
 impl Operation {
     /// Every operation, in contract order.
-    pub const ALL: [Operation; 4] = [
+    pub const ALL: [Operation; 6] = [
         Operation::Observe,
         Operation::Create,
         Operation::Update,
         Operation::Delete,
+        Operation::Adopt,
+        Operation::Inventory,
     ];
 
     /// Position in [`Operation::ALL`], for per-operation tables.
@@ -31,6 +37,8 @@ impl Operation {
             Operation::Create => 1,
             Operation::Update => 2,
             Operation::Delete => 3,
+            Operation::Adopt => 4,
+            Operation::Inventory => 5,
         }
     }
 }
@@ -42,6 +50,20 @@ impl fmt::Display for Operation {
             Operation::Create => "create",
             Operation::Update => "update",
             Operation::Delete => "delete",
+            Operation::Adopt => "adopt",
+            Operation::Inventory => "inventory",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_is_the_position_in_all() {
+        for (i, operation) in Operation::ALL.into_iter().enumerate() {
+            assert_eq!(operation.index(), i, "{operation}");
+        }
     }
 }

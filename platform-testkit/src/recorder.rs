@@ -1,13 +1,14 @@
-//! The call recorder: every provider call, in order, with assertion helpers for tests.
+//! The call recorder: every provider call, in order, with assertion helpers for tests. The
+//! fake provider keeps one; a [`Faults`](crate::layers::Faults) layer fills one for any provider.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::fault::FaultEffect;
-use super::operation::Operation;
+use crate::layers::{FaultEffect, Operation};
 
-/// One recorded provider call.
+/// One recorded provider call; an [`Operation::Inventory`] call has empty `api_version`, `kind`
+/// and `external_name`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
     /// Which operation.
@@ -118,14 +119,11 @@ impl CallRecorder {
         }
         let mut out = String::new();
         for (i, c) in calls.iter().enumerate() {
-            let _ = write!(
-                out,
-                "  {}. {} {} {}",
-                i + 1,
-                c.operation,
-                c.kind,
-                c.external_name
-            );
+            let _ = write!(out, "  {}. {}", i + 1, c.operation);
+            // An inventory call has no resource.
+            if !c.kind.is_empty() {
+                let _ = write!(out, " {} {}", c.kind, c.external_name);
+            }
             if let Some(fault) = c.fault {
                 let _ = write!(out, " (injected {fault})");
             }
