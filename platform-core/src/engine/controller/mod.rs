@@ -10,32 +10,27 @@ use tokio::time::Instant;
 
 use crate::engine::{ClaimReport, Engine, EngineError, Next};
 use crate::model::{ObjectRef, Resource};
+use crate::rng::SeededRng;
 use crate::store::ChangeKind;
 use queue::{Priority, WorkQueue};
 
 /// How often the change feed is read.
 const FEED_INTERVAL: Duration = Duration::from_millis(200);
 
-/// A small PRNG for jitter (splitmix64); no cryptographic use.
-struct Jitter(u64);
+/// Poll jitter: spreads the polls of many engines sharing a store.
+struct Jitter(SeededRng);
 
 impl Jitter {
     fn new() -> Self {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0x9e37_79b9, |d| d.as_nanos() as u64);
-        Jitter(seed)
+        Jitter(SeededRng::new(seed))
     }
 
     /// `base` scaled by a factor in [0.9, 1.1].
     fn apply(&mut self, base: Duration) -> Duration {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        let unit = (z >> 11) as f64 / (1u64 << 53) as f64;
-        base.mul_f64(0.9 + 0.2 * unit)
+        base.mul_f64(0.9 + 0.2 * self.0.next_f64())
     }
 }
 
