@@ -10,7 +10,7 @@ use platform_core::load::Diagnostic;
 use platform_core::load::{Format, Loader};
 use platform_core::model::{DynamicObject, ObjectRef};
 use platform_core::provider::Provider;
-use platform_core::validate::Validator;
+use platform_core::validate::{Checked, Validator};
 use platform_providers::connect::provider_from_settings;
 use platform_providers::local::LocalProvider;
 use platform_providers::store::sqlite::{SqliteOptions, SqliteStore};
@@ -265,19 +265,19 @@ pub fn load_objects(
     registry: &KindRegistry,
     paths: &[PathBuf],
 ) -> Result<Vec<DynamicObject>, CliError> {
+    Ok(load_checked(registry, paths)?
+        .into_iter()
+        .map(Checked::into_object)
+        .collect())
+}
+
+/// Loads and validates claim files into checked objects that know the file and line they came
+/// from (a denial names them); every problem of every file at once.
+pub fn load_checked(registry: &KindRegistry, paths: &[PathBuf]) -> Result<Vec<Checked>, CliError> {
     let loaded = Loader::new().load_paths(paths);
     let mut problems = loaded.diagnostics;
-    let objects = match Validator::new(registry).objects(&loaded.documents) {
-        Ok(mut objects) => {
-            // Where each object came from, so a denial can name the file and line.
-            for (object, doc) in objects.iter_mut().zip(&loaded.documents) {
-                object.metadata.annotations.insert(
-                    platform_core::engine::SOURCE_ANNOTATION.to_owned(),
-                    doc.origin(),
-                );
-            }
-            objects
-        }
+    let objects = match Validator::new(registry).checked(&loaded.documents) {
+        Ok(objects) => objects,
         Err(report) => {
             problems.extend(report.diagnostics);
             Vec::new()

@@ -5,12 +5,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use platform_core::engine::{Action, ApplyReport, ClaimReport};
+use platform_core::model::DynamicObject;
 
 use crate::config::Config;
 use crate::error::CliError;
 use crate::output::progress::{Progress, mark};
 use crate::output::{self, Format};
-use crate::workspace::{Workspace, load_objects};
+use crate::workspace::{Workspace, load_checked};
 
 /// Arguments of `apply`.
 #[derive(Debug, clap::Args)]
@@ -62,16 +63,17 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
             return Err(e);
         }
     };
-    let objects = match load_objects(&workspace.registry, &args.paths) {
+    let checked = match load_checked(&workspace.registry, &args.paths) {
         Ok(o) => o,
         Err(e) => {
             progress.finish();
             return Err(e);
         }
     };
+    let objects: Vec<DynamicObject> = checked.iter().map(|c| c.object().clone()).collect();
     let before = workspace.stored_versions(&objects).await?;
     progress.message(format!("applying {} claims", objects.len()));
-    let applied = workspace.engine.apply(&objects).await;
+    let applied = workspace.engine.apply_checked(checked).await;
     let mut report = match applied {
         Ok(report) => report,
         Err(e) => {

@@ -9,7 +9,7 @@ use platform_core::model::{DynamicObject, Resource, TypedKind};
 
 use crate::config::Config;
 use crate::error::CliError;
-use crate::workspace::{Workspace, load_objects};
+use crate::workspace::{Workspace, load_checked};
 
 /// How the graph is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -38,8 +38,9 @@ pub struct Args {
 /// which resources wait for which (dashed `after` edges).
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
-    let objects = load_objects(&workspace.registry, &args.paths)?;
-    let plan = workspace.engine.plan(&objects).await?;
+    let checked = load_checked(&workspace.registry, &args.paths)?;
+    let objects: Vec<DynamicObject> = checked.iter().map(|c| c.object().clone()).collect();
+    let plan = workspace.engine.plan_checked(checked).await?;
     let mut nodes: BTreeSet<(String, &'static str)> = BTreeSet::new();
     let mut edges: BTreeSet<(String, String)> = BTreeSet::new();
     for object in &objects {

@@ -8,7 +8,7 @@ use platform_core::engine::{Action, Plan};
 use crate::config::Config;
 use crate::error::CliError;
 use crate::output::{self, Format};
-use crate::workspace::{Workspace, load_objects};
+use crate::workspace::{Workspace, load_checked};
 
 /// Arguments of `plan`.
 #[derive(Debug, clap::Args)]
@@ -30,9 +30,11 @@ pub struct Args {
 /// Plans the claims and prints what an apply would do.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
-    let objects = load_objects(&workspace.registry, &args.paths)?;
+    let checked = load_checked(&workspace.registry, &args.paths)?;
+    let objects: Vec<platform_core::model::DynamicObject> =
+        checked.iter().map(|c| c.object().clone()).collect();
     let before = workspace.stored_versions(&objects).await?;
-    let plan = workspace.engine.plan(&objects).await?;
+    let plan = workspace.engine.plan_checked(checked).await?;
     for warning in &plan.warnings {
         eprintln!("warning: {warning}");
     }

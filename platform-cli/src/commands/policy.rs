@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use platform_core::admit::{AdmissionOutcome, PolicyEngine, exception_counts};
-use platform_core::engine::{Engine, SOURCE_ANNOTATION};
+use platform_core::engine::Engine;
 use platform_core::kinds::KindRegistry;
 use platform_core::load::{Document, Loader};
 use platform_core::model::Resource;
@@ -89,16 +89,10 @@ pub async fn admit_offline(
     environment: &str,
     environment_data: Option<Value>,
 ) -> Result<AdmissionOutcome, CliError> {
-    let mut objects = Validator::new(registry)
-        .objects(documents)
+    // Checked objects know the file and line they came from, so a denial names them.
+    let objects = Validator::new(registry)
+        .checked(documents)
         .map_err(|report| CliError::Input(report.diagnostics))?;
-    // Where each object came from, so a denial names the file and line.
-    for (object, doc) in objects.iter_mut().zip(documents) {
-        object
-            .metadata
-            .annotations
-            .insert(SOURCE_ANNOTATION.to_owned(), doc.origin());
-    }
     let mut builder = Engine::builder()
         .registry(registry.clone())
         .environment(environment)

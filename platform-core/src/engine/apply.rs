@@ -1,18 +1,26 @@
 //! Apply: take a request in (check, admit, store), then reconcile every claim of it once.
 
 use crate::admit::Operation;
-use crate::engine::intake::Admitted;
+use crate::engine::intake::{Admitted, no_duplicates};
 use crate::engine::{ApplyReport, Engine, EngineError};
 use crate::model::{DynamicObject, ObjectRef, Resource};
+use crate::validate::Checked;
 
 impl Engine {
-    /// Admits, stores, composes and provisions objects; returns once every claim was reconciled once.
+    /// Checks, admits, stores, composes and provisions objects; returns once every claim was
+    /// reconciled once.
     pub async fn apply(&self, objects: &[DynamicObject]) -> Result<ApplyReport, EngineError> {
+        self.apply_checked(self.check(objects)?).await
+    }
+
+    /// [`Engine::apply`] of objects already checked (by the
+    /// [`Validator`](crate::validate::Validator) or [`Engine::check`]): nothing is checked twice.
+    pub async fn apply_checked(&self, objects: Vec<Checked>) -> Result<ApplyReport, EngineError> {
+        no_duplicates(&objects)?;
         self.recover().await?;
         // The request's copies are dropped before reconciling: each claim is read back under
         // its lock, and at thousands of claims the copies would be most of the memory held.
         let (keys, warnings) = {
-            let objects = self.check_request(objects)?;
             let Admitted {
                 objects: admitted,
                 stored,

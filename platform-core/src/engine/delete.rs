@@ -71,8 +71,13 @@ impl Engine {
                 detail,
             });
         }
-        self.admit(vec![claim.clone()], Operation::Delete, true)
-            .await?;
+        // The stored claim was checked when it was applied.
+        self.admit(
+            vec![crate::validate::Checked::new(claim.clone(), None)],
+            Operation::Delete,
+            true,
+        )
+        .await?;
         super::lease::with_lease(guard.lease(), self.delete_tree(&claim)).await
     }
 

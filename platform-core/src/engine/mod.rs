@@ -35,7 +35,7 @@ pub use error::EngineError;
 pub use plan::{Action, Plan, PlannedAction};
 pub use policy::{
     DELETION_POLICY_ANNOTATION, DEPENDS_ON_ANNOTATION, DeletionPolicy,
-    MANAGEMENT_POLICY_ANNOTATION, ManagementPolicy, RESOURCE_NAME_ANNOTATION, SOURCE_ANNOTATION,
+    MANAGEMENT_POLICY_ANNOTATION, ManagementPolicy, RESOURCE_NAME_ANNOTATION,
 };
 pub use progress::{ProgressEvent, ProgressListener};
 pub use reconcile::Next;

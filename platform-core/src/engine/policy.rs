@@ -10,8 +10,6 @@ pub const MANAGEMENT_POLICY_ANNOTATION: &str = "platform.dev/management-policy";
 pub const DELETION_POLICY_ANNOTATION: &str = "platform.dev/deletion-policy";
 /// Annotation listing, comma separated, the composed resources a resource waits for.
 pub const DEPENDS_ON_ANNOTATION: &str = "platform.dev/depends-on";
-/// Annotation recording where an object was read (`FILE:LINE:COL`); admission names it in denials.
-pub const SOURCE_ANNOTATION: &str = "platform.dev/source";
 /// Annotation naming a composed resource within its composition.
 pub const RESOURCE_NAME_ANNOTATION: &str = "crossplane.io/composition-resource-name";
 

@@ -56,6 +56,12 @@ impl CompiledSchema {
         super::apply_defaults(&self.object_schema, &self.object_schema, object);
     }
 
+    /// Fills in the defaults the spec schema declares for absent fields of a spec: the same
+    /// defaults [`apply_defaults`](Self::apply_defaults) fills in under `spec`.
+    pub fn apply_spec_defaults(&self, spec: &mut Value) {
+        super::apply_defaults(&self.spec_schema, &self.spec_schema, spec);
+    }
+
     /// Whether a whole object is valid.
     pub fn is_valid(&self, object: &Value) -> bool {
         self.object_validator.is_valid(object)

@@ -1,9 +1,11 @@
 //! Validation of loaded documents: kind and apiVersion, JSON Schema, metadata rules, semantic rules
 //! of each kind, and duplicates across inputs. Every problem of a run is reported, located.
 
+mod checked;
 mod metadata;
 mod report;
 
+pub use checked::Checked;
 pub use report::ValidationReport;
 
 use std::collections::HashMap;
@@ -228,6 +230,23 @@ impl<'r> Validator<'r> {
                 None
             }
         }
+    }
+
+    /// Validates documents into checked objects, with their kinds' defaults filled in and the
+    /// file and line each came from; all problems when any document is invalid.
+    pub fn checked(&self, documents: &[Document]) -> Result<Vec<Checked>, ValidationReport> {
+        let objects = self.objects(documents)?;
+        Ok(objects
+            .into_iter()
+            .zip(documents)
+            .map(|(mut object, doc)| {
+                // Every object here resolved to its kind, or validation would have failed.
+                if let Ok(def) = self.registry.resolve(&object.api_version, &object.kind) {
+                    def.schema().apply_spec_defaults(&mut object.spec);
+                }
+                Checked::new(object, Some(doc.origin()))
+            })
+            .collect())
     }
 
     /// Validates documents and converts them to objects; all problems when any document is invalid.

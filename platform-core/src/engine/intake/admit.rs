@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use crate::admit::{AdmissionContext, AdmissionOutcome, AdmissionRequest, Operation};
 use crate::engine::reconcile::APPLICATION;
-use crate::engine::{Engine, EngineError, RESOURCE_NAME_ANNOTATION, SOURCE_ANNOTATION};
+use crate::engine::{Engine, EngineError, RESOURCE_NAME_ANNOTATION};
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::store::{ListFilter, Write};
+use crate::validate::Checked;
 
 /// What admission let through.
 pub(crate) struct Admitted {
@@ -25,11 +26,8 @@ impl Engine {
     /// the claims every Application requests, with their kind's defaults, through the
     /// engine's admission hook. On an engine with the default empty in-memory store it needs
     /// no state: `platformctl policy test` runs this, so a policy test passes exactly when the
-    /// apply would be admitted. `objects` are checked objects (see `Validator::objects`).
-    pub async fn review(
-        &self,
-        objects: Vec<DynamicObject>,
-    ) -> Result<AdmissionOutcome, EngineError> {
+    /// apply would be admitted. Denials name each object's [origin](Checked::origin).
+    pub async fn review(&self, objects: Vec<Checked>) -> Result<AdmissionOutcome, EngineError> {
         let (outcome, _, top_level) = self.review_request(objects, Operation::Create).await?;
         let mut outcome = outcome;
         // The requested claims' admitted copies are dropped, as apply drops them.
@@ -41,7 +39,7 @@ impl Engine {
     /// what the store held for each object and how many requests were top-level.
     async fn review_request(
         &self,
-        objects: Vec<DynamicObject>,
+        objects: Vec<Checked>,
         operation_of_new: Operation,
     ) -> Result<(AdmissionOutcome, Vec<Option<Arc<DynamicObject>>>, usize), EngineError> {
         let operation = |old: &Option<Arc<DynamicObject>>| match (old, operation_of_new) {
@@ -52,11 +50,12 @@ impl Engine {
         // The claims an Application requests are admitted with it: guardrails and budgets see
         // every database and bucket a request would create, not only top-level claims.
         let mut children = Vec::new();
-        for object in &objects {
+        for checked in &objects {
+            let object = checked.object();
             if object.kind != APPLICATION {
                 continue;
             }
-            let parent = object.metadata.annotations.get(SOURCE_ANNOTATION).cloned();
+            let parent = checked.origin();
             for child in self.children_of(object)? {
                 let local = child
                     .metadata
@@ -64,14 +63,14 @@ impl Engine {
                     .get(RESOURCE_NAME_ANNOTATION)
                     .cloned()
                     .unwrap_or_default();
-                let origin = match &parent {
+                let origin = match parent {
                     Some(origin) => format!("{origin} (spec.resources.{local})"),
                     None => format!("{} spec.resources.{local}", object.object_ref()),
                 };
                 children.push((child, origin));
             }
         }
-        let keys: Vec<ObjectRef> = objects.iter().map(Resource::object_ref).collect();
+        let keys: Vec<ObjectRef> = objects.iter().map(|c| c.object().object_ref()).collect();
         // Shared with the admission requests rather than copied: at thousands of claims the
         // copies would be a large part of the memory an apply holds.
         let stored: Vec<Option<Arc<DynamicObject>>> = self
@@ -86,11 +85,14 @@ impl Engine {
         let mut requests: Vec<AdmissionRequest> = objects
             .into_iter()
             .zip(&stored)
-            .map(|(object, old)| AdmissionRequest {
-                operation: operation(old),
-                origin: object.metadata.annotations.get(SOURCE_ANNOTATION).cloned(),
-                object,
-                old_object: old.clone(),
+            .map(|(checked, old)| {
+                let (object, origin) = checked.into_parts();
+                AdmissionRequest {
+                    operation: operation(old),
+                    origin,
+                    object,
+                    old_object: old.clone(),
+                }
             })
             .collect();
         let top_level = requests.len();
@@ -124,7 +126,7 @@ impl Engine {
     /// each (read in one call) and warnings.
     pub(crate) async fn admit(
         &self,
-        objects: Vec<DynamicObject>,
+        objects: Vec<Checked>,
         operation_of_new: Operation,
         record: bool,
     ) -> Result<Admitted, EngineError> {

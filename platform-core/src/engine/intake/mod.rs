@@ -7,3 +7,4 @@ mod check;
 mod store;
 
 pub(crate) use admit::Admitted;
+pub(crate) use check::no_duplicates;

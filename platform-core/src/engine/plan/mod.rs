@@ -12,6 +12,7 @@ use crate::engine::reconcile::outputs::{OutputsByName, resolve};
 use crate::engine::{Engine, EngineError};
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::provider::{FieldDiff, ManagedResource};
+use crate::validate::Checked;
 use decide::Step;
 
 /// What happens to one managed resource.
@@ -101,7 +102,12 @@ impl Plan {
 impl Engine {
     /// Plans objects: observes every managed resource they would have and reports the action.
     pub async fn plan(&self, objects: &[DynamicObject]) -> Result<Plan, EngineError> {
-        let objects = self.check_request(objects)?;
+        self.plan_checked(self.check(objects)?).await
+    }
+
+    /// [`Engine::plan`] of objects already checked: nothing is checked twice.
+    pub async fn plan_checked(&self, objects: Vec<Checked>) -> Result<Plan, EngineError> {
+        crate::engine::intake::no_duplicates(&objects)?;
         let crate::engine::intake::Admitted {
             objects: admitted,
             stored,
