@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 use super::pt::composition::PtComposition;
 use super::pt::error::CompositionError;
 use super::pt::render::render;
-use super::{
-    ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition,
-};
+use super::{ComposeError, ComposeRequest, Composed, CompositeTypeRef, Composition};
 
 /// A composition read from `apiextensions.crossplane.io/v1` YAML, in Pipeline or `spec.resources` form.
 #[derive(Debug, Clone)]
@@ -54,26 +52,11 @@ impl Composition for DeclarativeComposition {
     }
 
     fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError> {
-        let rendered = render(
+        Ok(render(
             request.composite,
             &self.inner,
             request.observed,
             request.environment,
-        )?;
-        Ok(Composed {
-            composite: rendered.composite,
-            resources: rendered
-                .resources
-                .into_iter()
-                .map(|r| ComposedResource {
-                    name: r.name,
-                    object: r.object,
-                    ready: r.ready,
-                })
-                .collect(),
-            connection_details: rendered.connection_details,
-            environment: rendered.environment,
-            warnings: rendered.warnings,
-        })
+        )?)
     }
 }

@@ -60,7 +60,7 @@ pub struct ComposedResource {
 }
 
 /// What a composition produces.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Composed {
     /// The composite with the status and fields the composition wrote back.
     pub composite: Value,

@@ -33,14 +33,18 @@
 //!   (the composite is not ready, with a warning); for one that exists, the patch is skipped
 //!   with a warning, as current Crossplane does, so an existing resource is never dropped.
 
+// The composition model, its errors and the renderer are the public surface; how paths are
+// parsed, Go formats printed, quantities read and readiness judged stays inside.
 pub mod composition;
 pub mod connection;
 pub mod error;
-pub mod fieldpath;
+mod fieldpath;
+/// Compositions and composites for tests and benchmarks (feature `fixtures`).
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
-pub mod gofmt;
+mod gofmt;
 pub mod patch;
-pub mod quantity;
-pub mod readiness;
+mod quantity;
+mod readiness;
 pub mod render;
 pub mod transform;

@@ -35,6 +35,7 @@ use super::connection::extract_connection_details;
 use super::error::{PatchError, RenderError, SetError};
 use super::patch::{FromFieldPathPolicy, Patch, PatchOutcome, PatchType};
 use super::readiness::is_ready;
+use crate::compose::{Composed, ComposedResource};
 
 /// Annotation naming the template a composed resource came from.
 pub const RESOURCE_NAME_ANNOTATION: &str = "crossplane.io/composition-resource-name";
@@ -103,39 +104,13 @@ impl ObservedResources {
     }
 }
 
-/// One desired composed resource.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RenderedResource {
-    /// The template's name.
-    pub name: String,
-    /// The desired object.
-    pub object: Value,
-    /// Whether the observed resource passed its readiness checks.
-    pub ready: bool,
-}
-
-/// The result of a render.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
-    /// The composite with `ToComposite*` patches applied and its `Ready` condition set.
-    pub composite: Value,
-    /// Desired composed resources, in composition order (left-out ones omitted).
-    pub resources: Vec<RenderedResource>,
-    /// Composite connection details (secret values).
-    pub connection_details: BTreeMap<String, String>,
-    /// The environment after patches; `None` if none was given and none was written.
-    pub environment: Option<Value>,
-    /// Non-fatal problems, such as required patches whose source is missing.
-    pub warnings: Vec<String>,
-}
-
 /// Renders `composite` through `composition`; see the module docs for the semantics.
 pub fn render(
     composite: &Value,
     composition: &PtComposition,
     observed: &ObservedResources,
     environment: Option<&Value>,
-) -> Result<Rendered, RenderError> {
+) -> Result<Composed, RenderError> {
     if !composite.is_object() {
         return Err(RenderError::CompositeNotObject);
     }
@@ -173,7 +148,7 @@ pub fn render(
                 if !ready {
                     unready.push(&t.name);
                 }
-                resources.push(RenderedResource {
+                resources.push(ComposedResource {
                     name: t.name.clone(),
                     object,
                     ready,
@@ -195,7 +170,7 @@ pub fn render(
     };
     set_condition(&mut r.xr, condition).map_err(RenderError::Status)?;
 
-    Ok(Rendered {
+    Ok(Composed {
         composite: r.xr,
         resources,
         connection_details,
@@ -489,7 +464,7 @@ mod tests {
         })
     }
 
-    fn ready_condition(rendered: &Rendered) -> Value {
+    fn ready_condition(rendered: &Composed) -> Value {
         rendered.composite["status"]["conditions"]
             .as_array()
             .unwrap()
