@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use platform_core::admit::{
-    AdmissionContext, AdmissionRequest, GuardrailSettings, Operation, PolicyEngine,
+    AdmissionContext, AdmissionRequest, GuardrailSettings, Guardrails, Operation,
 };
 use platform_core::load::{Format, Loader};
 use platform_core::model::DynamicObject;
@@ -92,10 +92,10 @@ fn policies() -> String {
         .join("---\n")
 }
 
-fn engine() -> PolicyEngine {
+fn engine() -> Guardrails {
     let text = policies();
     let loaded = Loader::new().load_str(Arc::from("policies.yaml"), &text, Format::Yaml);
-    let mut engine = PolicyEngine::new();
+    let mut engine = Guardrails::new();
     engine
         .add_documents(&loaded.documents)
         .expect("bench policies are valid");

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use platform_core::admit::{GuardrailError, GuardrailSettings, PolicyEngine};
+use platform_core::admit::{GuardrailError, GuardrailSettings, Guardrails};
 use platform_core::kinds::{KindRegistry, kinds_from_document};
 use platform_core::load::{
     Diagnostic, Document, Field, FieldReader, Key, Loader, Location, field_path,
@@ -270,11 +270,11 @@ impl Config {
     }
 
     /// The guardrails this config describes (`policies` and `guardrails`); `None` when it has none.
-    pub fn policy_engine(&self) -> Result<Option<PolicyEngine>, CliError> {
+    pub fn policy_engine(&self) -> Result<Option<Guardrails>, CliError> {
         if self.policies.is_empty() && self.guardrails.is_none() {
             return Ok(None);
         }
-        let mut engine = PolicyEngine::new();
+        let mut engine = Guardrails::new();
         let fail = |e: GuardrailError| match e {
             GuardrailError::Invalid(problems) => CliError::Config(problems),
             other => CliError::Usage {

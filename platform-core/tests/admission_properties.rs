@@ -1,5 +1,5 @@
 //! Property test of admission: whatever objects arrive (any kind, any spec, any labels and
-//! annotations, any operation), the policy engine answers without panicking, and its answer is
+//! annotations, any operation), guardrails answer without panicking, and their answer is
 //! coherent: a request is admitted whole or denied with reasons.
 
 use proptest::prelude::*;
@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 use platform_core::admit::{
-    AdmissionContext, AdmissionRequest, GuardrailSettings, Operation, PolicyEngine,
+    AdmissionContext, AdmissionRequest, GuardrailSettings, Guardrails, Operation,
 };
 use platform_core::load::{Format, Loader};
 use platform_core::model::{DynamicObject, ObjectMeta};
@@ -44,9 +44,9 @@ metadata: {name: team-a}
 spec: {owner: team-a, monthlyLimit: 100}
 "#;
 
-fn engine() -> PolicyEngine {
+fn engine() -> Guardrails {
     let loaded = Loader::new().load_str(Arc::from("policies.yaml"), POLICIES, Format::Yaml);
-    let mut engine = PolicyEngine::new();
+    let mut engine = Guardrails::new();
     engine.add_documents(&loaded.documents).unwrap();
     let settings = GuardrailSettings::from_value(&json!({
         "requireOwner": {"mode": "Audit"}, "noPublicBuckets": {}, "requireBackups": {},

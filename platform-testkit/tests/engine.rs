@@ -525,7 +525,7 @@ async fn a_failed_recreate_leaves_no_create_intent_behind() {
 
 #[tokio::test]
 async fn policies_see_the_kinds_defaults_on_fields_a_claim_leaves_out() {
-    use platform_core::admit::PolicyEngine;
+    use platform_core::admit::Guardrails;
     use platform_core::load::{Format, Loader};
     let policy = "apiVersion: platform.dev/v1alpha1
 kind: Policy
@@ -538,7 +538,7 @@ spec:
       message: only small databases here
 ";
     let loaded = Loader::new().load_str(std::sync::Arc::from("policy.yaml"), policy, Format::Yaml);
-    let mut policies = PolicyEngine::new();
+    let mut policies = Guardrails::new();
     policies.add_documents(&loaded.documents).unwrap();
     let harness = trio();
     let engine = harness

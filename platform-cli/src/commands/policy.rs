@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use platform_core::admit::{AdmissionOutcome, PolicyEngine, exception_counts};
+use platform_core::admit::{AdmissionOutcome, Guardrails, exception_counts};
 use platform_core::engine::Engine;
 use platform_core::kinds::KindRegistry;
 use platform_core::load::{Document, Loader};
@@ -83,7 +83,7 @@ async fn test(config: &Config, paths: &[PathBuf], env: Option<&str>) -> Result<E
 /// test passes exactly when applying the same claims to an empty state would be admitted
 /// (schema defaults, and the claims each Application requests, included).
 pub async fn admit_offline(
-    engine: &PolicyEngine,
+    engine: &Guardrails,
     registry: &KindRegistry,
     documents: &[Document],
     environment: &str,

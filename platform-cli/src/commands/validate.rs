@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use platform_core::admit::PolicyEngine;
+use platform_core::admit::Guardrails;
 use platform_core::kinds::KindRegistry;
 use platform_core::load::Loader;
 use platform_core::validate::{ValidationReport, Validator};
@@ -15,7 +15,7 @@ use crate::error::CliError;
 pub fn run(
     registry: &KindRegistry,
     paths: &[PathBuf],
-    policies: Option<(&PolicyEngine, &str, Option<serde_json::Value>)>,
+    policies: Option<(&Guardrails, &str, Option<serde_json::Value>)>,
 ) -> Result<ExitCode, CliError> {
     let loaded = Loader::new().load_paths(paths);
     let mut report = Validator::new(registry).validate(&loaded.documents);

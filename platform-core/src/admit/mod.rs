@@ -1,25 +1,25 @@
 //! Admission: what runs before anything is stored. The engine calls an [`AdmissionHook`] with
 //! every object of a request at once; the default admits everything unchanged, and the
-//! [`PolicyEngine`] runs guardrails: mutating defaults, then validations (typed [`Policy`] rules
+//! [`Guardrails`] runs guardrails: mutating defaults, then validations (typed [`Policy`] rules
 //! and declarative CEL rules), exceptions, cost estimates and team budgets.
 
 pub mod budget;
+pub mod builtin;
 pub mod cel;
 pub mod cost;
 pub mod defaults;
-mod engine;
 pub mod exception;
+mod guardrails;
 mod header;
-pub mod library;
 pub mod policy;
 
 pub use budget::Budget;
+pub use builtin::GuardrailSettings;
 pub use cost::{Money, PriceList};
 pub use defaults::FieldDefault;
-pub use engine::{AUDIT_EVENT_REASON, DEFAULT_OWNER_LABEL, GuardrailError, PolicyEngine};
 pub use exception::{ExceptionCount, exception_counts};
+pub use guardrails::{AUDIT_EVENT_REASON, DEFAULT_OWNER_LABEL, GuardrailError, Guardrails};
 pub use header::GUARDRAILS_API_VERSION;
-pub use library::GuardrailSettings;
 pub use policy::{DeclarativePolicy, Mode, Policy, PolicyInput, PolicyMatch};
 
 use async_trait::async_trait;

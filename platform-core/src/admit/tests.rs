@@ -1,4 +1,4 @@
-//! The policy engine as a user meets it: policy files, requests, denials, warnings and events.
+//! Guardrails as a user meets it: policy files, requests, denials, warnings and events.
 
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -7,10 +7,10 @@ use super::*;
 use crate::load::{Format, Loader};
 use crate::model::DynamicObject;
 
-pub(crate) fn engine_from(file: &str, yaml: &str) -> Result<PolicyEngine, GuardrailError> {
+pub(crate) fn engine_from(file: &str, yaml: &str) -> Result<Guardrails, GuardrailError> {
     let loaded = Loader::new().load_str(Arc::from(file), yaml, Format::Yaml);
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-    let mut engine = PolicyEngine::new();
+    let mut engine = Guardrails::new();
     engine.add_documents(&loaded.documents)?;
     Ok(engine)
 }
@@ -42,7 +42,7 @@ pub(crate) fn create(object: DynamicObject, origin: &str) -> AdmissionRequest {
 }
 
 pub(crate) fn admit_in(
-    engine: &PolicyEngine,
+    engine: &Guardrails,
     environment: &str,
     stored: &[DynamicObject],
     requests: Vec<AdmissionRequest>,
@@ -72,7 +72,7 @@ spec:
   allowExceptions: true
 "#;
 
-fn with_mode(mode: &str) -> PolicyEngine {
+fn with_mode(mode: &str) -> Guardrails {
     engine_from(
         "policies/databases.yaml",
         &PRODUCTION_DATABASES.replace("mode: Enforce", &format!("mode: {mode}")),
@@ -481,7 +481,7 @@ spec:
 
 #[test]
 fn documents_of_other_kinds_and_duplicate_names_are_refused_and_nothing_is_added() {
-    let mut engine = PolicyEngine::new();
+    let mut engine = Guardrails::new();
     let yaml = format!(
         "{PRODUCTION_DATABASES}---\n{PRODUCTION_DATABASES}---\napiVersion: platform.dev/v1alpha1\nkind: DatabaseClaim\nmetadata: {{name: x}}\nspec: {{engine: postgresql}}\n"
     );
@@ -508,7 +508,7 @@ fn policies_load_from_files_and_folders() {
         "apiVersion: platform.dev/v1alpha1\nkind: Budget\nmetadata: {name: orders}\nspec: {owner: team-orders, monthlyLimit: 300}\n",
     )
     .unwrap();
-    let mut engine = PolicyEngine::new();
+    let mut engine = Guardrails::new();
     let result = engine.load_paths(&[&dir]);
     std::fs::remove_dir_all(&dir).ok();
     result.unwrap();

@@ -19,9 +19,9 @@ mod drift;
 mod error;
 mod intake;
 mod lease;
+mod lifecycle;
 mod lock;
 mod plan;
-mod policy;
 mod progress;
 mod query;
 mod reconcile;
@@ -32,11 +32,11 @@ mod wait;
 pub use crate::provider::Backoff;
 pub use builder::EngineBuilder;
 pub use error::EngineError;
-pub use plan::{Action, Plan, PlannedAction};
-pub use policy::{
+pub use lifecycle::{
     DELETION_POLICY_ANNOTATION, DEPENDS_ON_ANNOTATION, DeletionPolicy,
     MANAGEMENT_POLICY_ANNOTATION, ManagementPolicy, RESOURCE_NAME_ANNOTATION,
 };
+pub use plan::{Action, Plan, PlannedAction};
 pub use progress::{ProgressEvent, ProgressListener};
 pub use reconcile::Next;
 pub use report::{

@@ -4,7 +4,7 @@
 //! announced a create that apply never made). Both observe, then call [`step`]; only apply
 //! acts on the answer.
 
-use crate::engine::policy::ManagementPolicy;
+use crate::engine::ManagementPolicy;
 use crate::provider::{FieldDiff, Observation};
 
 /// What to do with one managed resource.

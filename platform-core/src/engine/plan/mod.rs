@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::fmt;
 
 use crate::admit::Operation;
-use crate::engine::policy::ManagementPolicy;
+use crate::engine::ManagementPolicy;
 use crate::engine::reconcile::APPLICATION;
 use crate::engine::reconcile::outputs::{OutputsByName, resolve};
 use crate::engine::{Engine, EngineError};

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::admit::Operation;
-use crate::admit::library::{production, yes};
+use crate::admit::builtin::{production, yes};
 use crate::admit::policy::{Mode, Policy, PolicyInput};
 
 /// Databases in the listed environments may not turn backups off.

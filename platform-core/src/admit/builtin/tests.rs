@@ -2,10 +2,10 @@ use serde_json::json;
 
 use super::*;
 use crate::admit::tests::{admit_in, create, database, object};
-use crate::admit::{AdmissionRequest, GuardrailError, Operation, PolicyEngine};
+use crate::admit::{AdmissionRequest, GuardrailError, Guardrails, Operation};
 
-fn engine(settings: serde_json::Value) -> PolicyEngine {
-    let mut engine = PolicyEngine::new();
+fn engine(settings: serde_json::Value) -> Guardrails {
+    let mut engine = Guardrails::new();
     engine
         .add_guardrails(&GuardrailSettings::from_value(&settings).unwrap())
         .unwrap();
@@ -55,7 +55,7 @@ fn an_owner_label_is_required_by_default_key() {
     );
 }
 
-fn engine_with_label() -> PolicyEngine {
+fn engine_with_label() -> Guardrails {
     engine(json!({"requireOwner": {"label": "acme.io/team"}}))
 }
 
@@ -244,7 +244,7 @@ fn bad_settings_say_what_is_wrong() {
     assert!(err.contains("unknown variant `huge`"), "{err}");
     let settings =
         GuardrailSettings::from_value(&json!({"namePattern": {"pattern": "(unclosed"}})).unwrap();
-    let mut engine = PolicyEngine::new();
+    let mut engine = Guardrails::new();
     let err = engine.add_guardrails(&settings).unwrap_err();
     assert!(matches!(err, GuardrailError::Settings(_)));
     assert!(

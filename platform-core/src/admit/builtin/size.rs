@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::admit::Operation;
-use crate::admit::library::yes;
+use crate::admit::builtin::yes;
 use crate::admit::policy::{Mode, Policy, PolicyInput};
 use crate::kinds::Size;
 

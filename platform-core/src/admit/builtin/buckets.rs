@@ -1,15 +1,15 @@
-//! Production databases refuse delete unless their data is kept.
+//! No public bucket in production.
 
 use serde::{Deserialize, Serialize};
 
 use crate::admit::Operation;
-use crate::admit::library::{production, yes};
+use crate::admit::builtin::{production, yes};
 use crate::admit::policy::{Mode, Policy, PolicyInput};
 
-/// Deleting a database in the listed environments needs `deletionPolicy: Orphan` (or an exception).
+/// Buckets may not be public in the listed environments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ProtectDatabases {
+pub struct NoPublicBuckets {
     /// Environments checked; `[production]` by default.
     #[serde(default = "production")]
     pub environments: Vec<String>,
@@ -21,9 +21,9 @@ pub struct ProtectDatabases {
     pub allow_exceptions: bool,
 }
 
-impl Default for ProtectDatabases {
+impl Default for NoPublicBuckets {
     fn default() -> Self {
-        ProtectDatabases {
+        NoPublicBuckets {
             environments: production(),
             mode: Mode::Enforce,
             allow_exceptions: true,
@@ -31,9 +31,9 @@ impl Default for ProtectDatabases {
     }
 }
 
-impl Policy for ProtectDatabases {
+impl Policy for NoPublicBuckets {
     fn name(&self) -> &str {
-        "protect-databases"
+        "no-public-buckets"
     }
     fn mode(&self) -> Mode {
         self.mode
@@ -42,19 +42,18 @@ impl Policy for ProtectDatabases {
         self.allow_exceptions
     }
     fn matches(&self, input: &PolicyInput<'_>) -> bool {
-        input.object.kind == "DatabaseClaim"
-            && input.operation == Operation::Delete
+        input.object.kind == "BucketClaim"
+            && input.operation != Operation::Delete
             && self.environments.iter().any(|e| e == input.environment)
     }
     fn validate(&self, input: &PolicyInput<'_>) -> Vec<String> {
-        // The stored object says what deletion does; the submitted one may be a bare reference.
-        let object = input.old_object.unwrap_or(input.object);
-        match object.spec.get("deletionPolicy").and_then(|p| p.as_str()) {
-            Some("Orphan") => Vec::new(),
-            _ => vec![format!(
-                "databases in {} are not deleted with their data: set spec.deletionPolicy: Orphan first, or record an exception",
+        if input.object.spec.get("public") == Some(&serde_json::Value::Bool(true)) {
+            vec![format!(
+                "expected spec.public false in {}, found true: public buckets are not allowed there",
                 input.environment
-            )],
+            )]
+        } else {
+            Vec::new()
         }
     }
 }

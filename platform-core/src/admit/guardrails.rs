@@ -1,14 +1,14 @@
-//! The policy engine: the [`AdmissionHook`] that runs defaults, validations, exceptions and budgets.
+//! Guardrails: the [`AdmissionHook`] that runs defaults, validations, exceptions and budgets.
 
 use async_trait::async_trait;
 use std::path::Path;
 use std::sync::Arc;
 
 use super::budget::{Budget, check_budgets};
+use super::builtin::GuardrailSettings;
 use super::cost::{PriceList, owner_of};
 use super::exception::{ExceptionClaim, ExceptionRecord, exception_annotation};
 use super::header::GUARDRAILS_API_VERSION;
-use super::library::GuardrailSettings;
 use super::policy::{DeclarativePolicy, Mode, Policy, PolicyInput};
 use super::{
     AdmissionContext, AdmissionHook, AdmissionOutcome, AdmissionRequest, Denial, Operation,
@@ -49,7 +49,7 @@ pub enum GuardrailError {
 
 /// Admission by policies, guardrails, prices and budgets.
 #[derive(Clone)]
-pub struct PolicyEngine {
+pub struct Guardrails {
     policies: Vec<Arc<dyn Policy>>,
     prices: PriceList,
     prices_from: Option<String>,
@@ -57,9 +57,9 @@ pub struct PolicyEngine {
     owner_label: String,
 }
 
-impl std::fmt::Debug for PolicyEngine {
+impl std::fmt::Debug for Guardrails {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PolicyEngine")
+        f.debug_struct("Guardrails")
             .field(
                 "policies",
                 &self.policies.iter().map(|p| p.name()).collect::<Vec<_>>(),
@@ -71,16 +71,16 @@ impl std::fmt::Debug for PolicyEngine {
     }
 }
 
-impl Default for PolicyEngine {
+impl Default for Guardrails {
     fn default() -> Self {
-        PolicyEngine::new()
+        Guardrails::new()
     }
 }
 
-impl PolicyEngine {
+impl Guardrails {
     /// An engine with no policy or budget, the example prices and the default owner label.
     pub fn new() -> Self {
-        PolicyEngine {
+        Guardrails {
             policies: Vec::new(),
             prices: PriceList::example(),
             prices_from: None,
@@ -404,7 +404,7 @@ fn located(origin: Option<&str>, object: &ObjectRef, policy: &str, message: &str
 }
 
 #[async_trait]
-impl AdmissionHook for PolicyEngine {
+impl AdmissionHook for Guardrails {
     async fn admit(
         &self,
         context: &AdmissionContext<'_>,

@@ -4,7 +4,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::admit::Operation;
-use crate::admit::library::yes;
+use crate::admit::builtin::yes;
 use crate::admit::policy::{Mode, Policy, PolicyInput};
 
 /// A pattern every name must match as a whole.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::admit::policy::{Mode, Policy, PolicyInput};
-use crate::admit::{Operation, library::yes};
+use crate::admit::{Operation, builtin::yes};
 
 /// The owner label every claim must carry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

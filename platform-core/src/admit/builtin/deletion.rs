@@ -1,15 +1,15 @@
-//! No public bucket in production.
+//! Production databases refuse delete unless their data is kept.
 
 use serde::{Deserialize, Serialize};
 
 use crate::admit::Operation;
-use crate::admit::library::{production, yes};
+use crate::admit::builtin::{production, yes};
 use crate::admit::policy::{Mode, Policy, PolicyInput};
 
-/// Buckets may not be public in the listed environments.
+/// Deleting a database in the listed environments needs `deletionPolicy: Orphan` (or an exception).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NoPublicBuckets {
+pub struct ProtectDatabases {
     /// Environments checked; `[production]` by default.
     #[serde(default = "production")]
     pub environments: Vec<String>,
@@ -21,9 +21,9 @@ pub struct NoPublicBuckets {
     pub allow_exceptions: bool,
 }
 
-impl Default for NoPublicBuckets {
+impl Default for ProtectDatabases {
     fn default() -> Self {
-        NoPublicBuckets {
+        ProtectDatabases {
             environments: production(),
             mode: Mode::Enforce,
             allow_exceptions: true,
@@ -31,9 +31,9 @@ impl Default for NoPublicBuckets {
     }
 }
 
-impl Policy for NoPublicBuckets {
+impl Policy for ProtectDatabases {
     fn name(&self) -> &str {
-        "no-public-buckets"
+        "protect-databases"
     }
     fn mode(&self) -> Mode {
         self.mode
@@ -42,18 +42,19 @@ impl Policy for NoPublicBuckets {
         self.allow_exceptions
     }
     fn matches(&self, input: &PolicyInput<'_>) -> bool {
-        input.object.kind == "BucketClaim"
-            && input.operation != Operation::Delete
+        input.object.kind == "DatabaseClaim"
+            && input.operation == Operation::Delete
             && self.environments.iter().any(|e| e == input.environment)
     }
     fn validate(&self, input: &PolicyInput<'_>) -> Vec<String> {
-        if input.object.spec.get("public") == Some(&serde_json::Value::Bool(true)) {
-            vec![format!(
-                "expected spec.public false in {}, found true: public buckets are not allowed there",
+        // The stored object says what deletion does; the submitted one may be a bare reference.
+        let object = input.old_object.unwrap_or(input.object);
+        match object.spec.get("deletionPolicy").and_then(|p| p.as_str()) {
+            Some("Orphan") => Vec::new(),
+            _ => vec![format!(
+                "databases in {} are not deleted with their data: set spec.deletionPolicy: Orphan first, or record an exception",
                 input.environment
-            )]
-        } else {
-            Vec::new()
+            )],
         }
     }
 }

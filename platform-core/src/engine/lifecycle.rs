@@ -1,4 +1,5 @@
-//! Per-resource policies: what happens on delete, and how much the engine may do.
+//! A resource's lifecycle: what happens to it on delete (deletion policy), and how much the
+//! engine may do to it (management policy), as Crossplane names them.
 
 use std::fmt;
 
