@@ -171,8 +171,10 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 }
                 None => (String::new(), None),
             };
+            let engine = workspace::offline_engine(&config, env.as_deref())?;
             commands::validate::run(
                 &registry,
+                &engine,
                 &paths,
                 policies.as_ref().map(|p| (p, environment.as_str(), data)),
             )

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use platform_core::compose::{CompositionLibrary, LibraryError};
-use platform_core::engine::{Engine, ProgressListener};
+use platform_core::engine::{Engine, EngineBuilder, ProgressListener};
 use platform_core::kinds::KindRegistry;
 use platform_core::load::Diagnostic;
 use platform_core::load::{Format, Loader};
@@ -144,6 +144,18 @@ impl Workspace {
         progress: Option<Arc<dyn ProgressListener>>,
         access: Access,
     ) -> Result<Workspace, CliError> {
+        Workspace::open_tuned(config, environment, progress, access, |b| b)
+    }
+
+    /// [`Workspace::open_for`] with engine settings a command chooses (the controller's poll
+    /// interval and concurrency), applied last.
+    pub fn open_tuned(
+        config: &Config,
+        environment: Option<&str>,
+        progress: Option<Arc<dyn ProgressListener>>,
+        access: Access,
+        tune: impl FnOnce(EngineBuilder) -> EngineBuilder,
+    ) -> Result<Workspace, CliError> {
         let registry = config.registry()?;
         let (name, settings) = config.environment(environment)?;
         if config.state.contains("://") {
@@ -198,7 +210,7 @@ impl Workspace {
             builder = builder.default_composition(kind, composition);
         }
         Ok(Workspace {
-            engine: builder.build(),
+            engine: tune(builder).build(),
             registry,
         })
     }
@@ -213,6 +225,23 @@ impl Workspace {
         let def = self.registry.find_kind(kind)?;
         Ok(ObjectRef::new(def.gvk.kind.clone(), namespace, name).in_group(def.gvk.group.clone()))
     }
+}
+
+/// An engine of an environment with no state and no adapters: what validation needs to know
+/// which composition serves each claim, and what it provides.
+pub fn offline_engine(config: &Config, environment: Option<&str>) -> Result<Engine, CliError> {
+    let (name, settings) = config.environment(environment)?;
+    let mut builder = Engine::builder()
+        .registry(config.registry()?)
+        .compositions(composition_library(config)?)
+        .environment(name);
+    if let Some(data) = settings.config {
+        builder = builder.environment_data(data);
+    }
+    for (kind, composition) in settings.compositions {
+        builder = builder.default_composition(kind, composition);
+    }
+    Ok(builder.build())
 }
 
 /// The adapters of an environment; without any, the local adapter beside the state file.

@@ -4,23 +4,36 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use platform_core::admit::Guardrails;
+use platform_core::engine::Engine;
 use platform_core::kinds::KindRegistry;
 use platform_core::load::Loader;
-use platform_core::validate::{ValidationReport, Validator};
+use platform_core::validate::{ValidationReport, Validator, locate};
 
 use crate::error::CliError;
 
-/// Loads and validates every document, then runs the config's policies for the environment;
-/// errors on stderr, then the summary line.
+/// Loads and validates every document, checks that the compositions `engine` would choose can
+/// fill every placeholder, then runs the config's policies for the environment; errors on
+/// stderr, then the summary line.
 pub fn run(
     registry: &KindRegistry,
+    engine: &Engine,
     paths: &[PathBuf],
     policies: Option<(&Guardrails, &str, Option<serde_json::Value>)>,
 ) -> Result<ExitCode, CliError> {
     let loaded = Loader::new().load_paths(paths);
-    let mut report = Validator::new(registry).validate(&loaded.documents);
+    let validator = Validator::new(registry);
+    let mut report = validator.validate(&loaded.documents);
     let mut diagnostics = loaded.diagnostics;
     diagnostics.append(&mut report.diagnostics);
+    if diagnostics.is_empty()
+        && let Ok(checked) = validator.checked(&loaded.documents)
+    {
+        for (object, doc) in checked.iter().zip(&loaded.documents) {
+            for issue in engine.unfillable_placeholders(object.object()) {
+                diagnostics.push(locate(doc, &issue));
+            }
+        }
+    }
     // Files in input order, problems in line order within a file.
     diagnostics.sort_by(|a, b| a.file.cmp(&b.file).then(a.location.cmp(&b.location)));
     let report = ValidationReport {

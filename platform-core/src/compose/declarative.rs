@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::pt::composition::PtComposition;
 use super::pt::error::CompositionError;
 use super::pt::render::render;
-use super::{ComposeError, ComposeRequest, Composed, CompositeTypeRef, Composition};
+use super::{ComposeError, ComposeRequest, Composed, CompositeTypeRef, Composition, Provided};
 
 /// A composition read from `apiextensions.crossplane.io/v1` YAML, in Pipeline or `spec.resources` form.
 #[derive(Debug, Clone)]
@@ -49,6 +49,10 @@ impl Composition for DeclarativeComposition {
 
     fn labels(&self) -> &BTreeMap<String, String> {
         &self.labels
+    }
+
+    fn provides(&self) -> Option<Provided> {
+        self.inner.provides()
     }
 
     fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError> {

@@ -19,7 +19,7 @@ pub use pt::render::{ObservedResource, ObservedResources};
 pub use selection::{ENGINE_LABEL, ENVIRONMENT_LABEL, SelectionError, select};
 
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// The composite type a composition serves: `spec.compositeTypeRef`.
@@ -109,6 +109,17 @@ impl ComposeError {
     }
 }
 
+/// What a composition fills in on its composite, known before it runs: the keys of
+/// `status.outputs` and the connection secrets. An Application's placeholder naming anything
+/// else can never be filled, and is refused before anything is created.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Provided {
+    /// Keys of the composite's `status.outputs`.
+    pub outputs: BTreeSet<String>,
+    /// Names of the composite's connection secrets.
+    pub secrets: BTreeSet<String>,
+}
+
 /// Turns a composite into desired managed resources; implemented in Rust or read from YAML.
 pub trait Composition: Send + Sync {
     /// The composition's name, unique in a library.
@@ -119,6 +130,12 @@ pub trait Composition: Send + Sync {
     fn labels(&self) -> &BTreeMap<String, String>;
     /// Composes one composite; pure.
     fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError>;
+
+    /// The outputs and secrets it provides, when they are known before it runs (the default:
+    /// not known, so nothing is refused for want of them).
+    fn provides(&self) -> Option<Provided> {
+        None
+    }
 }
 
 impl fmt::Debug for dyn Composition {

@@ -17,6 +17,7 @@ impl Engine {
     /// [`Validator`](crate::validate::Validator) or [`Engine::check`]): nothing is checked twice.
     pub async fn apply_checked(&self, objects: Vec<Checked>) -> Result<ApplyReport, EngineError> {
         no_duplicates(&objects)?;
+        self.refuse_unfillable(&objects)?;
         self.recover().await?;
         // The request's copies are dropped before reconciling: each claim is read back under
         // its lock, and at thousands of claims the copies would be most of the memory held.

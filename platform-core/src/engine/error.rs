@@ -9,10 +9,12 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// An object does not match its kind's schema.
-    #[error("{object} is invalid: {}", issues.iter().map(|i| format!("{}: {}", crate::load::field_path(&i.path), i.message)).collect::<Vec<_>>().join("; "))]
+    #[error("{}{object} is invalid: {}", origin.as_ref().map(|o| format!("{o}: ")).unwrap_or_default(), issues.iter().map(|i| format!("{}: {}", crate::load::field_path(&i.path), i.message)).collect::<Vec<_>>().join("; "))]
     Invalid {
         /// The object.
         object: Box<ObjectRef>,
+        /// Where it was read (`FILE:LINE:COL`), when it came from a file.
+        origin: Option<String>,
         /// Every problem.
         issues: Vec<FieldIssue>,
     },

@@ -176,7 +176,7 @@ impl<'r> Validator<'r> {
                 continue;
             }
             reported.push(&issue.path);
-            diagnostics.push(to_diagnostic(doc, issue));
+            diagnostics.push(locate(doc, issue));
         }
         diagnostics.sort_by_key(|d| d.location);
         diagnostics
@@ -279,7 +279,8 @@ impl<'r> Validator<'r> {
     }
 }
 
-fn to_diagnostic(doc: &Document, issue: &FieldIssue) -> Diagnostic {
+/// A problem of a document's field as a diagnostic at that field's line and column.
+pub fn locate(doc: &Document, issue: &FieldIssue) -> Diagnostic {
     let location = match (issue.at_key, issue.path.split_last()) {
         (true, Some((PathSegment::Key(last), parent))) => doc.root.locate_key(parent, last),
         _ => doc.location_of(&issue.path),

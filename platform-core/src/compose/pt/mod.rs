@@ -44,7 +44,10 @@ mod fieldpath;
 pub mod fixtures;
 mod gofmt;
 pub mod patch;
+mod provides;
 mod quantity;
 mod readiness;
 pub mod render;
 pub mod transform;
+
+pub use fieldpath::{FieldPath, MergePolicy, Segment};

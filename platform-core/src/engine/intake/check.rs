@@ -27,6 +27,7 @@ impl Engine {
             if !issues.is_empty() {
                 return Err(EngineError::Invalid {
                     object: Box::new(object.object_ref()),
+                    origin: None,
                     issues,
                 });
             }

@@ -108,6 +108,7 @@ impl Engine {
     /// [`Engine::plan`] of objects already checked: nothing is checked twice.
     pub async fn plan_checked(&self, objects: Vec<Checked>) -> Result<Plan, EngineError> {
         crate::engine::intake::no_duplicates(&objects)?;
+        self.refuse_unfillable(&objects)?;
         let crate::engine::intake::Admitted {
             objects: admitted,
             stored,

@@ -177,6 +177,7 @@ impl Engine {
     ) -> Result<Vec<DynamicObject>, EngineError> {
         let spec: ApplicationSpec = app.spec_as().map_err(|e| EngineError::Invalid {
             object: Box::new(app.object_ref()),
+            origin: None,
             issues: vec![crate::schema::FieldIssue::at(Vec::new(), e.to_string())],
         })?;
         let mut children = Vec::with_capacity(spec.resources.len());
