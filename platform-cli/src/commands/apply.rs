@@ -173,14 +173,19 @@ fn reason(claim: &ClaimReport) -> String {
 }
 
 fn print_report(report: &ApplyReport, changed: bool, estimate: &str) {
-    for claim in &report.claims {
-        print_claim(claim, 0);
-    }
     let resources = report.resources();
     let count = |f: fn(&Action) -> bool| resources.iter().filter(|r| f(&r.action)).count();
     let unready = resources.iter().filter(|r| !r.ready).count();
     // A run where a claim failed says so; it never ends on "Apply complete" or "No changes".
     let failed = self::unready(report).iter().filter(|c| !c.synced).count();
+    // Quiet only when nothing happened: every claim as it was, Ready.
+    if !changed && unready == 0 && failed == 0 {
+        println!("No changes: {} resources are up to date.", resources.len());
+        return;
+    }
+    for claim in &report.claims {
+        print_claim(claim, 0);
+    }
     println!("{estimate}");
     let done = format!(
         "{} created, {} updated, {} deleted",
@@ -192,8 +197,6 @@ fn print_report(report: &ApplyReport, changed: bool, estimate: &str) {
         println!("Apply failed: {failed} claims not applied; {done}.");
     } else if changed {
         println!("Apply complete: {done}.");
-    } else if unready == 0 {
-        println!("No changes: {} resources are up to date.", resources.len());
     }
     if unready > 0 {
         println!("{unready} of {} resources are not Ready.", resources.len());

@@ -1,10 +1,14 @@
 //! `platformctl run`: the controller loop until SIGINT or SIGTERM.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
 use crate::error::CliError;
-use crate::workspace::Workspace;
+use crate::workspace::{Access, Workspace};
 
 /// Arguments of `run`.
 #[derive(Debug, clap::Args)]
@@ -12,18 +16,73 @@ pub struct Args {
     /// Environment; default: the config's defaultEnvironment.
     #[arg(long = "env", value_name = "NAME")]
     pub env: Option<String>,
+    /// How often every claim is observed for drift, such as 30s or 5m.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = super::apply::parse_duration)]
+    pub poll_interval: Duration,
+    /// How many provider calls run at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// Log lines for people, or one JSON object per line for a log collector.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Least important level logged (error, warn, info, debug, trace); `RUST_LOG` wins when set.
+    #[arg(long, value_name = "LEVEL", default_value = "info")]
+    pub log_level: String,
 }
 
-/// Reconciles until a signal arrives, then finishes in-flight work and exits 0.
+/// How `run` writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// A line per action, coloured on a terminal.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Reconciles until a signal arrives, logging every action, then finishes in-flight work and
+/// exits 0.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
-    let workspace = Workspace::open(config, args.env.as_deref())?;
-    eprintln!(
-        "controller running in environment {:?}; stop with Ctrl-C or SIGTERM",
-        workspace.engine.environment()
+    init_log(args.log_format, &args.log_level)?;
+    let (poll, concurrency) = (args.poll_interval, usize::from(args.concurrency));
+    let workspace =
+        Workspace::open_tuned(config, args.env.as_deref(), None, Access::ReadWrite, |b| {
+            b.poll_interval(poll).concurrency(concurrency)
+        })?;
+    tracing::info!(
+        target: "platform::controller",
+        environment = workspace.engine.environment(),
+        poll_interval = ?poll,
+        concurrency,
+        "controller running; stop with Ctrl-C or SIGTERM"
     );
     workspace.engine.run(shutdown_signal()).await?;
-    eprintln!("controller stopped");
+    tracing::info!(target: "platform::controller", "controller stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Logs to stderr at `level` (or as `RUST_LOG` says), as text or JSON lines.
+fn init_log(format: LogFormat, level: &str) -> Result<(), CliError> {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.is_empty() => EnvFilter::try_new(&spec),
+        _ => EnvFilter::try_new(level),
+    }
+    .map_err(|e| CliError::Usage {
+        message: format!("expected a log level such as info or debug, found {level:?}: {e}"),
+        hint: Some("levels: error, warn, info, debug, trace".into()),
+    })?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+            .try_init(),
+    };
+    result.map_err(|e| CliError::Usage {
+        message: format!("cannot start the log: {e}"),
+        hint: None,
+    })
 }
 
 /// Completes on SIGINT or (on Unix) SIGTERM.

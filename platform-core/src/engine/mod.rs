@@ -90,11 +90,83 @@ pub(crate) struct EngineInner {
 }
 
 impl Engine {
-    /// Tells the progress listener, if any, about one finished resource.
+    /// Tells the progress listener, if any, about one finished resource, and logs it: what
+    /// changed at info level, what was only looked at at debug level.
     pub(crate) fn report_progress(&self, event: ProgressEvent<'_>) {
+        log_progress(&self.inner.environment, &event);
         if let Some(listener) = &self.inner.progress {
             listener.on_progress(event);
         }
+    }
+}
+
+/// One progress event as a `tracing` event of target `platform::engine`.
+fn log_progress(environment: &str, event: &ProgressEvent<'_>) {
+    match event {
+        ProgressEvent::Reconciled(r) => {
+            let message = r.message.as_deref().unwrap_or("");
+            match (
+                &r.action,
+                r.message.as_ref().is_some_and(|m| m.contains("error:")),
+            ) {
+                (_, true) => tracing::warn!(
+                    target: "platform::engine", environment, resource = %r.resource,
+                    external_name = %r.external_name, action = %r.action, "failed: {message}"
+                ),
+                (Action::NoChange, false) => tracing::debug!(
+                    target: "platform::engine", environment, resource = %r.resource,
+                    external_name = %r.external_name, ready = r.ready, "unchanged"
+                ),
+                (action, false) => tracing::info!(
+                    target: "platform::engine", environment, resource = %r.resource,
+                    external_name = %r.external_name, ready = r.ready, "{}", past(action)
+                ),
+            }
+        }
+        ProgressEvent::Deleted {
+            resource,
+            external_name,
+            kept,
+        } => tracing::info!(
+            target: "platform::engine", environment, resource = %resource,
+            external_name = %external_name,
+            "{}", if *kept { "record removed, real resource kept by policy" } else { "deleted" }
+        ),
+        ProgressEvent::Observed {
+            resource,
+            external_name,
+            exists,
+            diff,
+            error,
+        } => match (error, exists, diff.is_empty()) {
+            (Some(e), _, _) => tracing::warn!(
+                target: "platform::engine", environment, resource = %resource,
+                external_name = %external_name, "cannot observe: {e}"
+            ),
+            (None, false, _) => tracing::info!(
+                target: "platform::engine", environment, resource = %resource,
+                external_name = %external_name, "drift: missing"
+            ),
+            (None, true, false) => tracing::info!(
+                target: "platform::engine", environment, resource = %resource,
+                external_name = %external_name,
+                "drift: {}", diff.iter().map(|d| d.path.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            (None, true, true) => tracing::debug!(
+                target: "platform::engine", environment, resource = %resource,
+                external_name = %external_name, "in sync"
+            ),
+        },
+    }
+}
+
+/// What an action did, in the past tense.
+fn past(action: &Action) -> &'static str {
+    match action {
+        Action::Create => "created",
+        Action::Update { .. } => "updated",
+        Action::Delete => "deleted",
+        Action::NoChange => "unchanged",
     }
 }
 

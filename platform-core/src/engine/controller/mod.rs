@@ -103,6 +103,21 @@ impl Engine {
                         }
                         Err(e) => (self.next_after_error(&key, e), false),
                     };
+                    let message = match &result {
+                        Ok(report) => report.message.clone(),
+                        Err(e) => e.to_string(),
+                    };
+                    match (next, synced) {
+                        (Next::AwaitChange, false) => tracing::warn!(
+                            target: "platform::engine", claim = %key,
+                            "gave up until its spec changes: {message}"
+                        ),
+                        (Next::Requeue(after), false) => tracing::warn!(
+                            target: "platform::engine", claim = %key,
+                            "failed, retrying in {after:?}: {message}"
+                        ),
+                        _ => {}
+                    }
                     match next {
                         Next::AwaitChange if synced => {
                             permanent.remove(&key);

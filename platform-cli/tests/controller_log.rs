@@ -1,0 +1,99 @@
+//! `platformctl run` says what it does: with `--log-format json` every action is a JSON line
+//! naming the resource; a database deleted behind its back is recreated and logged as such.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn platformctl(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_platformctl"));
+    command
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env_remove("PLATFORM_SECRET_KEY");
+    command
+}
+
+#[test]
+fn run_logs_a_repaired_resource_as_a_json_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("claims")).unwrap();
+    std::fs::copy(
+        repo().join("examples/quickstart/orders-db.yaml"),
+        d.join("claims/orders-db.yaml"),
+    )
+    .unwrap();
+    let applied = platformctl(d)
+        .args(["apply", "-f", "claims"])
+        .output()
+        .unwrap();
+    assert!(applied.status.success(), "{applied:?}");
+    let database = d.join(".platform/local/databases/default");
+    let file = std::fs::read_dir(&database)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite3"))
+        .expect("the local database file");
+    std::fs::remove_file(&file).unwrap();
+
+    let mut child = platformctl(d)
+        .args([
+            "run",
+            "--log-format",
+            "json",
+            "--poll-interval",
+            "1s",
+            "--concurrency",
+            "2",
+        ])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    let mut repaired = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let event: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        seen.push(line);
+        let message = event["fields"]["message"].as_str().unwrap_or_default();
+        if message == "created"
+            && event["fields"]["resource"]
+                .as_str()
+                .is_some_and(|r| r.contains("LocalDatabase"))
+        {
+            repaired = Some(event);
+            break;
+        }
+        if Instant::now() > deadline {
+            break;
+        }
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let event = repaired
+        .unwrap_or_else(|| panic!("no 'created' line for the database:\n{}", seen.join("\n")));
+    assert_eq!(event["level"], "INFO", "{event}");
+    assert!(event["fields"]["external_name"].is_string(), "{event}");
+    assert!(file.exists(), "the database file is back");
+    assert!(status.success(), "run exits 0 on SIGTERM: {status:?}");
+    assert!(
+        seen.first()
+            .is_some_and(|l| l.contains("controller running")),
+        "the first line says the controller started: {seen:?}"
+    );
+}
