@@ -38,7 +38,7 @@ pub const DEFAULT_STATE: &str = ".platform/state.db";
 pub const DEFAULT_ENVIRONMENT: &str = "local";
 
 /// The adapters this build of platformctl has (cargo features of platform-providers).
-pub use platform_providers::connect::ADAPTERS;
+pub use platform_providers::connect::{ADAPTERS, ALL_ADAPTERS};
 
 const KNOWN_KEYS: &[&str] = &[
     "apiGroup",
@@ -332,15 +332,20 @@ fn environment(r: &mut FieldReader, field: &Field<'_>, base: &Path) -> Environme
             "providers" => {
                 for (adapter, settings) in setting_entries(r, &value) {
                     if !ADAPTERS.contains(&adapter.name.as_str()) {
-                        r.report(
-                            adapter.location,
-                            settings.path(),
+                        let message = if ALL_ADAPTERS.contains(&adapter.name.as_str()) {
+                            format!(
+                                "the {} adapter is not in this build of platformctl (adapters here: {}); build it with `--features full`",
+                                adapter.name,
+                                ADAPTERS.join(", ")
+                            )
+                        } else {
                             format!(
                                 "no adapter named {:?} exists; available adapters: {}",
                                 adapter.name,
                                 ADAPTERS.join(", ")
-                            ),
-                        );
+                            )
+                        };
+                        r.report(adapter.location, settings.path(), message);
                         continue;
                     }
                     let provider = ProviderSettings {

@@ -9,6 +9,18 @@ use platform_core::provider::Provider;
 
 use crate::support::settings::SettingsError;
 
+/// Every adapter there is, compiled into this build or not.
+pub const ALL_ADAPTERS: &[&str] = &[
+    "local",
+    "postgres",
+    "mysql",
+    "redis",
+    "rabbitmq",
+    "nats",
+    "s3",
+    "kubernetes",
+];
+
 /// The adapters compiled into this build (each is a cargo feature).
 pub const ADAPTERS: &[&str] = &[
     #[cfg(feature = "local")]
@@ -68,6 +80,13 @@ pub fn provider_from_settings(
         #[cfg(feature = "kubernetes")]
         "kubernetes" => Ok(Arc::new(
             crate::kubernetes::KubernetesProvider::from_settings(settings, base)?,
+        )),
+        other if ALL_ADAPTERS.contains(&other) => Err(SettingsError::new(
+            other,
+            format!(
+                "the {other} adapter is not in this build (adapters here: {}); build with the cargo feature {other:?}, or platformctl with `--features full`",
+                ADAPTERS.join(", ")
+            ),
         )),
         other => Err(SettingsError::new(
             other,
