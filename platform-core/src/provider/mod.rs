@@ -3,17 +3,23 @@
 //! Every operation is idempotent. External names are deterministic (see [`external_name`]),
 //! so a crash between a create and its record is resolved by observing, never by a human.
 //! Wrapping layers ([`layers`]) add timeouts, retries and concurrency limits to any provider.
+//! An adapter serving several kinds implements [`ManagedKind`] once per kind and registers
+//! them in an [`Adapter`], which routes every call by kind.
 
+mod adapter;
 mod backoff;
 mod error;
 mod external_name;
+mod kind;
 pub mod layers;
 mod observation;
 mod owner;
 
+pub use adapter::{Adapter, AdapterBuilder, AdapterContext, AsAdapter};
 pub use backoff::Backoff;
 pub use error::{ErrorClass, ProviderError};
 pub use external_name::{EXTERNAL_NAME_ANNOTATION, external_name};
+pub use kind::ManagedKind;
 pub use observation::{Applied, FieldDiff, Observation, diff_fields};
 pub use owner::Owner;
 

@@ -41,7 +41,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use platform_core::provider::{
-    Applied, FieldDiff, ManagedResource, Observation, Provider, ProviderError, diff_fields,
+    Adapter, AdapterContext, Applied, AsAdapter, FieldDiff, ManagedKind, ManagedResource,
+    Observation, ProviderError, diff_fields,
 };
 use platform_core::secret::SecretMap;
 
@@ -61,14 +62,19 @@ pub const KINDS: &[&str] = &["Manifests"];
 /// Writes Kubernetes manifests of applications into a directory.
 #[derive(Debug, Clone)]
 pub struct KubernetesProvider {
-    root: Arc<PathBuf>,
+    adapter: Adapter<Directory>,
 }
 
 impl KubernetesProvider {
     /// A provider writing under `directory` (created on first write).
     pub fn new(directory: impl Into<PathBuf>) -> Self {
-        KubernetesProvider {
+        let directory = Directory {
             root: Arc::new(directory.into()),
+        };
+        KubernetesProvider {
+            adapter: Adapter::builder("kubernetes", API_VERSION, directory)
+                .kind("Manifests", Manifests)
+                .build(),
         }
     }
 
@@ -90,21 +96,34 @@ impl KubernetesProvider {
 
     /// The directory manifests are written into.
     pub fn directory(&self) -> &Path {
-        &self.root
+        &self.adapter.context().root
     }
+}
 
+impl AsAdapter for KubernetesProvider {
+    type Context = Directory;
+
+    fn adapter(&self) -> &Adapter<Directory> {
+        &self.adapter
+    }
+}
+
+/// What the kubernetes kind is given: the directory manifests are written into.
+#[derive(Debug)]
+pub struct Directory {
+    root: Arc<PathBuf>,
+}
+
+/// Nothing to list: a folder of manifests records no owner.
+impl AdapterContext for Directory {}
+
+impl Directory {
+    /// Runs `work` on the plan of `resource` on a blocking thread.
     async fn run<T: Send + 'static>(
         &self,
         resource: &ManagedResource,
         work: fn(&Path, &Plan) -> Result<T, ProviderError>,
     ) -> Result<T, ProviderError> {
-        if resource.kind() != "Manifests" {
-            return Err(ProviderError::permanent(format!(
-                "the kubernetes adapter does not serve kind {:?}; it serves {}",
-                resource.kind(),
-                KINDS.join(", ")
-            )));
-        }
         // Everything is checked before the file system is touched.
         let plan = Plan::of(&self.root, resource)?;
         let root = self.root.clone();
@@ -289,30 +308,41 @@ fn delete(root: &Path, plan: &Plan) -> Result<(), ProviderError> {
     Ok(())
 }
 
+/// The `Manifests` kind: an application's manifests in a folder of their own.
+struct Manifests;
+
 #[async_trait]
-impl Provider for KubernetesProvider {
-    fn name(&self) -> &str {
-        "kubernetes"
+impl ManagedKind<Directory> for Manifests {
+    async fn observe(
+        &self,
+        dir: &Directory,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        dir.run(resource, observe).await
     }
 
-    fn kinds(&self) -> Vec<(String, String)> {
-        crate::support::served_kinds(API_VERSION, KINDS)
+    async fn create(
+        &self,
+        dir: &Directory,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        dir.run(resource, create).await
     }
 
-    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
-        self.run(resource, observe).await
+    async fn update(
+        &self,
+        dir: &Directory,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        dir.run(resource, update).await
     }
 
-    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        self.run(resource, create).await
-    }
-
-    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        self.run(resource, update).await
-    }
-
-    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
-        self.run(resource, delete).await
+    async fn delete(
+        &self,
+        dir: &Directory,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        dir.run(resource, delete).await
     }
 }
 

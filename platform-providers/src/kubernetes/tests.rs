@@ -2,6 +2,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use platform_core::model::DynamicObject;
+use platform_core::provider::Provider;
 
 fn resource(spec: Value) -> ManagedResource {
     let object: DynamicObject = serde_json::from_value(json!({

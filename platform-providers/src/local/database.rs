@@ -6,10 +6,14 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::Root;
 use super::names::relative_path;
 use super::{io_error, sql_error};
 use crate::support::private_files::{create_private_dir_all, create_private_file};
-use platform_core::provider::{Applied, Found, Observation, Owner, ProviderError, diff_fields};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, Found, ManagedKind, ManagedResource, Observation, Owner, ProviderError, diff_fields,
+};
 use platform_core::secret::{SecretMap, SecretValue};
 
 /// How long opening a database waits for the application's writes.
@@ -287,4 +291,48 @@ pub(crate) fn list(root: &Path) -> Result<Vec<Found>, ProviderError> {
         }
     }
     Ok(found)
+}
+
+/// The `LocalDatabase` kind: each operation runs on a blocking thread.
+pub(super) struct LocalDatabase;
+
+#[async_trait]
+impl ManagedKind<Root> for LocalDatabase {
+    async fn observe(
+        &self,
+        root: &Root,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        root.run(resource, observe).await
+    }
+
+    async fn create(
+        &self,
+        root: &Root,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        root.run(resource, apply).await
+    }
+
+    async fn update(
+        &self,
+        root: &Root,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        root.run(resource, apply).await
+    }
+
+    async fn delete(&self, root: &Root, resource: &ManagedResource) -> Result<(), ProviderError> {
+        root.run(resource, delete).await
+    }
+
+    /// Completing what a create cut short left is idempotent and keeps a password already
+    /// recorded, so adopting is applying.
+    async fn adopt(
+        &self,
+        root: &Root,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        root.run(resource, apply).await
+    }
 }

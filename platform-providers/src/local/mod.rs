@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use platform_core::provider::{
-    Applied, Found, ManagedResource, Observation, Owner, Provider, ProviderError,
+    Adapter, AdapterContext, AsAdapter, Found, ManagedResource, Owner, ProviderError,
 };
 
 /// apiVersion of the local managed kinds.
@@ -34,14 +34,22 @@ pub const KINDS: &[&str] = &["LocalDatabase", "LocalCache", "LocalQueue", "Local
 /// Provisions local databases, caches, queues and buckets under one folder.
 #[derive(Debug, Clone)]
 pub struct LocalProvider {
-    root: Arc<PathBuf>,
+    adapter: Adapter<Root>,
 }
 
 impl LocalProvider {
     /// A provider keeping everything under `root` (created on first use).
     pub fn new(root: impl Into<PathBuf>) -> Self {
+        let root = Root {
+            path: Arc::new(root.into()),
+        };
         LocalProvider {
-            root: Arc::new(root.into()),
+            adapter: Adapter::builder("local", API_VERSION, root)
+                .kind("LocalDatabase", database::LocalDatabase)
+                .kind("LocalCache", cache::LocalCache)
+                .kind("LocalQueue", queue::LocalQueue)
+                .kind("LocalBucket", bucket::LocalBucket)
+                .build(),
         }
     }
 
@@ -63,114 +71,47 @@ impl LocalProvider {
 
     /// The folder everything lives in.
     pub fn root(&self) -> &Path {
-        &self.root
+        &self.adapter.context().path
     }
+}
 
+impl AsAdapter for LocalProvider {
+    type Context = Root;
+
+    fn adapter(&self) -> &Adapter<Root> {
+        &self.adapter
+    }
+}
+
+/// What the local kinds share: the folder everything lives in.
+#[derive(Debug)]
+pub struct Root {
+    path: Arc<PathBuf>,
+}
+
+impl Root {
+    /// Runs `work` on the root, the spec, the external name and the owner of `resource` on a
+    /// blocking thread: every local operation touches files.
     async fn run<T: Send + 'static>(
         &self,
         resource: &ManagedResource,
-        work: fn(&Path, &str, &Value, &str, &Owner) -> Result<T, ProviderError>,
+        work: fn(&Path, &Value, &str, &Owner) -> Result<T, ProviderError>,
     ) -> Result<T, ProviderError> {
-        let root = self.root.clone();
-        let kind = resource.object.kind.clone();
+        let root = self.path.clone();
         let spec = resource.object.spec.clone();
         let name = resource.external_name.clone();
         let owner = Owner::of(resource);
-        tokio::task::spawn_blocking(move || work(&root, &kind, &spec, &name, &owner))
+        tokio::task::spawn_blocking(move || work(&root, &spec, &name, &owner))
             .await
             .map_err(|e| ProviderError::transient(format!("local adapter task failed: {e}")))?
     }
 }
 
-fn unknown(kind: &str) -> ProviderError {
-    ProviderError::permanent(format!(
-        "the local adapter does not serve kind {kind:?}; it serves {}",
-        KINDS.join(", ")
-    ))
-}
-
-fn observe(
-    root: &Path,
-    kind: &str,
-    spec: &Value,
-    name: &str,
-    owner: &Owner,
-) -> Result<Observation, ProviderError> {
-    match kind {
-        "LocalDatabase" => database::observe(root, spec, name, owner),
-        "LocalCache" => cache::observe(root, spec, name, owner),
-        "LocalQueue" => queue::observe(root, spec, name, owner),
-        "LocalBucket" => bucket::observe(root, spec, name, owner),
-        other => Err(unknown(other)),
-    }
-}
-
-fn apply(
-    root: &Path,
-    kind: &str,
-    spec: &Value,
-    name: &str,
-    owner: &Owner,
-) -> Result<Applied, ProviderError> {
-    match kind {
-        "LocalDatabase" => database::apply(root, spec, name, owner),
-        "LocalCache" => cache::apply(root, spec, name, owner),
-        "LocalQueue" => queue::apply(root, spec, name, owner),
-        "LocalBucket" => bucket::apply(root, spec, name, owner),
-        other => Err(unknown(other)),
-    }
-}
-
-fn delete(
-    root: &Path,
-    kind: &str,
-    spec: &Value,
-    name: &str,
-    owner: &Owner,
-) -> Result<(), ProviderError> {
-    match kind {
-        "LocalDatabase" => database::delete(root, spec, name, owner),
-        "LocalCache" => cache::delete(root, spec, name, owner),
-        "LocalQueue" => queue::delete(root, spec, name, owner),
-        "LocalBucket" => bucket::delete(root, spec, name, owner),
-        other => Err(unknown(other)),
-    }
-}
-
 #[async_trait]
-impl Provider for LocalProvider {
-    fn name(&self) -> &str {
-        "local"
-    }
-
-    fn kinds(&self) -> Vec<(String, String)> {
-        crate::support::served_kinds(API_VERSION, KINDS)
-    }
-
-    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
-        self.run(resource, observe).await
-    }
-
-    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        self.run(resource, apply).await
-    }
-
-    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        self.run(resource, apply).await
-    }
-
-    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
-        self.run(resource, delete).await
-    }
-
-    /// Everything under the root is this installation's.
-    fn private_inventory(&self) -> bool {
-        true
-    }
-
+impl AdapterContext for Root {
     /// Every database file, bucket folder, cache and queue under the root, with its owner.
-    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
-        let root = self.root.clone();
+    async fn inventory(adapter: &Adapter<Self>) -> Result<Option<Vec<Found>>, ProviderError> {
+        let root = adapter.context().path.clone();
         tokio::task::spawn_blocking(move || {
             let mut found = database::list(&root)?;
             found.extend(bucket::list(&root)?);
@@ -181,11 +122,9 @@ impl Provider for LocalProvider {
         .map_err(|e| ProviderError::transient(format!("local adapter task failed: {e}")))?
     }
 
-    /// Recovery of a create cut short: completing what exists (a database file without its
-    /// record and password, a bucket without its meta) is idempotent and keeps a password
-    /// already recorded, so adopting is applying.
-    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        self.run(resource, apply).await
+    /// Everything under the root is this installation's.
+    fn private_inventory(&self) -> bool {
+        true
     }
 }
 

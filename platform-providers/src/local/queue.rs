@@ -5,10 +5,14 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::Root;
 use super::names::identifier;
 use super::registry::{self, Row, Table};
 use super::sql_error;
-use platform_core::provider::{Applied, Observation, Owner, ProviderError};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, Owner, ProviderError,
+};
 
 fn queue_of(spec: &Value, name: &str) -> Result<String, ProviderError> {
     let queue = spec
@@ -85,4 +89,48 @@ pub(crate) fn delete(
         .map_err(|e| sql_error("cannot delete the queue", e))?;
     tx.commit()
         .map_err(|e| sql_error("cannot delete the queue", e))
+}
+
+/// The `LocalQueue` kind: each operation runs on a blocking thread.
+pub(super) struct LocalQueue;
+
+#[async_trait]
+impl ManagedKind<Root> for LocalQueue {
+    async fn observe(
+        &self,
+        root: &Root,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        root.run(resource, observe).await
+    }
+
+    async fn create(
+        &self,
+        root: &Root,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        root.run(resource, apply).await
+    }
+
+    async fn update(
+        &self,
+        root: &Root,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        root.run(resource, apply).await
+    }
+
+    async fn delete(&self, root: &Root, resource: &ManagedResource) -> Result<(), ProviderError> {
+        root.run(resource, delete).await
+    }
+
+    /// Completing what a create cut short left is idempotent and keeps a password already
+    /// recorded, so adopting is applying.
+    async fn adopt(
+        &self,
+        root: &Root,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        root.run(resource, apply).await
+    }
 }

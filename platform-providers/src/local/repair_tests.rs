@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use platform_core::model::DynamicObject;
+use platform_core::provider::{Applied, Provider};
 
 fn resource(kind: &str, name: &str, spec: Value) -> ManagedResource {
     let object: DynamicObject = serde_json::from_value(json!({

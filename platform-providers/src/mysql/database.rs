@@ -5,8 +5,12 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
+use super::owners::Real;
+use super::server::Server;
+use super::{Checked, checked, claimed, observe_batch, observe_one, release};
+use async_trait::async_trait;
 use platform_core::provider::{
-    Applied, ManagedResource, Observation, Owner, ProviderError, diff_fields,
+    Applied, ManagedKind, ManagedResource, Observation, Owner, ProviderError, diff_fields,
 };
 
 use super::server::{Endpoint, Session};
@@ -181,4 +185,81 @@ pub(super) async fn delete(session: &mut Session<'_>, db: &Database) -> Result<(
     let statement = format!("DROP DATABASE IF EXISTS {}", sql::ident(&db.name));
     let what = format!("cannot drop database {}", db.name);
     session.run(&statement, &what, &[]).await
+}
+
+/// The `Database` kind.
+pub(super) struct DatabaseKind;
+
+impl Checked for Database {
+    fn from_resource(resource: &ManagedResource) -> Result<Self, ProviderError> {
+        Database::from_resource(resource)
+    }
+
+    fn reals(&self) -> Vec<Real> {
+        vec![Real::Database(self.name().to_owned())]
+    }
+
+    async fn observe_many(
+        session: &mut Session<'_>,
+        specs: &[&Self],
+    ) -> Result<Vec<Observation>, ProviderError> {
+        observe_many(session, specs).await
+    }
+}
+
+#[async_trait]
+impl ManagedKind<Server> for DatabaseKind {
+    async fn observe(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe_one::<Database>(server, resource).await
+    }
+
+    /// One session for the batch: one query for the specs, one for the owners.
+    async fn observe_many(
+        &self,
+        server: &Server,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        observe_batch::<Database>(server, resources).await
+    }
+
+    async fn create(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        let (db, mut session) = claimed::<Database>(server, resource).await?;
+        create(&mut session, &db, &Owner::of(resource)).await
+    }
+
+    async fn update(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        let (db, mut session) = claimed::<Database>(server, resource).await?;
+        update(&mut session, &db, &Owner::of(resource)).await
+    }
+
+    async fn delete(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        let (db, mut session) = checked::<Database>(server, resource).await?;
+        delete(&mut session, &db).await?;
+        release(&mut session, &db).await
+    }
+
+    /// Adopting is creating: an existing database is left as it is.
+    async fn adopt(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(server, resource).await
+    }
 }

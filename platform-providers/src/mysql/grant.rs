@@ -5,7 +5,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use super::owners::Real;
+use super::server::Server;
+use super::{Checked, checked, claimed, observe_batch, observe_one, release};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, ProviderError, diff_fields,
+};
 
 use super::server::{Endpoint, Session};
 use super::sql;
@@ -356,4 +362,89 @@ async fn take(
         grant.database, grant.user, grant.host
     );
     session.run_allowing(&statement, &what, NO_SUCH_GRANT).await
+}
+
+/// The `Grant` kind.
+pub(super) struct GrantKind;
+
+impl Checked for Grant {
+    fn from_resource(resource: &ManagedResource) -> Result<Self, ProviderError> {
+        Grant::from_resource(resource)
+    }
+
+    fn reals(&self) -> Vec<Real> {
+        vec![
+            Real::Account(self.user().to_owned(), self.host().to_owned()),
+            Real::Database(self.database().to_owned()),
+        ]
+    }
+
+    /// A Grant records no owner of its own: it goes with its account and database.
+    fn own_real(&self) -> Option<Real> {
+        None
+    }
+
+    async fn observe_many(
+        session: &mut Session<'_>,
+        specs: &[&Self],
+    ) -> Result<Vec<Observation>, ProviderError> {
+        observe_many(session, specs).await
+    }
+}
+
+#[async_trait]
+impl ManagedKind<Server> for GrantKind {
+    async fn observe(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe_one::<Grant>(server, resource).await
+    }
+
+    /// One session for the batch: one query for the specs, one for the owners.
+    async fn observe_many(
+        &self,
+        server: &Server,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        observe_batch::<Grant>(server, resources).await
+    }
+
+    async fn create(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        let (grant, mut session) = claimed::<Grant>(server, resource).await?;
+        create(&mut session, &grant).await
+    }
+
+    async fn update(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        let (grant, mut session) = claimed::<Grant>(server, resource).await?;
+        update(&mut session, &grant).await
+    }
+
+    async fn delete(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        let (grant, mut session) = checked::<Grant>(server, resource).await?;
+        delete(&mut session, &grant).await?;
+        release(&mut session, &grant).await
+    }
+
+    /// Adopting is creating: the privileges are granted again.
+    async fn adopt(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(server, resource).await
+    }
 }

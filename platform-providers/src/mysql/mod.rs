@@ -37,16 +37,13 @@ use std::fmt;
 
 use owners::Real;
 use platform_core::provider::{
-    Applied, Found, ManagedResource, Observation, Owner, Provider, ProviderError,
+    Adapter, AdapterContext, AsAdapter, Found, ManagedResource, Observation, Owner, ProviderError,
 };
 use platform_core::secret::SecretValue;
 
 use crate::support::redact::redact_url_passwords;
 use crate::support::settings::{self, SettingsError};
-use database::Database;
-use grant::Grant;
 use server::{Endpoint, Server, Session};
-use user::User;
 
 /// apiVersion of the MySQL managed kinds.
 pub const API_VERSION: &str = "mysql.platform.dev/v1alpha1";
@@ -65,15 +62,16 @@ struct Settings {
 }
 
 /// Provisions databases, accounts and grants on one MySQL or MariaDB server.
+#[derive(Clone)]
 pub struct MysqlProvider {
-    server: Server,
+    adapter: Adapter<Server>,
 }
 
 impl fmt::Debug for MysqlProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MysqlProvider")
-            .field("address", &self.server.address)
-            .field("endpoint", &self.server.endpoint)
+            .field("address", &self.server().address)
+            .field("endpoint", &self.server().endpoint)
             .finish_non_exhaustive()
     }
 }
@@ -111,85 +109,114 @@ impl MysqlProvider {
             .unwrap_or(mysql_async::DEFAULT_POOL_CONSTRAINTS);
         let opts = OptsBuilder::from_opts(opts)
             .pool_opts(PoolOpts::default().with_constraints(constraints));
+        let server = Server {
+            pool: Pool::new(opts),
+            endpoint,
+            address,
+            admin_password,
+            mariadb: std::sync::OnceLock::new(),
+            owners_table: std::sync::OnceLock::new(),
+        };
         MysqlProvider {
-            server: Server {
-                pool: Pool::new(opts),
-                endpoint,
-                address,
-                admin_password,
-                mariadb: std::sync::OnceLock::new(),
-                owners_table: std::sync::OnceLock::new(),
-            },
+            adapter: Adapter::builder("mysql", API_VERSION, server)
+                .kind("Database", database::DatabaseKind)
+                .kind("User", user::UserKind)
+                .kind("Grant", grant::GrantKind)
+                .build(),
         }
+    }
+
+    fn server(&self) -> &Server {
+        self.adapter.context()
     }
 }
 
-/// A checked spec of one of the served kinds.
-enum Target {
-    Database(Database),
-    User(User),
-    Grant(Grant),
+impl AsAdapter for MysqlProvider {
+    type Context = Server;
+
+    fn adapter(&self) -> &Adapter<Server> {
+        &self.adapter
+    }
 }
 
-impl Target {
-    fn from_resource(resource: &ManagedResource) -> Result<Self, ProviderError> {
-        if resource.object.api_version != API_VERSION {
-            return Err(unknown(resource));
-        }
-        match resource.kind() {
-            "Database" => Database::from_resource(resource).map(Target::Database),
-            "User" => User::from_resource(resource).map(Target::User),
-            "Grant" => Grant::from_resource(resource).map(Target::Grant),
-            _ => Err(unknown(resource)),
-        }
-    }
+/// A checked spec of one served kind and the names whose owner it checks; each kind's file
+/// implements it, and the helpers below do what every kind does around its own statements.
+trait Checked: Sized + Send + Sync {
+    /// The checked spec of `resource`.
+    fn from_resource(resource: &ManagedResource) -> Result<Self, ProviderError>;
 
-    /// The databases and accounts whose owner this target checks; a Grant changes both.
-    fn reals(&self) -> Vec<Real> {
-        match self {
-            Target::Database(d) => vec![Real::Database(d.name().to_owned())],
-            Target::User(u) => vec![Real::Account(u.name().to_owned(), u.host().to_owned())],
-            Target::Grant(g) => vec![
-                Real::Account(g.user().to_owned(), g.host().to_owned()),
-                Real::Database(g.database().to_owned()),
-            ],
-        }
-    }
+    /// The databases and accounts whose owner this spec checks; a Grant changes both.
+    fn reals(&self) -> Vec<Real>;
 
-    /// What this target records its owner on: its own database or account; a Grant none.
+    /// What this spec records its owner on: its own database or account; a Grant none.
     fn own_real(&self) -> Option<Real> {
-        match self {
-            Target::Grant(_) => None,
-            other => other.reals().pop(),
-        }
+        self.reals().pop()
     }
 
-    /// Claims the target's own name for `resource`'s owner and checks every name it touches.
-    async fn claim(
-        &self,
+    /// Observes `specs` with one query.
+    async fn observe_many(
         session: &mut Session<'_>,
-        resource: &ManagedResource,
-    ) -> Result<(), ProviderError> {
-        if let Some(real) = self.own_real() {
-            owners::claim(session, resource, &real).await?;
+        specs: &[&Self],
+    ) -> Result<Vec<Observation>, ProviderError>;
+}
+
+/// Observes one resource of kind `T` as a batch of one.
+async fn observe_one<T: Checked>(
+    server: &Server,
+    resource: &ManagedResource,
+) -> Result<Observation, ProviderError> {
+    observe_batch::<T>(server, std::slice::from_ref(resource))
+        .await
+        .pop()
+        .unwrap_or_else(|| Err(ProviderError::permanent("mysql: no observation returned")))
+}
+
+/// Observes resources of kind `T` in one session: one query for the specs, one for the
+/// owners of every name they touch.
+async fn observe_batch<T: Checked>(
+    server: &Server,
+    resources: &[ManagedResource],
+) -> Vec<Result<Observation, ProviderError>> {
+    let targets: Vec<Result<T, ProviderError>> = resources.iter().map(T::from_resource).collect();
+    if targets.iter().all(Result::is_err) {
+        return targets
+            .into_iter()
+            .map(|t| t.map(|_| Observation::absent()))
+            .collect();
+    }
+    match server.session().await {
+        Ok(mut session) => {
+            let mut seen = observe_targets(&mut session, &targets).await;
+            let reals: Vec<Real> = targets.iter().flatten().flat_map(T::reals).collect();
+            match owners::recorded(&mut session, &reals).await {
+                Ok(recorded) => {
+                    for ((resource, target), seen) in resources.iter().zip(&targets).zip(&mut seen)
+                    {
+                        let Ok(target) = target else { continue };
+                        for real in target.reals() {
+                            if let Err(e) = Owner::check(resource, real.kind(), recorded.get(&real))
+                            {
+                                *seen = Err(e);
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) => seen = seen.into_iter().map(|s| s.and(Err(e.clone()))).collect(),
+            }
+            seen
         }
-        owners::check(session, resource, &self.reals()).await
+        Err(e) => targets
+            .into_iter()
+            .map(|t| t.and_then(|_| Err(e.clone())))
+            .collect(),
     }
 }
 
-fn unknown(resource: &ManagedResource) -> ProviderError {
-    ProviderError::permanent(format!(
-        "the mysql adapter does not serve {} {}; it serves {} of {API_VERSION}",
-        resource.object.api_version,
-        resource.kind(),
-        KINDS.join(", ")
-    ))
-}
-
-/// Observes every checked target of one session, one query per kind.
-async fn observe_targets(
+/// Observes every checked target of one session with one query.
+async fn observe_targets<T: Checked>(
     session: &mut Session<'_>,
-    targets: &[Result<Target, ProviderError>],
+    targets: &[Result<T, ProviderError>],
 ) -> Vec<Result<Observation, ProviderError>> {
     let mut out: Vec<Result<Observation, ProviderError>> = targets
         .iter()
@@ -198,30 +225,15 @@ async fn observe_targets(
             Ok(_) => Ok(Observation::absent()),
         })
         .collect();
-    let (mut dbs, mut users, mut grants) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, target) in targets.iter().enumerate() {
-        match target {
-            Ok(Target::Database(d)) => dbs.push((i, d)),
-            Ok(Target::User(u)) => users.push((i, u)),
-            Ok(Target::Grant(g)) => grants.push((i, g)),
-            Err(_) => {}
-        }
+    let (indices, checked): (Vec<usize>, Vec<&T>) = targets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.as_ref().ok().map(|t| (i, t)))
+        .unzip();
+    if checked.is_empty() {
+        return out;
     }
-    let (di, d): (Vec<usize>, Vec<&Database>) = dbs.into_iter().unzip();
-    fill(&mut out, &di, database::observe_many(session, &d).await);
-    let (ui, u): (Vec<usize>, Vec<&User>) = users.into_iter().unzip();
-    fill(&mut out, &ui, user::observe_many(session, &u).await);
-    let (gi, g): (Vec<usize>, Vec<&Grant>) = grants.into_iter().unzip();
-    fill(&mut out, &gi, grant::observe_many(session, &g).await);
-    out
-}
-
-fn fill(
-    out: &mut [Result<Observation, ProviderError>],
-    indices: &[usize],
-    seen: Result<Vec<Observation>, ProviderError>,
-) {
-    match seen {
+    match T::observe_many(session, &checked).await {
         Ok(seen) => {
             for (i, o) in indices.iter().zip(seen) {
                 out[*i] = Ok(o);
@@ -229,106 +241,55 @@ fn fill(
         }
         Err(e) => {
             for i in indices {
-                out[*i] = Err(e.clone());
+                out[i] = Err(e.clone());
             }
         }
+    }
+    out
+}
+
+/// The checked spec of `resource` and a session in which its own name is claimed for its
+/// owner and every name it touches is checked: what a create or update starts with.
+async fn claimed<'s, T: Checked>(
+    server: &'s Server,
+    resource: &ManagedResource,
+) -> Result<(T, Session<'s>), ProviderError> {
+    let target = T::from_resource(resource)?;
+    let mut session = server.session().await?;
+    if let Some(real) = target.own_real() {
+        owners::claim(&mut session, resource, &real).await?;
+    }
+    owners::check(&mut session, resource, &target.reals()).await?;
+    Ok((target, session))
+}
+
+/// The checked spec of `resource` and a session in which every name it touches was checked:
+/// what a delete starts with.
+async fn checked<'s, T: Checked>(
+    server: &'s Server,
+    resource: &ManagedResource,
+) -> Result<(T, Session<'s>), ProviderError> {
+    let target = T::from_resource(resource)?;
+    let mut session = server.session().await?;
+    owners::check(&mut session, resource, &target.reals()).await?;
+    Ok((target, session))
+}
+
+/// Removes the owner record of a deleted spec's own name.
+async fn release<T: Checked>(session: &mut Session<'_>, target: &T) -> Result<(), ProviderError> {
+    match target.own_real() {
+        Some(real) => owners::release(session, &real).await,
+        None => Ok(()),
     }
 }
 
+/// The databases and accounts recorded in `platform-owners`.`owners` that exist, with the
+/// owner each record names. Grants have no record of their own: they go with their account
+/// and database. Names made before owners were recorded have no record and are not listed.
 #[async_trait]
-impl Provider for MysqlProvider {
-    fn name(&self) -> &str {
-        "mysql"
-    }
-
-    fn kinds(&self) -> Vec<(String, String)> {
-        crate::support::served_kinds(API_VERSION, KINDS)
-    }
-
-    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
-        let mut seen = self.observe_many(std::slice::from_ref(resource)).await;
-        seen.pop()
-            .unwrap_or_else(|| Err(ProviderError::permanent("mysql: no observation returned")))
-    }
-
-    /// Adopting a login whose create was never recorded gives it a fresh password (create
-    /// resets it), since nobody can read the lost one back; other kinds change nothing.
-    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        self.create(resource).await
-    }
-
-    async fn observe_many(
-        &self,
-        resources: &[ManagedResource],
-    ) -> Vec<Result<Observation, ProviderError>> {
-        let targets: Vec<Result<Target, ProviderError>> =
-            resources.iter().map(Target::from_resource).collect();
-        if targets.iter().all(Result::is_err) {
-            return targets
-                .into_iter()
-                .map(|t| t.map(|_| Observation::absent()))
-                .collect();
-        }
-        match self.server.session().await {
-            Ok(mut session) => {
-                let mut seen = observe_targets(&mut session, &targets).await;
-                let reals: Vec<Real> = targets.iter().flatten().flat_map(Target::reals).collect();
-                match owners::recorded(&mut session, &reals).await {
-                    Ok(recorded) => {
-                        for ((resource, target), seen) in
-                            resources.iter().zip(&targets).zip(&mut seen)
-                        {
-                            let Ok(target) = target else { continue };
-                            for real in target.reals() {
-                                if let Err(e) =
-                                    Owner::check(resource, real.kind(), recorded.get(&real))
-                                {
-                                    *seen = Err(e);
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                    Err(e) => seen = seen.into_iter().map(|s| s.and(Err(e.clone()))).collect(),
-                }
-                seen
-            }
-            Err(e) => targets
-                .into_iter()
-                .map(|t| t.and_then(|_| Err(e.clone())))
-                .collect(),
-        }
-    }
-
-    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        let target = Target::from_resource(resource)?;
-        let mut session = self.server.session().await?;
-        target.claim(&mut session, resource).await?;
-        let owner = Owner::of(resource);
-        match &target {
-            Target::Database(d) => database::create(&mut session, d, &owner).await,
-            Target::User(u) => user::create(&mut session, u).await,
-            Target::Grant(g) => grant::create(&mut session, g).await,
-        }
-    }
-
-    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        let target = Target::from_resource(resource)?;
-        let mut session = self.server.session().await?;
-        target.claim(&mut session, resource).await?;
-        let owner = Owner::of(resource);
-        match &target {
-            Target::Database(d) => database::update(&mut session, d, &owner).await,
-            Target::User(u) => user::update(&mut session, u).await,
-            Target::Grant(g) => grant::update(&mut session, g).await,
-        }
-    }
-
-    /// The databases and accounts recorded in `platform-owners`.`owners` that exist, with the
-    /// owner each record names. Grants have no record of their own: they go with their account
-    /// and database. Names made before owners were recorded have no record and are not listed.
-    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
-        let mut session = self.server.session().await?;
+impl AdapterContext for Server {
+    async fn inventory(adapter: &Adapter<Self>) -> Result<Option<Vec<Found>>, ProviderError> {
+        let mut session = adapter.context().session().await?;
         let listed = owners::listed(&mut session).await?;
         Ok(Some(
             listed
@@ -344,21 +305,6 @@ impl Provider for MysqlProvider {
                 })
                 .collect(),
         ))
-    }
-
-    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
-        let target = Target::from_resource(resource)?;
-        let mut session = self.server.session().await?;
-        owners::check(&mut session, resource, &target.reals()).await?;
-        match &target {
-            Target::Database(d) => database::delete(&mut session, d).await?,
-            Target::User(u) => user::delete(&mut session, u).await?,
-            Target::Grant(g) => grant::delete(&mut session, g).await?,
-        }
-        match target.own_real() {
-            Some(real) => owners::release(&mut session, &real).await,
-            None => Ok(()),
-        }
     }
 }
 

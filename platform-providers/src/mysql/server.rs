@@ -22,7 +22,7 @@ pub(super) struct Endpoint {
 }
 
 /// The server behind a pool; nothing connects until the first statement.
-pub(super) struct Server {
+pub struct Server {
     pub(super) pool: Pool,
     pub(super) endpoint: Endpoint,
     /// Where the admin connection goes, for messages (never with a password).

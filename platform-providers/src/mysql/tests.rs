@@ -100,22 +100,22 @@ fn hostile_names_are_refused_before_anything_is_sent() {
 
 #[test]
 fn what_the_production_composition_writes_is_accepted() {
-    super::User::from_resource(&resource(
+    super::user::User::from_resource(&resource(
         "User",
         json!({"host": "%", "name": "team_a_orders"}),
     ))
     .unwrap();
-    super::Database::from_resource(&resource(
+    super::database::Database::from_resource(&resource(
         "Database",
         json!({"characterSet": "utf8mb4", "name": "team_a_orders"}),
     ))
     .unwrap();
-    super::Grant::from_resource(&resource(
+    super::grant::Grant::from_resource(&resource(
         "Grant",
         json!({"privileges": ["ALL"], "name": "team_a_orders"}),
     ))
     .unwrap();
-    let e = super::Grant::from_resource(&resource("Grant", json!({"privileges": ["ALL"]})))
+    let e = super::grant::Grant::from_resource(&resource("Grant", json!({"privileges": ["ALL"]})))
         .err()
         .unwrap();
     assert!(
@@ -123,9 +123,10 @@ fn what_the_production_composition_writes_is_accepted() {
             .contains("expected spec.name, or spec.user and spec.database"),
         "{e}"
     );
-    let e = super::User::from_resource(&resource("User", json!({"name": "a", "pasword": "x"})))
-        .err()
-        .unwrap();
+    let e =
+        super::user::User::from_resource(&resource("User", json!({"name": "a", "pasword": "x"})))
+            .err()
+            .unwrap();
     assert!(e.message.contains("unknown field `pasword`"), "{e}");
 }
 
@@ -156,8 +157,8 @@ fn settings_are_typed_and_the_url_password_is_never_shown() {
         &json!({"url": "mysql://root@10.0.0.5:3307", "host": "db.internal", "port": 3306}),
     )
     .unwrap();
-    assert_eq!(p.server.endpoint.host, "db.internal");
-    assert_eq!(p.server.address, "10.0.0.5:3307");
+    assert_eq!(p.server().endpoint.host, "db.internal");
+    assert_eq!(p.server().address, "10.0.0.5:3307");
 }
 
 #[test]

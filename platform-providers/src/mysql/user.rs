@@ -5,7 +5,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use super::owners::Real;
+use super::server::Server;
+use super::{Checked, checked, claimed, observe_batch, observe_one, release};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, ProviderError, diff_fields,
+};
 use platform_core::secret::{SecretMap, SecretValue};
 
 use super::server::{Endpoint, Session};
@@ -233,4 +239,85 @@ pub(super) async fn delete(session: &mut Session<'_>, user: &User) -> Result<(),
             &[],
         )
         .await
+}
+
+/// The `User` kind.
+pub(super) struct UserKind;
+
+impl Checked for User {
+    fn from_resource(resource: &ManagedResource) -> Result<Self, ProviderError> {
+        User::from_resource(resource)
+    }
+
+    fn reals(&self) -> Vec<Real> {
+        vec![Real::Account(
+            self.name().to_owned(),
+            self.host().to_owned(),
+        )]
+    }
+
+    async fn observe_many(
+        session: &mut Session<'_>,
+        specs: &[&Self],
+    ) -> Result<Vec<Observation>, ProviderError> {
+        observe_many(session, specs).await
+    }
+}
+
+#[async_trait]
+impl ManagedKind<Server> for UserKind {
+    async fn observe(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe_one::<User>(server, resource).await
+    }
+
+    /// One session for the batch: one query for the specs, one for the owners.
+    async fn observe_many(
+        &self,
+        server: &Server,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        observe_batch::<User>(server, resources).await
+    }
+
+    async fn create(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        let (user, mut session) = claimed::<User>(server, resource).await?;
+        create(&mut session, &user).await
+    }
+
+    async fn update(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        let (user, mut session) = claimed::<User>(server, resource).await?;
+        update(&mut session, &user).await
+    }
+
+    async fn delete(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        let (user, mut session) = checked::<User>(server, resource).await?;
+        delete(&mut session, &user).await?;
+        release(&mut session, &user).await
+    }
+
+    /// Gives a login whose create was never recorded a fresh password (create resets it),
+    /// since nobody can read the lost one back.
+    async fn adopt(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(server, resource).await
+    }
 }

@@ -34,7 +34,7 @@ fn default_url() -> String {
 }
 
 /// The parsed settings and, after the first operation, the JetStream context.
-pub(super) struct Connection {
+pub struct Connection {
     settings: Settings,
     context: OnceCell<jetstream::Context>,
     /// The URL without credentials, for messages and outputs.
@@ -58,7 +58,7 @@ impl fmt::Debug for Connection {
 
 /// A JetStream API error: its HTTP-like code, the server's error code and description.
 #[derive(Debug, Clone)]
-pub(super) struct ApiError {
+pub struct ApiError {
     pub code: u64,
     pub err_code: u64,
     pub description: String,

@@ -3,7 +3,10 @@
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, ProviderError, diff_fields,
+};
 
 use super::connection::{CONSUMER_NOT_FOUND, Connection, STREAM_NOT_FOUND};
 use super::{endpoint_outputs, names, owner};
@@ -234,5 +237,43 @@ pub(super) async fn delete(
         Ok(_) => Ok(()),
         Err(e) if e.err_code == CONSUMER_NOT_FOUND || e.err_code == STREAM_NOT_FOUND => Ok(()),
         Err(e) => Err(conn.error(&what, &e)),
+    }
+}
+
+/// The `Consumer` kind.
+pub(super) struct Consumer;
+
+#[async_trait]
+impl ManagedKind<Connection> for Consumer {
+    async fn observe(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe(conn, resource).await
+    }
+
+    async fn create(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(conn, resource).await
+    }
+
+    async fn update(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        update(conn, resource).await
+    }
+
+    async fn delete(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(conn, resource).await
     }
 }

@@ -3,7 +3,10 @@
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, ProviderError, diff_fields,
+};
 
 use super::connection::Connection;
 use super::{endpoint_outputs, names, owner};
@@ -261,4 +264,42 @@ pub(super) async fn delete(
         owner::check(resource, "key-value bucket", &info)?;
     }
     conn.delete_stream(&desired.stream()).await
+}
+
+/// The `KeyValue` kind.
+pub(super) struct KeyValue;
+
+#[async_trait]
+impl ManagedKind<Connection> for KeyValue {
+    async fn observe(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe(conn, resource).await
+    }
+
+    async fn create(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(conn, resource).await
+    }
+
+    async fn update(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        update(conn, resource).await
+    }
+
+    async fn delete(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(conn, resource).await
+    }
 }

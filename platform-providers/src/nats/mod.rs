@@ -43,11 +43,8 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
-use platform_core::provider::{
-    Applied, Found, ManagedResource, Observation, Provider, ProviderError,
-};
+use platform_core::provider::{Adapter, AdapterContext, AsAdapter, Found, ProviderError};
 
 use crate::support::settings::SettingsError;
 use connection::Connection;
@@ -61,13 +58,13 @@ pub const KINDS: &[&str] = &["Stream", "Consumer", "KeyValue"];
 /// Provisions JetStream streams, consumers and key-value buckets on a NATS server.
 #[derive(Clone)]
 pub struct NatsProvider {
-    conn: Arc<Connection>,
+    adapter: Adapter<Connection>,
 }
 
 impl fmt::Debug for NatsProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NatsProvider")
-            .field("connection", &self.conn)
+            .field("connection", self.conn())
             .finish()
     }
 }
@@ -76,17 +73,29 @@ impl NatsProvider {
     /// A provider from config settings `{url, credentials?, user?, password?, token?}`;
     /// nothing connects until the first operation.
     pub fn from_settings(settings: &Value) -> Result<Self, SettingsError> {
+        let conn = Connection::from_settings(settings)?;
         Ok(NatsProvider {
-            conn: Arc::new(Connection::from_settings(settings)?),
+            adapter: Adapter::builder("nats", API_VERSION, conn)
+                .kind("Stream", stream::Stream)
+                .kind("Consumer", consumer::Consumer)
+                .kind("KeyValue", key_value::KeyValue)
+                .build(),
         })
     }
 }
 
-fn unknown(kind: &str) -> ProviderError {
-    ProviderError::permanent(format!(
-        "the nats adapter does not serve kind {kind:?}; it serves {}",
-        KINDS.join(", ")
-    ))
+impl NatsProvider {
+    fn conn(&self) -> &Connection {
+        self.adapter.context()
+    }
+}
+
+impl AsAdapter for NatsProvider {
+    type Context = Connection;
+
+    fn adapter(&self) -> &Adapter<Connection> {
+        &self.adapter
+    }
 }
 
 /// Outputs shared by the kinds: where applications connect.
@@ -99,71 +108,22 @@ fn endpoint_outputs(conn: &Connection) -> BTreeMap<String, Value> {
 }
 
 #[async_trait]
-impl Provider for NatsProvider {
-    fn name(&self) -> &str {
-        "nats"
-    }
-
-    fn kinds(&self) -> Vec<(String, String)> {
-        crate::support::served_kinds(API_VERSION, KINDS)
-    }
-
-    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
-        let conn = &self.conn;
-        match resource.kind() {
-            "Stream" => stream::observe(conn, resource).await,
-            "Consumer" => consumer::observe(conn, resource).await,
-            "KeyValue" => key_value::observe(conn, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
-    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        let conn = &self.conn;
-        match resource.kind() {
-            "Stream" => stream::create(conn, resource).await,
-            "Consumer" => consumer::create(conn, resource).await,
-            "KeyValue" => key_value::create(conn, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
-    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        let conn = &self.conn;
-        match resource.kind() {
-            "Stream" => stream::update(conn, resource).await,
-            "Consumer" => consumer::update(conn, resource).await,
-            "KeyValue" => key_value::update(conn, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
-    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
-        let conn = &self.conn;
-        match resource.kind() {
-            "Stream" => stream::delete(conn, resource).await,
-            "Consumer" => consumer::delete(conn, resource).await,
-            "KeyValue" => key_value::delete(conn, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
-    /// Streams come from one listing of stream infos (a page holds 256); other kinds are
-    /// observed one by one.
+impl AdapterContext for Connection {
     /// Every stream, key-value bucket (stream `KV_<bucket>`) and consumer whose configuration
     /// carries the adapter's mark (see `owner`), with the owner it records: one `STREAM.LIST`,
     /// then one `CONSUMER.LIST` per stream. Consumers come first, so deleting in order never
     /// deletes a stream before a consumer of it that is listed too.
-    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
+    async fn inventory(adapter: &Adapter<Self>) -> Result<Option<Vec<Found>>, ProviderError> {
+        let conn = adapter.context();
         let (mut consumers, mut streams) = (Vec::new(), Vec::new());
-        for info in self.conn.stream_infos().await? {
+        for info in conn.stream_infos().await? {
             let Some(config) = info.get("config") else {
                 continue;
             };
             let Some(name) = config.get("name").and_then(Value::as_str) else {
                 continue;
             };
-            for consumer in self.conn.consumer_infos(name).await? {
+            for consumer in conn.consumer_infos(name).await? {
                 let Some(config) = consumer.get("config").filter(|c| owner::marked(c)) else {
                     continue;
                 };
@@ -204,19 +164,5 @@ impl Provider for NatsProvider {
         }
         consumers.extend(streams);
         Ok(Some(consumers))
-    }
-
-    async fn observe_many(
-        &self,
-        resources: &[ManagedResource],
-    ) -> Vec<Result<Observation, ProviderError>> {
-        if resources.len() > 1 && resources.iter().all(|r| r.kind() == "Stream") {
-            return stream::observe_many(&self.conn, resources).await;
-        }
-        let mut out = Vec::with_capacity(resources.len());
-        for resource in resources {
-            out.push(self.observe(resource).await);
-        }
-        out
     }
 }

@@ -3,7 +3,10 @@
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, ProviderError, diff_fields,
+};
 
 use super::connection::Connection;
 use super::{endpoint_outputs, names, owner};
@@ -296,4 +299,59 @@ pub(super) async fn delete(
         owner::check(resource, "stream", &info)?;
     }
     conn.delete_stream(&desired.name).await
+}
+
+/// The `Stream` kind.
+pub(super) struct Stream;
+
+#[async_trait]
+impl ManagedKind<Connection> for Stream {
+    async fn observe(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe(conn, resource).await
+    }
+
+    async fn create(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(conn, resource).await
+    }
+
+    async fn update(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        update(conn, resource).await
+    }
+
+    async fn delete(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(conn, resource).await
+    }
+
+    /// A batch of more than one stream comes from one listing of stream infos (a page holds
+    /// 256); a single stream is looked up by name.
+    async fn observe_many(
+        &self,
+        conn: &Connection,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        if resources.len() > 1 {
+            return observe_many(conn, resources).await;
+        }
+        let mut out = Vec::with_capacity(resources.len());
+        for resource in resources {
+            out.push(observe(conn, resource).await);
+        }
+        out
+    }
 }

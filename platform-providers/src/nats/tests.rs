@@ -128,15 +128,18 @@ fn settings_refuse_unknown_keys_and_never_show_secrets() {
         "url": "nats://app:url-secret-pw@nats.internal:4223", "token": "t0ken-secret-value"
     }))
     .unwrap();
-    assert_eq!((p.conn.host.as_str(), p.conn.port), ("nats.internal", 4223));
-    assert_eq!(p.conn.url, "nats://app:***@nats.internal:4223");
+    assert_eq!(
+        (p.conn().host.as_str(), p.conn().port),
+        ("nats.internal", 4223)
+    );
+    assert_eq!(p.conn().url, "nats://app:***@nats.internal:4223");
     let shown = format!("{p:?}");
     assert!(
         !shown.contains("url-secret-pw") && !shown.contains("t0ken"),
         "{shown}"
     );
     let p = NatsProvider::from_settings(&Value::Null).unwrap();
-    assert_eq!((p.conn.host.as_str(), p.conn.port), ("127.0.0.1", 4222));
+    assert_eq!((p.conn().host.as_str(), p.conn().port), ("127.0.0.1", 4222));
 }
 
 #[tokio::test]

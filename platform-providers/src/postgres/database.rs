@@ -10,10 +10,11 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
 use super::errors::{already_exists, missing, sql_error};
-use super::{Catalog, PostgresProvider, comment, quote};
+use super::{Catalog, Server, comment, quote};
 use crate::support::{ident, spec};
+use async_trait::async_trait;
 use platform_core::provider::{
-    Applied, ManagedResource, Observation, Owner, ProviderError, diff_fields,
+    Applied, ManagedKind, ManagedResource, Observation, Owner, ProviderError, diff_fields,
 };
 use platform_core::secret::{SecretMap, SecretValue};
 
@@ -62,21 +63,21 @@ pub(super) fn checked(resource: &ManagedResource) -> Result<DatabaseSpec, Provid
     Ok(spec)
 }
 
-fn outputs(provider: &PostgresProvider, spec: &DatabaseSpec) -> BTreeMap<String, Value> {
-    let mut outputs = provider.outputs();
+fn outputs(server: &Server, spec: &DatabaseSpec) -> BTreeMap<String, Value> {
+    let mut outputs = server.outputs();
     outputs.insert("database".to_owned(), json!(spec.name));
     outputs
 }
 
 /// The owners' passwords this process set that the server still holds, by owner.
 async fn known_passwords(
-    provider: &PostgresProvider,
+    server: &Server,
     client: &tokio_postgres::Client,
     owners: &[String],
 ) -> HashMap<String, String> {
     let remembered: HashMap<String, (String, String)> = owners
         .iter()
-        .filter_map(|o| provider.remembered(o).map(|p| (o.clone(), p)))
+        .filter_map(|o| server.remembered(o).map(|p| (o.clone(), p)))
         .collect();
     if remembered.is_empty() {
         return HashMap::new();
@@ -106,18 +107,14 @@ async fn known_passwords(
     }
 }
 
-fn secrets(
-    provider: &PostgresProvider,
-    spec: &DatabaseSpec,
-    passwords: &HashMap<String, String>,
-) -> SecretMap {
+fn secrets(server: &Server, spec: &DatabaseSpec, passwords: &HashMap<String, String>) -> SecretMap {
     let mut out = SecretMap::new();
     if let Some(owner) = &spec.owner
         && let Some(password) = passwords.get(owner)
     {
         out.insert(
             "uri",
-            SecretValue::new(provider.uri(owner, password, &spec.name)),
+            SecretValue::new(server.uri(owner, password, &spec.name)),
         );
     }
     out
@@ -125,7 +122,7 @@ fn secrets(
 
 /// Observes many databases with one query over `pg_database`.
 pub(super) async fn observe_many(
-    provider: &PostgresProvider,
+    server: &Server,
     resources: &[ManagedResource],
 ) -> Vec<Result<Observation, ProviderError>> {
     let specs: Vec<Result<DatabaseSpec, ProviderError>> = resources.iter().map(checked).collect();
@@ -139,7 +136,7 @@ pub(super) async fn observe_many(
             .map(|s| s.map(|_| Observation::absent()))
             .collect();
     }
-    let client = match provider.inner.pool.get().await {
+    let client = match server.pool.get().await {
         Ok(client) => client,
         Err(e) => return resources.iter().map(|_| Err(e.clone())).collect(),
     };
@@ -177,7 +174,7 @@ pub(super) async fn observe_many(
         .iter()
         .filter_map(|s| s.as_ref().ok().and_then(|s| s.owner.clone()))
         .collect();
-    let passwords = known_passwords(provider, &client, &owners).await;
+    let passwords = known_passwords(server, &client, &owners).await;
     resources
         .iter()
         .zip(specs)
@@ -194,8 +191,8 @@ pub(super) async fn observe_many(
                 up_to_date: diff.is_empty(),
                 ready: true,
                 diff,
-                outputs: outputs(provider, &spec),
-                secrets: secrets(provider, &spec, &passwords),
+                outputs: outputs(server, &spec),
+                secrets: secrets(server, &spec, &passwords),
             })
         })
         .collect()
@@ -204,13 +201,13 @@ pub(super) async fn observe_many(
 /// Creates the database (after its owner role exists) and marks it; a database that exists
 /// is left as it is, its marker set, unless it is recorded for another owner.
 pub(super) async fn create(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let spec = checked(resource)?;
-    let client = provider.inner.pool.get().await?;
+    let client = server.pool.get().await?;
     if let Some(owner) = &spec.owner {
-        provider.wait_for_role(&client, owner).await?;
+        server.wait_for_role(&client, owner).await?;
     }
     let mut sql = format!("CREATE DATABASE {}", quote(&spec.name));
     if let Some(owner) = &spec.owner {
@@ -231,7 +228,7 @@ pub(super) async fn create(
         match client.batch_execute(&sql).await {
             Ok(()) => {}
             Err(e) if already_exists(&e) => {
-                provider
+                server
                     .check_owner(&*client, resource, Catalog::Database, &spec.name)
                     .await?
             }
@@ -240,11 +237,11 @@ pub(super) async fn create(
         mark(&client, resource, &spec.name).await
     })
     .await?;
-    let passwords = known_passwords(provider, &client, spec.owner.as_slice()).await;
+    let passwords = known_passwords(server, &client, spec.owner.as_slice()).await;
     Ok(Applied {
         pending: false,
-        outputs: outputs(provider, &spec),
-        secrets: secrets(provider, &spec, &passwords),
+        outputs: outputs(server, &spec),
+        secrets: secrets(server, &spec, &passwords),
     })
 }
 
@@ -292,11 +289,11 @@ async fn locked<T>(
 /// Sets owner and connection limit; an encoding cannot change, so a different one is a
 /// permanent error. Creates the database when it is missing.
 pub(super) async fn update(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let spec = checked(resource)?;
-    let client = provider.inner.pool.get().await?;
+    let client = server.pool.get().await?;
     let what = format!("cannot update database {}", spec.name);
     let row = client
         .query_opt(
@@ -307,7 +304,7 @@ pub(super) async fn update(
         .map_err(|e| sql_error(&what, &e, &[]))?;
     let Some(row) = row else {
         drop(client);
-        return create(provider, resource).await;
+        return create(server, resource).await;
     };
     let encoding: String = row.get(0);
     if let Some(desired) = &spec.encoding
@@ -320,7 +317,7 @@ pub(super) async fn update(
     let name = quote(&spec.name);
     let mut sql = Vec::new();
     if let Some(owner) = &spec.owner {
-        provider.wait_for_role(&client, owner).await?;
+        server.wait_for_role(&client, owner).await?;
         sql.push(format!("ALTER DATABASE {name} OWNER TO {}", quote(owner)));
     }
     if let Some(limit) = spec.connection_limit {
@@ -331,7 +328,7 @@ pub(super) async fn update(
         escape_literal(&comment(resource))
     ));
     let altered = locked(&client, &spec.name, async {
-        provider
+        server
             .check_owner(&*client, resource, Catalog::Database, &spec.name)
             .await?;
         match client.batch_execute(&sql.join("; ")).await {
@@ -343,26 +340,26 @@ pub(super) async fn update(
     .await?;
     if !altered {
         drop(client);
-        return create(provider, resource).await;
+        return create(server, resource).await;
     }
-    let passwords = known_passwords(provider, &client, spec.owner.as_slice()).await;
+    let passwords = known_passwords(server, &client, spec.owner.as_slice()).await;
     Ok(Applied {
         pending: false,
-        outputs: outputs(provider, &spec),
-        secrets: secrets(provider, &spec, &passwords),
+        outputs: outputs(server, &spec),
+        secrets: secrets(server, &spec, &passwords),
     })
 }
 
 /// Drops the database, ending its sessions (`WITH (FORCE)`); succeeds when it is gone and
 /// refuses one recorded for another owner.
 pub(super) async fn delete(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let spec = checked(resource)?;
-    let client = provider.inner.pool.get().await?;
+    let client = server.pool.get().await?;
     locked(&client, &spec.name, async {
-        provider
+        server
             .check_owner(&*client, resource, Catalog::Database, &spec.name)
             .await?;
         client
@@ -374,4 +371,63 @@ pub(super) async fn delete(
             .map_err(|e| sql_error(&format!("cannot drop database {}", spec.name), &e, &[]))
     })
     .await
+}
+
+/// The `Database` kind: one query over `pg_database` observes a batch.
+pub(super) struct Database;
+
+#[async_trait]
+impl ManagedKind<Server> for Database {
+    async fn observe(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe_many(server, std::slice::from_ref(resource))
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(ProviderError::transient("no observation")))
+    }
+
+    async fn create(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(server, resource).await
+    }
+
+    async fn update(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        update(server, resource).await
+    }
+
+    async fn delete(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(server, resource).await
+    }
+
+    /// Completes what a create cut short left (its marker, its owner), as a create does.
+    async fn adopt(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(server, resource).await
+    }
+
+    /// One query over `pg_database` for the whole batch.
+    async fn observe_many(
+        &self,
+        server: &Server,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        observe_many(server, resources).await
+    }
 }

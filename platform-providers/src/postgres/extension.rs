@@ -8,9 +8,12 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 use super::errors::sql_error;
-use super::{Catalog, PostgresProvider, quote};
+use super::{Catalog, Server, quote};
 use crate::support::{ident, spec};
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, ProviderError, diff_fields,
+};
 use platform_core::secret::SecretMap;
 
 /// The spec of an Extension.
@@ -45,13 +48,13 @@ fn outputs(spec: &ExtensionSpec, version: &str) -> BTreeMap<String, Value> {
 /// A connection to the extension's database, or None when that database does not exist;
 /// refuses a database recorded for another owner than `resource`'s.
 async fn connect(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
     spec: &ExtensionSpec,
 ) -> Result<Option<tokio_postgres::Client>, ProviderError> {
     let exists = {
-        let client = provider.inner.pool.get().await?;
-        provider
+        let client = server.pool.get().await?;
+        server
             .check_owner(&*client, resource, Catalog::Database, &spec.database)
             .await?;
         client
@@ -66,7 +69,7 @@ async fn connect(
     if !exists {
         return Ok(None);
     }
-    match provider.inner.pool.connect_to(&spec.database).await {
+    match server.pool.connect_to(&spec.database).await {
         Ok(client) => Ok(Some(client)),
         // Dropped between the look-up and the connection.
         Err(e) if e.message.contains("does not exist") => Ok(None),
@@ -89,11 +92,11 @@ async fn installed(
 }
 
 pub(super) async fn observe(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<Observation, ProviderError> {
     let spec = checked(resource)?;
-    let Some(client) = connect(provider, resource, &spec).await? else {
+    let Some(client) = connect(server, resource, &spec).await? else {
         return Ok(Observation::absent());
     };
     let Some(version) = installed(&client, &spec).await? else {
@@ -114,15 +117,15 @@ pub(super) async fn observe(
 
 /// Installs the extension, or moves it to the desired version.
 pub(super) async fn apply(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let spec = checked(resource)?;
     {
-        let client = provider.inner.pool.get().await?;
-        provider.wait_for_database(&client, &spec.database).await?;
+        let client = server.pool.get().await?;
+        server.wait_for_database(&client, &spec.database).await?;
     }
-    let Some(client) = connect(provider, resource, &spec).await? else {
+    let Some(client) = connect(server, resource, &spec).await? else {
         return Err(ProviderError::transient(format!(
             "database {} of extension {} does not exist",
             spec.database, spec.name
@@ -161,11 +164,11 @@ pub(super) async fn apply(
 
 /// Drops the extension; succeeds when it or its database is gone.
 pub(super) async fn delete(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let spec = checked(resource)?;
-    let Some(client) = connect(provider, resource, &spec).await? else {
+    let Some(client) = connect(server, resource, &spec).await? else {
         return Ok(());
     };
     client
@@ -178,4 +181,51 @@ pub(super) async fn delete(
                 &[],
             )
         })
+}
+
+/// The `Extension` kind.
+pub(super) struct Extension;
+
+#[async_trait]
+impl ManagedKind<Server> for Extension {
+    async fn observe(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe(server, resource).await
+    }
+
+    async fn create(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        apply(server, resource).await
+    }
+
+    async fn update(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        apply(server, resource).await
+    }
+
+    async fn delete(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(server, resource).await
+    }
+
+    /// Installs the extension, as a create does.
+    async fn adopt(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(server, resource).await
+    }
 }

@@ -8,9 +8,12 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::errors::{missing, sql_error};
-use super::{Catalog, PostgresProvider, quote};
+use super::{Catalog, Server, quote};
 use crate::support::{ident, spec};
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, ProviderError, diff_fields,
+};
 use platform_core::secret::SecretMap;
 
 /// The words `spec.privileges` accepts.
@@ -59,15 +62,15 @@ pub(super) fn checked(
 
 /// Refuses `resource` when its role or database is recorded for another owner.
 async fn check_owners(
-    provider: &PostgresProvider,
+    server: &Server,
     client: &tokio_postgres::Client,
     resource: &ManagedResource,
     spec: &GrantSpec,
 ) -> Result<(), ProviderError> {
-    provider
+    server
         .check_owner(client, resource, Catalog::Role, &spec.role)
         .await?;
-    provider
+    server
         .check_owner(client, resource, Catalog::Database, &spec.database)
         .await
 }
@@ -116,12 +119,12 @@ async fn held(
 }
 
 pub(super) async fn observe(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<Observation, ProviderError> {
     let (spec, wanted) = checked(resource)?;
-    let client = provider.inner.pool.get().await?;
-    check_owners(provider, &client, resource, &spec).await?;
+    let client = server.pool.get().await?;
+    check_owners(server, &client, resource, &spec).await?;
     let Some(held) = held(&client, &spec).await? else {
         return Ok(Observation::absent());
     };
@@ -152,14 +155,14 @@ pub(super) async fn observe(
 
 /// Grants what the spec names and revokes the other database privileges (create and update).
 pub(super) async fn apply(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let (spec, wanted) = checked(resource)?;
-    let client = provider.inner.pool.get().await?;
-    provider.wait_for_role(&client, &spec.role).await?;
-    provider.wait_for_database(&client, &spec.database).await?;
-    check_owners(provider, &client, resource, &spec).await?;
+    let client = server.pool.get().await?;
+    server.wait_for_role(&client, &spec.role).await?;
+    server.wait_for_database(&client, &spec.database).await?;
+    check_owners(server, &client, resource, &spec).await?;
     let (role, database) = (quote(&spec.role), quote(&spec.database));
     let grant: Vec<&str> = wanted.iter().copied().collect();
     let revoke: Vec<&str> = DATABASE_PRIVILEGES
@@ -198,12 +201,12 @@ pub(super) async fn apply(
 
 /// Revokes every database privilege of the role; succeeds when the role or database is gone.
 pub(super) async fn delete(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let (spec, _) = checked(resource)?;
-    let client = provider.inner.pool.get().await?;
-    check_owners(provider, &client, resource, &spec).await?;
+    let client = server.pool.get().await?;
+    check_owners(server, &client, resource, &spec).await?;
     let sql = format!(
         "REVOKE ALL ON DATABASE {} FROM {}",
         quote(&spec.database),
@@ -220,5 +223,52 @@ pub(super) async fn delete(
             &e,
             &[],
         )),
+    }
+}
+
+/// The `Grant` kind.
+pub(super) struct Grant;
+
+#[async_trait]
+impl ManagedKind<Server> for Grant {
+    async fn observe(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe(server, resource).await
+    }
+
+    async fn create(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        apply(server, resource).await
+    }
+
+    async fn update(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        apply(server, resource).await
+    }
+
+    async fn delete(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(server, resource).await
+    }
+
+    /// Applies the privileges, as a create does.
+    async fn adopt(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(server, resource).await
     }
 }

@@ -44,11 +44,11 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use platform_core::provider::{
-    Applied, Found, ManagedResource, Observation, Owner, Provider, ProviderError,
+    Adapter, AdapterContext, AsAdapter, Found, ManagedResource, Owner, ProviderError,
 };
 use postgres_protocol::escape::escape_identifier;
 
@@ -87,10 +87,12 @@ pub struct Marked {
 /// Provisions databases, roles, grants and extensions on one PostgreSQL server.
 #[derive(Clone)]
 pub struct PostgresProvider {
-    inner: Arc<Inner>,
+    adapter: Adapter<Server>,
 }
 
-struct Inner {
+/// What the PostgreSQL kinds share: the connection pool, the address the outputs advertise
+/// and the passwords this process set.
+pub struct Server {
     pool: Pool,
     host: String,
     port: u16,
@@ -102,7 +104,7 @@ struct Inner {
 impl fmt::Debug for PostgresProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PostgresProvider")
-            .field("server", &pool::describe(self.inner.pool.config()))
+            .field("server", &pool::describe(self.server().pool.config()))
             .finish_non_exhaustive()
     }
 }
@@ -145,13 +147,19 @@ impl PostgresProvider {
                 "maxConnections: expected at least 1, found 0",
             ));
         }
+        let server = Server {
+            pool: Pool::new(config, size as usize),
+            host: s.host.unwrap_or(url_host),
+            port: s.port.unwrap_or(url_port),
+            passwords: Mutex::new(HashMap::new()),
+        };
         Ok(PostgresProvider {
-            inner: Arc::new(Inner {
-                pool: Pool::new(config, size as usize),
-                host: s.host.unwrap_or(url_host),
-                port: s.port.unwrap_or(url_port),
-                passwords: Mutex::new(HashMap::new()),
-            }),
+            adapter: Adapter::builder("postgres", API_VERSION, server)
+                .kind("Database", database::Database)
+                .kind("Role", role::Role)
+                .kind("Grant", grant::Grant)
+                .kind("Extension", extension::Extension)
+                .build(),
         })
     }
 
@@ -160,10 +168,14 @@ impl PostgresProvider {
         Self::from_settings(&json!({ "url": url }))
     }
 
+    fn server(&self) -> &Server {
+        self.adapter.context()
+    }
+
     /// The databases and roles whose comment starts with [`MARKER`] (whatever owner follows)
     /// and whose names start with `prefix`.
     pub async fn marked(&self, prefix: &str) -> Result<Marked, ProviderError> {
-        let client = self.inner.pool.get().await?;
+        let client = self.server().pool.get().await?;
         let rows = client
             .query(
                 "SELECT 'd', datname::text FROM pg_database d
@@ -190,13 +202,32 @@ impl PostgresProvider {
         }
         Ok(marked)
     }
+}
 
+impl AsAdapter for PostgresProvider {
+    type Context = Server;
+
+    fn adapter(&self) -> &Adapter<Server> {
+        &self.adapter
+    }
+}
+
+/// Inventory: the marked databases and roles (see [`MARKER`]); grants and extensions carry no
+/// marker and go with their database or role.
+#[async_trait]
+impl AdapterContext for Server {
+    async fn inventory(adapter: &Adapter<Self>) -> Result<Option<Vec<Found>>, ProviderError> {
+        adapter.context().listed().await.map(Some)
+    }
+}
+
+impl Server {
     /// Every database and role carrying [`MARKER`], databases first (dropping a database
     /// before its owner role leaves the role nothing to reassign), each with the owner its
     /// comment records. Superusers and template databases are never listed, whatever their
     /// comment says: the server owns them.
     async fn listed(&self) -> Result<Vec<Found>, ProviderError> {
-        let client = self.inner.pool.get().await?;
+        let client = self.pool.get().await?;
         let rows = client
             .query(
                 "SELECT 'Database', datname::text, shobj_description(d.oid, 'pg_database')
@@ -232,8 +263,8 @@ impl PostgresProvider {
 
     fn outputs(&self) -> BTreeMap<String, Value> {
         BTreeMap::from([
-            ("host".to_owned(), json!(self.inner.host)),
-            ("port".to_owned(), json!(self.inner.port)),
+            ("host".to_owned(), json!(self.host)),
+            ("port".to_owned(), json!(self.port)),
         ])
     }
 
@@ -241,21 +272,19 @@ impl PostgresProvider {
     fn uri(&self, user: &str, password: &str, database: &str) -> String {
         format!(
             "postgres://{user}:{password}@{}:{}/{database}",
-            self.inner.host, self.inner.port
+            self.host, self.port
         )
     }
 
     fn remember(&self, role: &str, password: &str, verifier: &str) {
-        self.inner
-            .passwords
+        self.passwords
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(role.to_owned(), (password.to_owned(), verifier.to_owned()));
     }
 
     fn forget(&self, role: &str) {
-        self.inner
-            .passwords
+        self.passwords
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(role);
@@ -263,8 +292,7 @@ impl PostgresProvider {
 
     /// The password this process set for `role` with its verifier, if any.
     fn remembered(&self, role: &str) -> Option<(String, String)> {
-        self.inner
-            .passwords
+        self.passwords
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(role)
@@ -389,117 +417,4 @@ async fn recorded_owner(
 /// An identifier quoted for SQL (after it passed a strict check).
 fn quote(identifier: &str) -> String {
     escape_identifier(identifier)
-}
-
-fn unknown(kind: &str) -> ProviderError {
-    ProviderError::permanent(format!(
-        "the postgres adapter does not serve kind {kind:?}; it serves {}",
-        KINDS.join(", ")
-    ))
-}
-
-#[async_trait]
-impl Provider for PostgresProvider {
-    fn name(&self) -> &str {
-        "postgres"
-    }
-
-    fn kinds(&self) -> Vec<(String, String)> {
-        crate::support::served_kinds(API_VERSION, KINDS)
-    }
-
-    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
-        match resource.kind() {
-            "Database" => database::observe_many(self, std::slice::from_ref(resource))
-                .await
-                .pop()
-                .unwrap_or_else(|| Err(ProviderError::transient("no observation"))),
-            "Role" => role::observe_many(self, std::slice::from_ref(resource))
-                .await
-                .pop()
-                .unwrap_or_else(|| Err(ProviderError::transient("no observation"))),
-            "Grant" => grant::observe(self, resource).await,
-            "Extension" => extension::observe(self, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
-    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        match resource.kind() {
-            "Database" => database::create(self, resource).await,
-            "Role" => role::create(self, resource).await,
-            "Grant" => grant::apply(self, resource).await,
-            "Extension" => extension::apply(self, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
-    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        match resource.kind() {
-            "Database" => database::update(self, resource).await,
-            "Role" => role::update(self, resource).await,
-            "Grant" => grant::apply(self, resource).await,
-            "Extension" => extension::apply(self, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
-    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
-        match resource.kind() {
-            "Database" => database::delete(self, resource).await,
-            "Role" => role::delete(self, resource).await,
-            "Grant" => grant::delete(self, resource).await,
-            "Extension" => extension::delete(self, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
-    /// The marked databases and roles (see [`MARKER`]); grants and extensions carry no
-    /// marker and go with their database or role.
-    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
-        self.listed().await.map(Some)
-    }
-
-    /// One query over `pg_database` for every Database, one over `pg_roles` for every Role;
-    /// other kinds one by one.
-    /// Adopting a login whose create was never recorded gives it a fresh password (create
-    /// resets it), since nobody can read the lost one back; other kinds change nothing.
-    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        self.create(resource).await
-    }
-
-    async fn observe_many(
-        &self,
-        resources: &[ManagedResource],
-    ) -> Vec<Result<Observation, ProviderError>> {
-        let mut out: Vec<Option<Result<Observation, ProviderError>>> =
-            (0..resources.len()).map(|_| None).collect();
-        for kind in ["Database", "Role"] {
-            let (indices, batch): (Vec<usize>, Vec<ManagedResource>) = resources
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.kind() == kind)
-                .map(|(i, r)| (i, r.clone()))
-                .unzip();
-            if batch.is_empty() {
-                continue;
-            }
-            let results = if kind == "Database" {
-                database::observe_many(self, &batch).await
-            } else {
-                role::observe_many(self, &batch).await
-            };
-            for (i, result) in indices.into_iter().zip(results) {
-                out[i] = Some(result);
-            }
-        }
-        for (i, resource) in resources.iter().enumerate() {
-            if out[i].is_none() {
-                out[i] = Some(self.observe(resource).await);
-            }
-        }
-        out.into_iter()
-            .map(|o| o.expect("every slot filled"))
-            .collect()
-    }
 }

@@ -9,10 +9,11 @@ use serde_json::{Value, json};
 use tokio_postgres::error::SqlState;
 
 use super::errors::{already_exists, missing, sql_error};
-use super::{Catalog, PostgresProvider, comment, quote};
+use super::{Catalog, Server, comment, quote};
 use crate::support::{credentials, ident, spec};
+use async_trait::async_trait;
 use platform_core::provider::{
-    Applied, ManagedResource, Observation, Owner, ProviderError, diff_fields,
+    Applied, ManagedKind, ManagedResource, Observation, Owner, ProviderError, diff_fields,
 };
 use platform_core::secret::{SecretMap, SecretValue};
 
@@ -71,18 +72,15 @@ pub(super) fn checked(resource: &ManagedResource) -> Result<RoleSpec, ProviderEr
     Ok(spec)
 }
 
-fn outputs(
-    provider: &PostgresProvider,
-    spec: &RoleSpec,
-) -> std::collections::BTreeMap<String, Value> {
-    let mut outputs = provider.outputs();
+fn outputs(server: &Server, spec: &RoleSpec) -> std::collections::BTreeMap<String, Value> {
+    let mut outputs = server.outputs();
     outputs.insert("username".to_owned(), json!(spec.name));
     outputs
 }
 
 /// Observes many roles with one query over `pg_roles`.
 pub(super) async fn observe_many(
-    provider: &PostgresProvider,
+    server: &Server,
     resources: &[ManagedResource],
 ) -> Vec<Result<Observation, ProviderError>> {
     let specs: Vec<Result<RoleSpec, ProviderError>> = resources.iter().map(checked).collect();
@@ -93,7 +91,7 @@ pub(super) async fn observe_many(
     let rows = if names.is_empty() {
         Ok(Vec::new())
     } else {
-        match provider.inner.pool.get().await {
+        match server.pool.get().await {
             Ok(client) => client
                 .query(
                     "SELECT rolname::text, rolcanlogin, rolconnlimit,
@@ -138,7 +136,7 @@ pub(super) async fn observe_many(
                 up_to_date: diff.is_empty(),
                 ready: true,
                 diff,
-                outputs: outputs(provider, &spec),
+                outputs: outputs(server, &spec),
                 // The server keeps a verifier only: the password is handed out by create.
                 secrets: SecretMap::new(),
             })
@@ -148,7 +146,7 @@ pub(super) async fn observe_many(
 
 /// Creates the role with a fresh password, or sets a fresh password on the role that exists.
 pub(super) async fn create(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let spec = checked(resource)?;
@@ -169,15 +167,15 @@ pub(super) async fn create(
         "ALTER ROLE {name} WITH PASSWORD {}; {comment}",
         escape_literal(&verifier)
     );
-    let mut client = provider.inner.pool.get().await?;
+    let mut client = server.pool.get().await?;
     // Before anything is remembered: another owner's password stays the one remembered.
-    provider
+    server
         .check_owner(&*client, resource, Catalog::Role, &spec.name)
         .await?;
     // Remembered before the commit, so a Database waiting for this role finds the password
     // as soon as the role is visible.
-    let previous = provider.remembered(&spec.name);
-    provider.remember(&spec.name, &password, &verifier);
+    let previous = server.remembered(&spec.name);
+    server.remember(&spec.name, &password, &verifier);
     let result = async {
         let what = format!("cannot create role {}", spec.name);
         let tx = client
@@ -202,7 +200,7 @@ pub(super) async fn create(
             .await
             .map_err(|e| sql_error(&what, &e, &secrets))?;
         // Checked again in the transaction that resets: the role may have been made meanwhile.
-        provider
+        server
             .check_owner(&tx, resource, Catalog::Role, &spec.name)
             .await?;
         tx.batch_execute(&reset)
@@ -215,8 +213,8 @@ pub(super) async fn create(
     .await;
     if let Err(e) = result {
         match previous {
-            Some((password, verifier)) => provider.remember(&spec.name, &password, &verifier),
-            None => provider.forget(&spec.name),
+            Some((password, verifier)) => server.remember(&spec.name, &password, &verifier),
+            None => server.forget(&spec.name),
         }
         return Err(e);
     }
@@ -225,11 +223,11 @@ pub(super) async fn create(
     out.insert("password", SecretValue::new(password.clone()));
     out.insert(
         "uri",
-        SecretValue::new(provider.uri(&spec.name, &password, database)),
+        SecretValue::new(server.uri(&spec.name, &password, database)),
     );
     Ok(Applied {
         pending: false,
-        outputs: outputs(provider, &spec),
+        outputs: outputs(server, &spec),
         secrets: out,
     })
 }
@@ -237,7 +235,7 @@ pub(super) async fn create(
 /// Sets login and connection limit (never the password) and records the owner; creates the
 /// role when it is missing.
 pub(super) async fn update(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<Applied, ProviderError> {
     let spec = checked(resource)?;
@@ -249,13 +247,13 @@ pub(super) async fn update(
         escape_literal(&comment(resource))
     );
     let what = format!("cannot update role {}", spec.name);
-    let mut client = provider.inner.pool.get().await?;
+    let mut client = server.pool.get().await?;
     let done = {
         let tx = client
             .transaction()
             .await
             .map_err(|e| sql_error(&what, &e, &[]))?;
-        provider
+        server
             .check_owner(&tx, resource, Catalog::Role, &spec.name)
             .await?;
         match tx.batch_execute(&sql).await {
@@ -266,12 +264,12 @@ pub(super) async fn update(
     match done {
         Ok(()) => Ok(Applied {
             pending: false,
-            outputs: outputs(provider, &spec),
+            outputs: outputs(server, &spec),
             secrets: SecretMap::new(),
         }),
         Err(e) if missing(&e) => {
             drop(client);
-            create(provider, resource).await
+            create(server, resource).await
         }
         Err(e) => Err(sql_error(&what, &e, &[])),
     }
@@ -280,13 +278,13 @@ pub(super) async fn update(
 /// Drops the role, first handing what it owns in any database to the adapter's own user;
 /// refuses a role recorded for another owner.
 pub(super) async fn delete(
-    provider: &PostgresProvider,
+    server: &Server,
     resource: &ManagedResource,
 ) -> Result<(), ProviderError> {
     let spec = checked(resource)?;
     let what = format!("cannot drop role {}", spec.name);
-    let client = provider.inner.pool.get().await?;
-    provider
+    let client = server.pool.get().await?;
+    server
         .check_owner(&*client, resource, Catalog::Role, &spec.name)
         .await?;
     let exists = client
@@ -294,7 +292,7 @@ pub(super) async fn delete(
         .await
         .map_err(|e| sql_error(&what, &e, &[]))?
         .is_some();
-    provider.forget(&spec.name);
+    server.forget(&spec.name);
     if !exists {
         return Ok(());
     }
@@ -317,7 +315,7 @@ pub(super) async fn delete(
     let name = quote(&spec.name);
     let disown = format!("REASSIGN OWNED BY {name} TO CURRENT_USER; DROP OWNED BY {name}");
     for database in elsewhere {
-        match provider.inner.pool.connect_to(&database).await {
+        match server.pool.connect_to(&database).await {
             Ok(other) => match other.batch_execute(&disown).await {
                 Ok(()) => {}
                 Err(e) if missing(&e) => {}
@@ -337,5 +335,65 @@ pub(super) async fn delete(
             Err(ProviderError::transient(sql_error(&what, &e, &[]).message))
         }
         Err(e) => Err(sql_error(&what, &e, &[])),
+    }
+}
+
+/// The `Role` kind: one query over `pg_roles` observes a batch.
+pub(super) struct Role;
+
+#[async_trait]
+impl ManagedKind<Server> for Role {
+    async fn observe(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe_many(server, std::slice::from_ref(resource))
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(ProviderError::transient("no observation")))
+    }
+
+    async fn create(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(server, resource).await
+    }
+
+    async fn update(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        update(server, resource).await
+    }
+
+    async fn delete(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(server, resource).await
+    }
+
+    /// Gives a login whose create was never recorded a fresh password (create resets it),
+    /// since nobody can read the lost one back.
+    async fn adopt(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(server, resource).await
+    }
+
+    /// One query over `pg_roles` for the whole batch.
+    async fn observe_many(
+        &self,
+        server: &Server,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        observe_many(server, resources).await
     }
 }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use platform_core::model::DynamicObject;
-use platform_core::provider::ErrorClass;
+use platform_core::provider::{ErrorClass, Provider};
 
 /// A provider whose server cannot be reached: port 1 on localhost is closed.
 fn unreachable() -> PostgresProvider {
@@ -209,8 +209,8 @@ fn settings_are_typed_and_never_shown() {
     }))
     .unwrap();
     assert!(!format!("{p:?}").contains("sekrit99"), "{p:?}");
-    assert_eq!(p.outputs()["host"], json!("db.example.com"));
-    assert_eq!(p.outputs()["port"], json!(6543));
+    assert_eq!(p.server().outputs()["host"], json!("db.example.com"));
+    assert_eq!(p.server().outputs()["port"], json!(6543));
     assert_eq!(p.name(), "postgres");
     assert_eq!(p.kinds().len(), KINDS.len());
 }

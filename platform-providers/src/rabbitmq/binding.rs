@@ -6,7 +6,8 @@ use rabbitmq_http_client::responses::BindingInfo;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError};
+use async_trait::async_trait;
+use platform_core::provider::{Applied, ManagedKind, ManagedResource, Observation, ProviderError};
 
 use super::connection::Connection;
 use super::owners::{self, Real};
@@ -243,4 +244,51 @@ pub(super) async fn delete(
         Err(e) => return Err(conn.error(&desired.what("delete"), e)),
     }
     owners::release(conn, &desired.real()).await
+}
+
+/// The `Binding` kind.
+pub(super) struct Binding;
+
+#[async_trait]
+impl ManagedKind<Connection> for Binding {
+    async fn observe(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe(conn, resource).await
+    }
+
+    async fn create(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(conn, resource).await
+    }
+
+    async fn update(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(conn, resource).await
+    }
+
+    async fn delete(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(conn, resource).await
+    }
+
+    /// Adopting is creating: an existing binding is kept.
+    async fn adopt(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(conn, resource).await
+    }
 }

@@ -16,7 +16,7 @@ pub(super) type ApiClient = Client<String, String, String>;
 /// The adapter's settings, `environments.<env>.providers.rabbitmq` in a config.
 #[derive(Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(super) struct Settings {
+pub struct Settings {
     /// The management API, such as `http://127.0.0.1:15672` (`/api` is added).
     #[serde(default = "default_url")]
     pub url: String,
@@ -57,7 +57,7 @@ fn default_guest() -> String {
 
 /// Where applications connect over AMQP, as handed out in outputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct AmqpEndpoint {
+pub struct AmqpEndpoint {
     /// Host name or address.
     pub host: String,
     /// Port.
@@ -65,7 +65,7 @@ pub(super) struct AmqpEndpoint {
 }
 
 /// The parsed settings: the API client (which connects on first request) and the AMQP endpoint.
-pub(super) struct Connection {
+pub struct Connection {
     pub client: ApiClient,
     pub amqp: AmqpEndpoint,
     /// The management password, removed from every message.

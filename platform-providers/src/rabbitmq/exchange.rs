@@ -6,7 +6,10 @@ use rabbitmq_http_client::responses::ExchangeInfo;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, ProviderError, diff_fields,
+};
 
 use super::connection::Connection;
 use super::owners::{self, Real};
@@ -189,4 +192,51 @@ pub(super) async fn delete(
         .await
         .map_err(|e| conn.error(&desired.what("delete"), e))?;
     owners::release(conn, &real).await
+}
+
+/// The `Exchange` kind.
+pub(super) struct Exchange;
+
+#[async_trait]
+impl ManagedKind<Connection> for Exchange {
+    async fn observe(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe(conn, resource).await
+    }
+
+    async fn create(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(conn, resource).await
+    }
+
+    async fn update(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        update(conn, resource).await
+    }
+
+    async fn delete(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(conn, resource).await
+    }
+
+    /// Adopting is creating: an existing exchange is kept.
+    async fn adopt(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(conn, resource).await
+    }
 }

@@ -60,10 +60,9 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
 use platform_core::provider::{
-    Applied, Found, ManagedResource, Observation, Provider, ProviderError,
+    Adapter, AdapterContext, AsAdapter, Found, ManagedResource, Provider, ProviderError,
 };
 
 use crate::support::settings::SettingsError;
@@ -77,13 +76,13 @@ pub const KINDS: &[&str] = &["Vhost", "User", "Queue", "Exchange", "Binding"];
 /// Provisions RabbitMQ objects through the management HTTP API.
 #[derive(Clone)]
 pub struct RabbitmqProvider {
-    conn: Arc<Connection>,
+    adapter: Adapter<Connection>,
 }
 
 impl fmt::Debug for RabbitmqProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RabbitmqProvider")
-            .field("connection", &self.conn)
+            .field("connection", self.conn())
             .finish()
     }
 }
@@ -92,17 +91,29 @@ impl RabbitmqProvider {
     /// A provider from config settings `{url, username, password, amqpHost?, amqpPort?}`;
     /// nothing is sent until the first operation.
     pub fn from_settings(settings: &Value) -> Result<Self, SettingsError> {
+        let conn = Connection::from_settings(settings)?;
         Ok(RabbitmqProvider {
-            conn: Arc::new(Connection::from_settings(settings)?),
+            adapter: Adapter::builder("rabbitmq", API_VERSION, conn)
+                .kind("Vhost", vhost::Vhost)
+                .kind("User", user::User)
+                .kind("Queue", queue::Queue)
+                .kind("Exchange", exchange::Exchange)
+                .kind("Binding", binding::Binding)
+                .build(),
         })
+    }
+
+    fn conn(&self) -> &Connection {
+        self.adapter.context()
     }
 }
 
-fn unknown(kind: &str) -> ProviderError {
-    ProviderError::permanent(format!(
-        "the rabbitmq adapter does not serve kind {kind:?}; it serves {}",
-        KINDS.join(", ")
-    ))
+impl AsAdapter for RabbitmqProvider {
+    type Context = Connection;
+
+    fn adapter(&self) -> &Adapter<Connection> {
+        &self.adapter
+    }
 }
 
 /// Outputs shared by the kinds: where applications connect and which vhost.
@@ -129,69 +140,13 @@ fn default_true() -> bool {
 }
 
 #[async_trait]
-impl Provider for RabbitmqProvider {
-    fn name(&self) -> &str {
-        "rabbitmq"
-    }
-
-    fn kinds(&self) -> Vec<(String, String)> {
-        crate::support::served_kinds(API_VERSION, KINDS)
-    }
-
-    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
-        let conn = &self.conn;
-        match resource.kind() {
-            "Vhost" => vhost::observe(conn, resource).await,
-            "User" => user::observe(conn, resource).await,
-            "Queue" => queue::observe(conn, resource).await,
-            "Exchange" => exchange::observe(conn, resource).await,
-            "Binding" => binding::observe(conn, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
-    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        let conn = &self.conn;
-        match resource.kind() {
-            "Vhost" => vhost::create(conn, resource).await,
-            "User" => user::create(conn, resource).await,
-            "Queue" => queue::create(conn, resource).await,
-            "Exchange" => exchange::create(conn, resource).await,
-            "Binding" => binding::create(conn, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
-    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        let conn = &self.conn;
-        match resource.kind() {
-            "Vhost" => vhost::create(conn, resource).await,
-            "User" => user::update(conn, resource).await,
-            "Queue" => queue::update(conn, resource).await,
-            "Exchange" => exchange::update(conn, resource).await,
-            "Binding" => binding::create(conn, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
-    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
-        let conn = &self.conn;
-        match resource.kind() {
-            "Vhost" => vhost::delete(conn, resource).await,
-            "User" => user::delete(conn, resource).await,
-            "Queue" => queue::delete(conn, resource).await,
-            "Exchange" => exchange::delete(conn, resource).await,
-            "Binding" => binding::delete(conn, resource).await,
-            other => Err(unknown(other)),
-        }
-    }
-
+impl AdapterContext for Connection {
     /// The objects with an owner record (see `owners`) that still exist, each rebuilt from the
     /// kind and spec its record keeps. Objects made before owners were recorded have no record
     /// and are not listed; nor is the vhost `/`. An object whose observe fails is listed
     /// (deleting what is gone does nothing), one observed absent is not.
-    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
-        let records = owners::all(&self.conn).await?;
+    async fn inventory(adapter: &Adapter<Self>) -> Result<Option<Vec<Found>>, ProviderError> {
+        let records = owners::all(adapter.context()).await?;
         let found: Vec<Found> = records
             .objects()
             .into_iter()
@@ -201,38 +156,11 @@ impl Provider for RabbitmqProvider {
             .collect();
         let mut listed = Vec::with_capacity(found.len());
         for f in found {
-            match self.observe(&f.resource).await {
+            match adapter.observe(&f.resource).await {
                 Ok(seen) if !seen.exists => {}
                 _ => listed.push(f),
             }
         }
         Ok(Some(listed))
-    }
-
-    /// Queues and users are listed once per vhost (one call for all queues, two for all users
-    /// and their permissions); other kinds are observed one by one.
-    /// Adopting a login whose create was never recorded gives it a fresh password (create
-    /// resets it), since nobody can read the lost one back; other kinds change nothing.
-    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        self.create(resource).await
-    }
-
-    async fn observe_many(
-        &self,
-        resources: &[ManagedResource],
-    ) -> Vec<Result<Observation, ProviderError>> {
-        let conn = &self.conn;
-        let same_kind = |k: &str| resources.iter().all(|r| r.kind() == k);
-        if resources.len() > 1 && same_kind("Queue") {
-            return queue::observe_many(conn, resources).await;
-        }
-        if resources.len() > 1 && same_kind("User") {
-            return user::observe_many(conn, resources).await;
-        }
-        let mut out = Vec::with_capacity(resources.len());
-        for resource in resources {
-            out.push(self.observe(resource).await);
-        }
-        out
     }
 }

@@ -6,7 +6,10 @@ use rabbitmq_http_client::responses::QueueInfo;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, ProviderError, diff_fields,
+};
 
 use super::connection::Connection;
 use super::owners::{self, Real};
@@ -311,4 +314,67 @@ pub(super) async fn delete(
         .await
         .map_err(|e| conn.error(&desired.what("delete"), e))?;
     owners::release(conn, &real).await
+}
+
+/// The `Queue` kind.
+pub(super) struct Queue;
+
+#[async_trait]
+impl ManagedKind<Connection> for Queue {
+    async fn observe(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe(conn, resource).await
+    }
+
+    async fn create(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(conn, resource).await
+    }
+
+    async fn update(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        update(conn, resource).await
+    }
+
+    async fn delete(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(conn, resource).await
+    }
+
+    /// Adopting is creating: an existing queue is kept.
+    async fn adopt(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(conn, resource).await
+    }
+
+    /// A batch of more than one: one call per vhost for all queues.
+    async fn observe_many(
+        &self,
+        conn: &Connection,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        if resources.len() > 1 {
+            return observe_many(conn, resources).await;
+        }
+        let mut out = Vec::with_capacity(resources.len());
+        for resource in resources {
+            out.push(observe(conn, resource).await);
+        }
+        out
+    }
 }

@@ -224,9 +224,9 @@ fn settings_refuse_unknown_keys_and_never_show_the_password() {
         "url": "http://mq.internal:15672/", "password": "hunter2-secret", "amqpPort": 5673
     }))
     .unwrap();
-    assert_eq!(p.conn.amqp.host, "mq.internal");
-    assert_eq!(p.conn.amqp.port, 5673);
-    assert_eq!(p.conn.endpoint, "http://mq.internal:15672/api");
+    assert_eq!(p.conn().amqp.host, "mq.internal");
+    assert_eq!(p.conn().amqp.port, 5673);
+    assert_eq!(p.conn().endpoint, "http://mq.internal:15672/api");
     assert!(!format!("{p:?}").contains("hunter2"));
 }
 

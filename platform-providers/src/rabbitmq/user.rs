@@ -6,7 +6,10 @@ use rabbitmq_http_client::responses;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError, diff_fields};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, ProviderError, diff_fields,
+};
 use platform_core::secret::{SecretMap, SecretValue};
 
 use super::connection::Connection;
@@ -368,4 +371,68 @@ pub(super) async fn delete(
         .await
         .map_err(|e| conn.error(&format!("delete user {:?}", desired.name), e))?;
     owners::release(conn, &real).await
+}
+
+/// The `User` kind.
+pub(super) struct User;
+
+#[async_trait]
+impl ManagedKind<Connection> for User {
+    async fn observe(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe(conn, resource).await
+    }
+
+    async fn create(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(conn, resource).await
+    }
+
+    async fn update(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        update(conn, resource).await
+    }
+
+    async fn delete(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(conn, resource).await
+    }
+
+    /// Gives a login whose create was never recorded a fresh password (create resets it),
+    /// since nobody can read the lost one back.
+    async fn adopt(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(conn, resource).await
+    }
+
+    /// A batch of more than one: two calls per vhost for all users and their permissions.
+    async fn observe_many(
+        &self,
+        conn: &Connection,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        if resources.len() > 1 {
+            return observe_many(conn, resources).await;
+        }
+        let mut out = Vec::with_capacity(resources.len());
+        for resource in resources {
+            out.push(observe(conn, resource).await);
+        }
+        out
+    }
 }

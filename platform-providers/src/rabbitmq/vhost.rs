@@ -3,7 +3,8 @@
 use rabbitmq_http_client::requests::VirtualHostParams;
 use serde_json::json;
 
-use platform_core::provider::{Applied, ManagedResource, Observation, ProviderError};
+use async_trait::async_trait;
+use platform_core::provider::{Applied, ManagedKind, ManagedResource, Observation, ProviderError};
 
 use super::connection::Connection;
 use super::owners::{self, Real};
@@ -87,4 +88,51 @@ pub(super) async fn delete(
         .await
         .map_err(|e| conn.error(&format!("delete vhost {name:?}"), e))?;
     owners::release(conn, &real).await
+}
+
+/// The `Vhost` kind.
+pub(super) struct Vhost;
+
+#[async_trait]
+impl ManagedKind<Connection> for Vhost {
+    async fn observe(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        observe(conn, resource).await
+    }
+
+    async fn create(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(conn, resource).await
+    }
+
+    async fn update(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        create(conn, resource).await
+    }
+
+    async fn delete(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        delete(conn, resource).await
+    }
+
+    /// Adopting is creating, which leaves an existing vhost as it is.
+    async fn adopt(
+        &self,
+        conn: &Connection,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(conn, resource).await
+    }
 }

@@ -6,10 +6,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-use platform_core::provider::{ManagedResource, Observation, ProviderError, diff_fields};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, Owner, ProviderError, diff_fields,
+};
 use platform_core::secret::{SecretMap, SecretValue};
 
-use super::rules;
+use super::{OWNERS_KEY, Server, rules, target};
 use crate::support::{ident, spec};
 
 #[derive(Debug, Deserialize)]
@@ -295,5 +298,146 @@ fn kind_of(value: &RedisValue) -> &'static str {
         RedisValue::BulkString(_) | RedisValue::SimpleString(_) => "a string",
         RedisValue::Okay => "OK",
         _ => "another type",
+    }
+}
+
+/// The `AclUser` kind.
+pub(super) struct AclUserKind;
+
+#[async_trait]
+impl ManagedKind<Server> for AclUserKind {
+    async fn observe(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        let mut seen = self
+            .observe_many(server, std::slice::from_ref(resource))
+            .await;
+        seen.pop()
+            .unwrap_or_else(|| Err(ProviderError::permanent("redis: no observation returned")))
+    }
+
+    /// One `MULTI` transaction for all: per user, a scratch user set to the same rules, its
+    /// description, and the user's description; the scratch user is deleted at the end.
+    /// Adopting a login whose create was never recorded gives it a fresh password (create
+    /// resets it), since nobody can read the lost one back; other kinds change nothing.
+    async fn adopt(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        self.create(server, resource).await
+    }
+
+    async fn observe_many(
+        &self,
+        server: &Server,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        let users: Vec<Result<AclUser, ProviderError>> = resources.iter().map(target).collect();
+        let checked: Vec<&AclUser> = users.iter().filter_map(|u| u.as_ref().ok()).collect();
+        if checked.is_empty() {
+            return users
+                .into_iter()
+                .map(|u| u.map(|_| Observation::absent()))
+                .collect();
+        }
+        let names: Vec<&str> = checked.iter().map(|u| u.username.as_str()).collect();
+        let answers = match server.owners(&names).await {
+            Ok(owners) => match server.observe_checked(&checked, false).await {
+                Ok(a) => a.into_iter().zip(owners).collect::<Vec<_>>(),
+                Err(e) => return users.into_iter().map(|u| u.and(Err(e.clone()))).collect(),
+            },
+            Err(e) => return users.into_iter().map(|u| u.and(Err(e.clone()))).collect(),
+        };
+        let mut answers = answers.into_iter();
+        users
+            .into_iter()
+            .zip(resources)
+            .map(|(u, resource)| {
+                u.and_then(|_| {
+                    let (seen, owner) = answers.next().ok_or_else(|| {
+                        ProviderError::permanent("redis: too few answers in the transaction")
+                    })?;
+                    Owner::check(resource, "ACL user", owner.as_ref())?;
+                    seen
+                })
+            })
+            .collect()
+    }
+
+    /// Sets the user with a fresh password, whether or not it exists.
+    async fn create(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        let user = target(resource)?;
+        server.claim(resource, &user).await?;
+        server.reset_password(&user).await
+    }
+
+    /// Sets the spec's rules and keeps the user's passwords; a missing user, or one left
+    /// without any password, gets a fresh one.
+    async fn update(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        let user = target(resource)?;
+        server.claim(resource, &user).await?;
+        let digests: Vec<String> = match server.describe(&user).await? {
+            Some(d) if !d.passwords.is_empty() => {
+                d.passwords.iter().map(|p| format!("#{p}")).collect()
+            }
+            _ => return server.reset_password(&user).await,
+        };
+        // Digests come back from the server: check them before sending them back.
+        if let Some(bad) = digests
+            .iter()
+            .find(|d| d.len() != 65 || !d[1..].bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(ProviderError::permanent(format!(
+                "redis: ACL user {}: expected password digests of 64 hex digits, found one of {} characters",
+                user.username,
+                bad.len() - 1
+            )));
+        }
+        server.set_user(&user, &digests, &[]).await?;
+        Ok(Applied {
+            outputs: user.outputs(&server.endpoint),
+            ..Applied::default()
+        })
+    }
+
+    async fn delete(
+        &self,
+        server: &Server,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        let user = target(resource)?;
+        let recorded = server.owners(&[&user.username]).await?.pop().flatten();
+        Owner::check(resource, "ACL user", recorded.as_ref())?;
+        let mut connection = server.admin.connection().await?;
+        redis::pipe()
+            .atomic()
+            .cmd("ACL")
+            .arg("DELUSER")
+            .arg(&user.username)
+            .ignore()
+            .cmd("HDEL")
+            .arg(OWNERS_KEY)
+            .arg(&user.username)
+            .ignore()
+            .query_async::<()>(&mut connection)
+            .await
+            .map_err(|e| {
+                server.admin.error(
+                    &format!("cannot delete ACL user {}", user.username),
+                    &e,
+                    &[],
+                )
+            })
     }
 }

@@ -50,7 +50,8 @@ use std::fmt;
 use std::sync::Mutex;
 
 use platform_core::provider::{
-    Applied, Found, ManagedResource, Observation, Owner, Provider, ProviderError,
+    Adapter, AdapterContext, Applied, AsAdapter, Found, ManagedResource, Observation, Owner,
+    ProviderError,
 };
 use platform_core::secret::SecretValue;
 
@@ -76,7 +77,14 @@ struct Settings {
 }
 
 /// Provisions ACL users on one Redis server.
+#[derive(Clone)]
 pub struct RedisProvider {
+    adapter: Adapter<Server>,
+}
+
+/// What the redis kind is given: the admin connection, the address applications are told
+/// and what this process learned of the server's ACL descriptions.
+pub struct Server {
     admin: Admin,
     endpoint: Endpoint,
     /// Scratch descriptions by user shape: Redis describes a command set the same way
@@ -86,9 +94,10 @@ pub struct RedisProvider {
 
 impl fmt::Debug for RedisProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let server = self.server();
         f.debug_struct("RedisProvider")
-            .field("address", &self.admin.address)
-            .field("endpoint", &self.endpoint)
+            .field("address", &server.admin.address)
+            .field("endpoint", &server.endpoint)
             .finish_non_exhaustive()
     }
 }
@@ -123,10 +132,15 @@ impl RedisProvider {
             host: s.host.unwrap_or_else(|| host.clone()),
             port: s.port.unwrap_or(port),
         };
-        Ok(RedisProvider {
+        let server = Server {
             admin: Admin::new(client, format!("{host}:{port}"), password),
             endpoint,
             shapes: Mutex::new(HashMap::new()),
+        };
+        Ok(RedisProvider {
+            adapter: Adapter::builder("redis", API_VERSION, server)
+                .kind("AclUser", acl_user::AclUserKind)
+                .build(),
         })
     }
 
@@ -135,6 +149,20 @@ impl RedisProvider {
         Self::from_settings(&serde_json::json!({ "url": url }))
     }
 
+    fn server(&self) -> &Server {
+        self.adapter.context()
+    }
+}
+
+impl AsAdapter for RedisProvider {
+    type Context = Server;
+
+    fn adapter(&self) -> &Adapter<Server> {
+        &self.adapter
+    }
+}
+
+impl Server {
     /// Sets a user's rules with `ACL SETUSER`; `secrets` are removed from any error.
     async fn set_user(
         &self,
@@ -263,15 +291,8 @@ impl RedisProvider {
     }
 }
 
+/// The checked ACL user of `resource` (the adapter routed only `AclUser`s here).
 fn target(resource: &ManagedResource) -> Result<AclUser, ProviderError> {
-    if resource.object.api_version != API_VERSION || resource.kind() != "AclUser" {
-        return Err(ProviderError::permanent(format!(
-            "the redis adapter does not serve {} {}; it serves {} of {API_VERSION}",
-            resource.object.api_version,
-            resource.kind(),
-            KINDS.join(", ")
-        )));
-    }
     AclUser::from_resource(resource)
 }
 
@@ -303,106 +324,12 @@ fn scratch_name() -> Result<String, ProviderError> {
 }
 
 #[async_trait]
-impl Provider for RedisProvider {
-    fn name(&self) -> &str {
-        "redis"
-    }
-
-    fn kinds(&self) -> Vec<(String, String)> {
-        crate::support::served_kinds(API_VERSION, KINDS)
-    }
-
-    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
-        let mut seen = self.observe_many(std::slice::from_ref(resource)).await;
-        seen.pop()
-            .unwrap_or_else(|| Err(ProviderError::permanent("redis: no observation returned")))
-    }
-
-    /// One `MULTI` transaction for all: per user, a scratch user set to the same rules, its
-    /// description, and the user's description; the scratch user is deleted at the end.
-    /// Adopting a login whose create was never recorded gives it a fresh password (create
-    /// resets it), since nobody can read the lost one back; other kinds change nothing.
-    async fn adopt(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        self.create(resource).await
-    }
-
-    async fn observe_many(
-        &self,
-        resources: &[ManagedResource],
-    ) -> Vec<Result<Observation, ProviderError>> {
-        let users: Vec<Result<AclUser, ProviderError>> = resources.iter().map(target).collect();
-        let checked: Vec<&AclUser> = users.iter().filter_map(|u| u.as_ref().ok()).collect();
-        if checked.is_empty() {
-            return users
-                .into_iter()
-                .map(|u| u.map(|_| Observation::absent()))
-                .collect();
-        }
-        let names: Vec<&str> = checked.iter().map(|u| u.username.as_str()).collect();
-        let answers = match self.owners(&names).await {
-            Ok(owners) => match self.observe_checked(&checked, false).await {
-                Ok(a) => a.into_iter().zip(owners).collect::<Vec<_>>(),
-                Err(e) => return users.into_iter().map(|u| u.and(Err(e.clone()))).collect(),
-            },
-            Err(e) => return users.into_iter().map(|u| u.and(Err(e.clone()))).collect(),
-        };
-        let mut answers = answers.into_iter();
-        users
-            .into_iter()
-            .zip(resources)
-            .map(|(u, resource)| {
-                u.and_then(|_| {
-                    let (seen, owner) = answers.next().ok_or_else(|| {
-                        ProviderError::permanent("redis: too few answers in the transaction")
-                    })?;
-                    Owner::check(resource, "ACL user", owner.as_ref())?;
-                    seen
-                })
-            })
-            .collect()
-    }
-
-    /// Sets the user with a fresh password, whether or not it exists.
-    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        let user = target(resource)?;
-        self.claim(resource, &user).await?;
-        self.reset_password(&user).await
-    }
-
-    /// Sets the spec's rules and keeps the user's passwords; a missing user, or one left
-    /// without any password, gets a fresh one.
-    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        let user = target(resource)?;
-        self.claim(resource, &user).await?;
-        let digests: Vec<String> = match self.describe(&user).await? {
-            Some(d) if !d.passwords.is_empty() => {
-                d.passwords.iter().map(|p| format!("#{p}")).collect()
-            }
-            _ => return self.reset_password(&user).await,
-        };
-        // Digests come back from the server: check them before sending them back.
-        if let Some(bad) = digests
-            .iter()
-            .find(|d| d.len() != 65 || !d[1..].bytes().all(|b| b.is_ascii_hexdigit()))
-        {
-            return Err(ProviderError::permanent(format!(
-                "redis: ACL user {}: expected password digests of 64 hex digits, found one of {} characters",
-                user.username,
-                bad.len() - 1
-            )));
-        }
-        self.set_user(&user, &digests, &[]).await?;
-        Ok(Applied {
-            outputs: user.outputs(&self.endpoint),
-            ..Applied::default()
-        })
-    }
-
+impl AdapterContext for Server {
     /// The ACL users with an owner recorded in [`OWNERS_KEY`]. Users made before owners were
     /// recorded carry no mark at all, so they cannot be told from users made by hand and are
     /// not listed.
-    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
-        let users = self.recorded_users().await?;
+    async fn inventory(adapter: &Adapter<Self>) -> Result<Option<Vec<Found>>, ProviderError> {
+        let users = adapter.context().recorded_users().await?;
         Ok(Some(
             users
                 .into_iter()
@@ -413,35 +340,9 @@ impl Provider for RedisProvider {
                 .collect(),
         ))
     }
-
-    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
-        let user = target(resource)?;
-        let recorded = self.owners(&[&user.username]).await?.pop().flatten();
-        Owner::check(resource, "ACL user", recorded.as_ref())?;
-        let mut connection = self.admin.connection().await?;
-        redis::pipe()
-            .atomic()
-            .cmd("ACL")
-            .arg("DELUSER")
-            .arg(&user.username)
-            .ignore()
-            .cmd("HDEL")
-            .arg(OWNERS_KEY)
-            .arg(&user.username)
-            .ignore()
-            .query_async::<()>(&mut connection)
-            .await
-            .map_err(|e| {
-                self.admin.error(
-                    &format!("cannot delete ACL user {}", user.username),
-                    &e,
-                    &[],
-                )
-            })
-    }
 }
 
-impl RedisProvider {
+impl Server {
     /// Observes checked users in one `MULTI` transaction. A user whose shape (see
     /// [`AclUser::shape`]) was described before costs one `ACL GETUSER`; otherwise a scratch
     /// user of that shape is set and described too. Users found not up to date against a

@@ -208,6 +208,6 @@ fn settings_are_typed_and_the_url_password_is_never_shown() {
         &json!({"url": "redis://10.0.0.5:6380", "host": "cache.internal"}),
     )
     .unwrap();
-    assert_eq!(p.endpoint.host, "cache.internal");
-    assert_eq!(p.endpoint.port, 6380);
+    assert_eq!(p.server().endpoint.host, "cache.internal");
+    assert_eq!(p.server().endpoint.port, 6380);
 }

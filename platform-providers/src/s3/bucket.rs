@@ -10,8 +10,13 @@ use aws_sdk_s3::types::{
     PublicAccessBlockConfiguration, Tag, Tagging, VersioningConfiguration,
 };
 
-use platform_core::provider::{Owner, ProviderError};
+use async_trait::async_trait;
+use platform_core::provider::{
+    Applied, ManagedKind, ManagedResource, Observation, Owner, ProviderError,
+};
+use platform_core::secret::SecretMap;
 
+use super::Account;
 use super::errors::{S3Failure, build_error, classify};
 use super::spec::Desired;
 
@@ -459,5 +464,131 @@ impl BucketOps<'_> {
                 }
             }
         }
+    }
+}
+
+/// The `Bucket` kind.
+pub(super) struct Bucket;
+
+#[async_trait]
+impl ManagedKind<Account> for Bucket {
+    async fn observe(
+        &self,
+        account: &Account,
+        resource: &ManagedResource,
+    ) -> Result<Observation, ProviderError> {
+        let d = account.desired(resource)?;
+        if !account.with_ops(&d, async |ops| ops.exists().await).await? {
+            return Ok(Observation::absent());
+        }
+        account.observe_existing(resource, &d).await
+    }
+
+    async fn create(
+        &self,
+        account: &Account,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        let d = account.desired(resource)?;
+        account
+            .with_ops(&d, async |ops| {
+                // An existing bucket is left as it is (recovery calls create again) unless another
+                // owner holds it; update brings its settings to the spec.
+                if ops.exists().await? || !ops.create().await? {
+                    return Owner::check(resource, "bucket", ops.owner().await?.as_ref());
+                }
+                let fresh = Actual {
+                    versioning: false,
+                    public_access_block: false,
+                    expiration_days: None,
+                    region: d.region.clone(),
+                    managed: false,
+                    owner: None,
+                };
+                ops.converge(&fresh).await
+            })
+            .await?;
+        Ok(Applied {
+            pending: false,
+            outputs: account.outputs(&d),
+            secrets: SecretMap::new(),
+        })
+    }
+
+    async fn update(
+        &self,
+        account: &Account,
+        resource: &ManagedResource,
+    ) -> Result<Applied, ProviderError> {
+        let d = account.desired(resource)?;
+        account.with_ops(&d, async |ops| {
+            if !ops.exists().await? {
+                return Err(ProviderError::not_found(format!(
+                    "bucket {:?} does not exist",
+                    d.bucket
+                )));
+            }
+            let actual = ops.read().await?;
+            Owner::check(resource, "bucket", actual.owner.as_ref())?;
+            if actual.region != d.region {
+                return Err(ProviderError::permanent(format!(
+                    "bucket {:?} is in region {}, the spec asks for {}; a bucket cannot move: delete it or set spec.region to {}",
+                    d.bucket, actual.region, d.region, actual.region
+                )));
+            }
+            ops.converge(&actual).await
+        })
+        .await?;
+        Ok(Applied {
+            pending: false,
+            outputs: account.outputs(&d),
+            secrets: SecretMap::new(),
+        })
+    }
+
+    async fn delete(
+        &self,
+        account: &Account,
+        resource: &ManagedResource,
+    ) -> Result<(), ProviderError> {
+        let d = account.desired(resource)?;
+        account.with_ops(&d, async |ops| {
+            if !ops.exists().await? {
+                return Ok(());
+            }
+            let actual = ops.read().await?;
+            Owner::check(resource, "bucket", actual.owner.as_ref())?;
+            if !actual.managed {
+                return Err(ProviderError::permanent(format!(
+                    "refusing to delete bucket {:?}: it lacks the tag {}={}, so this platform did not create it",
+                    d.bucket, MANAGED_TAG.0, MANAGED_TAG.1
+                )));
+            }
+            ops.empty_and_delete().await
+        })
+        .await
+    }
+
+    async fn observe_many(
+        &self,
+        account: &Account,
+        resources: &[ManagedResource],
+    ) -> Vec<Result<Observation, ProviderError>> {
+        // One ListBuckets tells which exist; only those need their settings read.
+        let owned = if resources.len() > 1 {
+            account.owned_buckets().await.ok()
+        } else {
+            None
+        };
+        let mut out = Vec::with_capacity(resources.len());
+        for resource in resources {
+            out.push(match (&owned, account.desired(resource)) {
+                (_, Err(e)) => Err(e),
+                (Some(owned), Ok(d)) if !owned.contains(&d.bucket) => Ok(Observation::absent()),
+                (Some(_), Ok(d)) => account.observe_existing(resource, &d).await,
+                (None, Ok(_)) => self.observe(account, resource).await,
+            });
+        }
+        out
     }
 }

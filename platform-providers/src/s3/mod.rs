@@ -46,10 +46,10 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::sync::Arc;
 
 use platform_core::provider::{
-    Applied, Found, ManagedResource, Observation, Owner, Provider, ProviderError, diff_fields,
+    Adapter, AdapterContext, AsAdapter, Found, ManagedResource, Observation, Owner, ProviderError,
+    diff_fields,
 };
 use platform_core::secret::SecretMap;
 
@@ -69,13 +69,18 @@ pub const KINDS: &[&str] = &["Bucket"];
 /// Provisions S3 buckets with versioning, public access block and lifecycle expiry.
 #[derive(Clone)]
 pub struct S3Provider {
-    clients: Arc<Clients>,
+    adapter: Adapter<Account>,
+}
+
+/// What the s3 kind is given: the account's clients, one per region.
+pub struct Account {
+    clients: Clients,
 }
 
 impl fmt::Debug for S3Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("S3Provider")
-            .field("settings", self.clients.settings())
+            .field("settings", self.account().clients.settings())
             .finish()
     }
 }
@@ -84,8 +89,13 @@ impl S3Provider {
     /// A provider from checked settings; nothing connects until the first operation.
     pub fn new(settings: S3Settings) -> Result<Self, crate::support::settings::SettingsError> {
         settings.check()?;
+        let account = Account {
+            clients: Clients::new(settings),
+        };
         Ok(S3Provider {
-            clients: Arc::new(Clients::new(settings)),
+            adapter: Adapter::builder("s3", API_VERSION, account)
+                .kind("Bucket", bucket::Bucket)
+                .build(),
         })
     }
 
@@ -97,6 +107,20 @@ impl S3Provider {
         S3Provider::new(crate::support::settings::parse("s3", settings)?)
     }
 
+    fn account(&self) -> &Account {
+        self.adapter.context()
+    }
+}
+
+impl AsAdapter for S3Provider {
+    type Context = Account;
+
+    fn adapter(&self) -> &Adapter<Account> {
+        &self.adapter
+    }
+}
+
+impl Account {
     fn desired(&self, resource: &ManagedResource) -> Result<Desired, ProviderError> {
         Desired::of(resource, &self.clients.settings().region)
     }
@@ -214,129 +238,20 @@ impl S3Provider {
 }
 
 #[async_trait]
-impl Provider for S3Provider {
-    fn name(&self) -> &str {
-        "s3"
-    }
-
-    fn kinds(&self) -> Vec<(String, String)> {
-        crate::support::served_kinds(API_VERSION, KINDS)
-    }
-
-    async fn observe(&self, resource: &ManagedResource) -> Result<Observation, ProviderError> {
-        let d = self.desired(resource)?;
-        if !self.with_ops(&d, async |ops| ops.exists().await).await? {
-            return Ok(Observation::absent());
-        }
-        self.observe_existing(resource, &d).await
-    }
-
-    async fn create(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        let d = self.desired(resource)?;
-        self.with_ops(&d, async |ops| {
-            // An existing bucket is left as it is (recovery calls create again) unless another
-            // owner holds it; update brings its settings to the spec.
-            if ops.exists().await? || !ops.create().await? {
-                return Owner::check(resource, "bucket", ops.owner().await?.as_ref());
-            }
-            let fresh = bucket::Actual {
-                versioning: false,
-                public_access_block: false,
-                expiration_days: None,
-                region: d.region.clone(),
-                managed: false,
-                owner: None,
-            };
-            ops.converge(&fresh).await
-        })
-        .await?;
-        Ok(Applied {
-            pending: false,
-            outputs: self.outputs(&d),
-            secrets: SecretMap::new(),
-        })
-    }
-
-    async fn update(&self, resource: &ManagedResource) -> Result<Applied, ProviderError> {
-        let d = self.desired(resource)?;
-        self.with_ops(&d, async |ops| {
-            if !ops.exists().await? {
-                return Err(ProviderError::not_found(format!(
-                    "bucket {:?} does not exist",
-                    d.bucket
-                )));
-            }
-            let actual = ops.read().await?;
-            Owner::check(resource, "bucket", actual.owner.as_ref())?;
-            if actual.region != d.region {
-                return Err(ProviderError::permanent(format!(
-                    "bucket {:?} is in region {}, the spec asks for {}; a bucket cannot move: delete it or set spec.region to {}",
-                    d.bucket, actual.region, d.region, actual.region
-                )));
-            }
-            ops.converge(&actual).await
-        })
-        .await?;
-        Ok(Applied {
-            pending: false,
-            outputs: self.outputs(&d),
-            secrets: SecretMap::new(),
-        })
-    }
-
-    async fn delete(&self, resource: &ManagedResource) -> Result<(), ProviderError> {
-        let d = self.desired(resource)?;
-        self.with_ops(&d, async |ops| {
-            if !ops.exists().await? {
-                return Ok(());
-            }
-            let actual = ops.read().await?;
-            Owner::check(resource, "bucket", actual.owner.as_ref())?;
-            if !actual.managed {
-                return Err(ProviderError::permanent(format!(
-                    "refusing to delete bucket {:?}: it lacks the tag {}={}, so this platform did not create it",
-                    d.bucket, MANAGED_TAG.0, MANAGED_TAG.1
-                )));
-            }
-            ops.empty_and_delete().await
-        })
-        .await
-    }
-
+impl AdapterContext for Account {
     /// Every bucket of this account tagged [`MANAGED_TAG`], with the owner its [`OWNER_TAG`]
     /// records and the region it lives in: one ListBuckets, then each bucket's location and
     /// tags. Buckets without the tag are not listed (`delete` refuses them anyway).
-    async fn inventory(&self) -> Result<Option<Vec<Found>>, ProviderError> {
-        let mut names: Vec<String> = self.owned_buckets().await?.into_iter().collect();
+    async fn inventory(adapter: &Adapter<Self>) -> Result<Option<Vec<Found>>, ProviderError> {
+        let account = adapter.context();
+        let mut names: Vec<String> = account.owned_buckets().await?.into_iter().collect();
         names.sort();
-        let default_region = &self.clients.settings().region;
+        let default_region = &account.clients.settings().region;
         let mut found = Vec::new();
         for name in names {
-            found.extend(self.listed(name, default_region).await?);
+            found.extend(account.listed(name, default_region).await?);
         }
         Ok(Some(found))
-    }
-
-    async fn observe_many(
-        &self,
-        resources: &[ManagedResource],
-    ) -> Vec<Result<Observation, ProviderError>> {
-        // One ListBuckets tells which exist; only those need their settings read.
-        let owned = if resources.len() > 1 {
-            self.owned_buckets().await.ok()
-        } else {
-            None
-        };
-        let mut out = Vec::with_capacity(resources.len());
-        for resource in resources {
-            out.push(match (&owned, self.desired(resource)) {
-                (_, Err(e)) => Err(e),
-                (Some(owned), Ok(d)) if !owned.contains(&d.bucket) => Ok(Observation::absent()),
-                (Some(_), Ok(d)) => self.observe_existing(resource, &d).await,
-                (None, Ok(_)) => self.observe(resource).await,
-            });
-        }
-        out
     }
 }
 

@@ -61,12 +61,6 @@ pub struct Desired {
 impl Desired {
     /// The checked spec of `resource`; `default_region` is the adapter's region.
     pub fn of(resource: &ManagedResource, default_region: &str) -> Result<Desired, ProviderError> {
-        if resource.kind() != "Bucket" {
-            return Err(ProviderError::permanent(format!(
-                "the s3 adapter does not serve kind {:?}; it serves Bucket",
-                resource.kind()
-            )));
-        }
         let spec: BucketSpec = crate::support::spec::parse(resource)?;
         let (bucket, field) = match &spec.name {
             Some(name) => (name.clone(), "spec.name"),

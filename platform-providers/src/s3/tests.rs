@@ -2,7 +2,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use platform_core::model::DynamicObject;
-use platform_core::provider::ErrorClass;
+use platform_core::provider::{ErrorClass, Provider};
 
 fn bucket(spec: Value) -> ManagedResource {
     let object: DynamicObject = serde_json::from_value(json!({
@@ -121,8 +121,8 @@ fn settings_are_checked_and_never_shown() {
     );
     // Defaults: us-east-1, path style, the SDK's credential chain.
     let p = S3Provider::from_settings(&Value::Null).unwrap();
-    assert_eq!(p.clients.settings().region, "us-east-1");
-    assert!(p.clients.settings().force_path_style);
+    assert_eq!(p.account().clients.settings().region, "us-east-1");
+    assert!(p.account().clients.settings().force_path_style);
 }
 
 #[tokio::test]
