@@ -66,7 +66,7 @@ pub struct Composed {
     pub composite: Value,
     /// Desired managed resources in composition order.
     pub resources: Vec<ComposedResource>,
-    /// Connection details of the composite (secret values).
+    /// The composite's secrets: connection details a provider handed out as secret.
     pub connection_details: BTreeMap<String, String>,
     /// The environment after ToEnvironment patches.
     pub environment: Option<Value>,
