@@ -164,6 +164,11 @@ impl CompositionLibrary {
         &self.compositions
     }
 
+    /// The compositions, to replace some in place (names stay unique).
+    pub(super) fn compositions_mut(&mut self) -> &mut [Arc<dyn Composition>] {
+        &mut self.compositions
+    }
+
     /// A composition by name.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Composition>> {
         self.compositions.iter().find(|c| c.name() == name)

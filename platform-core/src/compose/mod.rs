@@ -4,6 +4,7 @@
 //! `function-patch-and-transform` YAML ([`DeclarativeComposition`]). Composing is pure: no
 //! provider and no store is touched, so `render` can show the result offline.
 
+mod claim_group;
 mod claim_id;
 mod declarative;
 mod environment;
