@@ -50,8 +50,12 @@ impl Workspace {
     }
 }
 
-/// The bundled compositions plus the config's own.
-pub fn composition_library(config: &Config) -> Result<CompositionLibrary, CliError> {
+/// The bundled compositions, serving the built-in kinds in `registry`'s group (the config's
+/// `apiGroup`), plus the config's own as written.
+pub fn composition_library(
+    config: &Config,
+    registry: &KindRegistry,
+) -> Result<CompositionLibrary, CliError> {
     let mut library = CompositionLibrary::new();
     let loader = Loader::new();
     for (name, text) in bundled::COMPOSITIONS {
@@ -60,6 +64,7 @@ pub fn composition_library(config: &Config) -> Result<CompositionLibrary, CliErr
             .add_documents(&loaded.documents)
             .map_err(library_error)?;
     }
+    library.follow_claim_group(registry);
     if !config.compositions.is_empty() {
         library
             .load_paths(&config.compositions)
@@ -191,7 +196,7 @@ impl Workspace {
         })?;
         let mut builder = Engine::builder()
             .registry(registry.clone())
-            .compositions(composition_library(config)?)
+            .compositions(composition_library(config, &registry)?)
             .environment(name)
             .store(Arc::new(store));
         if let Some(listener) = progress {

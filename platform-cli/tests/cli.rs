@@ -69,6 +69,54 @@ fn seed_validates_under_a_configured_group() {
 }
 
 #[test]
+fn bundled_production_compositions_serve_the_configured_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(
+        repo().join("examples/company-group/orders-db.yaml"),
+        d.join("orders-db.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("files.yaml"),
+        "apiVersion: platform.company.io/v1alpha1\nkind: BucketClaim\nmetadata: {name: files}\nspec: {}\n",
+    )
+    .unwrap();
+    // Production with no server configured: plan shows what the compositions make, and that
+    // no adapter serves it yet, without connecting anywhere.
+    std::fs::write(
+        d.join("platform.yaml"),
+        "apiGroup: platform.company.io\nenvironments:\n  production:\n    providers:\n      local: {}\n",
+    )
+    .unwrap();
+    let out = platformctl(
+        d,
+        &[
+            "plan",
+            "-f",
+            "orders-db.yaml",
+            "-f",
+            "files.yaml",
+            "--env",
+            "production",
+        ],
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let created: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("+ "))
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    // The bundled databaseclaim-postgresql and bucketclaim-s3, written for platform.dev.
+    assert_eq!(created, ["Role", "Database", "Grant", "Bucket"], "{stdout}");
+    assert!(
+        stdout.contains("of DatabaseClaim default/orders-db"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn custom_kinds_come_from_schema_files() {
     let dir = repo().join("examples/custom-kind");
     let out = platformctl(&dir, &["validate", "-f", "claims"]);

@@ -214,6 +214,92 @@ fn get_describe_and_outputs_show_state_but_never_secrets_unless_revealed() {
     );
 }
 
+/// The local database composition with connection details like production's PostgreSQL one:
+/// the user name and host read from fields, beside the password and uri the provider hands out.
+const DATABASE_WITH_DETAILS: &str = "apiVersion: apiextensions.crossplane.io/v1
+kind: Composition
+metadata:
+  name: databaseclaim-details
+spec:
+  compositeTypeRef: {apiVersion: platform.dev/v1alpha1, kind: DatabaseClaim}
+  mode: Pipeline
+  pipeline:
+    - step: patch-and-transform
+      functionRef: {name: function-patch-and-transform}
+      input:
+        apiVersion: pt.fn.crossplane.io/v1beta1
+        kind: Resources
+        resources:
+          - name: database
+            base:
+              apiVersion: local.platform.dev/v1alpha1
+              kind: LocalDatabase
+              spec: {engine: sqlite}
+            patches:
+              - type: CombineFromComposite
+                combine:
+                  variables: [{fromFieldPath: metadata.namespace}, {fromFieldPath: metadata.name}]
+                  strategy: string
+                  string: {fmt: '%s/%s.sqlite3'}
+                toFieldPath: spec.file
+              - type: ToCompositeFieldPath
+                fromFieldPath: status.outputs.host
+                toFieldPath: status.outputs.host
+            connectionDetails:
+              - {name: password, fromConnectionSecretKey: password}
+              - {name: uri, fromConnectionSecretKey: uri}
+              - {name: username, fromFieldPath: status.outputs.username}
+              - {name: host, fromFieldPath: status.outputs.host}
+";
+
+#[test]
+fn outputs_masks_only_what_the_provider_hands_out_as_secret() {
+    let dir = quickstart_dir();
+    let d = dir.path();
+    std::fs::write(d.join("details.yaml"), DATABASE_WITH_DETAILS).unwrap();
+    std::fs::write(
+        d.join("platform.yaml"),
+        "compositions: [details.yaml]\nenvironments:\n  local:\n    compositions: {DatabaseClaim: databaseclaim-details}\n",
+    )
+    .unwrap();
+    let (applied, _) = expect(d, &["apply", "-f", "quickstart/orders-db.yaml"], 0);
+    assert!(applied.contains("host: localhost"), "{applied}");
+
+    let (table, _) = expect(d, &["outputs", "DatabaseClaim", "orders-db"], 0);
+    let row = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("no {name} in\n{table}"))
+    };
+    // Host and user name are shown as apply printed them, and are not marked secret.
+    assert_eq!(row("host"), ["host", "localhost"], "{table}");
+    assert_eq!(row("username")[1..].len(), 1, "{table}");
+    assert_ne!(row("username")[1], "********", "{table}");
+    // What the provider handed out as secret stays masked, marked secret.
+    assert_eq!(row("password"), ["password", "********", "yes"], "{table}");
+    assert_eq!(row("uri"), ["uri", "********", "yes"], "{table}");
+
+    let (revealed, _) = expect(
+        d,
+        &[
+            "outputs",
+            "DatabaseClaim",
+            "orders-db",
+            "--reveal",
+            "-o",
+            "json",
+        ],
+        0,
+    );
+    let revealed: serde_json::Value = serde_json::from_str(&revealed).unwrap();
+    assert_eq!(revealed["host"], "localhost");
+    assert_eq!(revealed["password"].as_str().unwrap().len(), 32);
+    let (described, _) = expect(d, &["describe", "DatabaseClaim", "orders-db"], 0);
+    assert!(!described.contains(revealed["password"].as_str().unwrap()));
+}
+
 #[test]
 fn delete_respects_references_and_removes_real_resources() {
     let dir = quickstart_dir();

@@ -205,13 +205,20 @@ fn budgets_count_the_claims_an_application_requests() {
         )
     };
     std::fs::write(d.join("platform.yaml"), "policies:\n  - budget.yaml\n").unwrap();
-    // The database alone (102.40) fits 120; with the storefront's requested claims (54.40) it does not.
+    // The database alone (102.40) fits 120; then the storefront's claims in the order of their
+    // names: its cache (15) fits, its database (27.40) does not, its queue (10) does not, its
+    // bucket (2) does.
     std::fs::write(d.join("budget.yaml"), budget("120")).unwrap();
     let (_, err) = expect(d, &["apply", "-f", "quickstart"], 1);
     assert!(
-        err.contains("owner team-orders would exceed its monthly budget: limit 120.00 USD, current total 0.00 USD, new total 156.80 USD"),
+        err.contains("DatabaseClaim default/storefront-db denied by policy \"budget/orders-team\": owner team-orders would exceed its monthly budget: this claim costs 27.40 USD a month, the owner's total before it is 117.40 USD, the limit 120.00 USD (144.80 USD with it)"),
         "{err}"
     );
+    assert!(
+        err.contains("QueueClaim default/storefront-events denied by policy \"budget/orders-team\": owner team-orders would exceed its monthly budget: this claim costs 10.00 USD a month, the owner's total before it is 117.40 USD"),
+        "{err}"
+    );
+    assert_eq!(err.matches("denied by policy").count(), 2, "{err}");
     // Exactly at the limit is allowed.
     std::fs::write(d.join("budget.yaml"), budget("156.80")).unwrap();
     expect(d, &["apply", "-f", "quickstart"], 0);

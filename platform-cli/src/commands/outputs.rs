@@ -1,4 +1,5 @@
-//! `platformctl outputs KIND NAME [--reveal]`: a claim's outputs, secret values masked.
+//! `platformctl outputs KIND NAME [--reveal]`: a claim's outputs in clear, then its secrets
+//! (what the provider handed out as secret), masked unless `--reveal`.
 
 use std::process::ExitCode;
 
@@ -49,16 +50,24 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     {
         all.extend(outputs.clone());
     }
+    // Secrets are what the provider handed out as secret. A name that is also an output was
+    // shown in clear by apply (claims composed before connection details read from fields
+    // became outputs still hold those in their secrets), so the output is what is shown.
+    let mut shown_secrets = std::collections::BTreeSet::new();
     for (name, value) in secrets.iter() {
+        if all.contains_key(name) {
+            continue;
+        }
         let shown = if args.reveal { value.expose() } else { MASK };
         all.insert(name.clone(), Value::String(shown.to_owned()));
+        shown_secrets.insert(name.clone());
     }
     match args.output {
         Format::Table => {
             let rows: Vec<Vec<String>> = all
                 .iter()
                 .map(|(k, v)| {
-                    let secret = secrets.get(k).is_some();
+                    let secret = shown_secrets.contains(k);
                     vec![
                         k.clone(),
                         output::short(v),

@@ -227,7 +227,9 @@ impl Guardrails {
     }
 
     /// Admits a request: defaults of every matching policy first, then every validation, then
-    /// budgets; every violation of the request is reported at once.
+    /// budgets, claim by claim in request order so that each claim that would push its owner
+    /// over a limit is named with its own figures ([`check_budgets`]); every violation of the
+    /// request is reported at once.
     pub fn evaluate(
         &self,
         context: &AdmissionContext<'_>,

@@ -4,6 +4,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::pt::error::CompositionError;
 use super::{Composition, DeclarativeComposition, EnvironmentConfig, SelectionError, select};
 use crate::load::{Diagnostic, Document, Loader, PathSegment, field_path};
 
@@ -163,6 +164,11 @@ impl CompositionLibrary {
         &self.compositions
     }
 
+    /// The compositions, to replace some in place (names stay unique).
+    pub(super) fn compositions_mut(&mut self) -> &mut [Arc<dyn Composition>] {
+        &mut self.compositions
+    }
+
     /// A composition by name.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Composition>> {
         self.compositions.iter().find(|c| c.name() == name)
@@ -201,7 +207,25 @@ fn problems_of(doc: &Document) -> Result<DeclarativeComposition, Vec<Diagnostic>
         )]),
         Ok(c) => Ok(c),
         Err(e) => {
-            let found = e.validation_errors();
+            let located = |path: &str, message: String| {
+                let path = segments(path);
+                Diagnostic::new(
+                    doc.file.clone(),
+                    doc.location_of(&path),
+                    field_path(&path),
+                    message,
+                )
+            };
+            let found: Vec<Diagnostic> = match &e {
+                CompositionError::UnsupportedSteps(steps) => steps
+                    .iter()
+                    .map(|s| located(&s.path(), s.to_string()))
+                    .collect(),
+                CompositionError::Invalid(problems) => problems
+                    .iter()
+                    .map(|v| located(&v.path, v.message.clone()))
+                    .collect(),
+            };
             if found.is_empty() {
                 return Err(vec![Diagnostic::new(
                     doc.file.clone(),
@@ -210,18 +234,7 @@ fn problems_of(doc: &Document) -> Result<DeclarativeComposition, Vec<Diagnostic>
                     e.to_string(),
                 )]);
             }
-            Err(found
-                .iter()
-                .map(|v| {
-                    let path = segments(&v.path);
-                    Diagnostic::new(
-                        doc.file.clone(),
-                        doc.location_of(&path),
-                        field_path(&path),
-                        v.message.clone(),
-                    )
-                })
-                .collect())
+            Err(found)
         }
     }
 }
@@ -229,6 +242,81 @@ fn problems_of(doc: &Document) -> Result<DeclarativeComposition, Vec<Diagnostic>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compose::{ComposeRequest, ObservedResources};
+    use crate::load::Format;
+
+    /// A pipeline of function-patch-and-transform, then whatever `more` steps say.
+    fn composition(more: &str) -> String {
+        format!(
+            "apiVersion: apiextensions.crossplane.io/v1
+kind: Composition
+metadata: {{name: cache}}
+spec:
+  compositeTypeRef: {{apiVersion: platform.dev/v1alpha1, kind: CacheClaim}}
+  mode: Pipeline
+  pipeline:
+    - step: patch-and-transform
+      functionRef: {{name: function-patch-and-transform}}
+      input:
+        apiVersion: pt.fn.crossplane.io/v1beta1
+        kind: Resources
+        resources:
+          - name: cache
+            base: {{apiVersion: local.platform.dev/v1alpha1, kind: LocalCache, spec: {{}}}}
+            patches:
+              - {{fromFieldPath: spec.size, toFieldPath: spec.size}}
+{more}"
+        )
+    }
+
+    fn library(yaml: &str) -> Result<CompositionLibrary, LibraryError> {
+        let loaded = Loader::new().load_str(Arc::from("cache.yaml"), yaml, Format::Yaml);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let mut library = CompositionLibrary::new();
+        library.add_documents(&loaded.documents)?;
+        Ok(library)
+    }
+
+    #[test]
+    fn a_pipeline_ending_with_function_auto_ready_loads_and_renders_the_same() {
+        let auto_ready = "    - step: automatically-detect-ready-composed-resources
+      functionRef: {name: function-auto-ready}
+";
+        let composite = serde_json::json!({
+            "apiVersion": "platform.dev/v1alpha1", "kind": "CacheClaim",
+            "metadata": {"name": "sessions", "namespace": "default"},
+            "spec": {"size": "medium"}
+        });
+        let observed = ObservedResources::new();
+        let request = ComposeRequest {
+            composite: &composite,
+            observed: &observed,
+            environment: None,
+        };
+        let render = |yaml: &str| {
+            library(yaml)
+                .unwrap()
+                .get("cache")
+                .unwrap()
+                .compose(&request)
+                .unwrap()
+        };
+        let with = render(&composition(auto_ready));
+        assert_eq!(with, render(&composition("")));
+        assert_eq!(with.resources[0].object["spec"]["size"], "medium");
+    }
+
+    #[test]
+    fn an_unknown_pipeline_function_is_located_at_its_step() {
+        let foreign = "    - step: go-templating
+      functionRef: {name: function-go-templating}
+";
+        let err = library(&composition(foreign)).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "cache.yaml:19:27: spec.pipeline[1].functionRef.name: pipeline step \"go-templating\" uses function \"function-go-templating\", which is not supported; only function-patch-and-transform and function-auto-ready"
+        );
+    }
 
     #[test]
     fn composition_paths_become_segments() {

@@ -4,6 +4,7 @@
 //! `function-patch-and-transform` YAML ([`DeclarativeComposition`]). Composing is pure: no
 //! provider and no store is touched, so `render` can show the result offline.
 
+mod claim_group;
 mod claim_id;
 mod declarative;
 mod environment;
@@ -66,7 +67,7 @@ pub struct Composed {
     pub composite: Value,
     /// Desired managed resources in composition order.
     pub resources: Vec<ComposedResource>,
-    /// Connection details of the composite (secret values).
+    /// The composite's secrets: connection details a provider handed out as secret.
     pub connection_details: BTreeMap<String, String>,
     /// The environment after ToEnvironment patches.
     pub environment: Option<Value>,

@@ -3,7 +3,10 @@
 //!
 //! Two spellings are accepted with the same semantics:
 //! * `spec.mode: Pipeline` with one step calling `function-patch-and-transform`
-//!   whose `input` is a `pt.fn.crossplane.io/v1beta1` `Resources` object;
+//!   whose `input` is a `pt.fn.crossplane.io/v1beta1` `Resources` object, and any
+//!   number of `function-auto-ready` steps (commonly the last one), whose behaviour the
+//!   renderer has already: a composed resource is ready when its readiness checks pass, and
+//!   the composite when every composed resource is;
 //! * the legacy `spec.resources` / `spec.patchSets` / `spec.environment` form.
 //!
 //! Loading validates everything up front (field paths, regexps, transforms,
@@ -23,6 +26,9 @@ use super::transform::Transform;
 
 /// The function name this engine implements.
 pub const PT_FUNCTION: &str = "function-patch-and-transform";
+
+/// The readiness function a pipeline may call; the renderer already does what it does.
+pub const AUTO_READY_FUNCTION: &str = "function-auto-ready";
 
 /// `apiVersion` and `kind` of the composite type a composition is for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -129,6 +135,12 @@ impl PtComposition {
 /// package-prefixed ones such as `crossplane-contrib-function-patch-and-transform`).
 pub fn is_pt_function(name: &str) -> bool {
     name == PT_FUNCTION || name.ends_with(&format!("-{PT_FUNCTION}"))
+}
+
+/// True for function names that denote function-auto-ready (also package-prefixed ones such
+/// as `crossplane-contrib-function-auto-ready`): a step that adds nothing to the render.
+pub fn is_auto_ready_function(name: &str) -> bool {
+    name == AUTO_READY_FUNCTION || name.ends_with(&format!("-{AUTO_READY_FUNCTION}"))
 }
 
 #[derive(Default)]
@@ -267,10 +279,11 @@ impl Compiler {
                 .to_string();
             if is_pt_function(&function) {
                 pt_steps.push((i, name, step));
-            } else {
+            } else if !is_auto_ready_function(&function) {
                 unsupported.push(UnsupportedStep {
                     step: name,
                     function,
+                    index: i,
                 });
             }
         }
@@ -642,12 +655,36 @@ mod tests {
         let err = PtComposition::from_value(&doc).unwrap_err();
         assert_eq!(
             err.to_string(),
-            r#"pipeline step "X" uses function "function-foo", which is not supported; only function-patch-and-transform"#
+            r#"pipeline step "X" uses function "function-foo", which is not supported; only function-patch-and-transform and function-auto-ready"#
         );
+        let CompositionError::UnsupportedSteps(steps) = err else {
+            panic!("{err}");
+        };
+        assert_eq!(steps[0].path(), "spec.pipeline[1].functionRef.name");
         let mut alias = pipeline(input(json!([{"name": "a", "base": {}}])));
         alias["spec"]["pipeline"][0]["functionRef"]["name"] =
             json!("crossplane-contrib-function-patch-and-transform");
         assert!(PtComposition::from_value(&alias).is_ok());
+    }
+
+    #[test]
+    fn a_pipeline_ending_with_function_auto_ready_renders_as_without_it() {
+        let alone = pipeline(input(json!([{"name": "a", "base": {"kind": "A"}}])));
+        for function in [
+            "function-auto-ready",
+            "crossplane-contrib-function-auto-ready",
+        ] {
+            let mut doc = alone.clone();
+            doc["spec"]["pipeline"].as_array_mut().unwrap().push(json!({
+                "step": "automatically-detect-ready-composed-resources",
+                "functionRef": {"name": function}
+            }));
+            assert_eq!(
+                PtComposition::from_value(&doc).unwrap(),
+                PtComposition::from_value(&alone).unwrap(),
+                "{function}"
+            );
+        }
     }
 
     #[test]

@@ -1,4 +1,9 @@
-//! Connection details a composed resource contributes to the composite's secret.
+//! Connection details a composed resource contributes to the composite.
+//!
+//! Only details copied from the composed resource's connection secret
+//! (`fromConnectionSecretKey`) are secrets: they are what a provider hands out as secret. A
+//! detail read from a field or given as a value is plain data, and the renderer makes it one of
+//! the composite's outputs instead (Crossplane puts both into the connection secret).
 //!
 //! When `type` is absent it is inferred as Crossplane's migration does:
 //! `fromConnectionSecretKey` wins over `fromFieldPath`, which wins over `value`;
@@ -102,6 +107,25 @@ impl ConnectionDetail {
                 format!("required by connection detail type {kind:?}"),
             ))
         }
+    }
+
+    /// Whether the detail is a secret: copied from the composed resource's connection secret.
+    pub fn is_secret(&self) -> bool {
+        self.effective_type() == Some(ConnectionDetailType::FromConnectionSecretKey)
+    }
+
+    /// The `(name, value)` of a detail that is not secret, as JSON (a field keeps its type),
+    /// if its source exists.
+    pub fn extract_plain(&self, observed: &Value) -> Option<(String, Value)> {
+        let name = self.effective_name()?.to_string();
+        let value = match self.effective_type()? {
+            ConnectionDetailType::FromConnectionSecretKey => return None,
+            ConnectionDetailType::FromValue => Value::String(self.value.clone()?),
+            ConnectionDetailType::FromFieldPath => {
+                self.from_field_path.as_ref()?.get(observed)?.clone()
+            }
+        };
+        Some((name, value))
     }
 
     /// The `(name, value)` this detail yields, if its source exists.

@@ -141,13 +141,22 @@ pub fn join_path(prefix: &str, rest: &str) -> String {
 /// A pipeline step that calls a function other than function-patch-and-transform.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error(
-    "pipeline step {step:?} uses function {function:?}, which is not supported; only function-patch-and-transform"
+    "pipeline step {step:?} uses function {function:?}, which is not supported; only function-patch-and-transform and function-auto-ready"
 )]
 pub struct UnsupportedStep {
     /// The step's name.
     pub step: String,
     /// The function the step references.
     pub function: String,
+    /// The step's index in `spec.pipeline`.
+    pub index: usize,
+}
+
+impl UnsupportedStep {
+    /// Where the unsupported function is named: `spec.pipeline[INDEX].functionRef.name`.
+    pub fn path(&self) -> String {
+        format!("spec.pipeline[{}].functionRef.name", self.index)
+    }
 }
 
 /// A composition document could not be loaded.

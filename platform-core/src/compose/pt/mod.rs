@@ -28,6 +28,11 @@
 //! - **Loading** allows one function-patch-and-transform step per pipeline, requires `name`
 //!   and `base` on every template, ignores legacy `environmentConfigs` (the caller supplies the
 //!   environment) and reports every problem at once instead of the first.
+//! - **Only connection details from a connection secret are secrets.** A detail read from a
+//!   field (`fromFieldPath`) or given as a `value` becomes the composite's
+//!   `status.outputs.NAME` (unless a patch wrote that output) rather than a key of the
+//!   connection secret, so a database's host or user name is never masked as if it were a
+//!   password.
 //! - **Wildcards** (`[*]`) also expand in Combine patches.
 //! - A Required patch whose source is missing leaves out a resource that does not exist yet
 //!   (the composite is not ready, with a warning); for one that exists, the patch is skipped

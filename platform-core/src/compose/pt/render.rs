@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::composition::{ComposedTemplate, PtComposition};
-use super::connection::extract_connection_details;
+use super::connection::{ConnectionDetail, extract_connection_details};
 use super::error::{PatchError, RenderError, SetError};
 use super::patch::{FromFieldPathPolicy, Patch, PatchOutcome, PatchType};
 use super::readiness::is_ready;
@@ -131,15 +131,21 @@ pub fn render(
         .filter(|n| !n.is_empty());
     let mut resources = Vec::with_capacity(composition.resources.len());
     let mut connection_details = BTreeMap::new();
+    // Details read from a field or given as a value are not secret: they become outputs.
+    let mut plain_details: Vec<(String, Value)> = Vec::new();
     let mut unready: Vec<&str> = Vec::new();
     for t in &composition.resources {
         let obs = observed.get(&t.name);
         if let Some(o) = obs {
+            let (secret, plain): (Vec<_>, Vec<_>) =
+                t.connection_details.iter().partition(|d| d.is_secret());
+            let secret: Vec<ConnectionDetail> = secret.into_iter().cloned().collect();
             connection_details.extend(extract_connection_details(
-                &t.connection_details,
+                &secret,
                 &o.object,
                 &o.connection_details,
             ));
+            plain_details.extend(plain.iter().filter_map(|d| d.extract_plain(&o.object)));
             r.reverse_patches(t, &o.object)?;
         }
         match r.composed(t, composite, obs, xr_name)? {
@@ -156,6 +162,10 @@ pub fn render(
             }
             None => unready.push(&t.name),
         }
+    }
+
+    for (name, value) in plain_details {
+        set_plain_output(&mut r.xr, name, value);
     }
 
     let condition = if unready.is_empty() {
@@ -177,6 +187,26 @@ pub fn render(
         environment: r.env_written.then_some(r.env),
         warnings: r.warnings,
     })
+}
+
+/// Makes a connection detail that is not secret the composite's `status.outputs.NAME`, unless
+/// a patch already wrote that output (the composition's own patch wins).
+fn set_plain_output(xr: &mut Value, name: String, value: Value) {
+    let Some(composite) = xr.as_object_mut() else {
+        return;
+    };
+    let status = composite
+        .entry("status")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(status) = status.as_object_mut() else {
+        return;
+    };
+    let outputs = status
+        .entry("outputs")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(outputs) = outputs.as_object_mut() {
+        outputs.entry(name).or_insert(value);
+    }
 }
 
 struct Renderer {
@@ -599,16 +629,15 @@ mod tests {
         );
         assert_eq!(out.resources[0].object["metadata"]["namespace"], "infra");
         assert_eq!(out.composite["status"]["address"], "db.internal");
+        // Only what the provider handed out as secret is a secret; the address read from a
+        // field and the port given as a value are outputs.
         assert_eq!(
             out.connection_details,
-            [
-                ("host", "db.internal"),
-                ("password", "hunter2"),
-                ("port", "5432")
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<BTreeMap<_, _>>()
+            [("password".to_string(), "hunter2".to_string())].into()
+        );
+        assert_eq!(
+            out.composite["status"]["outputs"],
+            json!({"host": "db.internal", "port": "5432"})
         );
         assert!(out.resources.iter().all(|r| r.ready));
         assert_eq!(
