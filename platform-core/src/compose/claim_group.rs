@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::{
     ComposeError, ComposeRequest, Composed, CompositeTypeRef, Composition, CompositionLibrary,
+    Provided,
 };
 use crate::kinds::{KindOrigin, KindRegistry};
 use crate::model::DEFAULT_GROUP;
@@ -62,12 +63,12 @@ impl CompositionLibrary {
 }
 
 /// A composition serving its composite kind in another API group; all else is the inner one's.
-#[deny(clippy::missing_trait_methods)]
 struct InClaimGroup {
     inner: Arc<dyn Composition>,
     type_ref: CompositeTypeRef,
 }
 
+#[deny(clippy::missing_trait_methods)]
 impl Composition for InClaimGroup {
     fn name(&self) -> &str {
         self.inner.name()
@@ -83,6 +84,10 @@ impl Composition for InClaimGroup {
 
     fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError> {
         self.inner.compose(request)
+    }
+
+    fn provides(&self) -> Option<Provided> {
+        self.inner.provides()
     }
 }
 

@@ -1,9 +1,11 @@
 //! What a patch-and-transform composition fills in on its composite, read from its patches:
-//! the keys of `status.outputs` that `ToComposite` patches write, and its connection details.
+//! the keys of `status.outputs` that `ToComposite` patches write or connection details read
+//! from fields, and the connection details copied from connection secrets.
 
 use std::collections::BTreeSet;
 
 use super::composition::PtComposition;
+use super::connection::ConnectionDetailType;
 use super::fieldpath::Segment;
 use super::patch::PatchType;
 use crate::compose::Provided;
@@ -54,12 +56,19 @@ impl PtComposition {
                 _ => {}
             }
         }
-        let secrets = self
-            .resources
-            .iter()
-            .flat_map(|t| &t.connection_details)
-            .filter_map(|d| d.effective_name().map(str::to_owned))
-            .collect();
+        // Copied from a connection secret, a detail is a secret; read from a field or given as
+        // a value, it is an output (see the renderer).
+        let mut secrets = BTreeSet::new();
+        for detail in self.resources.iter().flat_map(|t| &t.connection_details) {
+            let Some(name) = detail.effective_name() else {
+                continue;
+            };
+            if detail.effective_type() == Some(ConnectionDetailType::FromConnectionSecretKey) {
+                secrets.insert(name.to_owned());
+            } else {
+                outputs.insert(name.to_owned());
+            }
+        }
         Some(Provided { outputs, secrets })
     }
 }
@@ -100,13 +109,16 @@ mod tests {
                 {"type": "ToCompositeFieldPath", "fromFieldPath": "status.outputs.queue"},
                 {"type": "FromCompositeFieldPath", "fromFieldPath": "spec.size", "toFieldPath": "status.outputs.not-an-output"}
             ]),
-            json!([{"name": "password", "type": "FromConnectionSecretKey", "fromConnectionSecretKey": "password"}]),
+            json!([
+                {"name": "password", "type": "FromConnectionSecretKey", "fromConnectionSecretKey": "password"},
+                {"name": "host", "type": "FromFieldPath", "fromFieldPath": "status.host"}
+            ]),
         );
         let provided = c.provides().unwrap();
         assert_eq!(
             provided.outputs.iter().collect::<Vec<_>>(),
-            ["queue", "url"],
-            "a FromComposite patch writes the composed resource, not the composite"
+            ["host", "queue", "url"],
+            "a FromComposite patch writes the composed resource, not the composite; a detail read from a field is an output"
         );
         assert_eq!(provided.secrets.iter().collect::<Vec<_>>(), ["password"]);
     }
