@@ -5,6 +5,7 @@ mod bundled;
 mod commands;
 mod config;
 mod error;
+mod exit;
 mod interrupt;
 mod output;
 mod workspace;
@@ -18,7 +19,13 @@ use error::CliError;
 
 /// The reference command-line tool of the platform SDK.
 #[derive(Debug, Parser)]
-#[command(name = "platformctl", version, about, propagate_version = true)]
+#[command(
+    name = "platformctl",
+    version,
+    about,
+    propagate_version = true,
+    after_help = exit::CODES
+)]
 struct Cli {
     /// Config file; defaults to ./platform.yaml when present.
     #[arg(long, global = true, value_name = "FILE")]
@@ -212,7 +219,10 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return exit::parse_error(&err),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => {

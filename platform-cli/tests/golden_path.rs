@@ -304,10 +304,11 @@ fn bad_input_is_one_readable_error_and_exit_1() {
     assert!(err.starts_with("error: invalid input:\nmissing"), "{err}");
     assert!(!err.contains("panicked"));
 
+    // A usage error: 64, never 2 (which would read as "changes" to a script).
     let (_, err) = expect(
         d,
         &["apply", "-f", "x.yaml", "--wait", "--timeout", "soon"],
-        2,
+        64,
     );
     assert!(
         err.contains("expected a duration such as 90s, 5m or 500ms"),
