@@ -63,7 +63,7 @@ enum Command {
     Plan(commands::plan::Args),
     /// Admit, compose and provision claims.
     Apply(commands::apply::Args),
-    /// List applied claims with their readiness.
+    /// List applied claims with their readiness, team and application.
     Get(commands::get::Args),
     /// Show a claim's conditions, outputs, resources and events.
     Describe(commands::describe::Args),

@@ -1,8 +1,11 @@
 //! What every command shares, checked on the built `platformctl`: a usage error never exits
-//! 2 (the code CI reads as "changes" or "drift"), and the exit codes are documented.
+//! 2 (the code CI reads as "changes" or "drift"), JSON names its fields in camelCase, and
+//! namespaces are chosen as kubectl chooses them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use serde_json::Value;
 
 /// The exit code of a usage error (sysexits' EX_USAGE).
 const USAGE: i32 = 64;
@@ -39,6 +42,20 @@ fn expect(dir: &Path, args: &[&str], code: i32) -> (String, String) {
         args.join(" ")
     );
     (stdout, stderr)
+}
+
+/// A temp folder holding a copy of the quickstart claims in `quickstart/`.
+fn quickstart_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("quickstart")).unwrap();
+    for file in ["orders-db.yaml", "storefront-app.yaml"] {
+        std::fs::copy(
+            repo().join("examples/quickstart").join(file),
+            dir.path().join("quickstart").join(file),
+        )
+        .unwrap();
+    }
+    dir
 }
 
 #[test]
@@ -88,4 +105,215 @@ fn help_and_readme_document_every_exit_code() {
         readme.contains("64 usage error"),
         "the README names the usage exit code"
     );
+}
+
+/// Keys whose values are data named by users (labels, outputs, specs, owners): not field names.
+const DATA: &[&str] = &[
+    "labels",
+    "annotations",
+    "outputs",
+    "spec",
+    "owners",
+    "desired",
+    "actual",
+    "config",
+    "data",
+];
+
+/// Every field name of a JSON document, with its path, outside user-named data.
+fn field_names(value: &Value, path: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                out.push(format!("{path}.{key}"));
+                if !DATA.contains(&key.as_str()) {
+                    field_names(value, &format!("{path}.{key}"), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                field_names(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn camel_case(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_alphanumeric())
+}
+
+/// Runs a command with `-o json` and returns the field names that are not camelCase.
+fn not_camel_case(dir: &Path, args: &[&str], code: i32) -> Vec<String> {
+    let args: Vec<&str> = args.iter().copied().chain(["-o", "json"]).collect();
+    let (json, _) = expect(dir, &args, code);
+    let value: Value = serde_json::from_str(&json)
+        .unwrap_or_else(|e| panic!("platformctl {args:?}: {e}:\n{json}"));
+    let mut names = Vec::new();
+    field_names(&value, "", &mut names);
+    assert!(!names.is_empty(), "platformctl {args:?} printed no fields");
+    names
+        .into_iter()
+        .filter(|path| !camel_case(path.rsplit('.').next().unwrap()))
+        .map(|path| format!("platformctl {}: {path}", args.join(" ")))
+        .collect()
+}
+
+#[test]
+fn every_json_output_names_its_fields_in_camel_case() {
+    let dir = quickstart_dir();
+    let d = dir.path();
+    let mut wrong = Vec::new();
+    wrong.extend(not_camel_case(d, &["plan", "-f", "quickstart"], 0));
+    wrong.extend(not_camel_case(d, &["cost", "-f", "quickstart"], 0));
+    wrong.extend(not_camel_case(d, &["apply", "-f", "quickstart"], 0));
+    wrong.extend(not_camel_case(d, &["get", "-A"], 0));
+    wrong.extend(not_camel_case(
+        d,
+        &["describe", "Application", "storefront"],
+        0,
+    ));
+    // A database deleted by hand: drift names the missing resource.
+    std::fs::remove_file(d.join(".platform/local/databases/default/orders-db.sqlite3")).unwrap();
+    wrong.extend(not_camel_case(d, &["drift"], 2));
+    wrong.extend(not_camel_case(d, &["delete", "-f", "quickstart"], 0));
+
+    // A policy exception recorded under a guardrail, so `policy exceptions` has a row.
+    let guarded = tempfile::tempdir().unwrap();
+    let g = guarded.path();
+    std::fs::write(g.join("platform.yaml"), "guardrails:\n  requireOwner: {}\n").unwrap();
+    std::fs::write(
+        g.join("scratch-db.yaml"),
+        "apiVersion: platform.dev/v1alpha1\nkind: DatabaseClaim\nmetadata:\n  name: scratch-db\n  annotations: {platform.dev/policy-exception.require-owner: \"a demo\"}\nspec: {engine: sqlite}\n",
+    )
+    .unwrap();
+    expect(g, &["apply", "-f", "scratch-db.yaml"], 0);
+    wrong.extend(not_camel_case(g, &["policy", "exceptions"], 0));
+    assert!(wrong.is_empty(), "not camelCase:\n{}", wrong.join("\n"));
+}
+
+const TWO_TEAMS: &str = "apiVersion: platform.dev/v1alpha1
+kind: DatabaseClaim
+metadata:
+  name: orders-db
+  labels: {platform.dev/owner: team-orders}
+spec: {engine: sqlite}
+---
+apiVersion: platform.dev/v1alpha1
+kind: DatabaseClaim
+metadata:
+  name: ledger-db
+  namespace: team-a
+  labels: {platform.dev/owner: team-ledger}
+spec: {engine: sqlite}
+";
+
+#[test]
+fn namespaces_follow_kubectl_and_not_found_names_the_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("claims.yaml"), TWO_TEAMS).unwrap();
+    expect(d, &["apply", "-f", "claims.yaml"], 0);
+
+    // Without -n: the default namespace, as describe and outputs.
+    let (table, _) = expect(d, &["get"], 0);
+    assert!(table.contains("orders-db"), "{table}");
+    assert!(!table.contains("ledger-db"), "{table}");
+    for all in ["-A", "--all-namespaces"] {
+        let (table, _) = expect(d, &["get", all], 0);
+        assert!(
+            table.contains("orders-db") && table.contains("ledger-db"),
+            "{table}"
+        );
+    }
+    let (table, _) = expect(d, &["get", "DatabaseClaim", "-n", "team-a"], 0);
+    assert!(
+        table.contains("ledger-db") && !table.contains("orders-db"),
+        "{table}"
+    );
+    let (none, _) = expect(d, &["get", "-n", "team-b"], 0);
+    assert_eq!(
+        none,
+        "No claims found in namespace team-b; `platformctl get -A` lists 2 in other namespaces.\n"
+    );
+
+    // A name that exists in another namespace: the error says which, and how to ask for it.
+    for command in ["describe", "outputs", "get"] {
+        let (_, err) = expect(d, &[command, "DatabaseClaim", "ledger-db"], 1);
+        assert_eq!(
+            err,
+            "error: DatabaseClaim default/ledger-db not found\nhint: it exists in namespace team-a: add `-n team-a`\n",
+            "platformctl {command}"
+        );
+    }
+    expect(
+        d,
+        &["outputs", "DatabaseClaim", "ledger-db", "-n", "team-a"],
+        0,
+    );
+
+    // The config's defaultNamespace replaces `default` for every command.
+    std::fs::write(d.join("platform.yaml"), "defaultNamespace: team-a\n").unwrap();
+    let (table, _) = expect(d, &["get"], 0);
+    assert!(
+        table.contains("ledger-db") && !table.contains("orders-db"),
+        "{table}"
+    );
+    expect(d, &["describe", "DatabaseClaim", "ledger-db"], 0);
+    let (out, _) = expect(d, &["delete", "DatabaseClaim", "ledger-db"], 0);
+    assert!(out.contains("Delete complete: 2 deleted"), "{out}");
+    std::fs::write(d.join("platform.yaml"), "defaultNamespace: Team_A\n").unwrap();
+    let (_, err) = expect(d, &["get"], 1);
+    assert!(
+        err.contains("platform.yaml:1:19: defaultNamespace: "),
+        "{err}"
+    );
+}
+
+/// The cell of a table's row (found by a name in it) under a column heading.
+fn cell(table: &str, row: &str, column: &str) -> String {
+    let mut lines = table.lines();
+    let header = lines.next().unwrap();
+    let start = header
+        .find(column)
+        .unwrap_or_else(|| panic!("no {column} in:\n{table}"));
+    let line = lines
+        .find(|l| l.split_whitespace().any(|w| w == row))
+        .unwrap_or_else(|| panic!("no {row} in:\n{table}"));
+    line.get(start..)
+        .unwrap_or("")
+        .split("   ")
+        .next()
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn get_shows_the_team_and_the_application_of_each_claim() {
+    let dir = quickstart_dir();
+    let d = dir.path();
+    expect(d, &["apply", "-f", "quickstart"], 0);
+    let (table, _) = expect(d, &["get"], 0);
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "NAMESPACE",
+            "KIND",
+            "NAME",
+            "READY",
+            "SYNCED",
+            "TEAM",
+            "APPLICATION",
+            "MESSAGE"
+        ]
+    );
+    assert_eq!(cell(&table, "orders-db", "TEAM"), "team-orders");
+    assert_eq!(cell(&table, "orders-db", "APPLICATION"), "");
+    assert_eq!(cell(&table, "storefront-db", "APPLICATION"), "storefront");
+    assert_eq!(cell(&table, "storefront-db", "TEAM"), "team-orders");
+    assert_eq!(cell(&table, "storefront", "TEAM"), "team-orders");
 }

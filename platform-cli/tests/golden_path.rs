@@ -210,7 +210,7 @@ fn get_describe_and_outputs_show_state_but_never_secrets_unless_revealed() {
     let (_, err) = expect(d, &["describe", "DatabaseClaim", "nope"], 1);
     assert_eq!(
         err,
-        "error: DatabaseClaim default/nope not found\nhint: `platformctl get` lists what is applied\n"
+        "error: DatabaseClaim default/nope not found\nhint: `platformctl get -A` lists what is applied\n"
     );
 }
 

@@ -20,9 +20,9 @@ pub struct Args {
     pub kind: Option<String>,
     /// Claim name.
     pub name: Option<String>,
-    /// Namespace.
-    #[arg(short = 'n', long = "namespace", default_value = "default")]
-    pub namespace: String,
+    /// Namespace; default: the config's defaultNamespace (`default` without one).
+    #[arg(short = 'n', long = "namespace")]
+    pub namespace: Option<String>,
     /// Files or folders naming the claims to delete.
     #[arg(short = 'f', long = "filename", num_args = 1.., value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -37,8 +37,9 @@ pub struct Args {
 /// Deletes claims with their resources, respecting deletion policies and references.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open(config, args.env.as_deref())?;
+    let namespace = config.namespace(args.namespace.as_deref());
     let keys: Vec<ObjectRef> = match (&args.kind, &args.name) {
-        (Some(kind), Some(name)) => vec![workspace.reference(kind, &args.namespace, name)?],
+        (Some(kind), Some(name)) => vec![workspace.reference(kind, &namespace, name)?],
         _ if !args.paths.is_empty() => {
             // Later documents may use earlier ones (an Application its claims): delete users first.
             let mut keys: Vec<ObjectRef> = load_objects(&workspace.registry, &args.paths)?
@@ -67,7 +68,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
             }
             Err(e) => {
                 progress.finish();
-                return Err(e.into());
+                return Err(workspace.explain(e).await);
             }
         };
         if args.output == Format::Table {
