@@ -51,6 +51,9 @@ pub enum CliError {
         /// Other namespaces that hold an object of that kind and name.
         elsewhere: Vec<String>,
     },
+    /// The delete was not confirmed at the terminal's prompt.
+    #[error("delete cancelled; nothing was deleted")]
+    Cancelled,
     /// The engine refused or failed an operation.
     #[error(transparent)]
     Engine(#[from] EngineError),

@@ -12,7 +12,8 @@ pub const USAGE: u8 = 64;
 /// The exit codes as `--help` shows them.
 pub const CODES: &str = "Exit codes:
   0   success
-  1   error: invalid input or config, a failed operation, claims not Ready with --wait
+  1   error: invalid input or config, a failed operation, claims not Ready with --wait,
+      a declined delete
   2   changes planned (plan --detailed-exitcode) or drift or leaks found (drift)
   64  usage error: unknown command or flag, missing or invalid argument";
 

@@ -1,5 +1,6 @@
 //! What every command shares, checked on the built `platformctl`: a usage error never exits
-//! 2 (the code CI reads as "changes" or "drift"), JSON names its fields in camelCase, and
+//! 2 (the code CI reads as "changes" or "drift"), JSON names its fields in camelCase, every
+//! `--help` shows examples, shell completion, `delete` never prompts without a terminal, and
 //! namespaces are chosen as kubectl chooses them.
 
 use std::path::{Path, PathBuf};
@@ -192,6 +193,73 @@ fn every_json_output_names_its_fields_in_camel_case() {
     expect(g, &["apply", "-f", "scratch-db.yaml"], 0);
     wrong.extend(not_camel_case(g, &["policy", "exceptions"], 0));
     assert!(wrong.is_empty(), "not camelCase:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn completion_scripts_know_the_subcommands_without_a_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Completion is set up once per shell: a broken config in the folder does not matter.
+    std::fs::write(d.join("platform.yaml"), "apiGropu: x\n").unwrap();
+    let (bash, _) = expect(d, &["completion", "bash"], 0);
+    for word in ["platformctl", "apply", "describe", "drift", "completion"] {
+        assert!(bash.contains(word), "{word} missing in the bash script");
+    }
+    for shell in ["zsh", "fish"] {
+        let (script, _) = expect(d, &["completion", shell], 0);
+        assert!(script.contains("drift"), "{shell}: {script}");
+    }
+    expect(d, &["completion", "tcsh"], USAGE);
+}
+
+/// The subcommands listed under `Commands:` in a help text, without `help`.
+fn subcommands(help: &str) -> Vec<String> {
+    help.split_once("Commands:")
+        .unwrap()
+        .1
+        .lines()
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_command_help_shows_examples() {
+    let d = repo();
+    let (help, _) = expect(&d, &["--help"], 0);
+    let mut commands: Vec<Vec<String>> = subcommands(&help).into_iter().map(|c| vec![c]).collect();
+    assert!(commands.len() >= 18, "{help}");
+    let (policy, _) = expect(&d, &["policy", "--help"], 0);
+    for sub in subcommands(&policy) {
+        commands.push(vec!["policy".into(), sub]);
+    }
+    let mut missing = Vec::new();
+    for command in &commands {
+        let mut args: Vec<&str> = command.iter().map(String::as_str).collect();
+        args.push("--help");
+        let (help, _) = expect(&d, &args, 0);
+        if !help.contains("Examples:\n  platformctl ") {
+            missing.push(command.join(" "));
+        }
+    }
+    assert!(missing.is_empty(), "no examples in --help of: {missing:?}");
+}
+
+#[test]
+fn delete_never_prompts_without_a_terminal_and_accepts_yes() {
+    let dir = quickstart_dir();
+    let d = dir.path();
+    expect(d, &["apply", "-f", "quickstart"], 0);
+    // Tests run with stdin closed: no terminal, so no question and nothing waits for an answer.
+    let (out, err) = expect(d, &["delete", "Application", "storefront"], 0);
+    assert!(out.contains("Delete complete: 9 deleted"), "{out}");
+    assert!(!err.contains("[y/N]"), "{err}");
+    let (out, err) = expect(d, &["delete", "DatabaseClaim", "orders-db", "--yes"], 0);
+    assert!(out.contains("Delete complete: 2 deleted"), "{out}");
+    assert!(!err.contains("[y/N]"), "{err}");
 }
 
 const TWO_TEAMS: &str = "apiVersion: platform.dev/v1alpha1
