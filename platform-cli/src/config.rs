@@ -4,6 +4,7 @@
 //! apiGroup: platform.company.io     # group of the built-in claim kinds
 //! state: .platform/state.db         # the SQLite state file
 //! defaultEnvironment: local
+//! defaultNamespace: default         # the namespace of commands without -n
 //! environments:
 //!   local:
 //!     providers:
@@ -37,6 +38,9 @@ pub const DEFAULT_STATE: &str = ".platform/state.db";
 /// The environment used when the config names none.
 pub const DEFAULT_ENVIRONMENT: &str = "local";
 
+/// The namespace commands use without `-n` when the config names none (kubectl's default).
+pub const DEFAULT_NAMESPACE: &str = "default";
+
 /// The adapters this build of platformctl has (cargo features of platform-providers).
 pub use platform_providers::connect::{ADAPTERS, ALL_ADAPTERS};
 
@@ -44,6 +48,7 @@ const KNOWN_KEYS: &[&str] = &[
     "apiGroup",
     "state",
     "defaultEnvironment",
+    "defaultNamespace",
     "environments",
     "compositions",
     "kinds",
@@ -63,6 +68,8 @@ pub struct Config {
     pub state: String,
     /// The environment used without `--env`.
     pub default_environment: String,
+    /// The namespace `get`, `describe`, `outputs` and `delete` use without `-n`.
+    pub default_namespace: String,
     /// Settings per environment.
     pub environments: BTreeMap<String, EnvironmentSettings>,
     /// Composition files or folders added to the bundled ones.
@@ -103,6 +110,7 @@ impl Default for Config {
             kinds: Vec::new(),
             state: DEFAULT_STATE.to_owned(),
             default_environment: DEFAULT_ENVIRONMENT.to_owned(),
+            default_namespace: DEFAULT_NAMESPACE.to_owned(),
             environments: BTreeMap::new(),
             compositions: Vec::new(),
             policies: Vec::new(),
@@ -219,6 +227,14 @@ impl Config {
                         config.default_environment = env;
                     }
                 }
+                "defaultNamespace" => {
+                    if let Some(namespace) = r.string(&value) {
+                        match platform_core::model::names::check_dns1123_label(&namespace) {
+                            Ok(()) => config.default_namespace = namespace,
+                            Err(message) => r.fail(&value, message),
+                        }
+                    }
+                }
                 "kinds" => config.kinds = paths(&mut r, &value, base),
                 "compositions" => config.compositions = paths(&mut r, &value, base),
                 "policies" => config.policies = paths(&mut r, &value, base),
@@ -236,6 +252,11 @@ impl Config {
             }
         }
         r.finish(config).map_err(CliError::Config)
+    }
+
+    /// The namespace a command works in: `-n` when given, else the config's default.
+    pub fn namespace(&self, flag: Option<&str>) -> String {
+        flag.unwrap_or(&self.default_namespace).to_owned()
     }
 
     /// The settings of an environment: the named one, else the default environment.

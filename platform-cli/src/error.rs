@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use platform_core::engine::EngineError;
 use platform_core::kinds::RegistryError;
 use platform_core::load::Diagnostic;
+use platform_core::model::ObjectRef;
 use platform_core::store::StoreError;
 
 /// Why a command failed.
@@ -42,6 +43,17 @@ pub enum CliError {
         #[source]
         source: Box<StoreError>,
     },
+    /// No object of that kind and name is in the namespace asked for.
+    #[error("{object} not found")]
+    NotFound {
+        /// The object asked for.
+        object: Box<ObjectRef>,
+        /// Other namespaces that hold an object of that kind and name.
+        elsewhere: Vec<String>,
+    },
+    /// The delete was not confirmed at the terminal's prompt.
+    #[error("delete cancelled; nothing was deleted")]
+    Cancelled,
     /// The engine refused or failed an operation.
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -56,8 +68,16 @@ impl CliError {
         match self {
             CliError::Usage { hint, .. } => hint.clone(),
             CliError::Registry(_) => Some("`platformctl kinds` lists the known kinds".into()),
+            CliError::NotFound { elsewhere, .. } => Some(match elsewhere.as_slice() {
+                [] => "`platformctl get -A` lists what is applied".into(),
+                [namespace] => format!("it exists in namespace {namespace}: add `-n {namespace}`"),
+                several => format!(
+                    "it exists in namespaces {}: add `-n NAMESPACE`",
+                    several.join(", ")
+                ),
+            }),
             CliError::Engine(EngineError::NotFound(_)) => {
-                Some("`platformctl get` lists what is applied".into())
+                Some("`platformctl get -A` lists what is applied".into())
             }
             CliError::Engine(EngineError::Selection { .. }) => {
                 Some("check the environment (`--env`) and the config's `compositions`".into())

@@ -5,11 +5,12 @@ mod bundled;
 mod commands;
 mod config;
 mod error;
+mod exit;
 mod interrupt;
 mod output;
 mod workspace;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,7 +19,13 @@ use error::CliError;
 
 /// The reference command-line tool of the platform SDK.
 #[derive(Debug, Parser)]
-#[command(name = "platformctl", version, about, propagate_version = true)]
+#[command(
+    name = "platformctl",
+    version,
+    about,
+    propagate_version = true,
+    after_help = exit::CODES
+)]
 struct Cli {
     /// Config file; defaults to ./platform.yaml when present.
     #[arg(long, global = true, value_name = "FILE")]
@@ -30,6 +37,10 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check claim files against their kinds' schemas and rules; exit 1 on any error.
+    #[command(after_help = "Examples:
+  platformctl validate -f claims/
+  platformctl validate -f orders-db.yaml storefront-app.yaml
+  platformctl validate -f claims/ --env production")]
     Validate {
         /// Files or folders (.yaml, .yml, .json; folders recursively).
         #[arg(short = 'f', long = "filename", required = true, num_args = 1.., value_name = "PATH")]
@@ -39,43 +50,111 @@ enum Command {
         env: Option<String>,
     },
     /// Print a kind's JSON Schema (draft 2020-12).
+    #[command(after_help = "Examples:
+  platformctl schema DatabaseClaim
+  platformctl schema Application > application.schema.json")]
     Schema {
         /// Kind name, such as DatabaseClaim.
         kind: String,
     },
     /// Print a kind's Kubernetes CustomResourceDefinition as YAML.
+    #[command(after_help = "Examples:
+  platformctl crd DatabaseClaim
+  platformctl crd BucketClaim > bucketclaims.yaml")]
     Crd {
         /// Kind name, such as DatabaseClaim.
         kind: String,
     },
     /// List the registered kinds with their apiVersion.
+    #[command(after_help = "Examples:
+  platformctl kinds
+  platformctl --config platform.yaml kinds")]
     Kinds,
     /// Write a starter platform.yaml and example claims into the current folder.
+    #[command(after_help = "Examples:
+  platformctl init
+  platformctl init && platformctl apply -f claims/")]
     Init,
     /// Show what apply would create (+), update (~) and delete (-).
+    #[command(after_help = "Examples:
+  platformctl plan -f claims/
+  platformctl plan -f claims/ --env production --detailed-exitcode
+  platformctl plan -f orders-db.yaml -o json")]
     Plan(commands::plan::Args),
     /// Admit, compose and provision claims.
+    #[command(after_help = "Examples:
+  platformctl apply -f claims/
+  platformctl apply -f orders-db.yaml --wait --timeout 10m
+  platformctl apply -f claims/ --env production -o json")]
     Apply(commands::apply::Args),
-    /// List applied claims with their readiness.
+    /// List applied claims with their readiness, team and application.
+    #[command(after_help = "Examples:
+  platformctl get
+  platformctl get DatabaseClaim -A
+  platformctl get DatabaseClaim orders-db -n team-a -o yaml")]
     Get(commands::get::Args),
     /// Show a claim's conditions, outputs, resources and events.
+    #[command(after_help = "Examples:
+  platformctl describe DatabaseClaim orders-db
+  platformctl describe Application storefront -n team-a
+  platformctl describe DatabaseClaim orders-db -o json")]
     Describe(commands::describe::Args),
     /// Show a claim's outputs; secret values are masked unless --reveal.
+    #[command(after_help = "Examples:
+  platformctl outputs DatabaseClaim orders-db
+  platformctl outputs DatabaseClaim orders-db -n team-a --reveal
+  platformctl outputs CacheClaim sessions -o json")]
     Outputs(commands::outputs::Args),
     /// Delete claims and their resources, respecting deletion policies and references.
+    #[command(after_help = "Examples:
+  platformctl delete DatabaseClaim orders-db
+  platformctl delete Application storefront -n team-a --yes
+  platformctl delete -f claims/ --yes")]
     Delete(commands::delete::Args),
     /// Observe every managed resource and report drift and leaked resources; exit 2 when found.
+    #[command(after_help = "Examples:
+  platformctl drift
+  platformctl drift --fix
+  platformctl drift --fix --delete-orphans --env production")]
     Drift(commands::drift::Args),
     /// Run the controller loop until SIGINT or SIGTERM.
+    #[command(after_help = "Examples:
+  platformctl run
+  platformctl run --env production")]
     Run(commands::run::Args),
     /// Evaluate policies offline, or list recorded policy exceptions.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  platformctl policy test -f policies/ claims/
+  platformctl policy exceptions -o json"
+    )]
     Policy(commands::policy::PolicyCommand),
     /// Monthly cost estimates per claim and per owner.
+    #[command(after_help = "Examples:
+  platformctl cost -f claims/
+  platformctl cost -f claims/ -o json")]
     Cost(commands::cost::Args),
     /// Print the dependency map of claims and managed resources as DOT or Mermaid.
+    #[command(after_help = "Examples:
+  platformctl graph -f claims/
+  platformctl graph -f claims/ | dot -Tsvg > graph.svg
+  platformctl graph -f claims/ -o mermaid")]
     Graph(commands::graph::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
+    #[command(after_help = "Examples:
+  platformctl completion bash > ~/.local/share/bash-completion/completions/platformctl
+  platformctl completion zsh > \"${fpath[1]}/_platformctl\"
+  platformctl completion fish > ~/.config/fish/completions/platformctl.fish")]
+    Completion {
+        /// The shell the script is for.
+        shell: clap_complete::Shell,
+    },
     /// Render a composite through a Composition offline: no store, no provider.
+    #[command(after_help = "Examples:
+  platformctl render orders-db.yaml compositions/production/database-postgresql.yaml
+  platformctl render orders-db.yaml composition.yaml --observed-resources observed/ -o json
+  platformctl render orders-db.yaml composition.yaml --environment-config environment.yaml")]
     Render {
         /// The composite (claim) file.
         composite: PathBuf,
@@ -96,6 +175,16 @@ enum Command {
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
     if let Command::Init = cli.command {
         return commands::init::run(std::path::Path::new("."));
+    }
+    // Completion needs no config: it is set up once per shell, from any folder.
+    if let Command::Completion { shell } = cli.command {
+        clap_complete::generate(
+            shell,
+            &mut Cli::command(),
+            "platformctl",
+            &mut std::io::stdout(),
+        );
+        return Ok(ExitCode::SUCCESS);
     }
     let config = Config::discover(cli.config.as_deref())?;
     // `changes`: the command that resumes a command that changes things, for its Ctrl-C
@@ -183,6 +272,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Crd { kind } => commands::crd::run(&registry, &kind),
         Command::Kinds => commands::kinds::run(&registry),
         Command::Init
+        | Command::Completion { .. }
         | Command::Plan(_)
         | Command::Apply(_)
         | Command::Get(_)
@@ -214,7 +304,10 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return exit::parse_error(&err),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => {

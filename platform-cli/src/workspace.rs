@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use platform_core::compose::{CompositionLibrary, LibraryError};
-use platform_core::engine::{Engine, EngineBuilder, ProgressListener};
+use platform_core::engine::{Engine, EngineBuilder, EngineError, ProgressListener};
 use platform_core::kinds::KindRegistry;
 use platform_core::load::Diagnostic;
 use platform_core::load::{Format, Loader};
-use platform_core::model::{DynamicObject, ObjectRef};
+use platform_core::model::{DynamicObject, ObjectRef, Resource};
 use platform_core::provider::Provider;
 use platform_core::validate::{Checked, Validator};
 use platform_providers::connect::provider_from_settings;
@@ -33,7 +33,6 @@ impl Workspace {
         &self,
         objects: &[platform_core::model::DynamicObject],
     ) -> Result<Vec<platform_core::model::DynamicObject>, CliError> {
-        use platform_core::model::Resource;
         let mut stored = Vec::new();
         for object in objects {
             if let Some(found) = self
@@ -220,6 +219,17 @@ impl Workspace {
         })
     }
 
+    /// An engine error; "not found" names the namespaces that hold the kind and name.
+    pub async fn explain(&self, err: EngineError) -> CliError {
+        match err {
+            EngineError::NotFound(key) => match self.engine.claims().await {
+                Ok(stored) => not_found(*key, &stored),
+                Err(_) => EngineError::NotFound(key).into(),
+            },
+            other => other.into(),
+        }
+    }
+
     /// A reference to a stored object from a kind name as typed by a user.
     pub fn reference(
         &self,
@@ -236,9 +246,10 @@ impl Workspace {
 /// which composition serves each claim, and what it provides.
 pub fn offline_engine(config: &Config, environment: Option<&str>) -> Result<Engine, CliError> {
     let (name, settings) = config.environment(environment)?;
+    let registry = config.registry()?;
     let mut builder = Engine::builder()
-        .registry(config.registry()?)
-        .compositions(composition_library(config)?)
+        .registry(registry.clone())
+        .compositions(composition_library(config, &registry)?)
         .environment(name);
     if let Some(data) = settings.config {
         builder = builder.environment_data(data);
@@ -247,6 +258,20 @@ pub fn offline_engine(config: &Config, environment: Option<&str>) -> Result<Engi
         builder = builder.default_composition(kind, composition);
     }
     Ok(builder.build())
+}
+
+/// "Not found" for `key`, naming the namespaces of `stored` that hold its kind and name.
+pub fn not_found(key: ObjectRef, stored: &[DynamicObject]) -> CliError {
+    let elsewhere = stored
+        .iter()
+        .filter(|c| c.kind == key.kind && c.metadata.name == key.name)
+        .map(|c| c.namespace().to_owned())
+        .filter(|namespace| *namespace != key.namespace)
+        .collect();
+    CliError::NotFound {
+        object: Box::new(key),
+        elsewhere,
+    }
 }
 
 /// The adapters of an environment; without any, the local adapter beside the state file.

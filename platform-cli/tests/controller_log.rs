@@ -88,7 +88,7 @@ fn run_logs_a_repaired_resource_as_a_json_line() {
     let event = repaired
         .unwrap_or_else(|| panic!("no 'created' line for the database:\n{}", seen.join("\n")));
     assert_eq!(event["level"], "INFO", "{event}");
-    assert!(event["fields"]["external_name"].is_string(), "{event}");
+    assert!(event["fields"]["externalName"].is_string(), "{event}");
     assert!(file.exists(), "the database file is back");
     assert!(status.success(), "run exits 0 on SIGTERM: {status:?}");
     assert!(

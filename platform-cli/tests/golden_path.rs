@@ -210,7 +210,7 @@ fn get_describe_and_outputs_show_state_but_never_secrets_unless_revealed() {
     let (_, err) = expect(d, &["describe", "DatabaseClaim", "nope"], 1);
     assert_eq!(
         err,
-        "error: DatabaseClaim default/nope not found\nhint: `platformctl get` lists what is applied\n"
+        "error: DatabaseClaim default/nope not found\nhint: `platformctl get -A` lists what is applied\n"
     );
 }
 
@@ -390,10 +390,11 @@ fn bad_input_is_one_readable_error_and_exit_1() {
     assert!(err.starts_with("error: invalid input:\nmissing"), "{err}");
     assert!(!err.contains("panicked"));
 
+    // A usage error: 64, never 2 (which would read as "changes" to a script).
     let (_, err) = expect(
         d,
         &["apply", "-f", "x.yaml", "--wait", "--timeout", "soon"],
-        2,
+        64,
     );
     assert!(
         err.contains("expected a duration such as 90s, 5m or 500ms"),

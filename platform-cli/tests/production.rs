@@ -219,7 +219,7 @@ async fn the_production_environment_provisions_repairs_and_deletes_real_resource
     let (out, _) = expect(d, &["delete", "-f", "claims"], 0);
     assert!(out.contains("Delete complete"), "{out}");
     assert!(databases_named(&admin, &prefix).await.is_empty());
-    let (out, _) = expect(d, &["get", "-o", "json"], 0);
+    let (out, _) = expect(d, &["get", "-A", "-o", "json"], 0);
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(list["items"], serde_json::json!([]), "{out}");
 }

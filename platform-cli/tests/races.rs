@@ -42,7 +42,7 @@ fn claims() -> String {
 /// The stored claims as (kind, namespace, name).
 fn stored(dir: &Path) -> BTreeSet<(String, String, String)> {
     let out = platformctl(dir)
-        .args(["get", "-o", "json"])
+        .args(["get", "-A", "-o", "json"])
         .output()
         .unwrap();
     assert_eq!(

@@ -1,5 +1,6 @@
 //! `platformctl delete KIND NAME` and `platformctl delete -f PATH...`
 
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,12 +21,15 @@ pub struct Args {
     pub kind: Option<String>,
     /// Claim name.
     pub name: Option<String>,
-    /// Namespace.
-    #[arg(short = 'n', long = "namespace", default_value = "default")]
-    pub namespace: String,
+    /// Namespace; default: the config's defaultNamespace (`default` without one).
+    #[arg(short = 'n', long = "namespace")]
+    pub namespace: Option<String>,
     /// Files or folders naming the claims to delete.
     #[arg(short = 'f', long = "filename", num_args = 1.., value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Delete without asking; without a terminal on stdin nothing is ever asked.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     /// Environment; default: the config's defaultEnvironment.
     #[arg(long = "env", value_name = "NAME")]
     pub env: Option<String>,
@@ -34,11 +38,13 @@ pub struct Args {
     pub output: Format,
 }
 
-/// Deletes claims with their resources, respecting deletion policies and references.
+/// Deletes claims with their resources, respecting deletion policies and references; on a
+/// terminal, only once the user confirms.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open(config, args.env.as_deref())?;
+    let namespace = config.namespace(args.namespace.as_deref());
     let keys: Vec<ObjectRef> = match (&args.kind, &args.name) {
-        (Some(kind), Some(name)) => vec![workspace.reference(kind, &args.namespace, name)?],
+        (Some(kind), Some(name)) => vec![workspace.reference(kind, &namespace, name)?],
         _ if !args.paths.is_empty() => {
             // Later documents may use earlier ones (an Application its claims): delete users first.
             let mut keys: Vec<ObjectRef> = load_objects(&workspace.registry, &args.paths)?
@@ -55,6 +61,10 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
             });
         }
     };
+    // Scripts and CI have no terminal: they are never asked (kubectl never asks at all).
+    if !args.yes && std::io::stdin().is_terminal() && !confirm(&keys)? {
+        return Err(CliError::Cancelled);
+    }
     let mut total = DeleteReport::default();
     let progress = Progress::start("deleting");
     for key in &keys {
@@ -67,7 +77,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
             }
             Err(e) => {
                 progress.finish();
-                return Err(e.into());
+                return Err(workspace.explain(e).await);
             }
         };
         if args.output == Format::Table {
@@ -94,4 +104,35 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         format => output::print_value(&output::to_value(&total)?, format)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Asks on stderr whether to delete these claims; only `y` or `yes` confirms.
+fn confirm(keys: &[ObjectRef]) -> Result<bool, CliError> {
+    let what = match keys {
+        [key] => key.to_string(),
+        keys => format!(
+            "{} claims ({})",
+            keys.len(),
+            keys.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut stderr = std::io::stderr();
+    write!(
+        stderr,
+        "Delete {what}? What it owns goes too (claims, real resources). [y/N] "
+    )
+    .and_then(|()| stderr.flush())
+    .map_err(|e| CliError::Output(e.to_string()))?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::Output(e.to_string()))?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }

@@ -20,9 +20,9 @@ pub struct Args {
     pub kind: String,
     /// Claim name.
     pub name: String,
-    /// Namespace.
-    #[arg(short = 'n', long = "namespace", default_value = "default")]
-    pub namespace: String,
+    /// Namespace; default: the config's defaultNamespace (`default` without one).
+    #[arg(short = 'n', long = "namespace")]
+    pub namespace: Option<String>,
     /// Environment; default: the config's defaultEnvironment.
     #[arg(long = "env", value_name = "NAME")]
     pub env: Option<String>,
@@ -34,8 +34,12 @@ pub struct Args {
 /// Shows one claim in detail; secret values are never shown, only their keys.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
-    let key = workspace.reference(&args.kind, &args.namespace, &args.name)?;
-    let view = workspace.engine.status(&key).await?;
+    let namespace = config.namespace(args.namespace.as_deref());
+    let key = workspace.reference(&args.kind, &namespace, &args.name)?;
+    let view = match workspace.engine.status(&key).await {
+        Ok(view) => view,
+        Err(e) => return Err(workspace.explain(e).await),
+    };
     let mut resource_events = Vec::new();
     for r in all_resources(&view) {
         resource_events.extend(workspace.engine.store().events(&r.object_ref()).await?);

@@ -2,14 +2,17 @@
 
 use std::process::ExitCode;
 
-use platform_core::engine::EngineError;
-use platform_core::model::{DynamicObject, Resource};
+use platform_core::kinds::ApplicationSpec;
+use platform_core::model::{DynamicObject, Resource, TypedKind};
 use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::error::CliError;
 use crate::output::{self, Format};
-use crate::workspace::Workspace;
+use crate::workspace::{Workspace, not_found};
+
+/// The kind whose claims request other claims.
+const APPLICATION: &str = ApplicationSpec::KIND;
 
 /// Arguments of `get`.
 #[derive(Debug, clap::Args)]
@@ -18,9 +21,16 @@ pub struct Args {
     pub kind: Option<String>,
     /// Claim name.
     pub name: Option<String>,
-    /// Namespace; default: every namespace (`default` when a name is given).
+    /// Namespace; default: the config's defaultNamespace (`default` without one).
     #[arg(short = 'n', long = "namespace")]
     pub namespace: Option<String>,
+    /// List the claims of every namespace.
+    #[arg(
+        short = 'A',
+        long = "all-namespaces",
+        conflicts_with_all = ["namespace", "name"]
+    )]
+    pub all_namespaces: bool,
     /// Environment; default: the config's defaultEnvironment.
     #[arg(long = "env", value_name = "NAME")]
     pub env: Option<String>,
@@ -29,33 +39,41 @@ pub struct Args {
     pub output: Format,
 }
 
-/// Lists stored claims with their readiness.
+/// Lists stored claims of a namespace (or every namespace) with their readiness.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
     let kind = match &args.kind {
         Some(kind) => Some(workspace.registry.find_kind(kind)?.gvk.kind.clone()),
         None => None,
     };
-    let namespace = match (&args.namespace, &args.name) {
-        (Some(ns), _) => Some(ns.clone()),
-        (None, Some(_)) => Some("default".to_owned()),
-        (None, None) => None,
-    };
-    let claims: Vec<DynamicObject> = workspace
-        .engine
-        .claims()
-        .await?
-        .into_iter()
+    let namespace = (!args.all_namespaces).then(|| config.namespace(args.namespace.as_deref()));
+    let stored = workspace.engine.claims().await?;
+    // Of the asked kind and name in every namespace: what the namespace hides is worth a hint.
+    let matching: Vec<&DynamicObject> = stored
+        .iter()
         .filter(|c| kind.as_ref().is_none_or(|k| &c.kind == k))
-        .filter(|c| namespace.as_ref().is_none_or(|n| c.namespace() == n))
         .filter(|c| args.name.as_ref().is_none_or(|n| &c.metadata.name == n))
         .collect();
-    if let (Some(kind), Some(name), true) = (&kind, &args.name, claims.is_empty()) {
-        let key = workspace.reference(kind, namespace.as_deref().unwrap_or("default"), name)?;
-        return Err(EngineError::NotFound(Box::new(key)).into());
+    let claims: Vec<&DynamicObject> = matching
+        .iter()
+        .copied()
+        .filter(|c| namespace.as_ref().is_none_or(|n| c.namespace() == n))
+        .collect();
+    if let (Some(kind), Some(name), Some(namespace), true) =
+        (&kind, &args.name, &namespace, claims.is_empty())
+    {
+        let key = workspace.reference(kind, namespace, name)?;
+        return Err(not_found(key, &stored));
     }
     match args.output {
-        Format::Table => print_claims(&claims),
+        Format::Table if claims.is_empty() => match &namespace {
+            Some(namespace) if !matching.is_empty() => println!(
+                "No claims found in namespace {namespace}; `platformctl get -A` lists {} in other namespaces.",
+                matching.len()
+            ),
+            _ => println!("No claims found."),
+        },
+        Format::Table => print_claims(&claims, &stored, &super::cost::price_list(config)?.1),
         format => {
             let items = claims
                 .iter()
@@ -85,22 +103,42 @@ pub fn condition(object: &DynamicObject, type_: &str) -> (String, String) {
     }
 }
 
-fn print_claims(claims: &[DynamicObject]) {
-    if claims.is_empty() {
-        println!("No claims found.");
-        return;
-    }
+/// Claims as a table; TEAM is the owner label (inherited from the owning claim when the
+/// claim has none), APPLICATION the Application that requested the claim.
+fn print_claims(claims: &[&DynamicObject], stored: &[DynamicObject], owner_label: &str) {
+    let team = |c: &DynamicObject| -> String {
+        if let Some(team) = c.metadata.labels.get(owner_label) {
+            return team.clone();
+        }
+        c.metadata
+            .owner_references
+            .iter()
+            .filter_map(|o| {
+                stored.iter().find(|s| {
+                    s.kind == o.kind && s.metadata.name == o.name && s.namespace() == c.namespace()
+                })
+            })
+            .find_map(|owner| owner.metadata.labels.get(owner_label).cloned())
+            .unwrap_or_default()
+    };
     let rows: Vec<Vec<String>> = claims
         .iter()
         .map(|c| {
             let (ready, why) = condition(c, "Ready");
             let (synced, error) = condition(c, "Synced");
-            let owner = c
+            let application = c
                 .metadata
                 .owner_references
-                .first()
-                .map(|o| format!("{}/{}", o.kind, o.name))
-                .unwrap_or_default();
+                .iter()
+                .map(|o| {
+                    if o.kind == APPLICATION {
+                        o.name.clone()
+                    } else {
+                        format!("{}/{}", o.kind, o.name)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(",");
             let message = if error.is_empty() { why } else { error };
             vec![
                 c.namespace().to_owned(),
@@ -108,7 +146,8 @@ fn print_claims(claims: &[DynamicObject]) {
                 c.metadata.name.clone(),
                 ready,
                 synced,
-                owner,
+                team(c),
+                application,
                 message,
             ]
         })
@@ -120,7 +159,8 @@ fn print_claims(claims: &[DynamicObject]) {
             "NAME",
             "READY",
             "SYNCED",
-            "OWNER",
+            "TEAM",
+            "APPLICATION",
             "MESSAGE",
         ],
         &rows,

@@ -20,9 +20,9 @@ pub struct Args {
     pub kind: String,
     /// Claim name.
     pub name: String,
-    /// Namespace.
-    #[arg(short = 'n', long = "namespace", default_value = "default")]
-    pub namespace: String,
+    /// Namespace; default: the config's defaultNamespace (`default` without one).
+    #[arg(short = 'n', long = "namespace")]
+    pub namespace: Option<String>,
     /// Show secret values instead of masking them.
     #[arg(long)]
     pub reveal: bool,
@@ -37,8 +37,12 @@ pub struct Args {
 /// Prints outputs, then secrets (masked unless `--reveal`).
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
-    let key = workspace.reference(&args.kind, &args.namespace, &args.name)?;
-    let view = workspace.engine.status(&key).await?;
+    let namespace = config.namespace(args.namespace.as_deref());
+    let key = workspace.reference(&args.kind, &namespace, &args.name)?;
+    let view = match workspace.engine.status(&key).await {
+        Ok(view) => view,
+        Err(e) => return Err(workspace.explain(e).await),
+    };
     let secrets = workspace.engine.store().secrets(&key).await?;
     let mut all = Map::new();
     if let Some(outputs) = view

@@ -25,6 +25,9 @@ const GUARDRAIL_KINDS: &[&str] = &["Policy", "PriceList", "Budget"];
 pub enum PolicyCommand {
     /// Evaluate policies against claims without a store; Policy, PriceList and Budget
     /// documents among the inputs are added to the config's.
+    #[command(after_help = "Examples:
+  platformctl policy test -f policies/ claims/
+  platformctl policy test -f claims/ --env production")]
     Test {
         /// Files or folders of policies and of claims.
         #[arg(short = 'f', long = "filename", required = true, num_args = 1.., value_name = "PATH")]
@@ -34,6 +37,9 @@ pub enum PolicyCommand {
         env: Option<String>,
     },
     /// List recorded policy exceptions with their counts per policy and owner.
+    #[command(after_help = "Examples:
+  platformctl policy exceptions
+  platformctl policy exceptions --env production -o json")]
     Exceptions {
         /// Environment; default: the config's defaultEnvironment.
         #[arg(long = "env", value_name = "NAME")]

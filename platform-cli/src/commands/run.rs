@@ -51,7 +51,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     tracing::info!(
         target: "platform::controller",
         environment = workspace.engine.environment(),
-        poll_interval = ?poll,
+        pollInterval = ?poll,
         concurrency,
         "controller running; stop with Ctrl-C or SIGTERM"
     );

@@ -111,15 +111,15 @@ fn log_progress(environment: &str, event: &ProgressEvent<'_>) {
             ) {
                 (_, true) => tracing::warn!(
                     target: "platform::engine", environment, resource = %r.resource,
-                    external_name = %r.external_name, action = %r.action, "failed: {message}"
+                    externalName = %r.external_name, action = %r.action, "failed: {message}"
                 ),
                 (Action::NoChange, false) => tracing::debug!(
                     target: "platform::engine", environment, resource = %r.resource,
-                    external_name = %r.external_name, ready = r.ready, "unchanged"
+                    externalName = %r.external_name, ready = r.ready, "unchanged"
                 ),
                 (action, false) => tracing::info!(
                     target: "platform::engine", environment, resource = %r.resource,
-                    external_name = %r.external_name, ready = r.ready, "{}", past(action)
+                    externalName = %r.external_name, ready = r.ready, "{}", past(action)
                 ),
             }
         }
@@ -129,7 +129,7 @@ fn log_progress(environment: &str, event: &ProgressEvent<'_>) {
             kept,
         } => tracing::info!(
             target: "platform::engine", environment, resource = %resource,
-            external_name = %external_name,
+            externalName = %external_name,
             "{}", if *kept { "record removed, real resource kept by policy" } else { "deleted" }
         ),
         ProgressEvent::Observed {
@@ -141,20 +141,20 @@ fn log_progress(environment: &str, event: &ProgressEvent<'_>) {
         } => match (error, exists, diff.is_empty()) {
             (Some(e), _, _) => tracing::warn!(
                 target: "platform::engine", environment, resource = %resource,
-                external_name = %external_name, "cannot observe: {e}"
+                externalName = %external_name, "cannot observe: {e}"
             ),
             (None, false, _) => tracing::info!(
                 target: "platform::engine", environment, resource = %resource,
-                external_name = %external_name, "drift: missing"
+                externalName = %external_name, "drift: missing"
             ),
             (None, true, false) => tracing::info!(
                 target: "platform::engine", environment, resource = %resource,
-                external_name = %external_name,
+                externalName = %external_name,
                 "drift: {}", diff.iter().map(|d| d.path.as_str()).collect::<Vec<_>>().join(", ")
             ),
             (None, true, true) => tracing::debug!(
                 target: "platform::engine", environment, resource = %resource,
-                external_name = %external_name, "in sync"
+                externalName = %external_name, "in sync"
             ),
         },
     }

@@ -11,6 +11,7 @@ use crate::store::Event;
 
 /// What happened to one managed resource.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ResourceReport {
     /// Name within the composition.
     pub name: String,
@@ -30,6 +31,7 @@ pub struct ResourceReport {
 
 /// What happened to one claim.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ClaimReport {
     /// The claim.
     pub claim: ObjectRef,
@@ -61,6 +63,7 @@ impl ClaimReport {
 
 /// The result of an apply.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ApplyReport {
     /// One report per claim of the request, in request order.
     pub claims: Vec<ClaimReport>,
@@ -99,6 +102,7 @@ impl ApplyReport {
 
 /// The result of a delete.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DeleteReport {
     /// Objects whose real resources were deleted (and records removed).
     pub deleted: Vec<ObjectRef>,
@@ -106,8 +110,10 @@ pub struct DeleteReport {
     pub orphaned: Vec<ObjectRef>,
 }
 
-/// How a real resource differs from its record.
+/// How a real resource differs from its record: `"drift": "missing"`, or `"drift": "changed"`
+/// with the fields in `diff`, as a plan gives `"action": "update"` with its `diff`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "drift", content = "diff", rename_all = "camelCase")]
 pub enum DriftKind {
     /// It no longer exists.
     Missing,
@@ -117,6 +123,7 @@ pub enum DriftKind {
 
 /// One drifted resource.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DriftItem {
     /// The claim that owns it.
     pub claim: Option<ObjectRef>,
@@ -125,11 +132,13 @@ pub struct DriftItem {
     /// The real resource's name.
     pub external_name: String,
     /// What differs.
+    #[serde(flatten)]
     pub kind: DriftKind,
 }
 
 /// The result of a drift sweep.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DriftReport {
     /// Managed resources observed.
     pub checked: usize,
@@ -158,6 +167,7 @@ impl DriftReport {
 
 /// A real resource no stored claim owns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Orphan {
     /// The provider that manages it, such as `local`.
     pub provider: String,
@@ -183,4 +193,47 @@ pub struct StatusView {
     pub events: Vec<Event>,
     /// Claims it owns.
     pub children: Vec<StatusView>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn drift_reports_name_fields_as_plans_do() {
+        let resource = ObjectRef::new("LocalDatabase", "default", "orders-db-database");
+        let report = DriftReport {
+            checked: 2,
+            drifted: vec![
+                DriftItem {
+                    claim: None,
+                    resource: resource.clone(),
+                    external_name: "default-orders-db-database".into(),
+                    kind: DriftKind::Missing,
+                },
+                DriftItem {
+                    claim: None,
+                    resource,
+                    external_name: "default-orders-db-database".into(),
+                    kind: DriftKind::Changed(vec![FieldDiff {
+                        path: "spec.size".into(),
+                        desired: json!("small"),
+                        actual: json!("large"),
+                    }]),
+                },
+            ],
+            orphans_deleted: 1,
+            ..DriftReport::default()
+        };
+        let value = serde_json::to_value(&report).unwrap();
+        assert_eq!(value["orphansDeleted"], 1);
+        assert_eq!(
+            value["drifted"][0]["externalName"],
+            "default-orders-db-database"
+        );
+        assert_eq!(value["drifted"][0]["drift"], "missing");
+        assert_eq!(value["drifted"][1]["drift"], "changed");
+        assert_eq!(value["drifted"][1]["diff"][0]["path"], "spec.size");
+    }
 }

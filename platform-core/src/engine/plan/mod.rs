@@ -69,6 +69,7 @@ pub struct PlannedAction {
 
 /// What an apply would do, in dependency order (deletes in reverse).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Plan {
     /// Every managed resource of the request.
     pub actions: Vec<PlannedAction>,
