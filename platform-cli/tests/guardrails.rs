@@ -262,3 +262,27 @@ fn policy_test_denies_exactly_what_apply_denies() {
         "{validated}"
     );
 }
+
+/// A CEL rule reads the claim as the engine admits it: with its kind's defaults. A claim that
+/// leaves `backup` out gets `daily`, so `backup != 'none'` holds instead of failing on a
+/// missing key.
+#[test]
+fn policy_test_sees_the_kinds_defaults_as_apply_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("policy.yaml"),
+        "apiVersion: platform.dev/v1alpha1\nkind: Policy\nmetadata: {name: backups}\nspec:\n  mode: Enforce\n  match: {kinds: [DatabaseClaim]}\n  validations:\n    - expression: \"object.spec.backup != 'none'\"\n      message: databases keep backups\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("db.yaml"), UNOWNED).unwrap();
+    let (out, err) = expect(d, &["policy", "test", "-f", "policy.yaml", "db.yaml"], 0);
+    assert_eq!(out, "1 objects admitted by 1 policies\n", "{err}");
+    std::fs::write(
+        d.join("none.yaml"),
+        UNOWNED.replace("size: small}", "size: small, backup: none}"),
+    )
+    .unwrap();
+    let (_, err) = expect(d, &["policy", "test", "-f", "policy.yaml", "none.yaml"], 1);
+    assert!(err.contains("databases keep backups"), "{err}");
+}
