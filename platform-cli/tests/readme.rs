@@ -88,7 +88,7 @@ fn the_validate_sample_is_what_validate_prints() {
     let (command, printed) = sample.split_first().unwrap();
     assert_eq!(
         command,
-        "$ cargo run -q --release -p platform-cli -- validate -f examples/broken"
+        "$ cargo run -q -p platform-cli -- validate -f examples/broken"
     );
     assert_shows(
         printed,
