@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::reconcile::APPLICATION;
+use super::reconcile::{APPLICATION, local_name};
 use super::reconcile::graph::levels;
 use super::{
     DEPENDS_ON_ANNOTATION, DeleteReport, DeletionPolicy, Engine, EngineError, ManagementPolicy,
@@ -31,12 +31,7 @@ impl Engine {
             && owner.kind == APPLICATION
             && let Some(app) = self.inner.store.get(&owner).await?
         {
-            let local = claim
-                .metadata
-                .annotations
-                .get(RESOURCE_NAME_ANNOTATION)
-                .cloned()
-                .unwrap_or_default();
+            let local = local_name(&claim);
             let mut detail = format!("requested as spec.resources.{local}");
             let uses: Vec<String> = app
                 .spec
@@ -198,13 +193,7 @@ impl Engine {
 fn reverse_dependency_order(resources: Vec<DynamicObject>) -> Vec<DynamicObject> {
     let names: Vec<String> = resources
         .iter()
-        .map(|r| {
-            r.metadata
-                .annotations
-                .get(RESOURCE_NAME_ANNOTATION)
-                .cloned()
-                .unwrap_or_default()
-        })
+        .map(local_name)
         .collect();
     let known: BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let deps: Vec<BTreeSet<String>> = resources

@@ -55,6 +55,26 @@ pub struct ClaimReport {
 }
 
 impl ClaimReport {
+    /// The report of a claim whose reconcile failed as a whole: not synced, not Ready, with
+    /// the error as its message.
+    pub(crate) fn failed(
+        claim: ObjectRef,
+        error: impl std::fmt::Display,
+        children: Vec<ClaimReport>,
+    ) -> Self {
+        ClaimReport {
+            claim,
+            composition: None,
+            ready: false,
+            synced: false,
+            message: error.to_string(),
+            outputs: BTreeMap::new(),
+            resources: Vec::new(),
+            children,
+            next: super::Next::AwaitChange,
+        }
+    }
+
     /// Whether this claim and every child is ready.
     pub fn all_ready(&self) -> bool {
         self.ready && self.children.iter().all(ClaimReport::all_ready)

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::admit::{AdmissionContext, AdmissionOutcome, AdmissionRequest, Operation};
-use crate::engine::reconcile::APPLICATION;
-use crate::engine::{Engine, EngineError, RESOURCE_NAME_ANNOTATION};
+use crate::engine::reconcile::{APPLICATION, local_name};
+use crate::engine::{Engine, EngineError};
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::store::{ListFilter, Write};
 use crate::validate::Checked;
@@ -57,12 +57,7 @@ impl Engine {
             }
             let parent = checked.origin();
             for child in self.children_of(object)? {
-                let local = child
-                    .metadata
-                    .annotations
-                    .get(RESOURCE_NAME_ANNOTATION)
-                    .cloned()
-                    .unwrap_or_default();
+                let local = local_name(&child);
                 let origin = match parent {
                     Some(origin) => format!("{origin} (spec.resources.{local})"),
                     None => format!("{} spec.resources.{local}", object.object_ref()),

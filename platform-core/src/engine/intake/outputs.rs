@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use crate::compose::Provided;
-use crate::engine::reconcile::APPLICATION;
-use crate::engine::{Engine, EngineError, RESOURCE_NAME_ANNOTATION};
+use crate::engine::reconcile::{APPLICATION, local_name};
+use crate::engine::{Engine, EngineError};
 use crate::kinds::{ApplicationSpec, placeholders};
 use crate::load::PathSegment;
 use crate::model::{DynamicObject, Resource};
@@ -31,12 +31,7 @@ impl Engine {
         // What each requested claim's composition provides, by the claim's local name.
         let mut provided: Vec<(String, String, String, Provided)> = Vec::new();
         for child in &children {
-            let local = child
-                .metadata
-                .annotations
-                .get(RESOURCE_NAME_ANNOTATION)
-                .cloned()
-                .unwrap_or_default();
+            let local = local_name(&child);
             let composite = serde_json::to_value(child).unwrap_or(Value::Null);
             let default = self.inner.defaults.get(&child.kind).map(String::as_str);
             let Ok(composition) =

@@ -4,8 +4,9 @@
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::local_name;
 use super::outputs::OutputsByName;
-use crate::engine::{ClaimReport, Engine, EngineError, RESOURCE_NAME_ANNOTATION};
+use crate::engine::{ClaimReport, Engine, EngineError};
 use crate::kinds::{ApplicationSpec, placeholders};
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::secret::{SecretMap, SecretValue};
@@ -61,17 +62,7 @@ impl Engine {
             if let Ok((index, result)) = joined {
                 children[index] = Some(match result {
                     Ok(report) => report,
-                    Err(e) => ClaimReport {
-                        claim: desired[index].object_ref(),
-                        composition: None,
-                        ready: false,
-                        synced: false,
-                        message: e.to_string(),
-                        outputs: BTreeMap::new(),
-                        resources: Vec::new(),
-                        children: Vec::new(),
-                        next: crate::engine::Next::AwaitChange,
-                    },
+                    Err(e) => ClaimReport::failed(desired[index].object_ref(), e, Vec::new()),
                 });
             }
         }
@@ -81,12 +72,7 @@ impl Engine {
         let mut secrets: HashMap<String, SecretMap> = HashMap::new();
         let child_secrets = self.inner.store.secrets_many(&child_keys).await?;
         for ((child, report), child_secrets) in desired.iter().zip(&children).zip(child_secrets) {
-            let local = child
-                .metadata
-                .annotations
-                .get(RESOURCE_NAME_ANNOTATION)
-                .cloned()
-                .unwrap_or_default();
+            let local = local_name(&child);
             outputs.insert(local.clone(), report.outputs.clone());
             secrets.insert(local, child_secrets);
         }

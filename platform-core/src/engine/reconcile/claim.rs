@@ -29,17 +29,7 @@ impl Engine {
         let composed = match self.compose_claim(&claim, &observed) {
             Ok(c) => c,
             Err(e) => {
-                let report = ClaimReport {
-                    claim: key.clone(),
-                    composition: None,
-                    ready: false,
-                    synced: false,
-                    message: e.to_string(),
-                    outputs: BTreeMap::new(),
-                    resources: Vec::new(),
-                    children,
-                    next: crate::engine::Next::AwaitChange,
-                };
+                let report = ClaimReport::failed(key.clone(), e, children);
                 self.write_claim_status(&claim, &report, None, None).await?;
                 return Ok(report);
             }

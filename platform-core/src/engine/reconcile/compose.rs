@@ -45,6 +45,17 @@ pub(crate) struct ComposedClaim {
 pub(crate) const APPLICATION: &str = "Application";
 
 /// A controller owner reference to an object.
+/// A composed resource's or requested claim's local name: its composition resource name, or
+/// its key under the Application's `spec.resources`.
+pub(crate) fn local_name(object: &DynamicObject) -> String {
+    object
+        .metadata
+        .annotations
+        .get(RESOURCE_NAME_ANNOTATION)
+        .cloned()
+        .unwrap_or_default()
+}
+
 pub(crate) fn owner_reference(owner: &DynamicObject) -> OwnerReference {
     OwnerReference {
         api_version: owner.api_version.clone(),

@@ -5,7 +5,8 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::compose::ObservedResources;
-use crate::engine::{Engine, EngineError, RESOURCE_NAME_ANNOTATION};
+use super::local_name;
+use crate::engine::{Engine, EngineError};
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::secret::SecretMap;
 use crate::store::ListFilter;
@@ -29,12 +30,7 @@ impl Engine {
                     .is_err()
             })
             .map(|o| {
-                let name = o
-                    .metadata
-                    .annotations
-                    .get(RESOURCE_NAME_ANNOTATION)
-                    .cloned()
-                    .unwrap_or_default();
+                let name = local_name(&o);
                 (name, o)
             })
             .collect())

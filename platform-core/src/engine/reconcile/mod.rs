@@ -13,7 +13,7 @@ pub(crate) mod outputs;
 mod resource;
 pub(crate) mod status;
 
-pub(crate) use compose::APPLICATION;
+pub(crate) use compose::{APPLICATION, local_name};
 pub(crate) use next::Failures;
 pub use next::Next;
 
