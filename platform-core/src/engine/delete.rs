@@ -3,11 +3,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::reconcile::{APPLICATION, local_name};
 use super::reconcile::graph::levels;
+use super::reconcile::{APPLICATION, local_name};
 use super::{
     DEPENDS_ON_ANNOTATION, DeleteReport, DeletionPolicy, Engine, EngineError, ManagementPolicy,
-    RESOURCE_NAME_ANNOTATION,
 };
 use crate::admit::Operation;
 use crate::model::{DynamicObject, ObjectRef, Resource, time::now_rfc3339};
@@ -191,10 +190,7 @@ impl Engine {
 
 /// Managed resources ordered so that dependents come before what they depend on.
 fn reverse_dependency_order(resources: Vec<DynamicObject>) -> Vec<DynamicObject> {
-    let names: Vec<String> = resources
-        .iter()
-        .map(local_name)
-        .collect();
+    let names: Vec<String> = resources.iter().map(local_name).collect();
     let known: BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let deps: Vec<BTreeSet<String>> = resources
         .iter()

@@ -31,7 +31,7 @@ impl Engine {
         // What each requested claim's composition provides, by the claim's local name.
         let mut provided: Vec<(String, String, String, Provided)> = Vec::new();
         for child in &children {
-            let local = local_name(&child);
+            let local = local_name(child);
             let composite = serde_json::to_value(child).unwrap_or(Value::Null);
             let default = self.inner.defaults.get(&child.kind).map(String::as_str);
             let Ok(composition) =

@@ -72,7 +72,7 @@ impl Engine {
         let mut secrets: HashMap<String, SecretMap> = HashMap::new();
         let child_secrets = self.inner.store.secrets_many(&child_keys).await?;
         for ((child, report), child_secrets) in desired.iter().zip(&children).zip(child_secrets) {
-            let local = local_name(&child);
+            let local = local_name(child);
             outputs.insert(local.clone(), report.outputs.clone());
             secrets.insert(local, child_secrets);
         }

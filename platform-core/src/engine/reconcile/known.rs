@@ -4,8 +4,8 @@
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::compose::ObservedResources;
 use super::local_name;
+use crate::compose::ObservedResources;
 use crate::engine::{Engine, EngineError};
 use crate::model::{DynamicObject, ObjectRef, Resource};
 use crate::secret::SecretMap;
