@@ -140,3 +140,49 @@ fn a_database_that_cannot_be_read_fails_drift_and_apply_and_is_not_ready() {
         "{out}"
     );
 }
+
+/// A claim an apply stored but never reconciled (the apply was killed in between) is not a
+/// silent `Unknown`: `get` says it is pending and what finishes it.
+#[test]
+fn a_claim_stored_by_a_killed_apply_says_what_finishes_it() {
+    use platform_core::model::DynamicObject;
+    use platform_core::store::{Precondition, StateStore, Write};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join(".platform")).unwrap();
+    let claim: DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "platform.dev/v1alpha1",
+        "kind": "DatabaseClaim",
+        "metadata": {"name": "orders-db", "namespace": "default"},
+        "spec": {"engine": "sqlite"}
+    }))
+    .unwrap();
+    let store =
+        platform_providers::store::sqlite::SqliteStore::open(d.join(".platform/state.db")).unwrap();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(store.commit(vec![Write::Put {
+            object: claim,
+            expected: Precondition::Any,
+        }]))
+        .unwrap();
+    drop(store);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_platformctl"))
+        .current_dir(d)
+        .args(["get"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    let row = stdout
+        .lines()
+        .find(|l| l.contains("orders-db"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        row.contains("Unknown")
+            && row.contains("pending")
+            && row.contains("`platformctl apply` or `platformctl run` finishes it"),
+        "{row}"
+    );
+}

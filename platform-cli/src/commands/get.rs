@@ -86,6 +86,9 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `get` says of a claim that is stored but was never reconciled.
+pub const PENDING: &str = "pending: stored but not reconciled yet (an apply was stopped?); `platformctl apply` or `platformctl run` finishes it";
+
 /// The status of a condition of an object (`True`, `False`, `Unknown`), and its message.
 pub fn condition(object: &DynamicObject, type_: &str) -> (String, String) {
     let found = object
@@ -139,7 +142,14 @@ fn print_claims(claims: &[&DynamicObject], stored: &[DynamicObject], owner_label
                 })
                 .collect::<Vec<_>>()
                 .join(",");
-            let message = if error.is_empty() { why } else { error };
+            let message = if c.status.is_none() {
+                // Stored, never reconciled: an apply stopped between storing and reconciling.
+                PENDING.to_owned()
+            } else if error.is_empty() {
+                why
+            } else {
+                error
+            };
             vec![
                 c.namespace().to_owned(),
                 c.kind.clone(),
