@@ -35,22 +35,14 @@ pub struct Args {
 
 /// A duration such as `90s`, `5m`, `1h` or `500ms`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("expected a duration such as 90s, 5m or 500ms, found {text:?}"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" | "" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        "h" => Ok(Duration::from_secs(n * 3600)),
-        _ => Err(format!(
-            "unknown unit {unit:?} in {text:?}; expected ms, s, m or h"
-        )),
+    // A bare number is seconds, as before humantime read the rest ("1h30m", "500ms", "2 min").
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().map(Duration::from_secs).map_err(|e| {
+            format!("expected a duration such as 90s, 5m or 500ms, found {text:?}: {e}")
+        });
     }
+    humantime::parse_duration(text)
+        .map_err(|e| format!("expected a duration such as 90s, 5m or 500ms, found {text:?}: {e}"))
 }
 
 /// Applies the claims, prints each resource and its claim's outputs.
@@ -250,6 +242,32 @@ fn print_claim(claim: &ClaimReport, depth: usize) {
         println!("{indent}  outputs:");
         for (key, value) in &claim.outputs {
             println!("{indent}    {key}: {}", output::short(value));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        for (text, expected) in [
+            ("90s", Duration::from_secs(90)),
+            ("5m", Duration::from_secs(300)),
+            ("500ms", Duration::from_millis(500)),
+            ("1h30m", Duration::from_secs(5400)),
+            ("2 min", Duration::from_secs(120)),
+            ("90", Duration::from_secs(90)),
+        ] {
+            assert_eq!(parse_duration(text), Ok(expected), "{text}");
+        }
+        for bad in ["soon", "", "5 parsecs", "99999999999999999999999"] {
+            let error = parse_duration(bad).unwrap_err();
+            assert!(
+                error.starts_with("expected a duration such as 90s, 5m or 500ms"),
+                "{bad}: {error}"
+            );
         }
     }
 }
