@@ -37,6 +37,9 @@ pub struct Args {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
     pub output: Format,
+    /// After the list, print each listed claim again whenever it changes, until Ctrl-C.
+    #[arg(short = 'w', long)]
+    pub watch: bool,
 }
 
 /// Lists stored claims of a namespace (or every namespace) with their readiness.
@@ -65,6 +68,17 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         let key = workspace.reference(kind, namespace, name)?;
         return Err(not_found(key, &stored));
     }
+    if args.watch {
+        print_list(&claims, &stored, config, args.output)?;
+        return watch(
+            config,
+            &workspace,
+            &args,
+            kind.as_deref(),
+            namespace.as_deref(),
+        )
+        .await;
+    }
     match args.output {
         Format::Table if claims.is_empty() => match &namespace {
             Some(namespace) if !matching.is_empty() => println!(
@@ -84,6 +98,87 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints claims as the output format asks: a table, or a `List` of objects.
+fn print_list(
+    claims: &[&DynamicObject],
+    stored: &[DynamicObject],
+    config: &Config,
+    format: Format,
+) -> Result<(), CliError> {
+    match format {
+        Format::Table => print_claims(claims, stored, &super::cost::price_list(config)?.1),
+        format => {
+            let items = claims
+                .iter()
+                .map(output::to_value)
+                .collect::<Result<Vec<Value>, _>>()?;
+            let list = json!({"apiVersion": "v1", "kind": "List", "items": items});
+            output::print_value(&list, format)?;
+        }
+    }
+    Ok(())
+}
+
+/// Follows the store's change feed and prints every listed claim again when it changes,
+/// until Ctrl-C (exit 0).
+async fn watch(
+    config: &Config,
+    workspace: &Workspace,
+    args: &Args,
+    kind: Option<&str>,
+    namespace: Option<&str>,
+) -> Result<ExitCode, CliError> {
+    use std::io::Write as _;
+    let store = workspace.engine.store();
+    let mut cursor = 0;
+    loop {
+        let page = store.changes(cursor, 10_000).await?;
+        match page.last() {
+            Some(last) => cursor = last.seq,
+            None => break,
+        }
+    }
+    let listed = |key: &platform_core::model::ObjectRef| {
+        workspace.registry.find_kind(&key.kind).is_ok()
+            && kind.is_none_or(|k| key.kind == k)
+            && args.name.as_ref().is_none_or(|n| &key.name == n)
+            && namespace.is_none_or(|n| key.namespace == n)
+    };
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    loop {
+        tokio::select! {
+            _ = &mut interrupted => return Ok(ExitCode::SUCCESS),
+            _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+        }
+        let changes = store.changes(cursor, 10_000).await?;
+        let Some(last) = changes.last() else { continue };
+        cursor = last.seq;
+        let mut keys: Vec<&platform_core::model::ObjectRef> = changes
+            .iter()
+            .map(|c| &c.key)
+            .filter(|k| listed(k))
+            .collect();
+        keys.dedup();
+        if keys.is_empty() {
+            continue;
+        }
+        let stored = workspace.engine.claims().await?;
+        let changed: Vec<&DynamicObject> = stored
+            .iter()
+            .filter(|c| {
+                keys.iter().any(|k| {
+                    k.kind == c.kind && k.name == c.metadata.name && k.namespace == c.namespace()
+                })
+            })
+            .collect();
+        if !changed.is_empty() {
+            print_list(&changed, &stored, config, args.output)?;
+            let _ = std::io::stdout().flush();
+        }
+    }
 }
 
 /// What `get` says of a claim that is stored but was never reconciled.
