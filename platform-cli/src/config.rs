@@ -15,6 +15,7 @@
 //! kinds: [kinds/]
 //! policies: [policies/]             # Policy, PriceList and Budget documents
 //! guardrails: {requireOwner: {}}    # ready guardrails
+//! controller: {pollInterval: 30s, concurrency: 16}   # `platformctl run`; its flags win
 //! ```
 
 use std::collections::BTreeMap;
@@ -54,7 +55,9 @@ const KNOWN_KEYS: &[&str] = &[
     "kinds",
     "policies",
     "guardrails",
+    "controller",
 ];
+const CONTROLLER_KEYS: &[&str] = &["pollInterval", "concurrency"];
 const ENVIRONMENT_KEYS: &[&str] = &["providers", "compositions", "config"];
 
 /// Settings read from `platform.yaml`, or the defaults.
@@ -78,6 +81,17 @@ pub struct Config {
     pub policies: Vec<PathBuf>,
     /// The ready guardrails switched on.
     pub guardrails: Option<GuardrailSettings>,
+    /// Settings of `platformctl run`.
+    pub controller: ControllerSettings,
+}
+
+/// Settings of the controller loop (`platformctl run`); its flags override them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ControllerSettings {
+    /// How often every claim is observed for drift.
+    pub poll_interval: Option<std::time::Duration>,
+    /// How many provider calls run at once.
+    pub concurrency: Option<usize>,
 }
 
 /// How one environment provisions.
@@ -115,6 +129,7 @@ impl Default for Config {
             compositions: Vec::new(),
             policies: Vec::new(),
             guardrails: None,
+            controller: ControllerSettings::default(),
         }
     }
 }
@@ -246,6 +261,33 @@ impl Config {
                     for (name, settings) in setting_entries(&mut r, &value) {
                         let env = environment(&mut r, &settings, base);
                         config.environments.insert(name.name.clone(), env);
+                    }
+                }
+                "controller" => {
+                    for (key, setting) in setting_entries(&mut r, &value) {
+                        match key.name.as_str() {
+                            "pollInterval" => {
+                                if let Some(text) = r.string(&setting) {
+                                    match crate::commands::apply::parse_duration(&text) {
+                                        Ok(d) if !d.is_zero() => {
+                                            config.controller.poll_interval = Some(d)
+                                        }
+                                        Ok(_) => r.fail(
+                                            &setting,
+                                            "expected a duration above zero, found 0",
+                                        ),
+                                        Err(message) => r.fail(&setting, message),
+                                    }
+                                }
+                            }
+                            "concurrency" => match setting.to_json().as_u64() {
+                                Some(n @ 1..=1024) => {
+                                    config.controller.concurrency = Some(n as usize)
+                                }
+                                _ => r.expected_value(&setting, "a whole number from 1 to 1024"),
+                            },
+                            _ => unknown(&mut r, key, &setting, CONTROLLER_KEYS),
+                        }
                     }
                 }
                 _ => unknown(&mut r, k, &value, KNOWN_KEYS),

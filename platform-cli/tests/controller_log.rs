@@ -97,3 +97,48 @@ fn run_logs_a_repaired_resource_as_a_json_line() {
         "the first line says the controller started: {seen:?}"
     );
 }
+
+/// The controller's poll interval and concurrency come from the config's `controller`
+/// settings unless a flag says otherwise; a bad value is a located config error.
+#[test]
+fn run_takes_its_settings_from_the_config_and_its_flags_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("platform.yaml"),
+        "controller: {pollInterval: 7s, concurrency: 3}\n",
+    )
+    .unwrap();
+    let first_line = |args: &[&str]| -> serde_json::Value {
+        let mut child = platformctl(d)
+            .args(args)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let line = lines.next().expect("a first line").unwrap();
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let _rest: Vec<_> = lines.collect();
+        let _ = child.wait();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    };
+    let configured = first_line(&["run", "--log-format", "json"]);
+    assert_eq!(configured["fields"]["pollInterval"], "7s", "{configured}");
+    assert_eq!(configured["fields"]["concurrency"], 3, "{configured}");
+    let flagged = first_line(&["run", "--log-format", "json", "--concurrency", "5"]);
+    assert_eq!(flagged["fields"]["concurrency"], 5, "{flagged}");
+    assert_eq!(flagged["fields"]["pollInterval"], "7s", "{flagged}");
+
+    std::fs::write(d.join("platform.yaml"), "controller: {concurrency: 0}\n").unwrap();
+    let out = platformctl(d).args(["get"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("platform.yaml:1:")
+            && stderr.contains("controller.concurrency: expected a whole number from 1 to 1024"),
+        "{stderr}"
+    );
+}

@@ -16,12 +16,14 @@ pub struct Args {
     /// Environment; default: the config's defaultEnvironment.
     #[arg(long = "env", value_name = "NAME")]
     pub env: Option<String>,
-    /// How often every claim is observed for drift, such as 30s or 5m.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = super::apply::parse_duration)]
-    pub poll_interval: Duration,
-    /// How many provider calls run at once.
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
-    pub concurrency: u16,
+    /// How often every claim is observed for drift, such as 30s or 5m; default: the config's
+    /// `controller.pollInterval`, else 60s.
+    #[arg(long, value_name = "DURATION", value_parser = super::apply::parse_duration)]
+    pub poll_interval: Option<Duration>,
+    /// How many provider calls run at once; default: the config's `controller.concurrency`,
+    /// else 16.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: Option<u16>,
     /// Log lines for people, or one JSON object per line for a log collector.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -43,7 +45,15 @@ pub enum LogFormat {
 /// exits 0.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     init_log(args.log_format, &args.log_level)?;
-    let (poll, concurrency) = (args.poll_interval, usize::from(args.concurrency));
+    let poll = args
+        .poll_interval
+        .or(config.controller.poll_interval)
+        .unwrap_or(Duration::from_secs(60));
+    let concurrency = args
+        .concurrency
+        .map(usize::from)
+        .or(config.controller.concurrency)
+        .unwrap_or(16);
     let workspace =
         Workspace::open_tuned(config, args.env.as_deref(), None, Access::ReadWrite, |b| {
             b.poll_interval(poll).concurrency(concurrency)
