@@ -9,7 +9,7 @@ use platform_core::engine::Engine;
 use platform_core::kinds::KindRegistry;
 use platform_core::load::{Document, Loader};
 use platform_core::model::Resource;
-use platform_core::validate::Validator;
+use platform_core::validate::{Checked, Validator};
 use serde_json::{Value, json};
 
 use crate::config::Config;
@@ -80,25 +80,25 @@ async fn test(config: &Config, paths: &[PathBuf], env: Option<&str>) -> Result<E
         },
     })?;
     let (env, settings) = config.environment(env)?;
-    let outcome = admit_offline(&engine, &registry, &claims, &env, settings.config).await?;
+    let checked = Validator::new(&registry)
+        .checked(&claims)
+        .map_err(|report| CliError::Input(report.diagnostics))?;
+    let outcome = admit_offline(&engine, &registry, checked, &env, settings.config).await?;
     report(&outcome, claims.len(), engine.policies().len())
 }
 
-/// Validates claim documents and admits them with no state: the engine's own
-/// [`Engine::review`] on an empty in-memory store, with the environment's data, so a policy
-/// test passes exactly when applying the same claims to an empty state would be admitted
-/// (schema defaults, and the claims each Application requests, included).
+/// Admits checked claims with no state: the engine's own [`Engine::review`] on an empty
+/// in-memory store, with the environment's data, so a policy test passes exactly when applying
+/// the same claims to an empty state would be admitted (schema defaults, and the claims each
+/// Application requests, included). Checked objects know their file and line, so a denial
+/// names them.
 pub async fn admit_offline(
     engine: &Guardrails,
     registry: &KindRegistry,
-    documents: &[Document],
+    objects: Vec<Checked>,
     environment: &str,
     environment_data: Option<Value>,
 ) -> Result<AdmissionOutcome, CliError> {
-    // Checked objects know the file and line they came from, so a denial names them.
-    let objects = Validator::new(registry)
-        .checked(documents)
-        .map_err(|report| CliError::Input(report.diagnostics))?;
     let mut builder = Engine::builder()
         .registry(registry.clone())
         .environment(environment)

@@ -21,23 +21,26 @@ pub fn run(
     policies: Option<(&Guardrails, &str, Option<serde_json::Value>)>,
 ) -> Result<ExitCode, CliError> {
     let loaded = Loader::new().load_paths(paths);
-    let validator = Validator::new(registry);
-    let mut report = validator.validate(&loaded.documents);
     let mut diagnostics = loaded.diagnostics;
-    diagnostics.append(&mut report.diagnostics);
-    if diagnostics.is_empty()
-        && let Ok(checked) = validator.checked(&loaded.documents)
-    {
-        for (object, doc) in checked.iter().zip(&loaded.documents) {
-            for issue in engine.unfillable_placeholders(object.object()) {
-                diagnostics.push(locate(doc, &issue));
+    // One validation: the checked objects serve the placeholder check and the policies.
+    let checked = match Validator::new(registry).checked(&loaded.documents) {
+        Ok(checked) => {
+            for (object, doc) in checked.iter().zip(&loaded.documents) {
+                for issue in engine.unfillable_placeholders(object.object()) {
+                    diagnostics.push(locate(doc, &issue));
+                }
             }
+            checked
         }
-    }
+        Err(mut report) => {
+            diagnostics.append(&mut report.diagnostics);
+            Vec::new()
+        }
+    };
     // Files in input order, problems in line order within a file.
     diagnostics.sort_by(|a, b| a.file.cmp(&b.file).then(a.location.cmp(&b.location)));
     let report = ValidationReport {
-        documents: report.documents,
+        documents: loaded.documents.len(),
         diagnostics,
     };
     if report.is_ok() {
@@ -52,7 +55,7 @@ pub fn run(
             let outcome = runtime.block_on(super::policy::admit_offline(
                 engine,
                 registry,
-                &loaded.documents,
+                checked,
                 environment,
                 data,
             ))?;
