@@ -50,6 +50,8 @@ fn run_logs_a_repaired_resource_as_a_json_line() {
             "run",
             "--log-format",
             "json",
+            "--log-level",
+            "debug",
             "--poll-interval",
             "1s",
             "--concurrency",
@@ -84,7 +86,14 @@ fn run_logs_a_repaired_resource_as_a_json_line() {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
+    // Read to the end (a full pipe would stall the controller): it logs that it stopped.
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = child.wait().unwrap();
+    assert!(
+        rest.last()
+            .is_some_and(|l| l.contains("controller stopped")),
+        "the last line says the controller stopped: {rest:?}"
+    );
     let event = repaired
         .unwrap_or_else(|| panic!("no 'created' line for the database:\n{}", seen.join("\n")));
     assert_eq!(event["level"], "INFO", "{event}");
@@ -96,6 +105,24 @@ fn run_logs_a_repaired_resource_as_a_json_line() {
             .is_some_and(|l| l.contains("controller running")),
         "the first line says the controller started: {seen:?}"
     );
+    // Even at debug level, the password the recreated database handed out is in no line.
+    let revealed = platformctl(d)
+        .args([
+            "outputs",
+            "DatabaseClaim",
+            "orders-db",
+            "--reveal",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let outputs: serde_json::Value = serde_json::from_slice(&revealed.stdout).unwrap();
+    let password = outputs["password"].as_str().expect("a password output");
+    assert!(password.len() >= 16, "{outputs}");
+    for line in seen.iter().chain(&rest) {
+        assert!(!line.contains(password), "the password is logged: {line}");
+    }
 }
 
 /// The controller's poll interval and concurrency come from the config's `controller`
