@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use platform_core::compose::{
     ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition,
+    ReadBack,
 };
 use platform_core::engine::Engine;
 use platform_core::kinds::{KindDefinition, KindOrigin, KindRegistry};
@@ -155,7 +156,7 @@ impl Composition for EndpointComposition {
             ready: false,
         };
         Ok(Composed {
-            composite: request.composite.clone(),
+            read_back: ReadBack::new(request.composite.clone()),
             resources: vec![
                 record("a", json!({"type": "A", "value": address})),
                 record(

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use platform_core::compose::{
     ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition,
+    ReadBack,
 };
 use platform_core::kinds::{DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, Size};
 use platform_core::model::DynamicObject;
@@ -92,7 +93,7 @@ impl Composition for Single {
             .as_str()
             .unwrap_or_default();
         Ok(Composed {
-            composite: request.composite.clone(),
+            read_back: ReadBack::new(request.composite.clone()),
             resources: vec![ComposedResource {
                 name: "database".into(),
                 object: json!({"apiVersion": TRIO_API_VERSION, "kind": "Database",

@@ -42,6 +42,7 @@ impl Composition for Connected {
             for key in ["password", "uri"] {
                 if let Some(value) = database.connection_details.get(key) {
                     composed
+                        .read_back
                         .connection_details
                         .insert(key.to_owned(), value.clone());
                 }

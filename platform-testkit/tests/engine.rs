@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use platform_core::compose::{
     ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition,
+    ReadBack,
 };
 use platform_core::engine::{Backoff, MANAGEMENT_POLICY_ANNOTATION};
 use platform_core::kinds::{DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, Size};
@@ -101,7 +102,7 @@ impl Composition for Cyclic {
             ready: false,
         };
         Ok(Composed {
-            composite: request.composite.clone(),
+            read_back: ReadBack::new(request.composite.clone()),
             resources: vec![make("a", "Role", "b"), make("b", "Database", "a")],
             ..Composed::default()
         })

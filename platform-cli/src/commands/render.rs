@@ -137,10 +137,10 @@ pub fn run(registry: &KindRegistry, args: RenderArgs) -> Result<ExitCode, CliErr
             environment: environment.as_ref(),
         })
         .map_err(|e| CliError::Render(e.to_string()))?;
-    for warning in &composed.warnings {
+    for warning in composed.all_warnings() {
         eprintln!("warning: {warning}");
     }
-    let mut documents: Vec<Value> = vec![composed.composite];
+    let mut documents: Vec<Value> = vec![composed.read_back.composite];
     documents.extend(composed.resources.into_iter().map(|r| r.object));
     crate::output::print_documents(&documents, args.output)?;
     Ok(ExitCode::SUCCESS)

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::{
     ComposeError, ComposeRequest, Composed, CompositeTypeRef, Composition, CompositionLibrary,
-    Provided,
+    Provided, ReadBack,
 };
 use crate::kinds::{KindOrigin, KindRegistry};
 use crate::model::DEFAULT_GROUP;
@@ -84,6 +84,14 @@ impl Composition for InClaimGroup {
 
     fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError> {
         self.inner.compose(request)
+    }
+
+    fn read_back(
+        &self,
+        request: &ComposeRequest<'_>,
+        composed: &[&str],
+    ) -> Result<ReadBack, ComposeError> {
+        self.inner.read_back(request, composed)
     }
 
     fn provides(&self) -> Option<Provided> {

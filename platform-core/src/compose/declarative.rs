@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use super::pt::composition::PtComposition;
 use super::pt::error::CompositionError;
-use super::pt::render::render;
-use super::{ComposeError, ComposeRequest, Composed, CompositeTypeRef, Composition, Provided};
+use super::pt::render::{read_back, render};
+use super::{
+    ComposeError, ComposeRequest, Composed, CompositeTypeRef, Composition, Provided, ReadBack,
+};
 
 /// A composition read from `apiextensions.crossplane.io/v1` YAML, in Pipeline or `spec.resources` form.
 #[derive(Debug, Clone)]
@@ -61,6 +63,20 @@ impl Composition for DeclarativeComposition {
             &self.inner,
             request.observed,
             request.environment,
+        )?)
+    }
+
+    fn read_back(
+        &self,
+        request: &ComposeRequest<'_>,
+        composed: &[&str],
+    ) -> Result<ReadBack, ComposeError> {
+        Ok(read_back(
+            request.composite,
+            &self.inner,
+            request.observed,
+            request.environment,
+            composed,
         )?)
     }
 }

@@ -60,32 +60,68 @@ pub struct ComposedResource {
     pub ready: bool,
 }
 
-/// What a composition produces.
-#[derive(Clone, Default, PartialEq)]
+/// What a composition produces: the desired managed resources, and what the composite shows
+/// of the resources observed when it ran.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Composed {
-    /// The composite with the status and fields the composition wrote back.
-    pub composite: Value,
     /// Desired managed resources in composition order.
     pub resources: Vec<ComposedResource>,
-    /// The composite's secrets: connection details a provider handed out as secret.
-    pub connection_details: BTreeMap<String, String>,
     /// The environment after ToEnvironment patches.
     pub environment: Option<Value>,
-    /// Things that did not stop composing but leave the composite not ready.
+    /// Things found while composing the desired resources that did not stop it but leave the
+    /// composite not ready.
+    pub warnings: Vec<String>,
+    /// The composite as the observed resources show it.
+    pub read_back: ReadBack,
+}
+
+impl Composed {
+    /// The composite with the status and fields the composition wrote back.
+    pub fn composite(&self) -> &Value {
+        &self.read_back.composite
+    }
+
+    /// Every warning: those of composing, then those of reading the observed resources back.
+    pub fn all_warnings(&self) -> impl Iterator<Item = &String> {
+        self.warnings.iter().chain(&self.read_back.warnings)
+    }
+}
+
+/// What a composite shows of its observed composed resources: the status and fields written
+/// back (`ToCompositeFieldPath` patches, outputs, the Ready condition) and the connection
+/// secrets. [`Composition::read_back`] reads it again after the resources changed, without
+/// composing the desired resources a second time.
+#[derive(Clone, Default, PartialEq)]
+pub struct ReadBack {
+    /// The composite with the status and fields the composition wrote back.
+    pub composite: Value,
+    /// The composite's secrets: connection details a provider handed out as secret.
+    pub connection_details: BTreeMap<String, String>,
+    /// Things found while reading the observed resources back (a required patch from an
+    /// observed resource whose field is missing).
     pub warnings: Vec<String>,
 }
 
-impl fmt::Debug for Composed {
+impl ReadBack {
+    /// The composite as given, with no secret and no warning: what a composition written in
+    /// Rust that writes nothing back observes.
+    pub fn new(composite: Value) -> Self {
+        ReadBack {
+            composite,
+            ..ReadBack::default()
+        }
+    }
+}
+
+impl fmt::Debug for ReadBack {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Connection details are secrets: only their keys are shown.
-        f.debug_struct("Composed")
+        f.debug_struct("ReadBack")
             .field("composite", &self.composite)
-            .field("resources", &self.resources)
             .field(
                 "connection_details",
                 &self.connection_details.keys().collect::<Vec<_>>(),
             )
-            .field("environment", &self.environment)
             .field("warnings", &self.warnings)
             .finish()
     }
@@ -131,6 +167,21 @@ pub trait Composition: Send + Sync {
     fn labels(&self) -> &BTreeMap<String, String>;
     /// Composes one composite; pure.
     fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError>;
+
+    /// Reads the composite's [`ReadBack`] again from `request.observed`, for a composite
+    /// that [`compose`](Composition::compose) turned into the resources named `composed`
+    /// earlier in the same reconcile, and whose resources have changed since. The engine
+    /// calls it once per reconcile that changed anything, so the desired resources are
+    /// composed only once. The default composes again and keeps its read-back; compositions
+    /// that can read back alone (the declarative ones do) override it.
+    fn read_back(
+        &self,
+        request: &ComposeRequest<'_>,
+        composed: &[&str],
+    ) -> Result<ReadBack, ComposeError> {
+        let _ = composed;
+        Ok(self.compose(request)?.read_back)
+    }
 
     /// The outputs and secrets it provides, when they are known before it runs (the default:
     /// not known, so nothing is refused for want of them).

@@ -161,7 +161,7 @@ pub fn select(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compose::{ComposeError, ComposeRequest, Composed, CompositeTypeRef};
+    use crate::compose::{ComposeError, ComposeRequest, Composed, CompositeTypeRef, ReadBack};
     use serde_json::json;
     use std::collections::BTreeMap;
 
@@ -183,7 +183,7 @@ mod tests {
         }
         fn compose(&self, request: &ComposeRequest<'_>) -> Result<Composed, ComposeError> {
             Ok(Composed {
-                composite: request.composite.clone(),
+                read_back: ReadBack::new(request.composite.clone()),
                 ..Composed::default()
             })
         }

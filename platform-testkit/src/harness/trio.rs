@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use platform_core::compose::{
     ComposeError, ComposeRequest, Composed, ComposedResource, CompositeTypeRef, Composition,
+    ReadBack,
 };
 
 /// apiVersion of the trio's managed kinds.
@@ -68,16 +69,8 @@ impl Composition for TrioComposition {
             "large" => 100,
             _ => 200,
         };
-        let mut composite = request.composite.clone();
-        if let Some(outputs) = request
-            .observed
-            .get("database")
-            .and_then(|o| o.object["status"].get("outputs"))
-        {
-            composite["status"]["outputs"] = outputs.clone();
-        }
         Ok(Composed {
-            composite,
+            read_back: read_back(request),
             resources: vec![
                 resource(
                     claim,
@@ -98,9 +91,28 @@ impl Composition for TrioComposition {
                     json!({"role": "${resources.role.outputs.externalName}", "database": "${resources.database.outputs.externalName}", "privileges": ["ALL"]}),
                 ),
             ],
-            connection_details: BTreeMap::new(),
-            environment: None,
-            warnings: Vec::new(),
+            ..Composed::default()
         })
     }
+
+    fn read_back(
+        &self,
+        request: &ComposeRequest<'_>,
+        _composed: &[&str],
+    ) -> Result<ReadBack, ComposeError> {
+        Ok(read_back(request))
+    }
+}
+
+/// The claim with the database's outputs as its own.
+fn read_back(request: &ComposeRequest<'_>) -> ReadBack {
+    let mut composite = request.composite.clone();
+    if let Some(outputs) = request
+        .observed
+        .get("database")
+        .and_then(|o| o.object["status"].get("outputs"))
+    {
+        composite["status"]["outputs"] = outputs.clone();
+    }
+    ReadBack::new(composite)
 }

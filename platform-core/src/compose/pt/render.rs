@@ -35,7 +35,7 @@ use super::connection::{ConnectionDetail, extract_connection_details};
 use super::error::{PatchError, RenderError, SetError};
 use super::patch::{FromFieldPathPolicy, Patch, PatchOutcome, PatchType};
 use super::readiness::is_ready;
-use crate::compose::{Composed, ComposedResource};
+use crate::compose::{Composed, ComposedResource, ReadBack};
 
 /// Annotation naming the template a composed resource came from.
 pub const RESOURCE_NAME_ANNOTATION: &str = "crossplane.io/composition-resource-name";
@@ -111,43 +111,17 @@ pub fn render(
     observed: &ObservedResources,
     environment: Option<&Value>,
 ) -> Result<Composed, RenderError> {
-    if !composite.is_object() {
-        return Err(RenderError::CompositeNotObject);
-    }
-    let mut r = Renderer {
-        xr: composite.clone(),
-        env: environment
-            .cloned()
-            .unwrap_or_else(|| Value::Object(Map::new())),
-        env_written: environment.is_some(),
-        warnings: Vec::new(),
-    };
-    r.environment_patches(composite, &composition.environment_patches)?;
-
+    let mut r = Renderer::start(composite, composition, environment)?;
     let xr_name = composite
         .get("metadata")
         .and_then(|m| m.get("name"))
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty());
     let mut resources = Vec::with_capacity(composition.resources.len());
-    let mut connection_details = BTreeMap::new();
-    // Details read from a field or given as a value are not secret: they become outputs.
-    let mut plain_details: Vec<(String, Value)> = Vec::new();
     let mut unready: Vec<&str> = Vec::new();
     for t in &composition.resources {
         let obs = observed.get(&t.name);
-        if let Some(o) = obs {
-            let (secret, plain): (Vec<_>, Vec<_>) =
-                t.connection_details.iter().partition(|d| d.is_secret());
-            let secret: Vec<ConnectionDetail> = secret.into_iter().cloned().collect();
-            connection_details.extend(extract_connection_details(
-                &secret,
-                &o.object,
-                &o.connection_details,
-            ));
-            plain_details.extend(plain.iter().filter_map(|d| d.extract_plain(&o.object)));
-            r.reverse_patches(t, &o.object)?;
-        }
+        r.read_back(t, obs)?;
         match r.composed(t, composite, obs, xr_name)? {
             Some(object) => {
                 let ready = is_ready(&t.readiness_checks, obs.map(|o| &o.object));
@@ -163,30 +137,40 @@ pub fn render(
             None => unready.push(&t.name),
         }
     }
-
-    for (name, value) in plain_details {
-        set_plain_output(&mut r.xr, name, value);
-    }
-
-    let condition = if unready.is_empty() {
-        serde_json::json!({"type": "Ready", "status": "True", "reason": "Available"})
-    } else {
-        serde_json::json!({
-            "type": "Ready",
-            "status": "False",
-            "reason": "Creating",
-            "message": format!("Unready resources: {}", unready.join(", ")),
-        })
-    };
-    set_condition(&mut r.xr, condition).map_err(RenderError::Status)?;
-
+    let environment = r.env_written.then(|| r.env.clone());
+    let warnings = std::mem::take(&mut r.warnings);
     Ok(Composed {
-        composite: r.xr,
         resources,
-        connection_details,
-        environment: r.env_written.then_some(r.env),
-        warnings: r.warnings,
+        environment,
+        warnings,
+        read_back: r.finish(&unready)?,
     })
+}
+
+/// Reads back what `composite` shows of its `observed` resources, without composing the
+/// desired ones again: the same status, outputs, Ready condition and connection secrets that
+/// [`render`] would give, for a composite that `render` turned into the resources named
+/// `composed` before they changed. Only the warnings of reading back are returned; those of
+/// composing stay with what `render` gave.
+pub fn read_back(
+    composite: &Value,
+    composition: &PtComposition,
+    observed: &ObservedResources,
+    environment: Option<&Value>,
+    composed: &[&str],
+) -> Result<ReadBack, RenderError> {
+    let mut r = Renderer::start(composite, composition, environment)?;
+    let mut unready: Vec<&str> = Vec::new();
+    for t in &composition.resources {
+        let obs = observed.get(&t.name);
+        r.read_back(t, obs)?;
+        // A resource composing left out is not ready, however it is observed.
+        let rendered = composed.contains(&t.name.as_str());
+        if !rendered || !is_ready(&t.readiness_checks, obs.map(|o| &o.object)) {
+            unready.push(&t.name);
+        }
+    }
+    r.finish(&unready)
 }
 
 /// Makes a connection detail that is not secret the composite's `status.outputs.NAME`, unless
@@ -209,11 +193,19 @@ fn set_plain_output(xr: &mut Value, name: String, value: Value) {
     }
 }
 
+/// One rendering's working state.
 struct Renderer {
     xr: Value,
     env: Value,
     env_written: bool,
+    /// Warnings of composing the desired resources.
     warnings: Vec<String>,
+    /// Warnings of reading the observed resources back.
+    read_warnings: Vec<String>,
+    /// Connection details a provider handed out as secret.
+    connection_details: BTreeMap<String, String>,
+    /// Details read from a field or given as a value are not secret: they become outputs.
+    plain_details: Vec<(String, Value)>,
 }
 
 fn composed_error(
@@ -230,14 +222,85 @@ fn composed_error(
     }
 }
 
+/// The warning for a patch whose source field is missing: only a `Required` one warns.
+fn missing_warning(p: &Patch, index: usize, path: &str, whose: &str) -> Option<String> {
+    (p.from_policy() == FromFieldPathPolicy::Required).then(|| {
+        format!(
+            "{whose}: required {:?} patch at index {index} skipped: field path {path} not found",
+            p.kind.as_str()
+        )
+    })
+}
+
 impl Renderer {
-    fn missing_warning(&mut self, p: &Patch, index: usize, path: &str, whose: &str) {
-        if p.from_policy() == FromFieldPathPolicy::Required {
-            self.warnings.push(format!(
-                "{whose}: required {:?} patch at index {index} skipped: field path {path} not found",
-                p.kind.as_str()
-            ));
+    /// A renderer for `composite` with the composition's environment patches run.
+    fn start(
+        composite: &Value,
+        composition: &PtComposition,
+        environment: Option<&Value>,
+    ) -> Result<Self, RenderError> {
+        if !composite.is_object() {
+            return Err(RenderError::CompositeNotObject);
         }
+        let mut r = Renderer {
+            xr: composite.clone(),
+            env: environment
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new())),
+            env_written: environment.is_some(),
+            warnings: Vec::new(),
+            read_warnings: Vec::new(),
+            connection_details: BTreeMap::new(),
+            plain_details: Vec::new(),
+        };
+        r.environment_patches(composite, &composition.environment_patches)?;
+        Ok(r)
+    }
+
+    /// Reads an observed resource back: its connection details and its patches to the
+    /// composite and the environment.
+    fn read_back(
+        &mut self,
+        t: &ComposedTemplate,
+        observed: Option<&ObservedResource>,
+    ) -> Result<(), RenderError> {
+        let Some(o) = observed else {
+            return Ok(());
+        };
+        let (secret, plain): (Vec<_>, Vec<_>) =
+            t.connection_details.iter().partition(|d| d.is_secret());
+        let secret: Vec<ConnectionDetail> = secret.into_iter().cloned().collect();
+        self.connection_details.extend(extract_connection_details(
+            &secret,
+            &o.object,
+            &o.connection_details,
+        ));
+        self.plain_details
+            .extend(plain.iter().filter_map(|d| d.extract_plain(&o.object)));
+        self.reverse_patches(t, &o.object)
+    }
+
+    /// The read_back: plain details as outputs, then the Ready condition from `unready`.
+    fn finish(mut self, unready: &[&str]) -> Result<ReadBack, RenderError> {
+        for (name, value) in std::mem::take(&mut self.plain_details) {
+            set_plain_output(&mut self.xr, name, value);
+        }
+        let condition = if unready.is_empty() {
+            serde_json::json!({"type": "Ready", "status": "True", "reason": "Available"})
+        } else {
+            serde_json::json!({
+                "type": "Ready",
+                "status": "False",
+                "reason": "Creating",
+                "message": format!("Unready resources: {}", unready.join(", ")),
+            })
+        };
+        set_condition(&mut self.xr, condition).map_err(RenderError::Status)?;
+        Ok(ReadBack {
+            composite: self.xr,
+            connection_details: self.connection_details,
+            warnings: self.read_warnings,
+        })
     }
 
     fn environment_patches(
@@ -261,7 +324,8 @@ impl Renderer {
                 {
                     PatchOutcome::Applied => self.env_written = true,
                     PatchOutcome::MissingSource { path } => {
-                        self.missing_warning(p, i, &path, "environment");
+                        self.warnings
+                            .extend(missing_warning(p, i, &path, "environment"));
                     }
                 }
             }
@@ -274,7 +338,8 @@ impl Renderer {
                 .apply(&self.env, &mut self.xr)
                 .map_err(|e| env_err(p, i, e))?
             {
-                self.missing_warning(p, i, &path, "environment");
+                self.warnings
+                    .extend(missing_warning(p, i, &path, "environment"));
             }
         }
         Ok(())
@@ -299,7 +364,9 @@ impl Renderer {
                 .map_err(|e| composed_error(t, p, i, e))?
             {
                 PatchOutcome::Applied => self.env_written |= to_env,
-                PatchOutcome::MissingSource { path } => self.missing_warning(p, i, &path, &whose),
+                PatchOutcome::MissingSource { path } => self
+                    .read_warnings
+                    .extend(missing_warning(p, i, &path, &whose)),
             }
         }
         Ok(())
@@ -369,7 +436,7 @@ impl Renderer {
                     ));
                     return Ok(None);
                 }
-                self.missing_warning(p, i, &path, &whose);
+                self.warnings.extend(missing_warning(p, i, &path, &whose));
             }
         }
         let meta = metadata(&mut desired).map_err(meta_err)?;
@@ -495,7 +562,7 @@ mod tests {
     }
 
     fn ready_condition(rendered: &Composed) -> Value {
-        rendered.composite["status"]["conditions"]
+        rendered.composite()["status"]["conditions"]
             .as_array()
             .unwrap()
             .iter()
@@ -572,10 +639,10 @@ mod tests {
             ready_condition(&out),
             json!({"type": "Ready", "status": "False", "reason": "Creating", "message": "Unready resources: subnet-group, instance"})
         );
-        assert!(out.connection_details.is_empty());
+        assert!(out.read_back.connection_details.is_empty());
         assert!(out.warnings.is_empty());
         assert_eq!(out.environment, None);
-        assert_eq!(out.composite["spec"], database_composite()["spec"]);
+        assert_eq!(out.composite()["spec"], database_composite()["spec"]);
     }
 
     #[test]
@@ -628,20 +695,20 @@ mod tests {
             "custom-subnets"
         );
         assert_eq!(out.resources[0].object["metadata"]["namespace"], "infra");
-        assert_eq!(out.composite["status"]["address"], "db.internal");
+        assert_eq!(out.composite()["status"]["address"], "db.internal");
         // Only what the provider handed out as secret is a secret; the address read from a
         // field and the port given as a value are outputs.
         assert_eq!(
-            out.connection_details,
+            out.read_back.connection_details,
             [("password".to_string(), "hunter2".to_string())].into()
         );
         assert_eq!(
-            out.composite["status"]["outputs"],
+            out.composite()["status"]["outputs"],
             json!({"host": "db.internal", "port": "5432"})
         );
         assert!(out.resources.iter().all(|r| r.ready));
         assert_eq!(
-            out.composite["status"]["conditions"],
+            out.composite()["status"]["conditions"],
             json!([{"type": "Synced", "status": "True"}, {"type": "Ready", "status": "True", "reason": "Available"}])
         );
     }
@@ -833,10 +900,10 @@ mod tests {
         assert_eq!(sub["spec"], json!({"networkId": "vpc-1", "tags": ["a"]}));
         assert_eq!(sub["metadata"]["name"], "x-sub");
 
-        assert_eq!(out.composite["status"]["networkId"], "vpc-1");
-        assert_eq!(out.composite["status"]["summary"], "vpc-1=10.0.0.0/16");
-        assert_eq!(out.composite["status"]["account"], 42);
-        assert_eq!(out.composite["status"]["where"], "eu/team-a");
+        assert_eq!(out.composite()["status"]["networkId"], "vpc-1");
+        assert_eq!(out.composite()["status"]["summary"], "vpc-1=10.0.0.0/16");
+        assert_eq!(out.composite()["status"]["account"], 42);
+        assert_eq!(out.composite()["status"]["where"], "eu/team-a");
         assert_eq!(
             out.environment,
             Some(
@@ -870,14 +937,14 @@ mod tests {
         observed.insert("a", json!({}));
         let out = render(&json!({}), &load(&doc), &observed, Some(&json!({}))).unwrap();
         assert_eq!(
-            out.warnings,
+            out.all_warnings().collect::<Vec<_>>(),
             [
                 "environment: required \"FromEnvironmentFieldPath\" patch at index 0 skipped: field path nothing not found",
                 "composed resource \"a\": required \"ToCompositeFieldPath\" patch at index 0 skipped: field path status.missing not found",
             ]
         );
         assert_eq!(
-            out.composite["status"]["conditions"][0]["reason"],
+            out.composite()["status"]["conditions"][0]["reason"],
             "Creating"
         );
     }
@@ -1103,7 +1170,7 @@ mod tests {
                     let composite = if composite.is_object() { composite } else { json!({"spec": composite}) };
                     if let Ok(out) = render(&composite, &composition, &observed, environment.as_ref()) {
                         prop_assert!(out.resources.len() <= composition.resources.len());
-                        let conditions = out.composite["status"]["conditions"].as_array().unwrap();
+                        let conditions = out.composite()["status"]["conditions"].as_array().unwrap();
                         prop_assert_eq!(conditions.iter().filter(|c| c["type"] == "Ready").count(), 1);
                         for r in &out.resources {
                             prop_assert_eq!(&r.object["metadata"]["annotations"][RESOURCE_NAME_ANNOTATION], &json!(r.name));
@@ -1111,6 +1178,67 @@ mod tests {
                     }
                 }
                 Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+
+        /// Reading back after the resources changed gives exactly what composing again would
+        /// give, whenever composing again renders the same resources; and always when told the
+        /// resources that rendering gave.
+        #[test]
+        fn read_back_gives_what_a_second_render_gives(
+            resources in prop::collection::vec(arb_resource(), 1..4),
+            patch_set in prop::collection::vec(arb_patch(RESOURCE_KINDS[..9].to_vec()), 0..3),
+            env_patches in prop::collection::vec(arb_patch(vec![
+                "FromEnvironmentFieldPath", "ToEnvironmentFieldPath", "CombineFromEnvironment", "CombineToEnvironment",
+            ]), 0..3),
+            composite in arb_json(),
+            before in prop::collection::vec(proptest::option::of(arb_json()), 3),
+            after in prop::collection::vec(proptest::option::of(arb_json()), 3),
+            environment in proptest::option::of(arb_json()),
+        ) {
+            let named: Vec<Value> = resources
+                .into_iter()
+                .zip(["a", "b", "c"])
+                .map(|(mut r, name)| {
+                    r["name"] = json!(name);
+                    r
+                })
+                .collect();
+            let doc = doc_with(
+                Value::Array(named),
+                json!({"patchSets": [{"name": "ps", "patches": patch_set}], "environment": {"patches": env_patches}}),
+            );
+            let Ok(composition) = PtComposition::from_value(&doc) else {
+                return Ok(());
+            };
+            let observed = |objects: &[Option<Value>]| {
+                let mut observed = ObservedResources::new();
+                for (name, object) in ["a", "b", "c"].into_iter().zip(objects) {
+                    if let Some(o) = object {
+                        let details = [("k".to_string(), format!("{name}-secret"))].into();
+                        observed.insert_with_connection_details(name, o.clone(), details);
+                    }
+                }
+                observed
+            };
+            let (before, after) = (observed(&before), observed(&after));
+            let composite = if composite.is_object() { composite } else { json!({"spec": composite}) };
+            let names = |c: &Composed| -> Vec<String> { c.resources.iter().map(|r| r.name.clone()).collect() };
+            let env = environment.as_ref();
+            let Ok(second) = render(&composite, &composition, &after, env) else {
+                return Ok(());
+            };
+            let second_names = names(&second);
+            let second_refs: Vec<&str> = second_names.iter().map(String::as_str).collect();
+            let read = read_back(&composite, &composition, &after, env, &second_refs);
+            prop_assert_eq!(read.as_ref().ok(), Some(&second.read_back));
+            if let Ok(first) = render(&composite, &composition, &before, env) {
+                let first_names = names(&first);
+                if first_names == second_names {
+                    let first_refs: Vec<&str> = first_names.iter().map(String::as_str).collect();
+                    let read = read_back(&composite, &composition, &after, env, &first_refs);
+                    prop_assert_eq!(read.ok(), Some(second.read_back));
+                }
             }
         }
 

@@ -109,33 +109,34 @@ impl Engine {
             && resources
                 .iter()
                 .all(|r| r.action == crate::engine::Action::NoChange && r.message.is_none());
-        // The composite as the composition sees it now: ToComposite outputs and connection details.
-        // When nothing changed, the first composition already saw the current state.
+        // The composite as the composition sees it now: ToComposite outputs and connection
+        // details. When nothing changed, composing already saw the current state; otherwise
+        // what was just recorded is read back, without composing the desired resources again.
         let (claim_outputs, connection, warnings) = match &composed {
-            Some(c) if unchanged => (
-                super::status::outputs(c.composite.get("status")),
-                c.connection.clone(),
-                c.warnings.clone(),
-            ),
-            Some(_) => {
-                // What was just recorded is what the store now holds: no need to read it back.
-                let mut observed = ObservedResources::new();
-                for (name, Recorded { object, secrets }) in recorded {
-                    if let Some(object) = object {
-                        observed.insert_with_connection_details(
-                            name,
-                            serde_json::to_value(&object).unwrap_or(Value::Null),
-                            exposed(&secrets),
-                        );
+            Some(c) => {
+                let read_back = if unchanged {
+                    Ok(c.read_back.clone())
+                } else {
+                    // What was just recorded is what the store now holds: no need to read it.
+                    let mut observed = ObservedResources::new();
+                    for (name, Recorded { object, secrets }) in recorded {
+                        if let Some(object) = object {
+                            observed.insert_with_connection_details(
+                                name,
+                                serde_json::to_value(&object).unwrap_or(Value::Null),
+                                exposed(&secrets),
+                            );
+                        }
                     }
-                }
-                match self.compose_claim(&claim, &observed) {
-                    Ok(Some(c)) => (
-                        super::status::outputs(c.composite.get("status")),
-                        c.connection,
-                        c.warnings,
+                    c.read_back(&observed, &self.inner.environment_data)
+                };
+                match read_back {
+                    Ok(o) => (
+                        super::status::outputs(o.composite.get("status")),
+                        o.connection_details,
+                        c.warnings.iter().chain(&o.warnings).cloned().collect(),
                     ),
-                    _ => (BTreeMap::new(), BTreeMap::new(), Vec::new()),
+                    Err(_) => (BTreeMap::new(), BTreeMap::new(), Vec::new()),
                 }
             }
             None => (BTreeMap::new(), BTreeMap::new(), Vec::new()),
@@ -174,7 +175,7 @@ impl Engine {
         }
         let report = ClaimReport {
             claim: key,
-            composition: composed.as_ref().map(|c| c.composition.clone()),
+            composition: composed.as_ref().map(|c| c.name().to_owned()),
             ready: unready.is_empty() && warnings.is_empty() && errors.is_empty(),
             synced: errors.is_empty(),
             message: if errors.is_empty() {

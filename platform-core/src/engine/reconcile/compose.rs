@@ -2,11 +2,13 @@
 //! Application, the claims it requests.
 
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::graph::{dependencies, levels};
 use crate::compose::{
-    CLAIM_ID_LABEL, ComposeError, ComposeRequest, ObservedResources, composite_view,
+    CLAIM_ID_LABEL, ComposeError, ComposeRequest, Composition, ObservedResources, ReadBack,
+    composite_view,
 };
 use crate::engine::{
     DEPENDS_ON_ANNOTATION, Engine, EngineError, MANAGEMENT_POLICY_ANNOTATION,
@@ -27,18 +29,18 @@ pub(crate) struct DesiredResource {
 /// A composed claim.
 #[derive(Debug, Clone)]
 pub(crate) struct ComposedClaim {
-    /// The composition's name.
-    pub composition: String,
+    /// The composition.
+    pub composition: Arc<dyn Composition>,
+    /// The composite the composition was given.
+    pub composite: Value,
     /// Desired resources in composition order.
     pub resources: Vec<DesiredResource>,
     /// Indexes into `resources`, level by level.
     pub levels: Vec<Vec<usize>>,
-    /// The composite as rendered (status outputs written back by ToComposite patches).
-    pub composite: Value,
-    /// The composite's connection details.
-    pub connection: BTreeMap<String, String>,
-    /// Composition warnings.
+    /// Warnings of composing the desired resources.
     pub warnings: Vec<String>,
+    /// The composite as the resources observed before this reconcile show it.
+    pub read_back: ReadBack,
 }
 
 /// The kind of the composite application.
@@ -64,6 +66,29 @@ pub(crate) fn owner_reference(owner: &DynamicObject) -> OwnerReference {
         uid: owner.metadata.uid.clone().unwrap_or_default(),
         controller: Some(true),
         block_owner_deletion: Some(true),
+    }
+}
+
+impl ComposedClaim {
+    /// The composition's name.
+    pub fn name(&self) -> &str {
+        self.composition.name()
+    }
+
+    /// The claim's outputs, connection secrets and warnings once its resources are as
+    /// `observed` (what this reconcile recorded), read back without composing again.
+    pub fn read_back(
+        &self,
+        observed: &ObservedResources,
+        environment: &Value,
+    ) -> Result<ReadBack, ComposeError> {
+        let composed: Vec<&str> = self.resources.iter().map(|r| r.name.as_str()).collect();
+        let request = ComposeRequest {
+            composite: &self.composite,
+            observed,
+            environment: Some(environment),
+        };
+        self.composition.read_back(&request, &composed)
     }
 }
 
@@ -172,12 +197,12 @@ impl Engine {
             },
         })?;
         Ok(Some(ComposedClaim {
-            composition: composition.name().to_owned(),
+            composition: composition.clone(),
+            composite,
             resources,
             levels,
-            composite: composed.composite,
-            connection: composed.connection_details,
             warnings: composed.warnings,
+            read_back: composed.read_back,
         }))
     }
 
