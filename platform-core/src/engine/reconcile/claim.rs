@@ -2,6 +2,7 @@
 //! what is no longer desired, and report.
 
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use super::compose::APPLICATION;
@@ -115,7 +116,7 @@ impl Engine {
         let (claim_outputs, connection, warnings) = match &composed {
             Some(c) => {
                 let read_back = if unchanged {
-                    Ok(c.read_back.clone())
+                    Ok(Cow::Borrowed(&c.read_back))
                 } else {
                     // What was just recorded is what the store now holds: no need to read it.
                     let mut observed = ObservedResources::new();
@@ -129,14 +130,24 @@ impl Engine {
                         }
                     }
                     c.read_back(&observed, &self.inner.environment_data)
+                        .map(Cow::Owned)
                 };
+                let mut warnings = c.warnings.clone();
                 match read_back {
-                    Ok(o) => (
-                        super::status::outputs(o.composite.get("status")),
-                        o.connection_details,
-                        c.warnings.iter().chain(&o.warnings).cloned().collect(),
-                    ),
-                    Err(_) => (BTreeMap::new(), BTreeMap::new(), Vec::new()),
+                    Ok(o) => {
+                        warnings.extend(o.warnings.iter().cloned());
+                        let outputs = super::status::outputs(o.composite.get("status"));
+                        let connection = match o {
+                            Cow::Borrowed(o) => o.connection_details.clone(),
+                            Cow::Owned(o) => o.connection_details,
+                        };
+                        (outputs, connection, warnings)
+                    }
+                    // Outputs that cannot be read leave the claim not Ready, saying why.
+                    Err(e) => {
+                        warnings.push(format!("reading the composed resources back: {e}"));
+                        (BTreeMap::new(), BTreeMap::new(), warnings)
+                    }
                 }
             }
             None => (BTreeMap::new(), BTreeMap::new(), Vec::new()),
