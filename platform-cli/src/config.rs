@@ -394,20 +394,7 @@ fn environment(r: &mut FieldReader, field: &Field<'_>, base: &Path) -> Environme
         match k.name.as_str() {
             "providers" => {
                 for (adapter, settings) in setting_entries(r, &value) {
-                    if !ADAPTERS.contains(&adapter.name.as_str()) {
-                        let message = if ALL_ADAPTERS.contains(&adapter.name.as_str()) {
-                            format!(
-                                "the {} adapter is not in this build of platformctl (adapters here: {}); build it with `--features full`",
-                                adapter.name,
-                                ADAPTERS.join(", ")
-                            )
-                        } else {
-                            format!(
-                                "no adapter named {:?} exists; available adapters: {}",
-                                adapter.name,
-                                ADAPTERS.join(", ")
-                            )
-                        };
+                    if let Some(message) = missing_adapter(&adapter.name, ADAPTERS) {
                         r.report(adapter.location, settings.path(), message);
                         continue;
                     }
@@ -435,4 +422,45 @@ fn environment(r: &mut FieldReader, field: &Field<'_>, base: &Path) -> Environme
         }
     }
     env
+}
+
+/// Why a config cannot use the adapter `name` in a build whose adapters are `built`; `None`
+/// when it can. An adapter that exists but was left out of the build says how to get it.
+fn missing_adapter(name: &str, built: &[&str]) -> Option<String> {
+    if built.contains(&name) {
+        None
+    } else if ALL_ADAPTERS.contains(&name) {
+        Some(format!(
+            "the {name} adapter is not in this build of platformctl (adapters here: {}); build it with `--features full`",
+            built.join(", ")
+        ))
+    } else {
+        Some(format!(
+            "no adapter named {name:?} exists; available adapters: {}",
+            built.join(", ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_adapter_left_out_of_the_build_says_how_to_get_it() {
+        // The default build: tests run with `--all-features`, so the list is given here.
+        let built = &["local"];
+        assert_eq!(
+            missing_adapter("nats", built).as_deref(),
+            Some(
+                "the nats adapter is not in this build of platformctl (adapters here: local); build it with `--features full`"
+            )
+        );
+        assert_eq!(missing_adapter("local", built), None);
+        assert_eq!(
+            missing_adapter("natz", built).as_deref(),
+            Some("no adapter named \"natz\" exists; available adapters: local")
+        );
+        assert_eq!(missing_adapter("nats", &["local", "nats"]), None);
+    }
 }

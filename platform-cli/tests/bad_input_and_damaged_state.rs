@@ -1,31 +1,23 @@
 //! `platformctl` facing bad input and damaged state: special files named like claims, an
 //! emptied state file, file modes, a `.platform` it cannot write, and Ctrl-C.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use support::{repo, text};
 
 fn quickstart() -> String {
     repo().join("examples/quickstart").display().to_string()
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// Runs platformctl in `dir`, failing the test (instead of hanging) after 60 seconds.
 fn platformctl(dir: &Path, args: &[&str]) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir)
+    let child = support::command(dir)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -208,7 +200,7 @@ fn a_platform_folder_that_cannot_be_written_is_read_and_named() {
                 .arg(env!("CARGO_BIN_EXE_platformctl"));
             c
         } else {
-            Command::new(env!("CARGO_BIN_EXE_platformctl"))
+            support::command(dir.path())
         };
         let child = command
             .current_dir(dir.path())
@@ -308,8 +300,7 @@ fn ctrl_c_twice_says_what_finishes_and_what_the_next_apply_resumes() {
     // Another writer holds the state: the apply waits for it (up to 10 s) while interrupted.
     let lock = rusqlite::Connection::open(dir.path().join(".platform/state.db")).unwrap();
     lock.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir.path())
+    let mut child = support::command(dir.path())
         .args(["apply", "-f", "second.yaml"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,26 +1,8 @@
 //! End-to-end tests: run the built `platformctl` on good and broken files.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn platformctl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("platformctl runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use support::{platformctl, repo, text};
 
 #[test]
 fn quickstart_claims_validate() {

@@ -1,26 +1,13 @@
 //! `platformctl run` says what it does: with `--log-format json` every action is a JSON line
 //! naming the resource; a database deleted behind its back is recreated and logged as such.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn platformctl(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_platformctl"));
-    command
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .env_remove("PLATFORM_SECRET_KEY");
-    command
-}
+use support::repo;
 
 #[test]
 fn run_logs_a_repaired_resource_as_a_json_line() {
@@ -32,7 +19,7 @@ fn run_logs_a_repaired_resource_as_a_json_line() {
         d.join("claims/orders-db.yaml"),
     )
     .unwrap();
-    let applied = platformctl(d)
+    let applied = support::command(d)
         .args(["apply", "-f", "claims"])
         .output()
         .unwrap();
@@ -45,7 +32,7 @@ fn run_logs_a_repaired_resource_as_a_json_line() {
         .expect("the local database file");
     std::fs::remove_file(&file).unwrap();
 
-    let mut child = platformctl(d)
+    let mut child = support::command(d)
         .args([
             "run",
             "--log-format",
@@ -106,7 +93,7 @@ fn run_logs_a_repaired_resource_as_a_json_line() {
         "the first line says the controller started: {seen:?}"
     );
     // Even at debug level, the password the recreated database handed out is in no line.
-    let revealed = platformctl(d)
+    let revealed = support::command(d)
         .args([
             "outputs",
             "DatabaseClaim",
@@ -137,7 +124,7 @@ fn run_takes_its_settings_from_the_config_and_its_flags_win() {
     )
     .unwrap();
     let first_line = |args: &[&str]| -> serde_json::Value {
-        let mut child = platformctl(d)
+        let mut child = support::command(d)
             .args(args)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -160,7 +147,7 @@ fn run_takes_its_settings_from_the_config_and_its_flags_win() {
     assert_eq!(flagged["fields"]["pollInterval"], "7s", "{flagged}");
 
     std::fs::write(d.join("platform.yaml"), "controller: {concurrency: 0}\n").unwrap();
-    let out = platformctl(d).args(["get"]).output().unwrap();
+    let out = support::command(d).args(["get"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(

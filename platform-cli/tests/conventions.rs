@@ -3,61 +3,16 @@
 //! `--help` shows examples, shell completion, `delete` never prompts without a terminal, and
 //! namespaces are chosen as kubectl chooses them.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
+
+use std::path::Path;
+
+use support::{expect, quickstart_dir, repo};
 
 use serde_json::Value;
 
 /// The exit code of a usage error (sysexits' EX_USAGE).
 const USAGE: i32 = 64;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn platformctl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("PLATFORM_SECRET_KEY")
-        .args(args)
-        .output()
-        .expect("platformctl runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Runs and checks the exit code, showing both streams when it differs.
-fn expect(dir: &Path, args: &[&str], code: i32) -> (String, String) {
-    let out = platformctl(dir, args);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "platformctl {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        args.join(" ")
-    );
-    (stdout, stderr)
-}
-
-/// A temp folder holding a copy of the quickstart claims in `quickstart/`.
-fn quickstart_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("quickstart")).unwrap();
-    for file in ["orders-db.yaml", "storefront-app.yaml"] {
-        std::fs::copy(
-            repo().join("examples/quickstart").join(file),
-            dir.path().join("quickstart").join(file),
-        )
-        .unwrap();
-    }
-    dir
-}
 
 #[test]
 fn usage_errors_exit_64_never_2_and_help_exits_0() {

@@ -2,35 +2,11 @@
 //! and clean, `apply` never ends on "No changes", and a claim whose last reconcile failed is
 //! not left Ready True.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// Runs and checks the exit code, showing both streams when it differs.
-fn expect(dir: &Path, args: &[&str], code: i32) -> (String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir)
-        .env_remove("PLATFORM_SECRET_KEY")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("platformctl runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "platformctl {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        args.join(" ")
-    );
-    (stdout, stderr)
-}
+use support::{expect, repo};
 
 /// The SQLite files under a folder whose name contains `name`.
 fn database_files(dir: &Path, name: &str) -> Vec<PathBuf> {
@@ -168,11 +144,7 @@ fn a_claim_stored_by_a_killed_apply_says_what_finishes_it() {
         }]))
         .unwrap();
     drop(store);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(d)
-        .args(["get"])
-        .output()
-        .unwrap();
+    let out = support::platformctl(d, &["get"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
     let row = stdout

@@ -1,56 +1,11 @@
 //! End-to-end tests of the golden path: the built `platformctl` applies, inspects, repairs and
 //! deletes the quickstart on the local adapter, and fails readably on bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use std::process::Command;
 
-fn platformctl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("PLATFORM_SECRET_KEY")
-        .args(args)
-        .output()
-        .expect("platformctl runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Runs and checks the exit code, showing both streams when it differs.
-fn expect(dir: &Path, args: &[&str], code: i32) -> (String, String) {
-    let out = platformctl(dir, args);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "platformctl {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        args.join(" ")
-    );
-    (stdout, stderr)
-}
-
-/// A temp folder holding a copy of the quickstart claims in `quickstart/`.
-fn quickstart_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("quickstart")).unwrap();
-    for file in ["orders-db.yaml", "storefront-app.yaml"] {
-        std::fs::copy(
-            repo().join("examples/quickstart").join(file),
-            dir.path().join("quickstart").join(file),
-        )
-        .unwrap();
-    }
-    dir
-}
+use support::{expect, quickstart_dir, repo, text};
 
 #[test]
 fn quickstart_applies_converges_and_repairs_a_deleted_database() {
@@ -552,8 +507,7 @@ fn run_stops_cleanly_on_sigterm() {
     let dir = quickstart_dir();
     let d = dir.path();
     expect(d, &["apply", "-f", "quickstart"], 0);
-    let child = Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(d)
+    let child = support::command(d)
         .arg("run")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -1,32 +1,9 @@
 //! End-to-end tests of guardrails in platformctl: config policies and guardrails on apply and
 //! validate, `policy test`, `policy exceptions` and `cost`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn expect(dir: &Path, args: &[&str], code: i32) -> (String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("platformctl runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "platformctl {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        args.join(" ")
-    );
-    (stdout, stderr)
-}
+use support::{expect, repo};
 
 const SMALL_ONLY: &str = r#"apiVersion: platform.dev/v1alpha1
 kind: Policy
@@ -139,10 +116,7 @@ fn cost_estimates_per_claim_and_owner_and_plan_shows_the_total() {
 #[test]
 fn plan_shows_each_claims_estimate_the_change_and_the_owner_total() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
+    let repo = repo();
     let claims = dir.path().join("claims");
     std::fs::create_dir(&claims).unwrap();
     std::fs::copy(
@@ -150,13 +124,7 @@ fn plan_shows_each_claims_estimate_the_change_and_the_owner_total() {
         claims.join("orders-db.yaml"),
     )
     .unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_platformctl"))
-            .current_dir(dir.path())
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| support::platformctl(dir.path(), args);
     let first = String::from_utf8_lossy(&run(&["plan", "-f", "claims"]).stdout).into_owned();
     assert!(first.contains("Monthly estimate (USD):"), "{first}");
     assert!(
@@ -187,10 +155,7 @@ fn plan_shows_each_claims_estimate_the_change_and_the_owner_total() {
 fn budgets_count_the_claims_an_application_requests() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
+    let repo = repo();
     std::fs::create_dir(d.join("quickstart")).unwrap();
     for file in ["orders-db.yaml", "storefront-app.yaml"] {
         std::fs::copy(

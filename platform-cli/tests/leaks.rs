@@ -2,31 +2,9 @@
 //! reports them (exit 2, kind and name); `drift --fix --delete-orphans`, and only that,
 //! deletes them, and never a resource a stored claim owns.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn platformctl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir)
-        .env_remove("PLATFORM_SECRET_KEY")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("platformctl runs")
-}
-
-fn expect(dir: &Path, args: &[&str], code: i32) -> String {
-    let out = platformctl(dir, args);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "platformctl {}\nstdout:\n{stdout}\nstderr:\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
+use support::{expect, platformctl};
 
 const KEPT: &str = "apiVersion: platform.dev/v1alpha1
 kind: DatabaseClaim
@@ -68,7 +46,7 @@ fn leaked_resources_are_reported_and_deleted_only_when_asked() {
     }
     expect(dir, &["apply", "-f", "kept.yaml"], 0);
 
-    let report = expect(dir, &["drift"], 2);
+    let (report, _) = expect(dir, &["drift"], 2);
     assert!(
         report.contains("LocalDatabase databases/team-a/lost-db.sqlite3: leaked, owned by DatabaseClaim team-a/lost-db which is not stored"),
         "{report}"
@@ -84,7 +62,7 @@ fn leaked_resources_are_reported_and_deleted_only_when_asked() {
     );
     assert!(report.contains("2 leaked resources found"), "{report}");
     let json: serde_json::Value =
-        serde_json::from_str(&expect(dir, &["drift", "-o", "json"], 2)).unwrap();
+        serde_json::from_str(&expect(dir, &["drift", "-o", "json"], 2).0).unwrap();
     assert_eq!(json["orphans"].as_array().unwrap().len(), 2, "{json}");
 
     // --fix alone corrects drift but leaves leaks alone: deleting data needs asking for.
@@ -97,7 +75,7 @@ fn leaked_resources_are_reported_and_deleted_only_when_asked() {
     let usage = platformctl(dir, &["drift", "--delete-orphans"]);
     assert_ne!(usage.status.code(), Some(0));
 
-    let fixed = expect(dir, &["drift", "--fix", "--delete-orphans"], 0);
+    let (fixed, _) = expect(dir, &["drift", "--fix", "--delete-orphans"], 0);
     assert!(fixed.contains("Deleted 2 leaked resources."), "{fixed}");
     assert!(
         !dir.join(".platform/local/databases/team-a/lost-db.sqlite3")
@@ -107,6 +85,6 @@ fn leaked_resources_are_reported_and_deleted_only_when_asked() {
         dir.join(".platform/local/databases/team-a/kept-db.sqlite3")
             .is_file()
     );
-    let clean = expect(dir, &["drift"], 0);
+    let (clean, _) = expect(dir, &["drift"], 0);
     assert!(clean.contains("No drift: 1 resources checked."), "{clean}");
 }

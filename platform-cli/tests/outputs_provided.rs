@@ -3,25 +3,21 @@
 //! the production NATS composition writes. Validate and plan refuse it, located, before
 //! anything is created; in production the same claims pass.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use std::path::Path;
+use std::process::Output;
 
+use support::{repo, streams};
+
+/// platformctl with the secrets the production config reads from the environment.
 fn platformctl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir)
+    let mut command = support::command(dir);
+    command
         .env("RABBITMQ_PASSWORD", "guest")
         .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .args(args)
-        .output()
-        .expect("platformctl runs")
+        .env("AWS_SECRET_ACCESS_KEY", "test");
+    support::output(command, args)
 }
 
 /// A temp folder with the production claims in `claims/`, and the production config as
@@ -41,13 +37,6 @@ fn production_claims() -> tempfile::TempDir {
     )
     .unwrap();
     dir
-}
-
-fn streams(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

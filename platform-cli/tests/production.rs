@@ -4,44 +4,30 @@
 //! a database dropped out of band is reported by `drift` (exit 2) and recreated by `apply`, and
 //! `delete` removes everything from the servers. Runs with `PLATFORM_REAL_SERVICES=1`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use platform_testkit::real;
+use support::repo;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// Runs platformctl in `dir`, checks the exit code, returns stdout and stderr.
-fn expect(dir: &Path, args: &[&str], code: i32) -> (String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
+/// platformctl in `dir` with the secrets the production config reads from the environment.
+fn production_command(dir: &Path) -> Command {
+    let mut command = support::command(dir);
+    command
         .env(
             "RABBITMQ_PASSWORD",
             real::setting("PLATFORM_TEST_RABBITMQ_PASSWORD", "guest"),
         )
         .env("AWS_ACCESS_KEY_ID", "platform-test")
-        .env("AWS_SECRET_ACCESS_KEY", "platform-test-secret")
-        .env_remove("PLATFORM_SECRET_KEY")
-        .args(args)
-        .output()
-        .expect("platformctl runs");
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "platformctl {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        args.join(" ")
-    );
-    (stdout, stderr)
+        .env("AWS_SECRET_ACCESS_KEY", "platform-test-secret");
+    command
+}
+
+/// Runs platformctl in `dir`, checks the exit code, returns stdout and stderr.
+fn expect(dir: &Path, args: &[&str], code: i32) -> (String, String) {
+    support::check(&support::output(production_command(dir), args), args, code)
 }
 
 /// A copy of `examples/production` in a temp folder, its claims in a namespace of this run.
@@ -73,14 +59,7 @@ struct Cleanup(PathBuf);
 impl Drop for Cleanup {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            let _ = Command::new(env!("CARGO_BIN_EXE_platformctl"))
-                .current_dir(&self.0)
-                .env(
-                    "RABBITMQ_PASSWORD",
-                    real::setting("PLATFORM_TEST_RABBITMQ_PASSWORD", "guest"),
-                )
-                .env("AWS_ACCESS_KEY_ID", "platform-test")
-                .env("AWS_SECRET_ACCESS_KEY", "platform-test-secret")
+            let _ = production_command(&self.0)
                 .args(["delete", "-f", "claims"])
                 .output();
         }

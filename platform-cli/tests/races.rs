@@ -3,6 +3,8 @@
 //! agree: every stored claim has its database file or bucket folder, and no file or folder is
 //! left for a claim the store no longer holds.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -15,14 +17,10 @@ const RACES: usize = 50;
 /// Claims per race, half databases and half buckets.
 const CLAIMS: usize = 60;
 
+/// platformctl in `dir` with both streams captured.
 fn platformctl(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_platformctl"));
-    command
-        .current_dir(dir)
-        .env_remove("PLATFORM_SECRET_KEY")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = support::command(dir);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
     command
 }
 

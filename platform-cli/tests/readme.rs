@@ -2,15 +2,11 @@
 //! every line it shows (`...` stands for lines left out) must appear, in order, in what the
 //! command prints today. A change of output that leaves the README behind fails this test.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use std::path::Path;
+
+use support::{platformctl, repo, streams};
 
 /// The ```text block that follows `marker` in the README.
 fn sample_after(marker: &str) -> Vec<String> {
@@ -26,16 +22,10 @@ fn sample_after(marker: &str) -> Vec<String> {
 
 /// Runs platformctl in `dir`; stdout and stderr as a user sees them, one after the other.
 fn run(dir: &Path, args: &[&str]) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("PLATFORM_SECRET_KEY")
-        .args(args)
-        .output()
-        .expect("platformctl runs");
-    String::from_utf8_lossy(&out.stdout)
+    let (stdout, stderr) = streams(&platformctl(dir, args));
+    stdout
         .lines()
-        .chain(String::from_utf8_lossy(&out.stderr).lines())
+        .chain(stderr.lines())
         .map(str::to_owned)
         .collect()
 }

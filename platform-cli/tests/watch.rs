@@ -1,24 +1,14 @@
 //! `get --watch` lists the claims, then prints each one again when it changes: a claim applied
 //! by another command shows up, Ready, without running `get` again.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn platformctl(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_platformctl"));
-    command.current_dir(dir).env("NO_COLOR", "1");
-    command
-}
+use support::repo;
 
 #[test]
 fn get_watch_prints_a_claim_applied_meanwhile() {
@@ -27,13 +17,13 @@ fn get_watch_prints_a_claim_applied_meanwhile() {
     for file in ["orders-db.yaml", "storefront-app.yaml"] {
         std::fs::copy(repo().join("examples/quickstart").join(file), d.join(file)).unwrap();
     }
-    let first = platformctl(d)
+    let first = support::command(d)
         .args(["apply", "-f", "orders-db.yaml"])
         .output()
         .unwrap();
     assert!(first.status.success(), "{first:?}");
 
-    let mut watch = platformctl(d)
+    let mut watch = support::command(d)
         .args(["get", "--watch"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -56,7 +46,7 @@ fn get_watch_prints_a_claim_applied_meanwhile() {
                 .unwrap_or_else(|_| panic!("no first list: {printed:?}")),
         );
     }
-    let second = platformctl(d)
+    let second = support::command(d)
         .args(["apply", "-f", "storefront-app.yaml"])
         .output()
         .unwrap();

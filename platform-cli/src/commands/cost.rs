@@ -91,7 +91,7 @@ pub fn total(costs: &[ClaimCost]) -> Money {
 }
 
 fn number(m: Money) -> serde_json::Value {
-    json!(m.cents() as f64 / 100.0)
+    json!(m.to_f64())
 }
 
 /// Prints the estimate per claim, per owner and in total.

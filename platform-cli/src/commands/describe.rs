@@ -176,19 +176,5 @@ fn indent_table(header: &[&str], rows: &[Vec<String>]) {
         println!("  (none)");
         return;
     }
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
-        }
-    }
-    for row in std::iter::once(header.iter().map(|h| h.to_string()).collect::<Vec<_>>())
-        .chain(rows.iter().cloned())
-    {
-        let mut line = String::from("  ");
-        for (i, cell) in row.iter().enumerate() {
-            line.push_str(&format!("{cell:<w$}   ", w = widths[i]));
-        }
-        println!("{}", line.trim_end());
-    }
+    output::print_table_indented("  ", header, rows);
 }

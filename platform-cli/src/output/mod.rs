@@ -1,5 +1,7 @@
 //! Output formats shared by commands.
 
+use comfy_table::Table;
+use comfy_table::presets::NOTHING;
 use serde_json::Value;
 
 use crate::error::CliError;
@@ -69,29 +71,35 @@ pub fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, CliError> {
     serde_json::to_value(value).map_err(|e| CliError::Output(e.to_string()))
 }
 
+/// Rows as columns aligned under a header: no borders, columns three spaces apart.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> Table {
+    let mut table = Table::new();
+    table.load_style(NOTHING).set_header(header.to_vec());
+    table.add_rows(rows.iter().cloned());
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 3));
+    }
+    table
+}
+
+/// The lines of [`table`], each indented by `indent`, without trailing spaces.
+fn table_lines(indent: &str, header: &[&str], rows: &[Vec<String>]) -> Vec<String> {
+    table(header, rows)
+        .lines()
+        .map(|line| format!("{indent}{line}").trim_end().to_owned())
+        .collect()
+}
+
+/// Prints rows as columns aligned under a header, each line indented by `indent`.
+pub fn print_table_indented(indent: &str, header: &[&str], rows: &[Vec<String>]) {
+    for line in table_lines(indent, header, rows) {
+        println!("{line}");
+    }
+}
+
 /// Prints rows as columns aligned under a header.
 pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut out = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                out.push_str(cell);
-            } else {
-                out.push_str(&format!("{cell:<w$}   ", w = widths[i]));
-            }
-        }
-        println!("{}", out.trim_end());
-    };
-    line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
-    }
+    print_table_indented("", header, rows);
 }
 
 /// A value as a short text: strings without quotes, everything else as JSON.
@@ -99,5 +107,43 @@ pub fn short(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| (*c).to_owned()).collect()
+    }
+
+    #[test]
+    fn columns_are_as_wide_as_their_widest_cell_and_three_spaces_apart() {
+        let rows = [
+            row(&["orders-db", "team-orders", "102.40 USD"]),
+            row(&["storefront", "", "54.40 USD"]),
+        ];
+        assert_eq!(
+            table_lines("", &["CLAIM", "OWNER", "MONTHLY"], &rows),
+            [
+                "CLAIM        OWNER         MONTHLY",
+                "orders-db    team-orders   102.40 USD",
+                "storefront                 54.40 USD",
+            ]
+        );
+        assert_eq!(
+            table_lines("  ", &["TYPE", "STATUS"], &[row(&["Ready", "True"])]),
+            ["  TYPE    STATUS", "  Ready   True"]
+        );
+        assert_eq!(table_lines("", &["NAME", "VALUE"], &[]), ["NAME   VALUE"]);
+    }
+
+    #[test]
+    fn width_counts_characters_not_bytes() {
+        assert_eq!(
+            table_lines("", &["ITEM", "X"], &[row(&["×2", "y"])]),
+            ["ITEM   X", "×2     y"]
+        );
     }
 }

@@ -22,7 +22,10 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rust_decimal::Decimal;
+
 use super::Money;
+use super::money::{decimal, saturating_add, saturating_mul};
 use crate::admit::defaults::parse_path;
 use crate::admit::header::read_header;
 use crate::load::{Diagnostic, Document, Field, FieldReader, Format, Loader};
@@ -64,29 +67,29 @@ impl SpecField {
 struct SizePrice {
     field: SpecField,
     default: Option<String>,
-    prices: BTreeMap<String, f64>,
+    prices: BTreeMap<String, Decimal>,
 }
 
 /// Price per unit of a numeric field (GiB of storage).
 #[derive(Debug, Clone, PartialEq)]
 struct StoragePrice {
     field: SpecField,
-    default: f64,
-    per_unit: f64,
+    default: Decimal,
+    per_unit: Decimal,
 }
 
 /// A multiplier when a boolean field is true.
 #[derive(Debug, Clone, PartialEq)]
 struct HighAvailability {
     field: SpecField,
-    multiplier: f64,
+    multiplier: Decimal,
 }
 
 /// How one kind is priced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KindPrice {
     kind: String,
-    base: f64,
+    base: Decimal,
     size: Option<SizePrice>,
     storage: Option<StoragePrice>,
     high_availability: Option<HighAvailability>,
@@ -192,10 +195,10 @@ impl PriceList {
         let price = self.prices.iter().find(|p| p.kind == kind)?;
         let mut lines = Vec::new();
         let mut subtotal = price.base;
-        if price.base != 0.0 {
+        if !price.base.is_zero() {
             lines.push(EstimateLine {
                 item: "base".into(),
-                amount: Money::from_units(price.base),
+                amount: Money::from_decimal(price.base),
             });
         }
         if let Some(size) = &price.size {
@@ -207,10 +210,10 @@ impl PriceList {
             if let Some(chosen) = chosen
                 && let Some(amount) = size.prices.get(chosen)
             {
-                subtotal += amount;
+                subtotal = saturating_add(subtotal, *amount);
                 lines.push(EstimateLine {
                     item: format!("size {chosen}"),
-                    amount: Money::from_units(*amount),
+                    amount: Money::from_decimal(*amount),
                 });
             }
         }
@@ -219,26 +222,26 @@ impl PriceList {
                 Some(v) => v
                     .as_f64()
                     .filter(|n| n.is_finite() && *n >= 0.0)
-                    .unwrap_or(0.0),
+                    .map_or(Decimal::ZERO, decimal),
                 None => storage.default,
             };
-            let amount = units * storage.per_unit;
-            if amount != 0.0 {
-                subtotal += amount;
+            let amount = saturating_mul(units, storage.per_unit);
+            if !amount.is_zero() {
+                subtotal = saturating_add(subtotal, amount);
                 let field = storage.field.keys.last().map_or("", String::as_str);
                 lines.push(EstimateLine {
-                    item: format!("{field} {units}"),
-                    amount: Money::from_units(amount),
+                    item: format!("{field} {}", units.normalize()),
+                    amount: Money::from_decimal(amount),
                 });
             }
         }
         if let Some(ha) = &price.high_availability
             && ha.field.read(spec) == Some(&Value::Bool(true))
         {
-            let extra = subtotal * (ha.multiplier - 1.0);
+            let extra = saturating_mul(subtotal, ha.multiplier - Decimal::ONE);
             lines.push(EstimateLine {
-                item: format!("high availability ×{}", ha.multiplier),
-                amount: Money::from_units(extra),
+                item: format!("high availability ×{}", ha.multiplier.normalize()),
+                amount: Money::from_decimal(extra),
             });
         }
         Some(Estimate {
@@ -257,7 +260,7 @@ fn read_kind_price(r: &mut FieldReader, entry: &Field<'_>) -> Option<KindPrice> 
     let kind = r.required(entry.get("kind"), "a kind name such as DatabaseClaim")?;
     let mut price = KindPrice {
         kind: r.non_empty_string(&kind)?,
-        base: r.amount(&entry.get("base")).unwrap_or(0.0),
+        base: amount(r, &entry.get("base")).unwrap_or(Decimal::ZERO),
         size: None,
         storage: None,
         high_availability: None,
@@ -282,7 +285,7 @@ fn read_kind_price(r: &mut FieldReader, entry: &Field<'_>) -> Option<KindPrice> 
         let mut prices = BTreeMap::new();
         if let Some(p) = r.required(size.get("prices"), "a price per size") {
             for (k, v) in r.entries(&p).unwrap_or_default() {
-                if let Some(amount) = r.amount(&v) {
+                if let Some(amount) = amount(r, &v) {
                     prices.insert(k.name.clone(), amount);
                 }
             }
@@ -312,10 +315,10 @@ fn read_kind_price(r: &mut FieldReader, entry: &Field<'_>) -> Option<KindPrice> 
         .is_some()
     {
         let f = spec_field(r, &storage, "spec.storageGiB");
-        let default = r.amount(&storage.get("default")).unwrap_or(0.0);
+        let default = amount(r, &storage.get("default")).unwrap_or(Decimal::ZERO);
         let per_unit = r
             .required(storage.get("perUnit"), "the monthly price of one unit")
-            .and_then(|n| r.amount(&n));
+            .and_then(|n| amount(r, &n));
         if let (Some(field), Some(per_unit)) = (f, per_unit) {
             price.storage = Some(StoragePrice {
                 field,
@@ -329,13 +332,13 @@ fn read_kind_price(r: &mut FieldReader, entry: &Field<'_>) -> Option<KindPrice> 
         let f = spec_field(r, &ha, "spec.highAvailability");
         let multiplier = r
             .required(ha.get("multiplier"), "a factor such as 2")
-            .and_then(|n| r.amount(&n));
+            .and_then(|n| amount(r, &n));
         if let Some(m) = multiplier
-            && m < 1.0
+            && m < Decimal::ONE
         {
             r.fail(
                 &ha.get("multiplier"),
-                format!("expected a factor of 1 or more, found {m}"),
+                format!("expected a factor of 1 or more, found {}", m.normalize()),
             );
         }
         if let (Some(field), Some(multiplier)) = (f, multiplier) {
@@ -343,4 +346,9 @@ fn read_kind_price(r: &mut FieldReader, entry: &Field<'_>) -> Option<KindPrice> 
         }
     }
     Some(price)
+}
+
+/// A price read as a number of zero or more, as an exact decimal.
+fn amount(r: &mut FieldReader, field: &Field<'_>) -> Option<Decimal> {
+    r.amount(field).map(decimal)
 }

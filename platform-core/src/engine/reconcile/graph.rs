@@ -1,6 +1,8 @@
 //! Dependencies between the composed resources of one claim: placeholders such as
 //! `${resources.db.outputs.host}` in a spec, and the `platform.dev/depends-on` annotation.
 
+use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::graph::{DiGraph, NodeIndex};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -54,56 +56,71 @@ pub(crate) fn levels(
         .enumerate()
         .map(|(i, n)| (n.as_str(), i))
         .collect();
+    // Each resource's dependencies as indexes, in the order of their names.
+    let mut edges: Vec<Vec<usize>> = Vec::with_capacity(deps.len());
     for (i, d) in deps.iter().enumerate() {
-        if let Some(unknown) = d.iter().find(|n| !index.contains_key(n.as_str())) {
-            return Err(Err(format!(
-                "composed resource {:?} depends on {unknown:?}, which the composition does not produce",
-                names[i]
-            )));
+        let mut to = Vec::with_capacity(d.len());
+        for name in d {
+            let Some(&j) = index.get(name.as_str()) else {
+                return Err(Err(format!(
+                    "composed resource {:?} depends on {name:?}, which the composition does not produce",
+                    names[i]
+                )));
+            };
+            to.push(j);
+        }
+        edges.push(to);
+    }
+    // An edge goes from a resource to each resource it depends on.
+    let mut graph: DiGraph<(), ()> = DiGraph::with_capacity(names.len(), 0);
+    let nodes: Vec<NodeIndex> = names.iter().map(|_| graph.add_node(())).collect();
+    for (i, to) in edges.iter().enumerate() {
+        for &j in to {
+            graph.add_edge(nodes[i], nodes[j], ());
         }
     }
-    let mut remaining: Vec<usize> = deps.iter().map(BTreeSet::len).collect();
-    let mut done = vec![false; names.len()];
-    let mut out = Vec::new();
-    loop {
-        let level: Vec<usize> = (0..names.len())
-            .filter(|&i| !done[i] && remaining[i] == 0)
-            .collect();
-        if level.is_empty() {
-            break;
-        }
-        for &i in &level {
-            done[i] = true;
-        }
-        for (j, d) in deps.iter().enumerate() {
-            if !done[j] {
-                remaining[j] = d.iter().filter(|n| !done[index[n.as_str()]]).count();
-            }
-        }
-        out.push(level);
+    let order = toposort(&graph, None)
+        .map_err(|cycle| Ok(name_cycle(&graph, &edges, names, cycle.node_id())))?;
+    // Dependencies come last in a topological order: walk it backwards, so each resource's
+    // level is one past the highest level among its dependencies.
+    let mut level = vec![0usize; names.len()];
+    for node in order.iter().rev() {
+        let i = node.index();
+        level[i] = edges[i].iter().map(|&j| level[j] + 1).max().unwrap_or(0);
     }
-    if done.iter().all(|d| *d) {
-        return Ok(out);
+    let mut out = vec![Vec::new(); level.iter().max().map_or(0, |m| m + 1)];
+    for (i, &l) in level.iter().enumerate() {
+        out[l].push(i);
     }
-    // Walk dependencies from an unfinished node until a name repeats: that is a cycle.
-    let start = done.iter().position(|d| !d).unwrap_or(0);
+    Ok(out)
+}
+
+/// The names along one cycle of the strongly connected part that holds `member`: from its
+/// first resource, following the first dependency (by name) within the part until a name
+/// repeats.
+fn name_cycle(
+    graph: &DiGraph<(), ()>,
+    edges: &[Vec<usize>],
+    names: &[String],
+    member: NodeIndex,
+) -> Vec<String> {
+    let part: BTreeSet<usize> = tarjan_scc(graph)
+        .into_iter()
+        .find(|scc| scc.contains(&member))
+        .map_or_else(BTreeSet::new, |scc| scc.iter().map(|n| n.index()).collect());
+    let start = part.first().copied().unwrap_or(member.index());
     let mut path = vec![start];
-    let mut current = start;
     loop {
-        let Some(next) = deps[current]
-            .iter()
-            .map(|n| index[n.as_str()])
-            .find(|&j| !done[j])
-        else {
-            return Err(Ok(vec![names[current].clone()]));
+        let current = path[path.len() - 1];
+        let Some(&next) = edges[current].iter().find(|j| part.contains(j)) else {
+            return vec![names[current].clone()];
         };
         if let Some(pos) = path.iter().position(|&p| p == next) {
             let mut cycle: Vec<String> = path[pos..].iter().map(|&i| names[i].clone()).collect();
             cycle.push(names[next].clone());
-            return Err(Ok(cycle));
+            return cycle;
         }
         path.push(next);
-        current = next;
     }
 }
 
@@ -145,6 +162,31 @@ mod tests {
                 .unwrap_err()
                 .contains("\"zzz\"")
         );
+    }
+
+    #[test]
+    fn a_self_reference_and_a_cycle_behind_a_dependent_are_named() {
+        let names: Vec<String> = ["a", "b", "c"].iter().map(|s| (*s).to_owned()).collect();
+        let deps = vec![set(&["a"]), set(&[]), set(&[])];
+        assert_eq!(levels(&names, &deps).unwrap_err().unwrap(), ["a", "a"]);
+        // `a` only waits for the cycle of `b` and `c`; the cycle is what is named.
+        let deps = vec![set(&["b"]), set(&["c"]), set(&["b"])];
+        assert_eq!(levels(&names, &deps).unwrap_err().unwrap(), ["b", "c", "b"]);
+    }
+
+    #[test]
+    fn a_level_is_one_past_its_deepest_dependency() {
+        let names: Vec<String> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        // d needs a (level 0) and c (level 2): it goes after c, not beside b.
+        let deps = vec![set(&[]), set(&["a"]), set(&["b"]), set(&["a", "c"])];
+        assert_eq!(
+            levels(&names, &deps).unwrap(),
+            vec![vec![0], vec![1], vec![2], vec![3]]
+        );
+        assert_eq!(levels(&[], &[]).unwrap(), Vec::<Vec<usize>>::new());
     }
 
     #[test]
