@@ -24,11 +24,13 @@ pub fn owned_by(catalog: &Catalog, owner: &EntityRef) -> Vec<(EntityRef, EntityR
             }
         }
     }
+    // Entities name their owner even when the owner is not in the catalog.
     let mut owned = Vec::new();
-    for group in owners.keys() {
-        for (t, entity) in catalog.outgoing(group) {
-            if t == RelationType::OwnerOf {
-                owned.push((entity.clone(), group.clone()));
+    for entity in catalog.entities() {
+        let key = entity.entity_ref();
+        for (t, target) in catalog.declared(&key) {
+            if t == RelationType::OwnedBy && owners.contains_key(target) {
+                owned.push((key.clone(), target.clone()));
             }
         }
     }

@@ -127,6 +127,21 @@ impl Catalog {
             .map(|(t, target)| (*t, target))
     }
 
+    /// The relations a present entity takes part in as source, whether or not the target is
+    /// present (see [`Catalog::missing`]).
+    pub fn declared<'a>(
+        &'a self,
+        key: &EntityRef,
+    ) -> impl Iterator<Item = (RelationType, &'a EntityRef)> + 'a {
+        let present = self.entities.contains_key(key);
+        self.edges
+            .get(key)
+            .into_iter()
+            .flat_map(|out| out.keys())
+            .filter(move |_| present)
+            .map(|(t, target)| (*t, target))
+    }
+
     /// Every relation between present entities, sorted.
     pub fn relations(&self) -> Vec<Relation> {
         let mut all = Vec::new();

@@ -1,6 +1,7 @@
 //! Relations one entity declares: for every reference field of its kind, the relation to the
 //! target and its inverse back, as Backstage's `BuiltinKindsEntityProcessor` emits them.
 
+use platform_core::load::{PathSegment, field_path};
 use serde_json::Value;
 
 use super::{Relation, RelationType};
@@ -62,6 +63,8 @@ fn fields(kind: &str) -> &'static [RefField] {
 pub struct RefProblem {
     /// The field path, such as `spec.dependsOn[1]`.
     pub field: String,
+    /// The same path as segments, to locate the value in its document.
+    pub path: Vec<PathSegment>,
     /// What was expected and found.
     pub message: String,
 }
@@ -74,13 +77,18 @@ pub fn derive(entity: &Entity) -> (Vec<Relation>, Vec<RefProblem>) {
     let mut relations = Vec::new();
     let mut problems = Vec::new();
     for (field, default_kind, outgoing, incoming) in fields(&entity.kind) {
-        let targets: Vec<(String, &str)> = match entity.spec.get(*field) {
+        let at = vec![PathSegment::key("spec"), PathSegment::key(field)];
+        let targets: Vec<(Vec<PathSegment>, &str)> = match entity.spec.get(*field) {
             None | Some(Value::Null) => continue,
-            Some(Value::String(s)) => vec![(format!("spec.{field}"), s.as_str())],
+            Some(Value::String(s)) => vec![(at, s.as_str())],
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
-                .filter_map(|(i, v)| v.as_str().map(|s| (format!("spec.{field}[{i}]"), s)))
+                .filter_map(|(i, v)| {
+                    let mut item = at.clone();
+                    item.push(PathSegment::Index(i));
+                    v.as_str().map(|s| (item, s))
+                })
                 .collect(),
             Some(_) => continue,
         };
@@ -99,7 +107,8 @@ pub fn derive(entity: &Entity) -> (Vec<Relation>, Vec<RefProblem>) {
                     });
                 }
                 Err(e) => problems.push(RefProblem {
-                    field: at,
+                    field: field_path(&at),
+                    path: at,
                     message: e.to_string(),
                 }),
             }

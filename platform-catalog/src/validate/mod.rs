@@ -107,6 +107,11 @@ pub fn validate_document(document: &Document, options: &Options) -> Outcome {
     }
     let entity = match serde_json::from_value::<Entity>(json) {
         Ok(mut entity) => {
+            // References that can name no entity: Backstage finds them only when it derives
+            // relations, as processing errors; here they are located errors of the document.
+            for problem in crate::relations::derive(&entity).1 {
+                check.error(&problem.path, problem.message);
+            }
             entity.origin = Some(Origin {
                 file: document.file.clone(),
                 location: root.location,
