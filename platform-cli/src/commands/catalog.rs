@@ -470,7 +470,8 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
     }
 }
 
-/// `catalog validate`: every problem of every document, then a count; exit 1 on any.
+/// `catalog validate`: every problem of every document on stderr, as `validate` prints them,
+/// then a count on stdout; exit 1 on any.
 fn validate(paths: &[PathBuf], resolve_placeholders: bool) -> Result<ExitCode, CliError> {
     let validated = validate_paths(
         paths,
@@ -481,25 +482,26 @@ fn validate(paths: &[PathBuf], resolve_placeholders: bool) -> Result<ExitCode, C
     );
     let diagnostics = validated.diagnostics();
     for d in &diagnostics {
-        println!("{d}");
+        eprintln!("{d}");
     }
     let documents = validated.documents.len();
     let invalid = validated
         .documents
         .iter()
         .filter(|(_, o)| !o.is_valid())
-        .count()
-        + validated.unreadable.len();
-    if diagnostics.is_empty() {
-        println!("{documents} documents valid");
-        Ok(ExitCode::SUCCESS)
+        .count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    println!(
+        "{}, {} invalid, {}",
+        plural(documents, "document"),
+        invalid,
+        plural(diagnostics.len(), "error")
+    );
+    Ok(if diagnostics.is_empty() {
+        ExitCode::SUCCESS
     } else {
-        println!(
-            "{documents} documents, {invalid} invalid, {} errors",
-            diagnostics.len()
-        );
-        Ok(ExitCode::FAILURE)
-    }
+        ExitCode::FAILURE
+    })
 }
 
 /// The valid entities of files; any problem is invalid input (exit 1), every one listed.
