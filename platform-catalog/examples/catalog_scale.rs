@@ -19,7 +19,10 @@ use platform_catalog::{Catalog, EntityRef};
 const PER_FILE: usize = 2_000;
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
     let dir = std::env::temp_dir().join(format!("catalog-scale-{n}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let generated = Instant::now();
@@ -29,12 +32,20 @@ fn main() {
     let apis = rest - components - resources;
     let mut docs = Vec::with_capacity(n);
     for g in 0..groups {
-        let parent = if g == 0 { String::new() } else { format!("\n  parent: g{}", (g - 1) / 4) };
+        let parent = if g == 0 {
+            String::new()
+        } else {
+            format!("\n  parent: g{}", (g - 1) / 4)
+        };
         docs.push(format!("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: g{g}\nspec:\n  type: team{parent}\n  children: []\n"));
     }
     for r in 0..resources {
         // Every tenth resource starts a chain; the others depend on the one before.
-        let dep = if r % 10 == 0 { String::new() } else { format!("\n  dependsOn: [\"resource:r{}\"]", r - 1) };
+        let dep = if r % 10 == 0 {
+            String::new()
+        } else {
+            format!("\n  dependsOn: [\"resource:r{}\"]", r - 1)
+        };
         docs.push(format!("apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: r{r}\n  tags: [db]\nspec:\n  type: database\n  owner: g{}{dep}\n", r % groups));
     }
     for a in 0..apis {
@@ -60,14 +71,28 @@ fn main() {
     let validated = validate_paths(&[&dir], &Options::default());
     let loaded = start.elapsed();
     let problems = validated.diagnostics();
-    assert!(problems.is_empty(), "{:?}", &problems[..problems.len().min(3)]);
-    let catalog = Catalog::from_entities(validated.documents.into_iter().filter_map(|(_, o)| o.entity));
+    assert!(
+        problems.is_empty(),
+        "{:?}",
+        &problems[..problems.len().min(3)]
+    );
+    let catalog = Catalog::from_entities(
+        validated
+            .documents
+            .into_iter()
+            .filter_map(|(_, o)| o.entity),
+    );
     let derived = start.elapsed();
     let relations = catalog.relations().len();
     let orphaned = orphans(&catalog).len();
     let total = start.elapsed();
-    println!("entities: {}, relations: {relations}, orphans: {orphaned}", catalog.len());
-    println!("load+validate: {loaded:?}; +derive relations: {derived:?}; +list relations and orphans: {total:?}");
+    println!(
+        "entities: {}, relations: {relations}, orphans: {orphaned}",
+        catalog.len()
+    );
+    println!(
+        "load+validate: {loaded:?}; +derive relations: {derived:?}; +list relations and orphans: {total:?}"
+    );
 
     // Impact of the first resource of a chain: nine resources and their components, APIs
     // and consumers depend on it.
@@ -78,6 +103,9 @@ fn main() {
     for _ in 0..rounds {
         affected = impact(&catalog, &changed).len();
     }
-    println!("impact of {changed}: {affected} entities, {:?} per query", start.elapsed() / rounds);
+    println!(
+        "impact of {changed}: {affected} entities, {:?} per query",
+        start.elapsed() / rounds
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

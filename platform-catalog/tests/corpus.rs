@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use platform_catalog::entity::TypedEntity;
 use platform_catalog::relations::derive;
 use platform_catalog::validate::{Options, validate_paths};
 
@@ -95,6 +96,21 @@ fn verdicts_equal_backstages_document_by_document() {
         assert_eq!(
             tok, ook,
             "{of}#{oi}: Backstage says {tok} ({terr}), we say {ook}: {oerr:?}"
+        );
+    }
+    // Every valid entity of a built-in kind fits its typed spec.
+    let validated = validate_paths(&yaml_files(&corpus()), &Options::default());
+    for entity in validated.valid_entities() {
+        let typed = entity.typed();
+        let is_builtin = matches!(
+            entity.kind.as_str(),
+            "Component" | "API" | "Resource" | "System" | "Domain" | "Group" | "User" | "Location"
+        );
+        assert_eq!(
+            is_builtin,
+            !matches!(typed, TypedEntity::Other(_)),
+            "{}: {typed:?}",
+            entity.entity_ref()
         );
     }
     let accepted = ours.iter().filter(|o| o.2).count();

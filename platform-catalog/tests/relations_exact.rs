@@ -56,13 +56,13 @@ fn entity() -> impl Strategy<Value = Entity> {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Put(Entity),
+    Put(Box<Entity>),
     Remove(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => entity().prop_map(Op::Put),
+        3 => entity().prop_map(|e| Op::Put(Box::new(e))),
         2 => (0..40usize).prop_map(Op::Remove),
     ]
 }
@@ -78,8 +78,8 @@ proptest! {
         for op in ops {
             match op {
                 Op::Put(e) => {
-                    present.insert(e.entity_ref(), e.clone());
-                    catalog.insert(e);
+                    present.insert(e.entity_ref(), (*e).clone());
+                    catalog.insert(*e);
                 }
                 Op::Remove(i) => {
                     if let Some(key) = present.keys().nth(i % present.len().max(1)).cloned() {

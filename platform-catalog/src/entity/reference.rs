@@ -116,6 +116,13 @@ impl fmt::Display for EntityRef {
     }
 }
 
+/// Serialized as its canonical text, `kind:namespace/name`.
+impl serde::Serialize for EntityRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,12 +19,6 @@ pub struct Impact {
     pub path: Vec<EntityRef>,
 }
 
-impl Serialize for EntityRef {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
 /// The relations along which a change travels: to what depends on an entity, to the APIs a
 /// component provides, and to the components that consume an API.
 const TRAVELS: [RelationType; 3] = [

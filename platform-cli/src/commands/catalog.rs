@@ -323,7 +323,7 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
                 format => print_items(
                     impacts
                         .iter()
-                        .map(|i| output::to_value(i))
+                        .map(output::to_value)
                         .collect::<Result<_, _>>()?,
                     format,
                 ),
