@@ -34,9 +34,11 @@ pub fn impact(catalog: &Catalog, changed: &EntityRef) -> Vec<Impact> {
     let mut order = Vec::new();
     let mut queue = VecDeque::from([changed.clone()]);
     while let Some(at) = queue.pop_front() {
+        // The type first: most of an entity's relations (ownership, membership) never carry
+        // a change, and need no presence check.
         let mut next: Vec<&EntityRef> = catalog
-            .outgoing(&at)
-            .filter(|(t, _)| TRAVELS.contains(t))
+            .declared(&at)
+            .filter(|(t, target)| TRAVELS.contains(t) && catalog.contains(target))
             .map(|(_, target)| target)
             .collect();
         next.sort();
