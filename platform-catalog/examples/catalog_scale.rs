@@ -94,7 +94,7 @@ fn main() {
     }
     let loaded = validating;
     let derived = start.elapsed();
-    let relations = catalog.relations().len();
+    let relations = catalog.relation_count();
     let orphaned = orphans(&catalog).len();
     let total = start.elapsed();
     println!(

@@ -89,6 +89,7 @@ proptest! {
                 }
             }
             let relations = catalog.relations();
+            prop_assert_eq!(relations.len(), catalog.relation_count());
             for r in &relations {
                 prop_assert!(present.contains_key(&r.source), "{r}: source absent");
                 prop_assert!(present.contains_key(&r.target), "{r}: target absent");

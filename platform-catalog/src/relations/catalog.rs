@@ -25,7 +25,6 @@ pub struct Missing {
 #[derive(Debug, Default, Clone)]
 pub struct Catalog {
     entities: BTreeMap<EntityRef, Entity>,
-    declared: HashMap<EntityRef, Vec<Relation>>,
     problems: HashMap<EntityRef, Vec<RefProblem>>,
     /// Every declared relation by source, with how many entities declare it.
     edges: HashMap<EntityRef, BTreeMap<(RelationType, EntityRef), u32>>,
@@ -59,7 +58,6 @@ impl Catalog {
                 .entry((r.type_, r.target.clone()))
                 .or_insert(0) += 1;
         }
-        self.declared.insert(key.clone(), relations);
         if !problems.is_empty() {
             self.problems.insert(key.clone(), problems);
         }
@@ -71,7 +69,9 @@ impl Catalog {
     pub fn remove(&mut self, key: &EntityRef) -> Option<Entity> {
         let entity = self.entities.remove(key)?;
         self.problems.remove(key);
-        for r in self.declared.remove(key).unwrap_or_default() {
+        // Derivation is a function of the entity: what it declared is derived again rather
+        // than kept, which would double the memory relations take.
+        for r in derive(&entity).0 {
             if let Some(out) = self.edges.get_mut(&r.source) {
                 let edge = (r.type_, r.target);
                 if let Some(n) = out.get_mut(&edge) {
@@ -140,6 +140,11 @@ impl Catalog {
             .flat_map(|out| out.keys())
             .filter(move |_| present)
             .map(|(t, target)| (*t, target))
+    }
+
+    /// How many relations there are between present entities, without listing them.
+    pub fn relation_count(&self) -> usize {
+        self.entities.keys().map(|k| self.outgoing(k).count()).sum()
     }
 
     /// Every relation between present entities, sorted.
