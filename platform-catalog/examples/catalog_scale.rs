@@ -112,12 +112,15 @@ fn main() {
         (EntityRef::new("Resource", "default", "r0"), 20),
     ] {
         let start = Instant::now();
-        let mut affected = 0;
+        let (mut affected, mut deepest, mut path_refs) = (0, 0, 0);
         for _ in 0..rounds {
-            affected = impact(&catalog, &changed).len();
+            let impacts = impact(&catalog, &changed);
+            affected = impacts.len();
+            deepest = impacts.last().map_or(0, |i| i.distance);
+            path_refs = impacts.iter().map(|i| i.path.len()).sum::<usize>();
         }
         println!(
-            "impact of {changed}: {affected} entities, {:?} per query",
+            "impact of {changed}: {affected} entities up to {deepest} steps away ({path_refs} references in their paths), {:?} per query",
             start.elapsed() / rounds
         );
     }
