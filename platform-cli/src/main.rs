@@ -141,6 +141,16 @@ enum Command {
   platformctl graph -f claims/ | dot -Tsvg > graph.svg
   platformctl graph -f claims/ -o mermaid")]
     Graph(commands::graph::Args),
+    /// The service catalog: Backstage entities from the platform and catalog files.
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  platformctl catalog validate catalog-info.yaml
+  platformctl catalog list --kind Component
+  platformctl catalog impact resource:default/orders-db.databaseclaim
+  platformctl catalog relations -f catalog/"
+    )]
+    Catalog(commands::catalog::CatalogCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
     #[command(after_help = "Examples:
   platformctl completion bash > ~/.local/share/bash-completion/completions/platformctl
@@ -247,6 +257,11 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             return stateful(None, Box::pin(commands::policy::run(&config, command)));
         }
         Command::Cost(args) => return commands::cost::run(&config, args),
+        Command::Catalog(command) => {
+            let changes = matches!(command, commands::catalog::CatalogCommand::Import { .. })
+                .then_some("platformctl catalog import");
+            return stateful(changes, Box::pin(commands::catalog::run(&config, command)));
+        }
         _ => {}
     }
     let registry = config.registry()?;
@@ -283,7 +298,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         | Command::Run(_)
         | Command::Graph(_)
         | Command::Policy(_)
-        | Command::Cost(_) => unreachable!("handled above"),
+        | Command::Cost(_)
+        | Command::Catalog(_) => unreachable!("handled above"),
         Command::Render {
             composite,
             composition,

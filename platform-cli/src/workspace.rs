@@ -15,6 +15,8 @@ use platform_providers::connect::provider_from_settings;
 use platform_providers::local::LocalProvider;
 use platform_providers::store::sqlite::{SqliteOptions, SqliteStore};
 
+use platform_catalog::platform::{CatalogStore, PlatformSettings};
+
 use crate::bundled;
 use crate::config::{Config, EnvironmentSettings};
 use crate::error::CliError;
@@ -25,6 +27,8 @@ pub struct Workspace {
     pub engine: Engine,
     /// The kind registry.
     pub registry: KindRegistry,
+    /// The state store under the engine, with the catalog kept in step with its claims.
+    pub catalog: Arc<CatalogStore>,
 }
 
 impl Workspace {
@@ -193,11 +197,23 @@ impl Workspace {
             path: state.clone(),
             source: Box::new(e),
         })?;
+        // Every commit that writes or deletes claims writes or deletes their catalog
+        // entities in the same transaction.
+        let catalog = Arc::new(CatalogStore::new(
+            Arc::new(store),
+            PlatformSettings {
+                environment: name.clone(),
+                claim_kinds: registry
+                    .kinds()
+                    .map(|d| (d.gvk.group.clone(), d.gvk.kind.clone()))
+                    .collect(),
+            },
+        ));
         let mut builder = Engine::builder()
             .registry(registry.clone())
             .compositions(composition_library(config, &registry)?)
             .environment(name)
-            .store(Arc::new(store));
+            .store(catalog.clone());
         if let Some(listener) = progress {
             builder = builder.progress(listener);
         }
@@ -216,6 +232,7 @@ impl Workspace {
         Ok(Workspace {
             engine: tune(builder).build(),
             registry,
+            catalog,
         })
     }
 

@@ -1,6 +1,7 @@
 //! One module per verb.
 
 pub mod apply;
+pub mod catalog;
 pub mod cost;
 pub mod crd;
 pub mod delete;

@@ -1,0 +1,136 @@
+//! The store layer writes a claim's entity in the claim's own commit: both or neither.
+
+use std::sync::Arc;
+
+use platform_catalog::platform::{CATALOG_GROUP, CatalogStore, ENTITY_KIND, PlatformSettings};
+use platform_core::model::{DynamicObject, ObjectMeta, ObjectRef, OwnerReference};
+use platform_core::store::{ListFilter, MemoryStore, Precondition, StateStore, Write};
+use serde_json::json;
+
+fn claim(kind: &str, name: &str, spec: serde_json::Value) -> DynamicObject {
+    let mut metadata = ObjectMeta::named(name);
+    metadata.namespace = Some("team-a".into());
+    metadata
+        .labels
+        .insert("platform.dev/owner".into(), "team-a".into());
+    DynamicObject {
+        api_version: "platform.dev/v1alpha1".into(),
+        kind: kind.into(),
+        metadata,
+        spec,
+        status: None,
+    }
+}
+
+fn layer() -> (Arc<MemoryStore>, CatalogStore) {
+    let memory = Arc::new(MemoryStore::new());
+    let settings = PlatformSettings {
+        environment: "production".into(),
+        claim_kinds: ["Application", "DatabaseClaim", "CacheClaim"]
+            .iter()
+            .map(|k| ("platform.dev".to_owned(), (*k).to_owned()))
+            .collect(),
+    };
+    (memory.clone(), CatalogStore::new(memory, settings))
+}
+
+async fn names(store: &MemoryStore) -> Vec<String> {
+    store
+        .list(&ListFilter::kind(CATALOG_GROUP, ENTITY_KIND))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.metadata.name)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_claim_and_its_entity_commit_together_or_not_at_all() {
+    let (memory, store) = layer();
+    let app = claim(
+        "Application",
+        "shop",
+        json!({"resources": {"db": {"kind": "DatabaseClaim"}, "cache": {"kind": "CacheClaim"}}}),
+    );
+    let mut child = claim(
+        "DatabaseClaim",
+        "shop-db",
+        json!({"engine": "postgresql", "note": "${resources.cache.outputs.host}"}),
+    );
+    child.metadata.annotations.insert(
+        "crossplane.io/composition-resource-name".into(),
+        "db".into(),
+    );
+    child.metadata.owner_references = vec![OwnerReference {
+        api_version: "platform.dev/v1alpha1".into(),
+        kind: "Application".into(),
+        name: "shop".into(),
+        uid: String::new(),
+        controller: Some(true),
+        block_owner_deletion: None,
+    }];
+    let stored = store
+        .commit(vec![
+            Write::Put {
+                object: app.clone(),
+                expected: Precondition::Absent,
+            },
+            Write::Put {
+                object: child.clone(),
+                expected: Precondition::Absent,
+            },
+        ])
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2, "the caller gets only its own puts back");
+    assert_eq!(
+        names(&memory).await,
+        ["component.shop", "resource.shop-db.databaseclaim"]
+    );
+    let entities = store.platform_entities().await.unwrap();
+    assert_eq!(entities[0].spec["lifecycle"], "production");
+    assert_eq!(
+        entities[0].spec["dependsOn"],
+        json!([
+            "resource:team-a/shop-cache.cacheclaim",
+            "resource:team-a/shop-db.databaseclaim"
+        ])
+    );
+    assert_eq!(
+        entities[1].spec["dependsOn"],
+        json!(["resource:team-a/shop-cache.cacheclaim"]),
+        "the claim waits for the cache it reads"
+    );
+
+    // A failed commit (a stale precondition) writes neither the claim nor its entity.
+    let mut other = claim("CacheClaim", "sessions", json!({}));
+    other.metadata.name = "sessions".into();
+    let failed = store
+        .commit(vec![
+            Write::Put {
+                object: other,
+                expected: Precondition::Absent,
+            },
+            Write::Put {
+                object: app.clone(),
+                expected: Precondition::Absent,
+            },
+        ])
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(
+        names(&memory).await,
+        ["component.shop", "resource.shop-db.databaseclaim"]
+    );
+
+    // Deleting a claim deletes its entity in the same commit.
+    let key = ObjectRef::new("DatabaseClaim", "team-a", "shop-db").in_group("platform.dev");
+    store
+        .commit(vec![Write::Delete {
+            key,
+            expected: Precondition::Any,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(names(&memory).await, ["component.shop"]);
+}

@@ -1,0 +1,395 @@
+//! `platformctl catalog`: the catalog kept in step through apply and delete with the local
+//! adapter, queries from files with `-f`, import, export, check, and hostile input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn platformctl(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_platformctl"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("platformctl runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = platformctl(dir, args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+fn refs(json: &str) -> Vec<String> {
+    let v: Value = serde_json::from_str(json).expect("json");
+    v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["ref"].as_str().expect("ref").to_owned())
+        .collect()
+}
+
+/// A temp folder holding the quickstart claims, applied with the local adapter.
+fn applied() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["orders-db.yaml", "storefront-app.yaml"] {
+        std::fs::copy(
+            repo().join("examples/quickstart").join(file),
+            dir.path().join(file),
+        )
+        .unwrap();
+    }
+    ok(
+        dir.path(),
+        &["apply", "-f", "orders-db.yaml", "storefront-app.yaml"],
+    );
+    dir
+}
+
+#[test]
+fn apply_and_delete_keep_the_catalog_in_step() {
+    let dir = applied();
+    let d = dir.path();
+    let listed = refs(&ok(d, &["catalog", "list", "-o", "json"]));
+    assert_eq!(
+        listed,
+        [
+            "component:default/storefront",
+            "resource:default/orders-db.databaseclaim",
+            "resource:default/storefront-cache.cacheclaim",
+            "resource:default/storefront-db.databaseclaim",
+            "resource:default/storefront-events.queueclaim",
+            "resource:default/storefront-files.bucketclaim",
+        ]
+    );
+    let got: Value = serde_json::from_str(&ok(
+        d,
+        &["catalog", "get", "component:storefront", "-o", "json"],
+    ))
+    .unwrap();
+    let item = &got["items"][0];
+    assert_eq!(item["spec"]["owner"], "team-orders");
+    assert_eq!(
+        item["spec"]["lifecycle"], "local",
+        "lifecycle comes from the environment"
+    );
+    let relations = ok(d, &["catalog", "relations"]);
+    assert!(
+        relations.contains(
+            "component:default/storefront dependsOn resource:default/storefront-db.databaseclaim\n"
+        ),
+        "{relations}"
+    );
+    let impact = ok(
+        d,
+        &[
+            "catalog",
+            "impact",
+            "resource:default/storefront-db.databaseclaim",
+        ],
+    );
+    assert!(
+        impact.contains(
+            "resource:default/storefront-db.databaseclaim -> component:default/storefront"
+        ),
+        "{impact}"
+    );
+
+    ok(d, &["delete", "Application", "storefront", "--yes"]);
+    let listed = refs(&ok(d, &["catalog", "list", "-o", "json"]));
+    assert_eq!(listed, ["resource:default/orders-db.databaseclaim"]);
+    let out = platformctl(d, &["catalog", "relations"]);
+    assert!(
+        !text(&out.stdout).contains("storefront") && !text(&out.stderr).contains("storefront"),
+        "no relation names a deleted entity: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    ok(d, &["delete", "DatabaseClaim", "orders-db", "--yes"]);
+    assert!(refs(&ok(d, &["catalog", "list", "-o", "json"])).is_empty());
+}
+
+#[test]
+fn queries_read_files_only_with_f() {
+    let r = repo();
+    // No state folder is created or needed.
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = r.join("examples/catalog");
+    let c = catalog.to_str().unwrap();
+    let owned = ok(
+        dir.path(),
+        &["catalog", "owned-by", "group:infrastructure", "-f", c],
+    );
+    assert_eq!(
+        owned,
+        "REF                            OWNER\n\
+api:default/orders-api         group:default/team-orders\n\
+component:default/storefront   group:default/team-orders\n\
+resource:payments/ledger-db    group:default/infrastructure\n"
+    );
+    let impact: Value = serde_json::from_str(&ok(
+        dir.path(),
+        &[
+            "catalog",
+            "impact",
+            "resource:payments/ledger-db",
+            "-f",
+            c,
+            "-o",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let last = &impact["items"][2];
+    assert_eq!(last["ref"], "component:default/checkout");
+    assert_eq!(last["path"].as_array().unwrap().len(), 4);
+    let orphans = ok(dir.path(), &["catalog", "orphans", "-f", c, "-o", "json"]);
+    assert_eq!(refs(&orphans), Vec::<String>::new());
+    let yaml = ok(
+        dir.path(),
+        &["catalog", "list", "--kind", "group", "-f", c, "-o", "yaml"],
+    );
+    assert!(
+        yaml.starts_with("items:\n") && yaml.contains("ref: group:default/team-orders"),
+        "{yaml}"
+    );
+    let dot = ok(
+        dir.path(),
+        &[
+            "catalog",
+            "graph",
+            "api:orders-api",
+            "--depth",
+            "1",
+            "-f",
+            c,
+        ],
+    );
+    assert!(dot.starts_with("digraph catalog {"));
+    assert!(dot.contains("\"component:default/storefront\" -> \"api:default/orders-api\" [label=\"providesApi\"];"), "{dot}");
+    assert!(
+        !dot.contains("ledger-db"),
+        "depth 1 stops before the database: {dot}"
+    );
+    assert!(!dir.path().join(".platform").exists());
+}
+
+/// The README's example: its output is this test's expectation.
+#[test]
+fn readme_relations_example() {
+    let out = ok(&repo(), &["catalog", "relations", "-f", "examples/catalog"]);
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let block = readme
+        .split("$ platformctl catalog relations -f examples/catalog\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README holds the example");
+    assert_eq!(out, block);
+}
+
+#[test]
+fn import_merges_reports_conflicts_and_check_compares_dependencies() {
+    let dir = applied();
+    let d = dir.path();
+    std::fs::write(
+        d.join("catalog-info.yaml"),
+        "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: storefront
+  description: The shop.
+spec:
+  type: service
+  lifecycle: local
+  owner: team-web
+  providesApis: [orders-api]
+  dependsOn:
+    - resource:default/storefront-db.databaseclaim
+    - resource:default/legacy-db
+",
+    )
+    .unwrap();
+    let out = platformctl(d, &["catalog", "import", "catalog-info.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("catalog-info.yaml:1:1: component:default/storefront spec.owner: the platform owns this field; kept \"team-orders\", declared \"team-web\""), "{stderr}");
+    assert!(
+        stderr
+            .contains("component:default/storefront spec.dependsOn: the platform owns this field"),
+        "{stderr}"
+    );
+    let got: Value = serde_json::from_str(&ok(
+        d,
+        &["catalog", "get", "component:storefront", "-o", "json"],
+    ))
+    .unwrap();
+    let item = &got["items"][0];
+    assert_eq!(
+        item["spec"]["owner"], "team-orders",
+        "the platform's owner wins"
+    );
+    assert_eq!(
+        item["metadata"]["description"], "The shop.",
+        "fields the platform does not set are kept"
+    );
+    assert_eq!(item["spec"]["providesApis"][0], "orders-api");
+
+    let out = platformctl(d, &["catalog", "check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines.iter().any(|l| l.ends_with("component:default/storefront declares dependsOn resource:default/legacy-db, which the platform's graph does not have")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.ends_with("component:default/storefront depends on resource:default/storefront-cache.cacheclaim in the platform's graph, which its catalog file does not declare")), "{lines:?}");
+    let json: Value = serde_json::from_str(&text(
+        &platformctl(d, &["catalog", "check", "-o", "json"]).stdout,
+    ))
+    .unwrap();
+    assert_eq!(json["items"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn export_passes_validation_and_imports_back_to_the_same_relations() {
+    let dir = applied();
+    let d = dir.path();
+    let written = ok(d, &["catalog", "export", "out"]);
+    assert!(
+        written.contains("out/default/storefront/catalog-info.yaml"),
+        "{written}"
+    );
+    assert!(
+        written.contains("out/catalog-info.yaml"),
+        "orders-db has no component: {written}"
+    );
+    let validated = ok(d, &["catalog", "validate", "out"]);
+    assert_eq!(validated, "6 documents, 0 invalid, 0 errors\n");
+    let from_store = ok(d, &["catalog", "relations"]);
+    let from_files = ok(d, &["catalog", "relations", "-f", "out"]);
+    assert_eq!(from_store, from_files);
+    assert_eq!(
+        ok(d, &["catalog", "list"]),
+        ok(d, &["catalog", "list", "-f", "out"])
+    );
+}
+
+#[test]
+fn hostile_input_gives_located_errors_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("hostile.yaml"),
+        "\
+apiVersion: backstage.io/v1alpha1
+kind: Spaceship
+metadata:
+  name: enterprise
+spec: {}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: [not, a, string]
+spec: {type: service, lifecycle: x, owner: team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ok
+spec:
+  type: service
+  lifecycle: x
+  owner: a:b:c:d
+  dependsOn: [db]
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: api
+spec:
+  type: openapi
+  lifecycle: x
+  owner: team
+  definition:
+    $text: ./folder
+",
+    )
+    .unwrap();
+    std::fs::create_dir(d.join("folder")).unwrap();
+    let big = format!(
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: big\n  description: \"{}\"\nspec: {{type: team, children: []}}\n",
+        "x".repeat(10 * 1024 * 1024)
+    );
+    std::fs::write(d.join("big.yaml"), big).unwrap();
+    let out = platformctl(
+        d,
+        &[
+            "catalog",
+            "validate",
+            "hostile.yaml",
+            "big.yaml",
+            "--resolve-placeholders",
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines[0].starts_with("hostile.yaml:2:7: kind: expected one of the kinds Component, API"),
+        "{lines:?}"
+    );
+    assert!(lines.contains(&"hostile.yaml:10:9: metadata.name: expected 1-63 characters [A-Za-z0-9] separated by any of -_., found a sequence"), "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("hostile.yaml:20:10: spec.owner: expected [kind:][namespace/]name whose name is 1-63 characters")), "{lines:?}");
+    assert!(lines.contains(&"hostile.yaml:21:15: spec.dependsOn[0]: expected a kind (such as \"component:db\"): this field has no default kind"), "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("hostile.yaml:32:12: spec.definition['$text']: cannot read ./folder: expected a regular file, found a directory")), "{lines:?}");
+    assert_eq!(
+        text(&out.stdout),
+        "5 documents, 4 invalid, 6 errors\n",
+        "the 10 MB file is valid: {stderr}"
+    );
+    // A folder where a file is expected, and a file too large for the loader.
+    let out = platformctl(
+        d,
+        &[
+            "catalog",
+            "list",
+            "-f",
+            "hostile.yaml",
+            "folder/missing.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("folder/missing.yaml:1:1: (file): cannot read"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(d.join("huge.yaml"), "x".repeat(17 * 1024 * 1024)).unwrap();
+    let out = platformctl(d, &["catalog", "validate", "huge.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("huge.yaml:1:1: (file): "),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = platformctl(d, &["catalog", "list", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(64));
+}
