@@ -1,22 +1,23 @@
 //! What breaks if an entity changes: its transitive dependents, each with the path to it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashSet;
 
 use serde::Serialize;
 
 use crate::entity::EntityRef;
 use crate::relations::{Catalog, RelationType};
 
-/// One entity affected by a change, with how.
+/// One entity affected by a change, with how; it borrows the references from the catalog, so
+/// a query allocates one path per affected entity and copies no reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Impact {
+pub struct Impact<'a> {
     /// The affected entity.
     #[serde(rename = "ref")]
-    pub entity: EntityRef,
+    pub entity: &'a EntityRef,
     /// How many steps away it is.
     pub distance: usize,
     /// The path from the changed entity to it, both included.
-    pub path: Vec<EntityRef>,
+    pub path: Vec<&'a EntityRef>,
 }
 
 /// The relations along which a change travels: to what depends on an entity, to the APIs a
@@ -29,45 +30,45 @@ const TRAVELS: [RelationType; 3] = [
 
 /// The transitive dependents of an entity, nearest first (then by reference), each with one
 /// shortest path.
-pub fn impact(catalog: &Catalog, changed: &EntityRef) -> Vec<Impact> {
-    let mut parent: HashMap<EntityRef, EntityRef> = HashMap::new();
-    let mut order = Vec::new();
-    let mut queue = VecDeque::from([changed.clone()]);
-    while let Some(at) = queue.pop_front() {
+pub fn impact<'a>(catalog: &'a Catalog, changed: &'a EntityRef) -> Vec<Impact<'a>> {
+    // Breadth first over references into the catalog: nothing is cloned until the answer is
+    // built. Each found entity keeps the index of the one it was reached from.
+    let mut found: Vec<(&'a EntityRef, Option<usize>)> = vec![(changed, None)];
+    let mut seen: HashSet<&'a EntityRef> = HashSet::from([changed]);
+    let mut at = 0;
+    while let Some(&(from, _)) = found.get(at) {
         // The type first: most of an entity's relations (ownership, membership) never carry
         // a change, and need no presence check.
-        let mut next: Vec<&EntityRef> = catalog
-            .declared(&at)
+        let mut next: Vec<&'a EntityRef> = catalog
+            .declared(from)
             .filter(|(t, target)| TRAVELS.contains(t) && catalog.contains(target))
             .map(|(_, target)| target)
             .collect();
         next.sort();
         next.dedup();
         for target in next {
-            if target != changed && !parent.contains_key(target) {
-                parent.insert(target.clone(), at.clone());
-                order.push(target.clone());
-                queue.push_back(target.clone());
+            if seen.insert(target) {
+                found.push((target, Some(at)));
             }
         }
+        at += 1;
     }
-    let mut impacts: Vec<Impact> = order
-        .into_iter()
-        .map(|entity| {
-            let mut path = vec![entity.clone()];
-            let mut at = &entity;
-            while let Some(p) = parent.get(at) {
-                path.push(p.clone());
-                at = p;
+    let mut impacts: Vec<Impact> = (1..found.len())
+        .map(|i| {
+            let mut path = Vec::new();
+            let mut step = Some(i);
+            while let Some(s) = step {
+                path.push(found[s].0);
+                step = found[s].1;
             }
             path.reverse();
             Impact {
                 distance: path.len() - 1,
-                entity,
+                entity: found[i].0,
                 path,
             }
         })
         .collect();
-    impacts.sort_by(|a, b| a.distance.cmp(&b.distance).then(a.entity.cmp(&b.entity)));
+    impacts.sort_by(|a, b| a.distance.cmp(&b.distance).then(a.entity.cmp(b.entity)));
     impacts
 }
