@@ -1,40 +1,15 @@
 //! `platformctl catalog`: the catalog kept in step through apply and delete with the local
 //! adapter, queries from files with `-f`, import, export, check, and hostile input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
+
+use std::path::Path;
 
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn platformctl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_platformctl"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("platformctl runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use support::{expect, platformctl, repo, text};
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = platformctl(dir, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
+    expect(dir, args, 0).0
 }
 
 fn refs(json: &str) -> Vec<String> {
