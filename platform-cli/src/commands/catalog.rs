@@ -213,25 +213,16 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
         } => {
             let catalog = load(config, &source).await?;
             let owner = owner.as_deref().map(parse_ref).transpose()?;
-            let items = query::list(&catalog, kind.as_deref(), owner.as_ref());
-            match output.output {
-                Format::Table => {
-                    let rows: Vec<Vec<String>> = items
-                        .iter()
-                        .map(|e| {
-                            vec![
-                                e.entity_ref().to_string(),
-                                e.spec_str("owner").unwrap_or("").to_owned(),
-                                e.spec_str("type").unwrap_or("").to_owned(),
-                                e.spec_str("lifecycle").unwrap_or("").to_owned(),
-                            ]
-                        })
-                        .collect();
-                    output::print_table(&["REF", "OWNER", "TYPE", "LIFECYCLE"], &rows);
-                    Ok(ExitCode::SUCCESS)
-                }
-                format => print_items(items.iter().map(|e| entity_item(e)).collect(), format),
-            }
+            let items: Vec<Value> = query::list(&catalog, kind.as_deref(), owner.as_ref())
+                .into_iter()
+                .map(entity_item)
+                .collect();
+            let headers = ["REF", "OWNER", "TYPE", "LIFECYCLE"];
+            answer(output.output, &headers, &items, |e| {
+                let spec = &e["spec"];
+                let fields = [&e["ref"], &spec["owner"], &spec["type"], &spec["lifecycle"]];
+                fields.into_iter().map(text).collect()
+            })
         }
         CatalogCommand::Get {
             entity,
@@ -241,10 +232,7 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
             let catalog = load(config, &source).await?;
             let key = parse_ref(&entity)?;
             let Some(found) = catalog.get(&key) else {
-                return Err(CliError::Usage {
-                    message: format!("{key} is not in the catalog"),
-                    hint: Some("`platformctl catalog list` lists the entities".into()),
-                });
+                return Err(not_in_catalog(&key));
             };
             let mut item = entity_item(found);
             item["relations"] = catalog
@@ -269,23 +257,13 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
             let catalog = load(config, &source).await?;
             let owner = parse_ref(&owner)?;
             let owned = query::owned_by(&catalog, &owner);
-            match output.output {
-                Format::Table => {
-                    let rows: Vec<Vec<String>> = owned
-                        .iter()
-                        .map(|(e, o)| vec![e.to_string(), o.to_string()])
-                        .collect();
-                    output::print_table(&["REF", "OWNER"], &rows);
-                    Ok(ExitCode::SUCCESS)
-                }
-                format => print_items(
-                    owned
-                        .iter()
-                        .map(|(e, o)| json!({"ref": e.to_string(), "owner": o.to_string()}))
-                        .collect(),
-                    format,
-                ),
-            }
+            let owned: Vec<Value> = owned
+                .iter()
+                .map(|(e, o)| json!({"ref": e.to_string(), "owner": o.to_string()}))
+                .collect();
+            answer(output.output, &["REF", "OWNER"], &owned, |o| {
+                vec![text(&o["ref"]), text(&o["owner"])]
+            })
         }
         CatalogCommand::Impact {
             entity,
@@ -295,71 +273,33 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
             let catalog = load(config, &source).await?;
             let key = parse_ref(&entity)?;
             if !catalog.contains(&key) {
-                return Err(CliError::Usage {
-                    message: format!("{key} is not in the catalog"),
-                    hint: Some("`platformctl catalog list` lists the entities".into()),
-                });
+                return Err(not_in_catalog(&key));
             }
             let impacts = query::impact(&catalog, &key);
-            match output.output {
-                Format::Table => {
-                    let rows: Vec<Vec<String>> = impacts
-                        .iter()
-                        .map(|i| {
-                            vec![
-                                i.entity.to_string(),
-                                i.distance.to_string(),
-                                i.path
-                                    .iter()
-                                    .map(ToString::to_string)
-                                    .collect::<Vec<_>>()
-                                    .join(" -> "),
-                            ]
-                        })
-                        .collect();
-                    output::print_table(&["REF", "DISTANCE", "PATH"], &rows);
-                    Ok(ExitCode::SUCCESS)
-                }
-                format => print_items(
-                    impacts
-                        .iter()
-                        .map(output::to_value)
-                        .collect::<Result<_, _>>()?,
-                    format,
-                ),
-            }
+            answer(output.output, &["REF", "DISTANCE", "PATH"], &impacts, |i| {
+                let path: Vec<String> = i.path.iter().map(ToString::to_string).collect();
+                vec![
+                    i.entity.to_string(),
+                    i.distance.to_string(),
+                    path.join(" -> "),
+                ]
+            })
         }
         CatalogCommand::Orphans { source, output } => {
             let catalog = load(config, &source).await?;
             let orphans = query::orphans(&catalog);
-            match output.output {
-                Format::Table => {
-                    let rows: Vec<Vec<String>> = orphans
-                        .iter()
-                        .map(|o| {
-                            let reason = match &o.reason {
-                                query::OrphanReason::NoOwner => "no owner".to_owned(),
-                                query::OrphanReason::OwnerMissing { owner } => {
-                                    format!("owner {owner} is not in the catalog")
-                                }
-                                query::OrphanReason::OwnerUnknown { owner, message } => {
-                                    format!("owner {owner:?}: {message}")
-                                }
-                            };
-                            vec![o.entity.clone(), reason]
-                        })
-                        .collect();
-                    output::print_table(&["REF", "REASON"], &rows);
-                    Ok(ExitCode::SUCCESS)
-                }
-                format => print_items(
-                    orphans
-                        .iter()
-                        .map(output::to_value)
-                        .collect::<Result<_, _>>()?,
-                    format,
-                ),
-            }
+            answer(output.output, &["REF", "REASON"], &orphans, |o| {
+                let reason = match &o.reason {
+                    query::OrphanReason::NoOwner => "no owner".to_owned(),
+                    query::OrphanReason::OwnerMissing { owner } => {
+                        format!("owner {owner} is not in the catalog")
+                    }
+                    query::OrphanReason::OwnerUnknown { owner, message } => {
+                        format!("owner {owner:?}: {message}")
+                    }
+                };
+                vec![o.entity.clone(), reason]
+            })
         }
         CatalogCommand::Relations { source, output } => {
             let catalog = load(config, &source).await?;
@@ -391,10 +331,7 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
             if let Some(root) = &root
                 && !catalog.contains(root)
             {
-                return Err(CliError::Usage {
-                    message: format!("{root} is not in the catalog"),
-                    hint: Some("`platformctl catalog list` lists the entities".into()),
-                });
+                return Err(not_in_catalog(root));
             }
             let graph = subgraph(&catalog, root.as_ref(), depth);
             match output {
@@ -564,6 +501,42 @@ fn entity_item(entity: &Entity) -> Value {
         out.extend(fields);
     }
     item
+}
+
+/// A query's answer: a table with a row per item, or `{"items": [...]}` in JSON or YAML.
+fn answer<T: serde::Serialize>(
+    format: Format,
+    headers: &[&str],
+    items: &[T],
+    row: impl Fn(&T) -> Vec<String>,
+) -> Result<ExitCode, CliError> {
+    match format {
+        Format::Table => {
+            let rows: Vec<Vec<String>> = items.iter().map(row).collect();
+            output::print_table(headers, &rows);
+            Ok(ExitCode::SUCCESS)
+        }
+        format => print_items(
+            items
+                .iter()
+                .map(output::to_value)
+                .collect::<Result<_, _>>()?,
+            format,
+        ),
+    }
+}
+
+/// The error for an entity the catalog does not hold.
+fn not_in_catalog(key: &EntityRef) -> CliError {
+    CliError::Usage {
+        message: format!("{key} is not in the catalog"),
+        hint: Some("`platformctl catalog list` lists the entities".into()),
+    }
+}
+
+/// A JSON string's text; empty for anything else.
+fn text(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
 }
 
 fn print_items(items: Vec<Value>, format: Format) -> Result<ExitCode, CliError> {
