@@ -1100,6 +1100,38 @@ mod tests {
             })
     }
 
+    /// A composition of up to three resources `a`, `b` and `c` with random patches, patch
+    /// set and environment patches.
+    fn arb_composition_doc() -> impl Strategy<Value = Value> {
+        (
+            prop::collection::vec(arb_resource(), 1..4),
+            prop::collection::vec(arb_patch(RESOURCE_KINDS[..9].to_vec()), 0..3),
+            prop::collection::vec(
+                arb_patch(vec![
+                    "FromEnvironmentFieldPath",
+                    "ToEnvironmentFieldPath",
+                    "CombineFromEnvironment",
+                    "CombineToEnvironment",
+                ]),
+                0..3,
+            ),
+        )
+            .prop_map(|(resources, patch_set, env_patches)| {
+                let named: Vec<Value> = resources
+                    .into_iter()
+                    .zip(["a", "b", "c"])
+                    .map(|(mut r, name)| {
+                        r["name"] = json!(name);
+                        r
+                    })
+                    .collect();
+                doc_with(
+                    Value::Array(named),
+                    json!({"patchSets": [{"name": "ps", "patches": patch_set}], "environment": {"patches": env_patches}}),
+                )
+            })
+    }
+
     const RESOURCE_KINDS: &[&str] = &[
         "",
         "FromCompositeFieldPath",
@@ -1140,27 +1172,11 @@ mod tests {
 
         #[test]
         fn render_never_panics(
-            resources in prop::collection::vec(arb_resource(), 1..4),
-            patch_set in prop::collection::vec(arb_patch(RESOURCE_KINDS[..9].to_vec()), 0..3),
-            env_patches in prop::collection::vec(arb_patch(vec![
-                "FromEnvironmentFieldPath", "ToEnvironmentFieldPath", "CombineFromEnvironment", "CombineToEnvironment",
-            ]), 0..3),
+            doc in arb_composition_doc(),
             composite in arb_json(),
             observed_a in proptest::option::of(arb_json()),
             environment in proptest::option::of(arb_json()),
         ) {
-            let named: Vec<Value> = resources
-                .into_iter()
-                .zip(["a", "b", "c"])
-                .map(|(mut r, name)| {
-                    r["name"] = json!(name);
-                    r
-                })
-                .collect();
-            let doc = doc_with(
-                Value::Array(named),
-                json!({"patchSets": [{"name": "ps", "patches": patch_set}], "environment": {"patches": env_patches}}),
-            );
             let mut observed = ObservedResources::new();
             if let Some(o) = observed_a {
                 observed.insert_with_connection_details("a", o, [("k".to_string(), "v".to_string())].into());
@@ -1186,28 +1202,12 @@ mod tests {
         /// resources that rendering gave.
         #[test]
         fn read_back_gives_what_a_second_render_gives(
-            resources in prop::collection::vec(arb_resource(), 1..4),
-            patch_set in prop::collection::vec(arb_patch(RESOURCE_KINDS[..9].to_vec()), 0..3),
-            env_patches in prop::collection::vec(arb_patch(vec![
-                "FromEnvironmentFieldPath", "ToEnvironmentFieldPath", "CombineFromEnvironment", "CombineToEnvironment",
-            ]), 0..3),
+            doc in arb_composition_doc(),
             composite in arb_json(),
             before in prop::collection::vec(proptest::option::of(arb_json()), 3),
             after in prop::collection::vec(proptest::option::of(arb_json()), 3),
             environment in proptest::option::of(arb_json()),
         ) {
-            let named: Vec<Value> = resources
-                .into_iter()
-                .zip(["a", "b", "c"])
-                .map(|(mut r, name)| {
-                    r["name"] = json!(name);
-                    r
-                })
-                .collect();
-            let doc = doc_with(
-                Value::Array(named),
-                json!({"patchSets": [{"name": "ps", "patches": patch_set}], "environment": {"patches": env_patches}}),
-            );
             let Ok(composition) = PtComposition::from_value(&doc) else {
                 return Ok(());
             };
