@@ -15,12 +15,18 @@ pub fn mark(symbol: &str, good: Option<bool>) -> String {
     if !colour() {
         return symbol.to_owned();
     }
-    let code = match good {
-        Some(true) => "32",
-        Some(false) => "31",
-        None => "33",
-    };
-    format!("\u{1b}[{code}m{symbol}\u{1b}[0m")
+    paint(symbol, good)
+}
+
+/// A mark in green, red or yellow, whatever the terminal.
+fn paint(symbol: &str, good: Option<bool>) -> String {
+    let style = console::style(symbol).force_styling(true);
+    match good {
+        Some(true) => style.green(),
+        Some(false) => style.red(),
+        None => style.yellow(),
+    }
+    .to_string()
 }
 
 /// A progress bar counting resources while the engine works, with a line per resource printed
@@ -163,6 +169,13 @@ pub fn event_line(event: &ProgressEvent<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marks_are_green_red_and_yellow_in_ansi() {
+        assert_eq!(paint("✓", Some(true)), "\u{1b}[32m✓\u{1b}[0m");
+        assert_eq!(paint("✗", Some(false)), "\u{1b}[31m✗\u{1b}[0m");
+        assert_eq!(paint("~", None), "\u{1b}[33m~\u{1b}[0m");
+    }
     use platform_core::engine::ResourceReport;
     use platform_core::model::ObjectRef;
     use platform_core::provider::FieldDiff;
