@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use platform_core::engine::RESOURCE_NAME_ANNOTATION;
 use platform_core::kinds::{ApplicationSpec, placeholders};
-use platform_core::model::{DynamicObject, Resource, TypedKind};
+use platform_core::model::{ApiVersion, DynamicObject, Resource, TypedKind};
 use serde_json::{Value, json};
 
 use crate::entity::Entity;
@@ -35,8 +35,15 @@ pub struct PlatformSettings {
 impl PlatformSettings {
     /// Whether a stored object is a claim.
     pub fn is_claim(&self, object: &DynamicObject) -> bool {
-        let key = object.object_ref();
-        self.claim_kinds.contains(&(key.group, key.kind))
+        let group = ApiVersion::parse(object.api_version()).group;
+        self.is_claim_kind(&group, object.kind())
+    }
+
+    /// Whether objects of this group and kind are claims.
+    pub fn is_claim_kind(&self, group: &str, kind: &str) -> bool {
+        self.claim_kinds
+            .iter()
+            .any(|(g, k)| g == group && k == kind)
     }
 }
 

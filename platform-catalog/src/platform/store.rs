@@ -111,12 +111,7 @@ impl CatalogStore {
         for write in writes {
             match write {
                 Write::Put { object, .. } if self.settings.is_claim(object) => puts.push(object),
-                Write::Delete { key, .. }
-                    if self
-                        .settings
-                        .claim_kinds
-                        .contains(&(key.group.clone(), key.kind.clone())) =>
-                {
+                Write::Delete { key, .. } if self.settings.is_claim_kind(&key.group, &key.kind) => {
                     deletes.push(entity_key_of_claim(key));
                 }
                 _ => {}

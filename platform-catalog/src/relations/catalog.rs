@@ -118,13 +118,8 @@ impl Catalog {
         &'a self,
         key: &EntityRef,
     ) -> impl Iterator<Item = (RelationType, &'a EntityRef)> + 'a {
-        let present = self.entities.contains_key(key);
-        self.edges
-            .get(key)
-            .into_iter()
-            .flat_map(|out| out.keys())
-            .filter(move |(_, target)| present && self.entities.contains_key(target))
-            .map(|(t, target)| (*t, target))
+        self.declared(key)
+            .filter(move |(_, target)| self.entities.contains_key(target))
     }
 
     /// The relations a present entity takes part in as source, whether or not the target is
