@@ -134,3 +134,63 @@ async fn a_claim_and_its_entity_commit_together_or_not_at_all() {
         .unwrap();
     assert_eq!(names(&memory).await, ["component.shop"]);
 }
+
+#[tokio::test]
+async fn two_namespaces_with_one_claim_name_keep_two_entities_through_racing_commits() {
+    let (_memory, store) = layer();
+    let in_namespace = |namespace: &str| {
+        let mut c = claim(
+            "DatabaseClaim",
+            "orders-db",
+            json!({"engine": "postgresql"}),
+        );
+        c.metadata.namespace = Some(namespace.into());
+        c.metadata
+            .labels
+            .insert("platform.dev/owner".into(), namespace.into());
+        Write::Put {
+            object: c,
+            expected: Precondition::Absent,
+        }
+    };
+    // Two teams, namespaces one character apart, committing at once.
+    let (a, b) = tokio::join!(
+        store.commit(vec![in_namespace("team-a")]),
+        store.commit(vec![in_namespace("team-a2")])
+    );
+    a.unwrap();
+    b.unwrap();
+    let refs = |entities: &[platform_catalog::Entity]| -> Vec<String> {
+        entities
+            .iter()
+            .map(|e| e.entity_ref().to_string())
+            .collect()
+    };
+    let entities = store.platform_entities().await.unwrap();
+    assert_eq!(
+        refs(&entities),
+        [
+            "resource:team-a/orders-db.databaseclaim",
+            "resource:team-a2/orders-db.databaseclaim"
+        ]
+    );
+    assert_ne!(
+        entities[0].spec["owner"], entities[1].spec["owner"],
+        "each entity keeps its own team as owner"
+    );
+
+    // Deleting one team's claim removes only that team's entity.
+    let key = ObjectRef::new("DatabaseClaim", "team-a", "orders-db").in_group("platform.dev");
+    store
+        .commit(vec![Write::Delete {
+            key,
+            expected: Precondition::Any,
+        }])
+        .await
+        .unwrap();
+    let entities = store.platform_entities().await.unwrap();
+    assert_eq!(
+        refs(&entities),
+        ["resource:team-a2/orders-db.databaseclaim"]
+    );
+}
