@@ -6,6 +6,9 @@
 //! cargo build --release -p platform-catalog --example catalog_scale
 //! /usr/bin/time -v target/release/examples/catalog_scale 10000
 //! /usr/bin/time -v target/release/examples/catalog_scale 100000
+//! # keep the files, and time the whole `platformctl` process on them
+//! target/release/examples/catalog_scale 10000 /tmp/catalog-10k
+//! /usr/bin/time -v target/release/platformctl catalog orphans -f /tmp/catalog-10k
 //! ```
 
 use std::fmt::Write as _;
@@ -23,7 +26,11 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000);
-    let dir = std::env::temp_dir().join(format!("catalog-scale-{n}-{}", std::process::id()));
+    // A second argument keeps the files there, for timing `platformctl catalog ... -f DIR`.
+    let keep = std::env::args().nth(2).map(std::path::PathBuf::from);
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("catalog-scale-{n}-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&dir).expect("temp dir");
     let generated = Instant::now();
     let groups = (n / 100).max(1);
@@ -67,32 +74,18 @@ fn main() {
     drop(docs);
     eprintln!("generated {n} entities in {:?}", generated.elapsed());
 
-    // File by file, so only one file's located documents are held at a time.
+    // As `platformctl catalog orphans -f DIR` does it: every file read, parsed and validated
+    // (on every core), then the catalog built and its relations derived.
     let start = Instant::now();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("dir")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
-    let mut catalog = Catalog::new();
-    let mut validating = std::time::Duration::ZERO;
-    for file in &files {
-        let t = Instant::now();
-        let validated = validate_paths(&[file], &Options::default());
-        validating += t.elapsed();
-        let problems = validated.diagnostics();
-        assert!(
-            problems.is_empty(),
-            "{:?}",
-            &problems[..problems.len().min(3)]
-        );
-        for (_, outcome) in validated.documents {
-            if let Some(entity) = outcome.entity {
-                catalog.insert(entity);
-            }
-        }
-    }
-    let loaded = validating;
+    let validated = validate_paths(&[&dir], &Options::default());
+    let validating = start.elapsed();
+    let problems = validated.diagnostics();
+    assert!(
+        problems.is_empty(),
+        "{:?}",
+        &problems[..problems.len().min(3)]
+    );
+    let catalog = Catalog::from_entities(validated.into_valid_entities());
     let derived = start.elapsed();
     let relations = catalog.relation_count();
     let orphaned = orphans(&catalog).len();
@@ -102,7 +95,7 @@ fn main() {
         catalog.len()
     );
     println!(
-        "load+validate: {loaded:?}; +derive relations: {derived:?}; +list relations and orphans: {total:?}"
+        "read, parse and validate: {validating:?}; +derive relations: {derived:?}; +count relations and find orphans: {total:?}"
     );
 
     // Impact of a typical entity (a resource near the end of its chain), and of the worst
@@ -124,5 +117,7 @@ fn main() {
             start.elapsed() / rounds
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -194,3 +194,71 @@ async fn two_namespaces_with_one_claim_name_keep_two_entities_through_racing_com
         ["resource:team-a2/orders-db.databaseclaim"]
     );
 }
+
+#[tokio::test]
+async fn an_application_changed_alone_refreshes_its_stored_claims_entities() {
+    let (_memory, store) = layer();
+    let app = |resources: serde_json::Value| {
+        claim("Application", "shop", json!({ "resources": resources }))
+    };
+    let mut child = claim(
+        "DatabaseClaim",
+        "shop-db",
+        json!({"engine": "postgresql", "note": "${resources.cache.outputs.host}"}),
+    );
+    child.metadata.annotations.insert(
+        "crossplane.io/composition-resource-name".into(),
+        "db".into(),
+    );
+    child.metadata.owner_references = vec![OwnerReference {
+        api_version: "platform.dev/v1alpha1".into(),
+        kind: "Application".into(),
+        name: "shop".into(),
+        uid: String::new(),
+        controller: Some(true),
+        block_owner_deletion: None,
+    }];
+    let both = json!({"db": {"kind": "DatabaseClaim"}, "cache": {"kind": "CacheClaim"}});
+    store
+        .commit(vec![
+            Write::Put {
+                object: app(both),
+                expected: Precondition::Absent,
+            },
+            Write::Put {
+                object: child,
+                expected: Precondition::Absent,
+            },
+        ])
+        .await
+        .unwrap();
+    let db_entity = |entities: &[platform_catalog::Entity]| {
+        entities
+            .iter()
+            .find(|e| e.metadata.name == "shop-db.databaseclaim")
+            .cloned()
+            .expect("the claim's entity")
+    };
+    let before = db_entity(&store.platform_entities().await.unwrap());
+    assert_eq!(
+        before.spec["dependsOn"],
+        json!(["resource:team-a/shop-cache.cacheclaim"])
+    );
+
+    // The team turns its cache into a queue: only the Application is written, and the
+    // claim's entity follows in the same commit (it no longer waits for a cache).
+    let switched = json!({"db": {"kind": "DatabaseClaim"}, "cache": {"kind": "QueueClaim"}});
+    store
+        .commit(vec![Write::Put {
+            object: app(switched),
+            expected: Precondition::Any,
+        }])
+        .await
+        .unwrap();
+    let after = db_entity(&store.platform_entities().await.unwrap());
+    assert_eq!(
+        after.spec["dependsOn"],
+        json!(["resource:team-a/shop-cache.queueclaim"]),
+        "the claim's entity is derived again from the changed Application"
+    );
+}

@@ -121,8 +121,27 @@ impl CatalogStore {
             return Ok(Vec::new());
         }
         // Applications named as owners of claims put here: from this batch, else the store.
-        let in_batch: HashMap<ObjectRef, &DynamicObject> =
+        let mut in_batch: HashMap<ObjectRef, &DynamicObject> =
             puts.iter().map(|o| (o.object_ref(), *o)).collect();
+        // A claim's entity takes its owner, system and lifecycle from its Application: when an
+        // Application changes, the entities of its stored claims the batch leaves alone are
+        // derived again too.
+        let mut children = Vec::new();
+        for app in puts.iter().filter(|o| o.kind == ApplicationSpec::KIND) {
+            for child in self
+                .inner
+                .list(&ListFilter::owned_by(app.object_ref()))
+                .await?
+            {
+                if self.settings.is_claim(&child) && !in_batch.contains_key(&child.object_ref()) {
+                    children.push(child);
+                }
+            }
+        }
+        for child in &children {
+            in_batch.insert(child.object_ref(), child);
+            puts.push(child);
+        }
         let mut entities = Vec::with_capacity(puts.len());
         for claim in &puts {
             let app_key = owner_of(claim).filter(|o| o.kind == ApplicationSpec::KIND);

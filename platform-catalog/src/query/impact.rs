@@ -2,10 +2,12 @@
 
 use std::collections::HashSet;
 
+use foldhash::fast::RandomState;
+
 use serde::Serialize;
 
 use crate::entity::EntityRef;
-use crate::relations::{Catalog, RelationType};
+use crate::relations::{Catalog, Id, RelationType};
 
 /// One entity affected by a change, with how; it borrows the references from the catalog, so
 /// a query allocates one path per affected entity and copies no reference.
@@ -31,22 +33,28 @@ const TRAVELS: [RelationType; 3] = [
 /// The transitive dependents of an entity, nearest first (then by reference), each with one
 /// shortest path.
 pub fn impact<'a>(catalog: &'a Catalog, changed: &'a EntityRef) -> Vec<Impact<'a>> {
-    // Breadth first over references into the catalog: nothing is cloned until the answer is
-    // built. Each found entity keeps the index of the one it was reached from.
-    let mut found: Vec<(&'a EntityRef, Option<usize>)> = vec![(changed, None)];
-    let mut seen: HashSet<&'a EntityRef> = HashSet::from([changed]);
+    let Some(start) = catalog.id(changed).filter(|&id| catalog.is_present(id)) else {
+        return Vec::new();
+    };
+    // Breadth first over ids: nothing is cloned until the answer is built. Each found entity
+    // keeps the index of the one it was reached from.
+    let mut found: Vec<(Id, Option<usize>)> = vec![(start, None)];
+    let mut seen: HashSet<Id, RandomState> = HashSet::from_iter([start]);
+    let mut next: Vec<Id> = Vec::new();
     let mut at = 0;
     while let Some(&(from, _)) = found.get(at) {
         // The type first: most of an entity's relations (ownership, membership) never carry
         // a change, and need no presence check.
-        let mut next: Vec<&'a EntityRef> = catalog
-            .declared(from)
-            .filter(|(t, target)| TRAVELS.contains(t) && catalog.contains(target))
-            .map(|(_, target)| target)
-            .collect();
-        next.sort();
+        next.clear();
+        next.extend(
+            catalog
+                .edges(from)
+                .filter(|&(t, target)| TRAVELS.contains(&t) && catalog.is_present(target))
+                .map(|(_, target)| target),
+        );
+        next.sort_by(|&a, &b| catalog.reference(a).cmp(catalog.reference(b)));
         next.dedup();
-        for target in next {
+        for &target in &next {
             if seen.insert(target) {
                 found.push((target, Some(at)));
             }
@@ -58,13 +66,13 @@ pub fn impact<'a>(catalog: &'a Catalog, changed: &'a EntityRef) -> Vec<Impact<'a
             let mut path = Vec::new();
             let mut step = Some(i);
             while let Some(s) = step {
-                path.push(found[s].0);
+                path.push(catalog.reference(found[s].0));
                 step = found[s].1;
             }
             path.reverse();
             Impact {
                 distance: path.len() - 1,
-                entity: found[i].0,
+                entity: catalog.reference(found[i].0),
                 path,
             }
         })

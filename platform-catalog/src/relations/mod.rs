@@ -5,6 +5,7 @@
 mod catalog;
 mod derive;
 
+pub(crate) use catalog::Id;
 pub use catalog::{Catalog, Missing};
 pub use derive::{RefProblem, derive};
 

@@ -9,8 +9,13 @@ mod kind;
 pub mod placeholder;
 
 use std::path::Path;
+use std::sync::Arc;
 
-use platform_core::load::{Diagnostic, Document, Loader, Node, PathSegment, field_path};
+use rayon::prelude::*;
+
+use platform_core::load::{
+    Diagnostic, Document, Loader, Node, PathSegment, field_path, input_files,
+};
 
 use crate::entity::{DEFAULT_NAMESPACE, Entity, Origin};
 
@@ -41,11 +46,20 @@ impl Outcome {
     }
 }
 
+/// Where a validated document was: its file and its position in the file, from 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The file.
+    pub file: Arc<str>,
+    /// The document's position in its file, from 0.
+    pub index: usize,
+}
+
 /// What validating files gave: one outcome per document, and problems reading files.
 #[derive(Debug, Default)]
 pub struct Validated {
     /// One per document, in input order, with the document's file and index.
-    pub documents: Vec<(Document, Outcome)>,
+    pub documents: Vec<(Source, Outcome)>,
     /// Files that could not be read or parsed.
     pub unreadable: Vec<Diagnostic>,
 }
@@ -68,18 +82,52 @@ impl Validated {
             .filter_map(|(_, o)| o.entity.clone())
             .collect()
     }
+
+    /// The valid entities, taken out.
+    pub fn into_valid_entities(self) -> Vec<Entity> {
+        self.documents
+            .into_iter()
+            .filter(|(_, o)| o.is_valid())
+            .filter_map(|(_, o)| o.entity)
+            .collect()
+    }
 }
 
-/// Reads and validates files and folders (`.yaml`, `.yml`, `.json`, folders recursively).
+/// Reads and validates files and folders (`.yaml`, `.yml`, `.json`, folders recursively),
+/// file by file on every core: a file's located documents are dropped once validated, so only
+/// the files in flight are held. Outcomes keep the input order.
 pub fn validate_paths<P: AsRef<Path>>(paths: &[P], options: &Options) -> Validated {
-    let loaded = Loader::new().load_paths(paths);
-    let mut validated = Validated {
-        unreadable: loaded.diagnostics,
-        ..Validated::default()
-    };
-    for document in loaded.documents {
-        let outcome = validate_document(&document, options);
-        validated.documents.push((document, outcome));
+    let loader = Loader::new();
+    let parts: Vec<Validated> = input_files(paths)
+        .into_par_iter()
+        .map(|input| match input {
+            Ok(file) => {
+                let loaded = loader.load_file(&file);
+                Validated {
+                    documents: loaded
+                        .documents
+                        .iter()
+                        .map(|document| {
+                            let source = Source {
+                                file: document.file.clone(),
+                                index: document.index,
+                            };
+                            (source, validate_document(document, options))
+                        })
+                        .collect(),
+                    unreadable: loaded.diagnostics,
+                }
+            }
+            Err(diagnostic) => Validated {
+                documents: Vec::new(),
+                unreadable: vec![diagnostic],
+            },
+        })
+        .collect();
+    let mut validated = Validated::default();
+    for part in parts {
+        validated.documents.extend(part.documents);
+        validated.unreadable.extend(part.unreadable);
     }
     validated
 }

@@ -454,7 +454,7 @@ fn read_files(paths: &[PathBuf], resolve_placeholders: bool) -> Result<Vec<Entit
     if !diagnostics.is_empty() {
         return Err(CliError::Input(diagnostics));
     }
-    Ok(validated.valid_entities())
+    Ok(validated.into_valid_entities())
 }
 
 /// The catalog a query reads: the files given with `-f`, else the store's (the platform's

@@ -17,6 +17,8 @@ pub use read::{ReadError, read_input_file};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 /// What loading produced: every document that parsed, and a diagnostic for every input that did not.
 #[derive(Debug, Default)]
 pub struct Loaded {
@@ -60,6 +62,25 @@ impl Format {
     }
 }
 
+/// The files of paths in input order, folders expanded (recursively: `.yaml`, `.yml`,
+/// `.json`, in name order); a path that cannot be read is a diagnostic in its place.
+pub fn input_files<P: AsRef<Path>>(paths: &[P]) -> Vec<Result<PathBuf, Diagnostic>> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        let path = path.as_ref();
+        match collect_files(path) {
+            Ok(files) => inputs.extend(files.into_iter().map(Ok)),
+            Err(message) => inputs.push(Err(Diagnostic::new(
+                Arc::from(path.display().to_string()),
+                Location::new(1, 1),
+                "(file)",
+                message,
+            ))),
+        }
+    }
+    inputs
+}
+
 /// Reads files, folders and strings into located documents.
 #[derive(Debug, Clone, Default)]
 pub struct Loader {
@@ -77,25 +98,23 @@ impl Loader {
         Loader { limits }
     }
 
-    /// Loads files and folders (recursively: `.yaml`, `.yml`, `.json`, in name order).
+    /// Loads files and folders (recursively: `.yaml`, `.yml`, `.json`, in name order). Files
+    /// are read and parsed on every core; documents and diagnostics keep the input order.
     pub fn load_paths<P: AsRef<Path>>(&self, paths: &[P]) -> Loaded {
+        let inputs = input_files(paths);
+        let parts: Vec<Loaded> = inputs
+            .into_par_iter()
+            .map(|input| match input {
+                Ok(file) => self.load_file(&file),
+                Err(diagnostic) => Loaded {
+                    documents: Vec::new(),
+                    diagnostics: vec![diagnostic],
+                },
+            })
+            .collect();
         let mut loaded = Loaded::default();
-        for path in paths {
-            let path = path.as_ref();
-            let name: Arc<str> = Arc::from(path.display().to_string());
-            match collect_files(path) {
-                Ok(files) => {
-                    for file in files {
-                        loaded.extend(self.load_file(&file));
-                    }
-                }
-                Err(message) => loaded.diagnostics.push(Diagnostic::new(
-                    name,
-                    Location::new(1, 1),
-                    "(file)",
-                    message,
-                )),
-            }
+        for part in parts {
+            loaded.extend(part);
         }
         loaded
     }
