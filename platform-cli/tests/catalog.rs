@@ -242,6 +242,72 @@ spec:
 }
 
 #[test]
+fn unregister_removes_imported_entities_and_refuses_the_platforms() {
+    let dir = applied();
+    let d = dir.path();
+    std::fs::write(
+        d.join("legacy.yaml"),
+        "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: legacy-billing
+spec:
+  type: service
+  lifecycle: deprecated
+  owner: team-orders
+  dependsOn: [resource:default/storefront-db.databaseclaim]
+",
+    )
+    .unwrap();
+    ok(d, &["catalog", "import", "legacy.yaml"]);
+    let listed = refs(&ok(d, &["catalog", "list", "-o", "json"]));
+    assert!(listed.contains(&"component:default/legacy-billing".to_owned()));
+    let impact = refs(&ok(
+        d,
+        &[
+            "catalog",
+            "impact",
+            "resource:default/storefront-db.databaseclaim",
+            "-o",
+            "json",
+        ],
+    ));
+    assert!(impact.contains(&"component:default/legacy-billing".to_owned()));
+
+    // A platform entity (from a claim) and an unknown reference: refused, nothing removed.
+    let out = platformctl(
+        d,
+        &[
+            "catalog",
+            "unregister",
+            "component:legacy-billing",
+            "component:storefront",
+            "component:legacy-bill",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("component:default/storefront: the platform derives it from a claim; delete the claim instead"), "{stderr}");
+    assert!(
+        stderr.contains("component:default/legacy-bill: no imported entity has this reference"),
+        "{stderr}"
+    );
+    let listed = refs(&ok(d, &["catalog", "list", "-o", "json"]));
+    assert!(listed.contains(&"component:default/legacy-billing".to_owned()));
+
+    ok(d, &["catalog", "unregister", "component:legacy-billing"]);
+    let listed = refs(&ok(d, &["catalog", "list", "-o", "json"]));
+    assert!(!listed.contains(&"component:default/legacy-billing".to_owned()));
+    assert!(listed.contains(&"component:default/storefront".to_owned()));
+    let relations = ok(d, &["catalog", "relations"]);
+    assert!(
+        !relations.contains("legacy-billing"),
+        "no relation names the removed entity: {relations}"
+    );
+}
+
+#[test]
 fn export_passes_validation_and_imports_back_to_the_same_relations() {
     let dir = applied();
     let d = dir.path();

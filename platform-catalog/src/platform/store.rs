@@ -103,6 +103,35 @@ impl CatalogStore {
         self.inner.commit(writes).await.map(|_| ())
     }
 
+    /// Removes imported entities, in one commit; returns those that were not imported (and
+    /// removes nothing then). Entities the platform derived follow their claims and are
+    /// never removed here.
+    pub async fn unregister(&self, entities: &[EntityRef]) -> Result<Vec<EntityRef>, StoreError> {
+        let keys: Vec<ObjectRef> = entities
+            .iter()
+            .map(|e| stored_key(IMPORTED_KIND, e))
+            .collect();
+        let stored = self.inner.get_many(&keys).await?;
+        let absent: Vec<EntityRef> = entities
+            .iter()
+            .zip(&stored)
+            .filter(|(_, s)| s.is_none())
+            .map(|(e, _)| e.clone())
+            .collect();
+        if !absent.is_empty() {
+            return Ok(absent);
+        }
+        let writes = keys
+            .into_iter()
+            .map(|key| Write::Delete {
+                key,
+                expected: Precondition::Any,
+            })
+            .collect();
+        self.inner.commit(writes).await?;
+        Ok(Vec::new())
+    }
+
     /// The catalog writes that go with a batch: the entity of every claim put (where it
     /// changed) and the removal of every deleted claim's entity.
     async fn catalog_writes(&self, writes: &[Write]) -> Result<Vec<Write>, StoreError> {

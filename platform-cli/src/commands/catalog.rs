@@ -175,6 +175,18 @@ pub enum CatalogCommand {
         #[arg(long = "env", value_name = "NAME")]
         env: Option<String>,
     },
+    /// Remove imported entities from the store (entities the platform derived follow their claims).
+    #[command(after_help = "Examples:
+  platformctl catalog unregister component:default/legacy-billing
+  platformctl catalog unregister api:petstore group:old-team")]
+    Unregister {
+        /// The imported entities, `kind:[namespace/]name`.
+        #[arg(required = true, num_args = 1.., value_name = "REF")]
+        entities: Vec<String>,
+        /// Environment; default: the config's defaultEnvironment.
+        #[arg(long = "env", value_name = "NAME")]
+        env: Option<String>,
+    },
     /// Write one catalog-info.yaml per component (with its resources) under DIR.
     #[command(after_help = "Examples:
   platformctl catalog export catalog-out/
@@ -359,6 +371,35 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
                 declared.len(),
                 merged.conflicts.len()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        CatalogCommand::Unregister { entities, env } => {
+            let refs = entities
+                .iter()
+                .map(|e| parse_ref(e))
+                .collect::<Result<Vec<_>, _>>()?;
+            let workspace = Workspace::open(config, env.as_deref())?;
+            let absent = workspace.catalog.unregister(&refs).await?;
+            if !absent.is_empty() {
+                let platform = workspace.catalog.platform_entities().await?;
+                let lines = absent
+                    .iter()
+                    .map(|r| {
+                        let why = if platform.iter().any(|e| &e.entity_ref() == r) {
+                            "the platform derives it from a claim; delete the claim instead"
+                        } else {
+                            "no imported entity has this reference"
+                        };
+                        format!("{r}: {why}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                return Err(CliError::Usage {
+                    message: format!("expected imported entities, nothing was removed:\n{lines}"),
+                    hint: Some("platformctl catalog list shows every entity".into()),
+                });
+            }
+            println!("Unregistered {} entities.", refs.len());
             Ok(ExitCode::SUCCESS)
         }
         CatalogCommand::Export { dir, source } => {
