@@ -344,3 +344,28 @@ fn ctrl_c_twice_says_what_finishes_and_what_the_next_apply_resumes() {
     );
     assert_eq!(status.code(), Some(130), "{all}");
 }
+
+/// `platformctl ... | head`: a reader that goes away is no panic; the command ends with its
+/// own exit code and nothing on stderr.
+#[test]
+fn a_closed_stdout_is_no_panic() {
+    let catalog = repo().join("examples/catalog").display().to_string();
+    for args in [
+        vec!["catalog", "list", "-f", catalog.as_str(), "-o", "json"],
+        vec!["catalog", "relations", "-f", catalog.as_str()],
+        vec!["kinds"],
+    ] {
+        let mut child = support::command(&repo())
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("platformctl runs");
+        // The reader goes before the command writes a byte.
+        drop(child.stdout.take());
+        let out = finish_within(child, Duration::from_secs(60), &args);
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

@@ -1,5 +1,6 @@
 //! `platformctl apply -f PATH... [--env E] [--wait] [--timeout DURATION]`
 
+use crate::output::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -172,13 +173,13 @@ fn print_report(report: &ApplyReport, changed: bool, estimate: &str) {
     let failed = self::unready(report).iter().filter(|c| !c.synced).count();
     // Quiet only when nothing happened: every claim as it was, Ready.
     if !changed && unready == 0 && failed == 0 {
-        println!("No changes: {} resources are up to date.", resources.len());
+        outln!("No changes: {} resources are up to date.", resources.len());
         return;
     }
     for claim in &report.claims {
         print_claim(claim, 0);
     }
-    println!("{estimate}");
+    outln!("{estimate}");
     let done = format!(
         "{} created, {} updated, {} deleted",
         count(|a| matches!(a, Action::Create)),
@@ -186,12 +187,12 @@ fn print_report(report: &ApplyReport, changed: bool, estimate: &str) {
         count(|a| matches!(a, Action::Delete)),
     );
     if failed > 0 {
-        println!("Apply failed: {failed} claims not applied; {done}.");
+        outln!("Apply failed: {failed} claims not applied; {done}.");
     } else if changed {
-        println!("Apply complete: {done}.");
+        outln!("Apply complete: {done}.");
     }
     if unready > 0 {
-        println!("{unready} of {} resources are not Ready.", resources.len());
+        outln!("{unready} of {} resources are not Ready.", resources.len());
     }
 }
 
@@ -209,9 +210,9 @@ fn print_claim(claim: &ClaimReport, depth: usize) {
         .as_deref()
         .map(|c| format!(" (composition {c})"))
         .unwrap_or_default();
-    println!("{indent}{} {state}{via}", claim.claim);
+    outln!("{indent}{} {state}{via}", claim.claim);
     if !claim.all_ready() && !claim.message.is_empty() {
-        println!("{indent}  reason: {}", claim.message);
+        outln!("{indent}  reason: {}", claim.message);
     }
     for r in &claim.resources {
         let done = match r.action {
@@ -230,18 +231,20 @@ fn print_claim(claim: &ClaimReport, depth: usize) {
             .as_deref()
             .map(|m| format!(": {m}"))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{indent}  {} {} ({}) {done}, {ready}{why}",
-            r.resource.kind, r.resource.name, r.external_name
+            r.resource.kind,
+            r.resource.name,
+            r.external_name
         );
     }
     for child in &claim.children {
         print_claim(child, depth + 1);
     }
     if !claim.outputs.is_empty() {
-        println!("{indent}  outputs:");
+        outln!("{indent}  outputs:");
         for (key, value) in &claim.outputs {
-            println!("{indent}    {key}: {}", output::short(value));
+            outln!("{indent}    {key}: {}", output::short(value));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `platformctl catalog ...`: the service catalog, from the state store or, with `-f`, from
 //! catalog files only.
 
+use crate::output::{out, outln};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -324,7 +325,9 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
             let relations = catalog.relations();
             match output.output {
                 Format::Table => {
-                    print_lines(relations.iter().map(ToString::to_string));
+                    for relation in &relations {
+                        outln!("{relation}");
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 format => print_items(relations.iter().map(|r| json!({
@@ -347,8 +350,8 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
             }
             let graph = subgraph(&catalog, root.as_ref(), depth);
             match output {
-                GraphFormat::Dot => print!("{}", graph.to_dot()),
-                GraphFormat::Mermaid => print!("{}", graph.to_mermaid()),
+                GraphFormat::Dot => out!("{}", graph.to_dot()),
+                GraphFormat::Mermaid => out!("{}", graph.to_mermaid()),
                 GraphFormat::Json => output::print_value(&graph.to_json(), Format::Json)?,
             }
             Ok(ExitCode::SUCCESS)
@@ -366,7 +369,7 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
                 eprintln!("conflict: {conflict}");
             }
             workspace.catalog.import(&declared).await?;
-            println!(
+            outln!(
                 "Imported {} entities ({} conflicts with the platform's entities reported).",
                 declared.len(),
                 merged.conflicts.len()
@@ -399,7 +402,7 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
                     hint: Some("platformctl catalog list shows every entity".into()),
                 });
             }
-            println!("Unregistered {} entities.", refs.len());
+            outln!("Unregistered {} entities.", refs.len());
             Ok(ExitCode::SUCCESS)
         }
         CatalogCommand::Export { dir, source } => {
@@ -407,7 +410,7 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
             let written = platform_catalog::export::export(&catalog, &dir)
                 .map_err(|e| CliError::Output(e.to_string()))?;
             for path in &written {
-                println!("{}", path.display());
+                outln!("{}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -423,10 +426,10 @@ pub async fn run(config: &Config, command: CatalogCommand) -> Result<ExitCode, C
             match output.output {
                 Format::Table => {
                     for d in &differences {
-                        println!("{d}");
+                        outln!("{d}");
                     }
                     if differences.is_empty() {
-                        println!("Declared and actual dependencies agree.");
+                        outln!("Declared and actual dependencies agree.");
                     }
                 }
                 format => {
@@ -469,7 +472,7 @@ fn validate(paths: &[PathBuf], resolve_placeholders: bool) -> Result<ExitCode, C
         .filter(|(_, o)| !o.is_valid())
         .count();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    println!(
+    outln!(
         "{}, {} invalid, {}",
         plural(documents, "document"),
         invalid,
@@ -515,18 +518,6 @@ async fn load(config: &Config, source: &Source) -> Result<Catalog, CliError> {
         eprintln!("conflict: {conflict}");
     }
     Ok(Catalog::from_entities(merged.entities))
-}
-
-/// Prints lines, stopping quietly when stdout is closed (`| head`).
-fn print_lines(lines: impl Iterator<Item = String>) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    for line in lines {
-        if writeln!(out, "{line}").is_err() {
-            return;
-        }
-    }
-    let _ = out.flush();
 }
 
 fn parse_ref(text: &str) -> Result<EntityRef, CliError> {

@@ -1,5 +1,6 @@
 //! `platformctl cost -f PATH... [-o json]`: monthly estimates per claim and per owner.
 
+use crate::output::outln;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,14 +120,14 @@ pub fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
                 })
                 .collect();
             output::print_table(&["CLAIM", "OWNER", "MONTHLY"], &rows);
-            println!();
+            outln!();
             let rows: Vec<Vec<String>> = owners
                 .iter()
                 .map(|(o, m)| vec![o.clone(), format!("{m} {currency}")])
                 .collect();
             output::print_table(&["OWNER", "MONTHLY"], &rows);
-            println!();
-            println!("Total: {} {currency} per month", total(&costs));
+            outln!();
+            outln!("Total: {} {currency} per month", total(&costs));
         }
         format => {
             let value = json!({

@@ -1,5 +1,6 @@
 //! `platformctl crd KIND`
 
+use crate::output::out;
 use std::process::ExitCode;
 
 use platform_core::kinds::KindRegistry;
@@ -10,6 +11,6 @@ use crate::error::CliError;
 pub fn run(registry: &KindRegistry, kind: &str) -> Result<ExitCode, CliError> {
     let crd = registry.crd(kind)?;
     let text = serde_saphyr::to_string(&crd).map_err(|e| CliError::Output(e.to_string()))?;
-    print!("{text}");
+    out!("{text}");
     Ok(ExitCode::SUCCESS)
 }

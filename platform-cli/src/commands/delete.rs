@@ -1,5 +1,6 @@
 //! `platformctl delete KIND NAME` and `platformctl delete -f PATH...`
 
+use crate::output::outln;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -96,7 +97,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     }
     progress.finish();
     match args.output {
-        Format::Table => println!(
+        Format::Table => outln!(
             "Delete complete: {} deleted, {} kept.",
             total.deleted.len(),
             total.orphaned.len()

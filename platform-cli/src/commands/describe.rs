@@ -1,5 +1,6 @@
 //! `platformctl describe KIND NAME [-n NAMESPACE]`: conditions, outputs, resources, events.
 
+use crate::output::outln;
 use std::process::ExitCode;
 
 use platform_core::engine::StatusView;
@@ -74,17 +75,17 @@ fn all_resources(view: &StatusView) -> Vec<&platform_core::model::DynamicObject>
 
 fn print_view(view: &StatusView, resource_events: &[Event], secret_keys: &[String]) {
     let object = &view.object;
-    println!("Name:       {}", object.metadata.name);
-    println!("Namespace:  {}", object.namespace());
-    println!("Kind:       {}", object.kind);
-    println!("APIVersion: {}", object.api_version);
+    outln!("Name:       {}", object.metadata.name);
+    outln!("Namespace:  {}", object.namespace());
+    outln!("Kind:       {}", object.kind);
+    outln!("APIVersion: {}", object.api_version);
     if !object.metadata.labels.is_empty() {
-        println!("Labels:");
+        outln!("Labels:");
         for (k, v) in &object.metadata.labels {
-            println!("  {k}={v}");
+            outln!("  {k}={v}");
         }
     }
-    println!("Conditions:");
+    outln!("Conditions:");
     let conditions = object
         .status
         .as_ref()
@@ -102,7 +103,7 @@ fn print_view(view: &StatusView, resource_events: &[Event], secret_keys: &[Strin
         })
         .collect();
     indent_table(&["TYPE", "STATUS", "REASON", "SINCE", "MESSAGE"], &rows);
-    println!("Outputs:");
+    outln!("Outputs:");
     if let Some(outputs) = object
         .status
         .as_ref()
@@ -110,18 +111,18 @@ fn print_view(view: &StatusView, resource_events: &[Event], secret_keys: &[Strin
         .and_then(Value::as_object)
     {
         for (k, v) in outputs {
-            println!("  {k}: {}", output::short(v));
+            outln!("  {k}: {}", output::short(v));
         }
     }
     if !secret_keys.is_empty() {
-        println!(
+        outln!(
             "Secrets:    {} (values hidden; `platformctl outputs {} {} --reveal`)",
             secret_keys.join(", "),
             object.kind,
             object.metadata.name
         );
     }
-    println!("Resources:");
+    outln!("Resources:");
     let mut rows = Vec::new();
     collect_rows(view, &mut rows);
     indent_table(&["KIND", "NAME", "READY", "SYNCED", "MESSAGE"], &rows);
@@ -130,12 +131,15 @@ fn print_view(view: &StatusView, resource_events: &[Event], secret_keys: &[Strin
         .rev()
         .find(|e| e.reason != "Ready" && e.reason != "Created")
     {
-        println!(
+        outln!(
             "Last change: {} {} {}: {}",
-            last.time, last.object, last.reason, last.message
+            last.time,
+            last.object,
+            last.reason,
+            last.message
         );
     }
-    println!("Events:");
+    outln!("Events:");
     let rows: Vec<Vec<String>> = view
         .events
         .iter()
@@ -173,7 +177,7 @@ fn collect_rows(view: &StatusView, rows: &mut Vec<Vec<String>>) {
 
 fn indent_table(header: &[&str], rows: &[Vec<String>]) {
     if rows.is_empty() {
-        println!("  (none)");
+        outln!("  (none)");
         return;
     }
     output::print_table_indented("  ", header, rows);

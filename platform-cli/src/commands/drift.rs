@@ -1,6 +1,7 @@
 //! `platformctl drift [--fix [--delete-orphans]]`: observe every managed resource and report
 //! what differs, and the real resources no stored claim owns (leaks).
 
+use crate::output::outln;
 use std::process::ExitCode;
 
 use platform_core::engine::{DriftKind, DriftReport};
@@ -104,14 +105,14 @@ fn print_report(report: &DriftReport, fix: bool) {
             item.resource.kind, item.resource.name, item.external_name
         );
         match &item.kind {
-            DriftKind::Missing => println!(
+            DriftKind::Missing => outln!(
                 "{} {what}: missing",
                 output::progress::mark("!", Some(false))
             ),
             DriftKind::Changed(diff) => {
-                println!("{} {what}: changed", output::progress::mark("~", None));
+                outln!("{} {what}: changed", output::progress::mark("~", None));
                 for field in diff {
-                    println!(
+                    outln!(
                         "    {}: {} (expected {})",
                         field.path,
                         output::short(&field.actual),
@@ -125,7 +126,7 @@ fn print_report(report: &DriftReport, fix: bool) {
         eprintln!("cannot observe {resource}: {error}");
     }
     for orphan in &report.orphans {
-        println!(
+        outln!(
             "{} {} {}: leaked, owned by {} which is not stored{}",
             output::progress::mark("?", Some(false)),
             orphan.kind,
@@ -139,11 +140,11 @@ fn print_report(report: &DriftReport, fix: bool) {
         );
     }
     if report.orphans_deleted > 0 {
-        println!("Deleted {} leaked resources.", report.orphans_deleted);
+        outln!("Deleted {} leaked resources.", report.orphans_deleted);
     }
     // Resources that could not be observed were not checked: never "No drift" then.
     if !report.errors.is_empty() {
-        println!(
+        outln!(
             "Drift unknown: {} of {} resources could not be observed, {} drifted{}.",
             report.errors.len(),
             report.checked,
@@ -157,22 +158,22 @@ fn print_report(report: &DriftReport, fix: bool) {
     } else if report.drifted.is_empty() {
         let leaks_left = report.leaks_left();
         if leaks_left > 0 {
-            println!(
+            outln!(
                 "No drift: {} resources checked; {leaks_left} leaked resources found.",
                 report.checked
             );
         } else {
-            println!("No drift: {} resources checked.", report.checked);
+            outln!("No drift: {} resources checked.", report.checked);
         }
     } else if fix {
-        println!(
+        outln!(
             "Drift: {} of {} resources drifted, {} corrected.",
             report.drifted.len(),
             report.checked,
             report.corrected
         );
     } else {
-        println!(
+        outln!(
             "Drift: {} of {} resources drifted; `platformctl drift --fix` or `platformctl apply` corrects it.",
             report.drifted.len(),
             report.checked

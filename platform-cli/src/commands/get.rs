@@ -1,5 +1,6 @@
 //! `platformctl get [KIND [NAME]] [-n NAMESPACE] [-o table|yaml|json]`
 
+use crate::output::outln;
 use std::process::ExitCode;
 
 use platform_core::kinds::ApplicationSpec;
@@ -81,11 +82,11 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     }
     match args.output {
         Format::Table if claims.is_empty() => match &namespace {
-            Some(namespace) if !matching.is_empty() => println!(
+            Some(namespace) if !matching.is_empty() => outln!(
                 "No claims found in namespace {namespace}; `platformctl get -A` lists {} in other namespaces.",
                 matching.len()
             ),
-            _ => println!("No claims found."),
+            _ => outln!("No claims found."),
         },
         Format::Table => print_claims(&claims, &stored, &super::cost::price_list(config)?.1),
         format => {

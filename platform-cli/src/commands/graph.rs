@@ -1,5 +1,6 @@
 //! `platformctl graph -f PATH... -o dot|mermaid`: the dependency map of claims and resources.
 
+use crate::output::outln;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -75,36 +76,36 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     }
     match args.output {
         GraphFormat::Dot => {
-            println!("digraph platform {{");
-            println!("  rankdir=LR;");
+            outln!("digraph platform {{");
+            outln!("  rankdir=LR;");
             for (id, role) in &nodes {
                 let shape = if *role == "claim" { "box" } else { "ellipse" };
-                println!("  \"{id}\" [shape={shape}];");
+                outln!("  \"{id}\" [shape={shape}];");
             }
             for (from, to) in &edges {
-                println!("  \"{from}\" -> \"{to}\";");
+                outln!("  \"{from}\" -> \"{to}\";");
             }
             for (from, to) in &waits {
-                println!("  \"{from}\" -> \"{to}\" [style=dashed, label=\"after\"];");
+                outln!("  \"{from}\" -> \"{to}\" [style=dashed, label=\"after\"];");
             }
-            println!("}}");
+            outln!("}}");
         }
         GraphFormat::Mermaid => {
-            println!("flowchart LR");
+            outln!("flowchart LR");
             let ids: Vec<&String> = nodes.iter().map(|(id, _)| id).collect();
             let key = |id: &String| ids.iter().position(|i| *i == id).unwrap_or(0);
             for (i, (id, role)) in nodes.iter().enumerate() {
                 if *role == "claim" {
-                    println!("  n{i}[\"{id}\"]");
+                    outln!("  n{i}[\"{id}\"]");
                 } else {
-                    println!("  n{i}([\"{id}\"])");
+                    outln!("  n{i}([\"{id}\"])");
                 }
             }
             for (from, to) in &edges {
-                println!("  n{} --> n{}", key(from), key(to));
+                outln!("  n{} --> n{}", key(from), key(to));
             }
             for (from, to) in &waits {
-                println!("  n{} -. after .-> n{}", key(from), key(to));
+                outln!("  n{} -. after .-> n{}", key(from), key(to));
             }
         }
     }

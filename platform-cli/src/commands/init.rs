@@ -1,5 +1,6 @@
 //! `platformctl init`: a starter config and example claims in the current folder.
 
+use crate::output::outln;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -49,9 +50,9 @@ pub fn run(dir: &Path) -> Result<ExitCode, CliError> {
             std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
         }
         std::fs::write(&target, text).map_err(|e| io_error(&target, e))?;
-        println!("wrote {path}");
+        outln!("wrote {path}");
     }
-    println!("next: platformctl apply -f claims");
+    outln!("next: platformctl apply -f claims");
     Ok(ExitCode::SUCCESS)
 }
 

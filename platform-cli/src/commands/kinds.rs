@@ -1,5 +1,6 @@
 //! `platformctl kinds`
 
+use crate::output::outln;
 use std::process::ExitCode;
 
 use platform_core::kinds::KindRegistry;
@@ -32,7 +33,7 @@ pub fn run(registry: &KindRegistry) -> Result<ExitCode, CliError> {
     };
     let (w0, w1) = (width(0), width(1));
     for row in std::iter::once(&header).chain(rows.iter()) {
-        println!("{:<w0$}   {:<w1$}   {}", row[0], row[1], row[2]);
+        outln!("{:<w0$}   {:<w1$}   {}", row[0], row[1], row[2]);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! `platformctl plan -f PATH... [--env E] [--detailed-exitcode]`
 
+use crate::output::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -57,8 +58,8 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
 fn print_plan(plan: &Plan, estimate: &str) {
     if !plan.has_changes() {
         // The price can change without any resource changing (a size a composition ignores).
-        println!("{estimate}");
-        println!(
+        outln!("{estimate}");
+        outln!(
             "No changes: {} resources are up to date.",
             plan.actions.len()
         );
@@ -71,13 +72,16 @@ fn print_plan(plan: &Plan, estimate: &str) {
             Action::Delete => output::progress::mark("-", Some(false)),
             Action::NoChange => continue,
         };
-        println!(
+        outln!(
             "{symbol} {} {} (external name {}) of {}",
-            item.resource.kind, item.resource.name, item.external_name, item.claim
+            item.resource.kind,
+            item.resource.name,
+            item.external_name,
+            item.claim
         );
         if let Action::Update { diff } = &item.action {
             for field in diff {
-                println!(
+                outln!(
                     "    {}: {} -> {}",
                     field.path,
                     output::short(&field.actual),
@@ -86,9 +90,9 @@ fn print_plan(plan: &Plan, estimate: &str) {
             }
         }
         if let Some(note) = &item.note {
-            println!("    note: {note}");
+            outln!("    note: {note}");
         }
     }
-    println!("{estimate}");
-    println!("{}", plan.summary());
+    outln!("{estimate}");
+    outln!("{}", plan.summary());
 }

@@ -1,5 +1,6 @@
 //! `platformctl policy test -f PATH...` and `platformctl policy exceptions`.
 
+use crate::output::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -119,7 +120,7 @@ pub fn report(
         eprintln!("warning: {warning}");
     }
     if outcome.denials.is_empty() {
-        println!("{objects} objects admitted by {policies} policies");
+        outln!("{objects} objects admitted by {policies} policies");
         return Ok(ExitCode::SUCCESS);
     }
     for denial in &outcome.denials {
@@ -144,7 +145,7 @@ async fn exceptions(
     }
     let counts = exception_counts(&events);
     match format {
-        Format::Table if counts.is_empty() => println!("No policy exceptions recorded."),
+        Format::Table if counts.is_empty() => outln!("No policy exceptions recorded."),
         Format::Table => {
             let rows: Vec<Vec<String>> = counts
                 .iter()

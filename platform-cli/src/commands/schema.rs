@@ -1,5 +1,6 @@
 //! `platformctl schema KIND`
 
+use crate::output::outln;
 use std::process::ExitCode;
 
 use platform_core::kinds::KindRegistry;
@@ -11,6 +12,6 @@ pub fn run(registry: &KindRegistry, kind: &str) -> Result<ExitCode, CliError> {
     let schema = registry.json_schema(kind)?;
     let text =
         serde_json::to_string_pretty(&schema).map_err(|e| CliError::Output(e.to_string()))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(ExitCode::SUCCESS)
 }

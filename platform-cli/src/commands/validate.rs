@@ -1,5 +1,6 @@
 //! `platformctl validate -f PATH...`
 
+use crate::output::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -74,7 +75,7 @@ pub fn run(
                 return Ok(ExitCode::FAILURE);
             }
         }
-        println!("{}", report.summary());
+        outln!("{}", report.summary());
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("{report}");

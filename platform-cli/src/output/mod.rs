@@ -1,4 +1,45 @@
-//! Output formats shared by commands.
+//! Output formats shared by commands, and printing to stdout that survives a closed reader.
+
+/// `println!` to stdout, except that once the reader has gone (`platformctl get -o json |
+/// head`) the rest is dropped instead of panicking: the command still finishes its work and
+/// exits with its own code.
+macro_rules! outln {
+    () => {
+        $crate::output::write_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` to stdout with [`outln!`]'s handling of a closed reader.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_out(format_args!($($arg)*))
+    };
+}
+
+pub(crate) use {out, outln};
+
+/// Whether stdout's reader has gone; nothing more is written then.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes to stdout unless its reader has gone; a failed write marks it gone.
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
+}
 
 use comfy_table::Table;
 use comfy_table::presets::NOTHING;
@@ -23,7 +64,7 @@ pub fn print_documents(documents: &[Value], format: OutputFormat) -> Result<(), 
         OutputFormat::Json => {
             let text = serde_json::to_string_pretty(documents)
                 .map_err(|e| CliError::Output(e.to_string()))?;
-            println!("{text}");
+            outln!("{text}");
         }
         OutputFormat::Yaml => {
             let mut out = String::new();
@@ -35,7 +76,7 @@ pub fn print_documents(documents: &[Value], format: OutputFormat) -> Result<(), 
                     &serde_saphyr::to_string(doc).map_err(|e| CliError::Output(e.to_string()))?,
                 );
             }
-            print!("{out}");
+            out!("{out}");
         }
     }
     Ok(())
@@ -59,7 +100,7 @@ pub fn print_value(value: &Value, format: Format) -> Result<(), CliError> {
         Format::Json | Format::Table => {
             let text =
                 serde_json::to_string_pretty(value).map_err(|e| CliError::Output(e.to_string()))?;
-            println!("{text}");
+            outln!("{text}");
             Ok(())
         }
         Format::Yaml => print_documents(std::slice::from_ref(value), OutputFormat::Yaml),
@@ -93,7 +134,7 @@ fn table_lines(indent: &str, header: &[&str], rows: &[Vec<String>]) -> Vec<Strin
 /// Prints rows as columns aligned under a header, each line indented by `indent`.
 pub fn print_table_indented(indent: &str, header: &[&str], rows: &[Vec<String>]) {
     for line in table_lines(indent, header, rows) {
-        println!("{line}");
+        outln!("{line}");
     }
 }
 
