@@ -434,3 +434,93 @@ spec:
     let out = platformctl(d, &["catalog", "list", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(64));
 }
+
+/// The catalog's references of the stored claims: an Application is a Component, any other
+/// claim a Resource named `NAME.KIND`.
+fn claim_refs(dir: &Path) -> std::collections::BTreeSet<String> {
+    let list: Value = serde_json::from_str(&ok(dir, &["get", "-A", "-o", "json"])).unwrap();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let (kind, name) = (
+                c["kind"].as_str().unwrap(),
+                c["metadata"]["name"].as_str().unwrap(),
+            );
+            let namespace = c["metadata"]["namespace"].as_str().unwrap_or("default");
+            if kind == "Application" {
+                format!("component:{namespace}/{name}")
+            } else {
+                format!("resource:{namespace}/{name}.{}", kind.to_lowercase())
+            }
+        })
+        .collect()
+}
+
+fn entity_refs(dir: &Path) -> std::collections::BTreeSet<String> {
+    refs(&ok(dir, &["catalog", "list", "-o", "json"]))
+        .into_iter()
+        .collect()
+}
+
+/// kill -9 at any moment of an apply or a delete: a claim and its entity are stored together
+/// or not at all, and the next run brings both to the end state.
+#[test]
+fn a_killed_apply_or_delete_never_leaves_the_catalog_out_of_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(
+        repo().join("examples/quickstart/storefront-app.yaml"),
+        d.join("storefront-app.yaml"),
+    )
+    .unwrap();
+    let mut files = vec!["storefront-app.yaml".to_owned()];
+    for i in 0..12 {
+        let file = format!("db-{i}.yaml");
+        std::fs::write(
+            d.join(&file),
+            format!(
+                "apiVersion: platform.dev/v1alpha1\nkind: DatabaseClaim\nmetadata:\n  name: db-{i}\n  labels:\n    platform.dev/owner: team-{}\nspec:\n  engine: postgresql\n  size: small\n",
+                i % 3
+            ),
+        )
+        .unwrap();
+        files.push(file);
+    }
+    let mut apply = vec!["apply", "-f"];
+    apply.extend(files.iter().map(String::as_str));
+    let mut delete = vec!["delete", "-f"];
+    delete.extend(files.iter().map(String::as_str));
+    let mut killed = 0;
+    for (round, delay_ms) in [10u64, 40, 80, 120, 160, 220, 300, 400]
+        .into_iter()
+        .enumerate()
+    {
+        let args = if round % 3 == 2 { &delete } else { &apply };
+        let mut child = support::command(d)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            killed += 1;
+        }
+        child.wait().unwrap();
+        assert_eq!(
+            claim_refs(d),
+            entity_refs(d),
+            "round {round}: {args:?} killed after {delay_ms} ms"
+        );
+    }
+    assert!(killed >= 3, "only {killed} runs were killed mid-way");
+    ok(d, &apply);
+    let claims = claim_refs(d);
+    assert_eq!(claims.len(), 17, "{claims:?}");
+    assert_eq!(claims, entity_refs(d));
+    ok(d, &delete);
+    assert!(entity_refs(d).is_empty());
+}
