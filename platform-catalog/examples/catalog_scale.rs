@@ -3,7 +3,7 @@
 //! validates, derives relations and finds orphans, and times the impact of one entity.
 //!
 //! ```sh
-//! cargo build --release -p platform-catalog --example catalog_scale
+//! cargo build --release -p platform-catalog --features fixtures --example catalog_scale
 //! /usr/bin/time -v target/release/examples/catalog_scale 10000
 //! /usr/bin/time -v target/release/examples/catalog_scale 100000
 //! # keep the files, and time the whole `platformctl` process on them
@@ -14,9 +14,9 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use platform_catalog::Catalog;
 use platform_catalog::query::{impact, orphans};
 use platform_catalog::validate::{Options, validate_paths};
-use platform_catalog::{Catalog, EntityRef};
 
 /// Documents per generated file (the loader bounds nodes per file).
 const PER_FILE: usize = 2_000;
@@ -33,37 +33,7 @@ fn main() {
     });
     std::fs::create_dir_all(&dir).expect("temp dir");
     let generated = Instant::now();
-    let groups = (n / 100).max(1);
-    let rest = n - groups;
-    let (components, resources) = (rest * 2 / 5, rest * 2 / 5);
-    let apis = rest - components - resources;
-    let mut docs = Vec::with_capacity(n);
-    for g in 0..groups {
-        let parent = if g == 0 {
-            String::new()
-        } else {
-            format!("\n  parent: g{}", (g - 1) / 4)
-        };
-        docs.push(format!("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: g{g}\nspec:\n  type: team{parent}\n  children: []\n"));
-    }
-    for r in 0..resources {
-        // Every tenth resource starts a chain; the others depend on the one before.
-        let dep = if r % 10 == 0 {
-            String::new()
-        } else {
-            format!("\n  dependsOn: [\"resource:r{}\"]", r - 1)
-        };
-        docs.push(format!("apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: r{r}\n  tags: [db]\nspec:\n  type: database\n  owner: g{}{dep}\n", r % groups));
-    }
-    for a in 0..apis {
-        docs.push(format!("apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: a{a}\nspec:\n  type: openapi\n  lifecycle: production\n  owner: g{}\n  definition: \"openapi: 3.0.0\"\n", a % groups));
-    }
-    for c in 0..components {
-        docs.push(format!(
-            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: c{c}\n  annotations:\n    backstage.io/techdocs-ref: dir:.\nspec:\n  type: service\n  lifecycle: production\n  owner: g{}\n  dependsOn: [\"resource:r{}\"]\n  providesApis: [a{}]\n  consumesApis: [a{}]\n",
-            c % groups, c % resources.max(1), c % apis.max(1), (c * 7 + 3) % apis.max(1)
-        ));
-    }
+    let docs = platform_catalog::fixtures::scale_documents(n);
     for (i, chunk) in docs.chunks(PER_FILE).enumerate() {
         let mut text = String::new();
         for doc in chunk {
@@ -100,10 +70,8 @@ fn main() {
 
     // Impact of a typical entity (a resource near the end of its chain), and of the worst
     // one (the first resource of a chain, whose dependents cascade through APIs).
-    for (changed, rounds) in [
-        (EntityRef::new("Resource", "default", "r8"), 1_000u32),
-        (EntityRef::new("Resource", "default", "r0"), 20),
-    ] {
+    let [typical, worst] = platform_catalog::fixtures::impact_subjects();
+    for (changed, rounds) in [(typical, 1_000u32), (worst, 20)] {
         let start = Instant::now();
         let (mut affected, mut deepest, mut path_refs) = (0, 0, 0);
         for _ in 0..rounds {

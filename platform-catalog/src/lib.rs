@@ -13,6 +13,8 @@
 
 pub mod entity;
 pub mod export;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 pub mod import;
 pub mod platform;
 pub mod query;
