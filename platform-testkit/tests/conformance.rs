@@ -146,7 +146,7 @@ async fn the_memory_store_passes_the_store_suite() {
     let report =
         store_conformance(|| async { Arc::new(MemoryStore::new()) as Arc<dyn StateStore> }).await;
     report.assert_passed();
-    assert_eq!(report.checks().len(), 18);
+    assert_eq!(report.checks().len(), 19);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -207,6 +207,24 @@ impl StateStore for IgnoresPreconditions {
     }
     async fn release_lease(&self, lease: &platform_core::store::Lease) -> Result<(), StoreError> {
         self.0.release_lease(lease).await
+    }
+
+    async fn journal_append(
+        &self,
+        entries: Vec<platform_core::store::JournalEntry>,
+    ) -> Result<usize, StoreError> {
+        self.0.journal_append(entries).await
+    }
+
+    async fn journal(
+        &self,
+        query: &platform_core::store::JournalQuery,
+    ) -> Result<Vec<platform_core::store::JournalEntry>, StoreError> {
+        self.0.journal(query).await
+    }
+
+    async fn journal_prune(&self, before_ms: i64) -> Result<usize, StoreError> {
+        self.0.journal_prune(before_ms).await
     }
 }
 

@@ -11,8 +11,8 @@ use platform_core::kinds::ApplicationSpec;
 use platform_core::model::{DynamicObject, ObjectMeta, ObjectRef, Resource, TypedKind};
 use platform_core::secret::SecretMap;
 use platform_core::store::{
-    Change, CreateIntent, Event, Lease, LeaseOutcome, ListFilter, Precondition, StateStore,
-    StoreError, Write, owner_of,
+    Change, CreateIntent, Event, JournalEntry, JournalQuery, Lease, LeaseOutcome, ListFilter,
+    Precondition, StateStore, StoreError, Write, owner_of,
 };
 
 use super::derive::{PlatformSettings, entity_of, resource_name};
@@ -313,5 +313,17 @@ impl StateStore for CatalogStore {
 
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
         self.inner.release_lease(lease).await
+    }
+
+    async fn journal_append(&self, entries: Vec<JournalEntry>) -> Result<usize, StoreError> {
+        self.inner.journal_append(entries).await
+    }
+
+    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
+        self.inner.journal(query).await
+    }
+
+    async fn journal_prune(&self, before_ms: i64) -> Result<usize, StoreError> {
+        self.inner.journal_prune(before_ms).await
     }
 }

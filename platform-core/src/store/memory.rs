@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
 
 use super::{
-    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, Lease, LeaseOutcome, ListFilter,
-    StateStore, StoreError, Write, decide_lease, fence_holds, now_ms, owner_of,
+    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, JournalEntry, JournalQuery, Lease,
+    LeaseOutcome, ListFilter, StateStore, StoreError, Write, decide_lease, fence_holds, now_ms,
+    owner_of,
 };
 use crate::model::{DynamicObject, ObjectRef, Resource, time::now_rfc3339};
 use crate::secret::SecretMap;
@@ -25,6 +26,9 @@ struct Inner {
     seq: u64,
     version: u64,
     leases: HashMap<ObjectRef, Lease>,
+    /// The journal by (time, kind, id), and the keys it holds.
+    journal: BTreeMap<(i64, String, String), JournalEntry>,
+    journal_keys: HashMap<(String, String), i64>,
 }
 
 /// A [`StateStore`] in memory, safe to share between tasks.
@@ -281,5 +285,49 @@ impl StateStore for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    async fn journal_append(&self, entries: Vec<JournalEntry>) -> Result<usize, StoreError> {
+        let mut inner = self.lock()?;
+        let mut added = 0;
+        for entry in entries {
+            let key = (entry.kind.clone(), entry.id.clone());
+            if inner.journal_keys.contains_key(&key) {
+                continue;
+            }
+            inner.journal_keys.insert(key.clone(), entry.time_ms);
+            inner.journal.insert((entry.time_ms, key.0, key.1), entry);
+            added += 1;
+        }
+        Ok(added)
+    }
+
+    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
+        let inner = self.lock()?;
+        let from = (
+            query.since_ms.unwrap_or(i64::MIN),
+            String::new(),
+            String::new(),
+        );
+        Ok(inner
+            .journal
+            .range(from..)
+            .map(|(_, e)| e)
+            .take_while(|e| query.until_ms.is_none_or(|u| e.time_ms < u))
+            .filter(|e| query.matches(e))
+            .cloned()
+            .collect())
+    }
+
+    async fn journal_prune(&self, before_ms: i64) -> Result<usize, StoreError> {
+        let mut inner = self.lock()?;
+        let kept = inner
+            .journal
+            .split_off(&(before_ms, String::new(), String::new()));
+        let removed = std::mem::replace(&mut inner.journal, kept);
+        for (_, kind, id) in removed.keys() {
+            inner.journal_keys.remove(&(kind.clone(), id.clone()));
+        }
+        Ok(removed.len())
     }
 }

@@ -2,10 +2,12 @@
 //! events and a change feed. Writes go in atomic batches, so a SQL store maps one batch to
 //! one transaction.
 
+mod journal;
 mod lease;
 mod memory;
 mod types;
 
+pub use journal::{JournalEntry, JournalQuery};
 pub use lease::{Lease, LeaseOutcome, decide as decide_lease, fence_holds, now_ms};
 pub use memory::MemoryStore;
 pub use types::{
@@ -169,4 +171,14 @@ pub trait StateStore: Send + Sync {
 
     /// Gives a lease up; nothing happens when it already changed hands.
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError>;
+
+    /// Appends entries to the journal, all or none; an entry whose `(kind, id)` is already
+    /// there (or earlier in `entries`) is skipped. Returns how many were added.
+    async fn journal_append(&self, entries: Vec<JournalEntry>) -> Result<usize, StoreError>;
+
+    /// Journal entries matching a query, oldest first (then by kind and id).
+    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError>;
+
+    /// Removes journal entries older than `before_ms` (retention); returns how many.
+    async fn journal_prune(&self, before_ms: i64) -> Result<usize, StoreError>;
 }

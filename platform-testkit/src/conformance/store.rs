@@ -9,8 +9,8 @@ use platform_core::model::time::now_rfc3339;
 use platform_core::model::{DynamicObject, ObjectMeta, ObjectRef, OwnerReference, Resource};
 use platform_core::secret::{SecretMap, SecretValue};
 use platform_core::store::{
-    ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, EventType, Lease, LeaseOutcome, ListFilter,
-    Precondition, StateStore, StoreError, Write,
+    ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, EventType, JournalEntry, JournalQuery,
+    Lease, LeaseOutcome, ListFilter, Precondition, StateStore, StoreError, Write,
 };
 use std::time::Duration;
 
@@ -34,7 +34,8 @@ const SECRET: &str = "conformance-secret-c6b1f0e2";
 /// put, list and clear; the change feed (seq strictly increasing, `after` and `limit`
 /// honoured, deletes recorded); events bounded to [`EVENTS_PER_OBJECT`], oldest dropped;
 /// of two racing writers with the same `Version` precondition exactly one wins (20 rounds,
-/// on separate tasks when a tokio runtime is running).
+/// on separate tasks when a tokio runtime is running); the journal keeps each `(kind, id)`
+/// once, reads by time range and kind oldest first, and prunes by age.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -110,7 +111,110 @@ where
         "expect_checks_without_writing",
         expect_checks_without_writing(make().await).await,
     );
+    report.record(
+        "journal_keeps_each_key_once_and_reads_by_time",
+        journal_keeps_each_key_once_and_reads_by_time(make().await).await,
+    );
     report
+}
+
+fn entry(kind: &str, id: &str, time_ms: i64) -> JournalEntry {
+    JournalEntry {
+        kind: kind.to_owned(),
+        id: id.to_owned(),
+        time_ms,
+        service: Some("component:default/shop".to_owned()),
+        env: Some("production".to_owned()),
+        body: json!({"kind": kind, "id": id, "extra": {"kept": true}}),
+    }
+}
+
+async fn journal_keeps_each_key_once_and_reads_by_time(
+    store: Arc<dyn StateStore>,
+) -> Result<(), String> {
+    let err = |what: &str| {
+        let what = what.to_owned();
+        move |e: StoreError| format!("{what}: {e}")
+    };
+    // Out of time order, a key twice in one batch, one kind sharing another's id.
+    let first = vec![
+        entry("deploy", "d2", 2_000),
+        entry("change", "c1", 1_000),
+        entry("deploy", "d1", 1_500),
+        entry("change", "c1", 9_999),
+        entry("incident", "d1", 3_000),
+    ];
+    let added = store
+        .journal_append(first.clone())
+        .await
+        .map_err(err("journal_append"))?;
+    ensure!(
+        added == 4,
+        "expected 4 entries added (c1 once), found {added}"
+    );
+    let again = store
+        .journal_append(first)
+        .await
+        .map_err(err("journal_append"))?;
+    ensure!(again == 0, "appending the same entries again added {again}");
+    let all = store
+        .journal(&JournalQuery::default())
+        .await
+        .map_err(err("journal"))?;
+    let keys: Vec<(&str, &str, i64)> = all
+        .iter()
+        .map(|e| (e.kind.as_str(), e.id.as_str(), e.time_ms))
+        .collect();
+    ensure!(
+        keys == [
+            ("change", "c1", 1_000),
+            ("deploy", "d1", 1_500),
+            ("deploy", "d2", 2_000),
+            ("incident", "d1", 3_000)
+        ],
+        "expected the journal oldest first with the first c1 kept, found {keys:?}"
+    );
+    ensure!(
+        all[0].body["extra"]["kept"] == json!(true) && all[0].env.as_deref() == Some("production"),
+        "an entry's fields did not round trip: {:?}",
+        all[0]
+    );
+    let window = store
+        .journal(&JournalQuery {
+            since_ms: Some(1_500),
+            until_ms: Some(3_000),
+            kinds: vec!["deploy".into()],
+        })
+        .await
+        .map_err(err("journal"))?;
+    let ids: Vec<&str> = window.iter().map(|e| e.id.as_str()).collect();
+    ensure!(
+        ids == ["d1", "d2"],
+        "expected deploys in [1500, 3000), found {ids:?}"
+    );
+    let pruned = store
+        .journal_prune(2_000)
+        .await
+        .map_err(err("journal_prune"))?;
+    ensure!(
+        pruned == 2,
+        "expected 2 entries older than 2000 pruned, found {pruned}"
+    );
+    let left = store
+        .journal(&JournalQuery::default())
+        .await
+        .map_err(err("journal"))?;
+    ensure!(
+        left.len() == 2,
+        "expected 2 entries left, found {}",
+        left.len()
+    );
+    let re_added = store
+        .journal_append(vec![entry("change", "c1", 1_000)])
+        .await
+        .map_err(err("journal_append"))?;
+    ensure!(re_added == 1, "a pruned key could not be appended again");
+    Ok(())
 }
 
 fn object(kind: &str, namespace: &str, name: &str, spec: Value) -> DynamicObject {

@@ -58,7 +58,8 @@ use async_trait::async_trait;
 use platform_core::model::{DynamicObject, ObjectRef};
 use platform_core::secret::SecretMap;
 use platform_core::store::{
-    Change, CreateIntent, Event, Lease, LeaseOutcome, ListFilter, StateStore, StoreError, Write,
+    Change, CreateIntent, Event, JournalEntry, JournalQuery, Lease, LeaseOutcome, ListFilter,
+    StateStore, StoreError, Write,
 };
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::panic::AssertUnwindSafe;
@@ -507,5 +508,19 @@ impl StateStore for SqliteStore {
             release: Some(lease.clone()),
         };
         self.lease(request).await.map(drop)
+    }
+
+    async fn journal_append(&self, entries: Vec<JournalEntry>) -> Result<usize, StoreError> {
+        self.run(move |w| w.journal_append(&entries)).await
+    }
+
+    async fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
+        let query = query.clone();
+        self.run(move |w| w.read(|w| w.rows().journal(&query)))
+            .await
+    }
+
+    async fn journal_prune(&self, before_ms: i64) -> Result<usize, StoreError> {
+        self.run(move |w| w.journal_prune(before_ms)).await
     }
 }

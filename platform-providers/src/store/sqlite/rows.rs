@@ -3,7 +3,8 @@
 use platform_core::model::{DynamicObject, ObjectRef, Resource, time::now_rfc3339};
 use platform_core::secret::{SecretMap, SecretValue};
 use platform_core::store::{
-    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, Lease, ListFilter, StoreError,
+    Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, JournalEntry, JournalQuery, Lease,
+    ListFilter, StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -678,5 +679,47 @@ impl Rows<'_> {
             .iter()
             .map(|b| serde_json::from_str(b).map_err(|e| self.json_err("a stored event", e)))
             .collect()
+    }
+
+    /// Journal entries matching a query, oldest first: a range read on the time index.
+    pub fn journal(&self, query: &JournalQuery) -> Result<Vec<JournalEntry>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT kind, id, time_ms, service, env, body FROM journal \
+                 WHERE time_ms >= ?1 AND time_ms < ?2 ORDER BY time_ms, kind, id",
+            )
+            .map_err(|e| self.err(e))?;
+        let since = query.since_ms.unwrap_or(i64::MIN);
+        let until = query.until_ms.unwrap_or(i64::MAX);
+        let rows = statement
+            .query_map(params![since, until], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for (kind, id, time_ms, service, env, body) in rows {
+            let entry = JournalEntry {
+                kind,
+                id,
+                time_ms,
+                service,
+                env,
+                body: serde_json::from_str(&body)
+                    .map_err(|e| self.json_err("a journal entry", e))?,
+            };
+            if query.matches(&entry) {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
     }
 }

@@ -91,6 +91,19 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (grp, kind, namespace, name)
     ) WITHOUT ROWID;
     ",
+    // 3: the journal, what happened for metrics, read by time range.
+    "
+    CREATE TABLE journal (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        service TEXT,
+        env TEXT,
+        body TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX journal_by_time ON journal (time_ms, kind, id);
+    ",
 ];
 
 /// The schema version this program writes; a file with a newer one is refused.

@@ -4,7 +4,7 @@
 use platform_core::model::{DynamicObject, ObjectRef, Resource};
 use platform_core::secret::SecretMap;
 use platform_core::store::{
-    Lease, LeaseOutcome, StoreError, Write, decide_lease, fence_holds, now_ms,
+    JournalEntry, Lease, LeaseOutcome, StoreError, Write, decide_lease, fence_holds, now_ms,
 };
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -130,6 +130,42 @@ impl Worker {
     fn execute(&self, sql: &str) -> Result<(), StoreError> {
         self.conn
             .execute_batch(sql)
+            .map_err(|e| sql_error(&self.path, e))
+    }
+
+    /// Appends journal entries in one transaction; entries already there are skipped.
+    pub(super) fn journal_append(&mut self, entries: &[JournalEntry]) -> Result<usize, StoreError> {
+        let path = self.path.clone();
+        let err = |e| sql_error(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut added = 0;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO journal (kind, id, time_ms, service, env, body) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(err)?;
+            for e in entries {
+                let body = e.body.to_string();
+                added += insert
+                    .execute(rusqlite::params![
+                        e.kind, e.id, e.time_ms, e.service, e.env, body
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(added)
+    }
+
+    /// Removes journal entries older than a time.
+    pub(super) fn journal_prune(&mut self, before_ms: i64) -> Result<usize, StoreError> {
+        self.conn
+            .execute("DELETE FROM journal WHERE time_ms < ?1", [before_ms])
             .map_err(|e| sql_error(&self.path, e))
     }
 

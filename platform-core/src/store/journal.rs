@@ -1,0 +1,46 @@
+//! The journal: an append-only, durable record of what happened to the estate and around
+//! it (deployments, changes, incidents, repairs, exceptions, scaffolds, surveys, tickets),
+//! kept for metrics. Unlike an object's bounded [`Event`](super::Event)s, entries outlive
+//! the objects they name and are read by time range.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One thing that happened. `(kind, id)` is its key: appending an entry whose key is already
+/// in the journal adds nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// What happened: `change`, `deploy`, `incident`, `survey`, `ticket`, and what the engine
+    /// records (`drift`, `exception`, `scaffold`, ...).
+    pub kind: String,
+    /// Its id, unique within the kind (a commit SHA, a deployment id).
+    pub id: String,
+    /// When it happened (an incident: when it was opened), in milliseconds since the epoch.
+    pub time_ms: i64,
+    /// The service (a catalog entity reference) it concerns, when one.
+    pub service: Option<String>,
+    /// The environment it happened in, when one.
+    pub env: Option<String>,
+    /// Everything recorded about it, as given (extra fields kept).
+    pub body: Value,
+}
+
+/// Which entries to read: all bounds are optional and combine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JournalQuery {
+    /// Only entries at or after this time (ms since the epoch).
+    pub since_ms: Option<i64>,
+    /// Only entries before this time (ms since the epoch).
+    pub until_ms: Option<i64>,
+    /// Only entries of these kinds (all kinds when empty).
+    pub kinds: Vec<String>,
+}
+
+impl JournalQuery {
+    /// Whether an entry passes the query.
+    pub fn matches(&self, entry: &JournalEntry) -> bool {
+        self.since_ms.is_none_or(|s| entry.time_ms >= s)
+            && self.until_ms.is_none_or(|u| entry.time_ms < u)
+            && (self.kinds.is_empty() || self.kinds.iter().any(|k| *k == entry.kind))
+    }
+}
