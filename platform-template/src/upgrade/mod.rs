@@ -1,0 +1,1 @@
+//! Upgrades: the change between two template versions merged into a repository.
