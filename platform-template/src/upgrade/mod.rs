@@ -1,1 +1,11 @@
-//! Upgrades: the change between two template versions merged into a repository.
+//! Upgrades: the recorded version re-rendered with the recorded answers, compared with the
+//! new version, and that change merged into the repository as a three-way merge: local edits
+//! kept, overlapping edits marked inline (never a `.rej` file, never a dropped hunk).
+
+mod apply;
+mod merge;
+mod plan;
+
+pub use apply::{UpgradeReport, apply_upgrade};
+pub use merge::{MergeOutcome, OURS_MARKER, SEPARATOR, THEIRS_MARKER, merge_file};
+pub use plan::{FileAction, FilePlan, UpgradePlan, plan_upgrade};
