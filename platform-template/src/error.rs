@@ -89,7 +89,7 @@ pub enum TemplateError {
     },
     /// Reading a git repository failed.
     #[error("git: {0}")]
-    Git(String),
+    Git(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// A file could not be read or written.
     #[error("{}: {source}", .path.display())]
     Io {

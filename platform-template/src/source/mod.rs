@@ -1,6 +1,9 @@
-//! Where a template's files come from: a folder or bundled text.
+//! Where a template's files come from: a folder, bundled text, or (feature `git`) a git tag.
 
 mod folder;
+#[cfg(feature = "git")]
+#[cfg_attr(docsrs, doc(cfg(feature = "git")))]
+pub mod git;
 mod version;
 
 use std::collections::BTreeMap;
