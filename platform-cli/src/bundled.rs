@@ -47,3 +47,7 @@ pub const COMPOSITIONS: &[(&str, &str)] = &[
         include_str!("../../compositions/production/queue-rabbitmq.yaml"),
     ),
 ];
+
+/// The shipped templates: each one's name and its files (repository path under
+/// `templates/NAME/`, text).
+pub const TEMPLATES: &[(&str, &[(&str, &str)])] = &[];

@@ -52,7 +52,7 @@ pub enum TemplateError {
         message: String,
     },
     /// Questions have no answer and none may be asked (no terminal, no `--defaults`).
-    #[error("missing answers (pass --data KEY=VALUE or --defaults): {}", .0.join(", "))]
+    #[error("missing answers (questions without a default, and no terminal to ask on): {}", .0.join(", "))]
     MissingAnswers(Vec<String>),
     /// The destination exists and is not empty.
     #[error("{}: the destination exists and is not empty (pass --overwrite to write into it)", .0.display())]

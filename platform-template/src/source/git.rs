@@ -39,6 +39,11 @@ impl GitTemplate {
         path.join(".git").exists() || (path.join("HEAD").is_file() && path.join("objects").is_dir())
     }
 
+    /// What answers files record as `_src_path`.
+    pub fn src_path(&self) -> &str {
+        &self.src_path
+    }
+
     /// The version tags, oldest first.
     pub fn versions(&self) -> Result<Vec<String>, TemplateError> {
         let references = self.repo.references().map_err(git)?;

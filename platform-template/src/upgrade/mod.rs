@@ -3,9 +3,11 @@
 //! kept, overlapping edits marked inline (never a `.rej` file, never a dropped hunk).
 
 mod apply;
+mod drift;
 mod merge;
 mod plan;
 
 pub use apply::{UpgradeReport, apply_upgrade};
+pub use drift::{Drift, local_drift, rerender_recorded};
 pub use merge::{MergeOutcome, OURS_MARKER, SEPARATOR, THEIRS_MARKER, merge_file};
 pub use plan::{FileAction, FilePlan, UpgradePlan, plan_upgrade};
