@@ -170,3 +170,35 @@ const SERVICE: &[(&str, &str)] = &[
         include_str!("../../templates/service/template/{{ _copier_conf.answers_file }}.jinja"),
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every file of `dir`, relative to `root`.
+    fn files(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(root, &path, out);
+            } else {
+                let relative = path.strip_prefix(root).unwrap();
+                out.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+
+    #[test]
+    fn every_template_file_is_bundled() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        for (name, bundled) in super::TEMPLATES {
+            let root = repo.join("templates").join(name);
+            let mut on_disk = Vec::new();
+            files(&root, &root, &mut on_disk);
+            on_disk.sort();
+            let mut listed: Vec<String> = bundled.iter().map(|(p, _)| p.to_string()).collect();
+            listed.sort();
+            assert_eq!(listed, on_disk, "templates/{name} and bundled.rs differ");
+        }
+    }
+}

@@ -162,7 +162,13 @@ enum Command {
     )]
     New(commands::new::Args),
     /// Keep scaffolded repositories current with their template: diff, upgrade, status.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  platformctl template diff services/payments
+  platformctl template upgrade services/payments --to v2.0.0
+  platformctl template status ~/src -o json"
+    )]
     Template(commands::template::TemplateCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
     #[command(after_help = "Examples:
