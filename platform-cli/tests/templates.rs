@@ -339,10 +339,9 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(status.success(), "git {args:?}");
 }
 
-#[test]
-fn diff_upgrade_and_status_follow_a_template_kept_in_git() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// A template in `dir/template` kept in git: `v1.0.0`, then `v2.0.0` that changes a line of
+/// `config.yaml` and adds `added.txt`.
+fn git_template(d: &Path) {
     let template = d.join("template");
     std::fs::create_dir(&template).unwrap();
     git(&template, &["init", "-q", "-b", "main"]);
@@ -369,7 +368,13 @@ fn diff_upgrade_and_status_follow_a_template_kept_in_git() {
     git(&template, &["add", "-A"]);
     git(&template, &["commit", "-qm", "v2"]);
     git(&template, &["tag", "v2.0.0"]);
+}
 
+#[test]
+fn diff_upgrade_and_status_follow_a_template_kept_in_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git_template(d);
     let repos = d.join("repos");
     std::fs::create_dir(&repos).unwrap();
     for name in ["a", "b"] {
@@ -445,4 +450,80 @@ fn diff_upgrade_and_status_follow_a_template_kept_in_git() {
         merged.contains("<<<<<<< local\nreplicas: 3\n=======\nreplicas: 2\n>>>>>>> template\n"),
         "{merged}"
     );
+}
+
+/// Runs `program args` in `dir` and expects success; the output.
+fn run_ok(dir: &Path, program: &str, args: &[&str]) -> Option<String> {
+    let (ok, out) = tool(dir, program, args)?;
+    assert!(ok, "{program} {args:?}:\n{out}");
+    Some(out)
+}
+
+#[test]
+fn copier_and_platformctl_upgrade_each_others_repositories() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git_template(d);
+    std::fs::create_dir(d.join("repos")).unwrap();
+    // Made by copier, upgraded by platformctl.
+    let copied = run_ok(
+        d,
+        "copier",
+        &[
+            "copy",
+            "--trust",
+            "--defaults",
+            "--vcs-ref",
+            "v1.0.0",
+            "-d",
+            "name=c",
+            "template",
+            "repos/c",
+        ],
+    );
+    if copied.is_none() {
+        return;
+    }
+    let (diff, _) = expect(d, &["template", "diff", "repos/c"], 2);
+    assert!(
+        diff.contains("update   config.yaml") && !diff.contains("conflict"),
+        "{diff}"
+    );
+    expect(d, &["template", "upgrade", "repos/c"], 0);
+    assert_eq!(
+        std::fs::read_to_string(d.join("repos/c/config.yaml")).unwrap(),
+        "name: c\nreplicas: 2\nlogLevel: info\nport: 80\n"
+    );
+    let answers = std::fs::read_to_string(d.join("repos/c/.copier-answers.yml")).unwrap();
+    assert!(
+        answers.contains("_commit: v2.0.0\n_src_path: template\nname: c\n"),
+        "{answers}"
+    );
+
+    // Made by platformctl, upgraded by copier.
+    expect(
+        d,
+        &[
+            "new",
+            "template",
+            "repos/p",
+            "--version",
+            "v1.0.0",
+            "--data",
+            "name=p",
+        ],
+        0,
+    );
+    let p = d.join("repos/p");
+    git(&p, &["init", "-q", "-b", "main"]);
+    git(&p, &["add", "-A"]);
+    git(&p, &["commit", "-qm", "scaffold"]);
+    run_ok(&p, "copier", &["update", "--trust", "--defaults"]);
+    assert_eq!(
+        std::fs::read_to_string(p.join("config.yaml")).unwrap(),
+        "name: p\nreplicas: 2\nlogLevel: info\nport: 80\n"
+    );
+    assert_eq!(std::fs::read_to_string(p.join("added.txt")).unwrap(), "p\n");
+    let answers = std::fs::read_to_string(p.join(".copier-answers.yml")).unwrap();
+    assert!(answers.contains("_commit: v2.0.0\n"), "{answers}");
 }

@@ -31,11 +31,24 @@ pub fn generate(
     options: ResolveOptions<'_>,
     trust: bool,
 ) -> Result<Generation, TemplateError> {
+    generate_as(template, &template.src_path, dest, given, options, trust)
+}
+
+/// [`generate`] recording `src_path` as `_src_path`: a re-render for an upgrade keeps what the
+/// repository recorded (copier records the path as it was given, often relative).
+pub(crate) fn generate_as(
+    template: &TemplateFiles,
+    src_path: &str,
+    dest: &Path,
+    given: &Map<String, Value>,
+    options: ResolveOptions<'_>,
+    trust: bool,
+) -> Result<Generation, TemplateError> {
     let config = TemplateConfig::from_template(template)?;
     config.check_trust(trust)?;
     let renderer = Renderer::new(&config.envops)?;
     let answers = resolve_answers(&config, &renderer, given, options)?;
-    let recorded = answers.recorded(&template.src_path, template.commit.as_deref());
+    let recorded = answers.recorded(src_path, template.commit.as_deref());
     let context = render_context(
         &answers,
         &recorded,

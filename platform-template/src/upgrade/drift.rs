@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::answers::{AnswersFile, ResolveOptions};
-use crate::scaffold::{Generation, generate};
+use crate::scaffold::{Generation, generate_as};
 use crate::{RenderedTree, TemplateConfig, TemplateError, TemplateFiles};
 
 /// Files of a repository that differ from their rendering.
@@ -40,7 +40,14 @@ pub fn rerender_recorded(
         prompt: None,
     };
     // Tasks never run here: trust only matters to what runs commands.
-    generate(template, dest, &recorded.answers, options, true)
+    generate_as(
+        template,
+        &recorded.src_path,
+        dest,
+        &recorded.answers,
+        options,
+        true,
+    )
 }
 
 /// Compares `tree` with the files under `dest`.

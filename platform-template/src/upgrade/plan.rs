@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::merge::merge_file;
 use crate::answers::{AnswersFile, ResolveOptions};
 use crate::render::PathRules;
-use crate::scaffold::{Generation, generate};
+use crate::scaffold::{Generation, generate_as};
 use crate::{RenderedTree, TemplateConfig, TemplateError, TemplateFiles};
 
 /// What happens to one file.
@@ -103,12 +103,21 @@ pub fn plan_upgrade(
             use_defaults: true,
             prompt: None,
         };
-        generate(template, dest, &given, options, trust)
+        generate_as(template, &recorded.src_path, dest, &given, options, trust)
     };
     let before = render(old)?;
     let after = render(new)?;
     let rules = PathRules::new(&after.config.exclude, &after.config.skip_if_exists)?;
-    let files = plan_trees(&before.tree, &after.tree, dest, &rules)?;
+    let mut files = plan_trees(&before.tree, &after.tree, dest, &rules)?;
+    // The answers file is the template's record, never merged: copier rewrites it whole.
+    for file in &mut files {
+        if file.path == after.config.answers_file
+            && let Some(contents) = after.tree.files.get(&file.path)
+        {
+            file.action = FileAction::Update;
+            file.contents = Some(contents.clone());
+        }
+    }
     Ok(UpgradePlan {
         from: recorded.commit,
         to: new.commit.clone(),

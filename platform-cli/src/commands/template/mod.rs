@@ -71,7 +71,7 @@ impl Target {
     pub fn plan(&self) -> Result<platform_template::upgrade::UpgradePlan, CliError> {
         let recorded =
             platform_template::answers::AnswersFile::read(&self.dest, &self.answers_file)?;
-        let source = source::TemplateSource::open(&recorded.src_path)?;
+        let source = source::TemplateSource::open_recorded(&recorded.src_path, &self.dest)?;
         let old = source.read(recorded.commit.as_deref())?;
         let new = source.read(self.to.as_deref())?;
         let given = data::given_answers(&self.data, None)?;

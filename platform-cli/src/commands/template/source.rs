@@ -56,6 +56,19 @@ impl TemplateSource {
         Ok(Self::Folder(absolute))
     }
 
+    /// Resolves a repository's recorded `_src_path`: a relative path is tried from the current
+    /// folder (where copier was run), then from the repository.
+    pub fn open_recorded(src_path: &str, repository: &Path) -> Result<Self, CliError> {
+        let relative = Path::new(src_path);
+        if relative.is_relative() && !relative.exists() {
+            let beside = repository.join(relative);
+            if beside.is_dir() {
+                return Self::open(&beside.to_string_lossy());
+            }
+        }
+        Self::open(src_path)
+    }
+
     /// The name that identifies the template (for the catalog's `backstage.io/source-template`).
     pub fn name(&self) -> String {
         match self {

@@ -141,9 +141,9 @@ fn status_of(
     };
     row["template"] = json!(recorded.src_path);
     row["version"] = json!(recorded.commit);
-    let source = sources
-        .entry(recorded.src_path.clone())
-        .or_insert_with(|| TemplateSource::open(&recorded.src_path).map_err(|e| e.to_string()));
+    let source = sources.entry(recorded.src_path.clone()).or_insert_with(|| {
+        TemplateSource::open_recorded(&recorded.src_path, repository).map_err(|e| e.to_string())
+    });
     let source = match source {
         Ok(source) => source,
         Err(err) => {
