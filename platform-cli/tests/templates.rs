@@ -527,3 +527,41 @@ fn copier_and_platformctl_upgrade_each_others_repositories() {
     let answers = std::fs::read_to_string(p.join(".copier-answers.yml")).unwrap();
     assert!(answers.contains("_commit: v2.0.0\n"), "{answers}");
 }
+
+#[test]
+fn a_broken_template_names_file_and_line_and_a_path_leaving_the_destination_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("broken/docs")).unwrap();
+    std::fs::write(d.join("broken/copier.yml"), "name: x\n").unwrap();
+    std::fs::write(
+        d.join("broken/docs/index.md.jinja"),
+        "# {{ name }}\n\n{% if name %}\nnever closed\n",
+    )
+    .unwrap();
+    let (_, err) = expect(d, &["new", "broken", "out", "--defaults"], 1);
+    assert!(
+        err.starts_with("error: docs/index.md.jinja:3: syntax error: unexpected end of input"),
+        "{err}"
+    );
+    assert_eq!(err.matches("syntax error").count(), 1, "said once: {err}");
+
+    std::fs::create_dir(d.join("escape")).unwrap();
+    std::fs::write(d.join("escape/copier.yml"), "target: ../../outside\n").unwrap();
+    std::fs::write(d.join("escape/{{ target }}.txt.jinja"), "x").unwrap();
+    let (_, err) = expect(d, &["new", "escape", "out", "--defaults"], 1);
+    assert!(
+        err.contains("../../outside.txt: the template writes outside the destination"),
+        "{err}"
+    );
+    assert!(!d.join("out").exists() && !d.parent().unwrap().join("outside.txt").exists());
+
+    std::fs::create_dir(d.join("tasks")).unwrap();
+    std::fs::write(
+        d.join("tasks/copier.yml"),
+        "_tasks: ['rm -rf ~']\nname: x\n",
+    )
+    .unwrap();
+    let (_, err) = expect(d, &["new", "tasks", "out", "--defaults"], 1);
+    assert!(err.contains("_tasks") && err.contains("--trust"), "{err}");
+}

@@ -39,9 +39,9 @@ pub enum TemplateError {
         line: usize,
         /// minijinja's message.
         message: String,
-        /// The underlying minijinja error.
-        #[source]
-        source: minijinja::Error,
+        /// minijinja's error, for its kind and byte range. Not a `source`: the message above
+        /// already says everything it would, and printing chains would repeat it.
+        error: minijinja::Error,
     },
     /// An answer failed its question's validator or could not be cast to its type.
     #[error("question `{question}`: {message}")]
@@ -118,7 +118,7 @@ impl TemplateError {
             file: file.to_owned(),
             line: source.line().unwrap_or(0),
             message,
-            source,
+            error: source,
         }
     }
 }
