@@ -39,7 +39,8 @@ pub struct TemplateConfig {
     pub answers_file: String,
     /// `_skip_if_exists`: paths (globs) an existing file of which is kept as it is.
     pub skip_if_exists: Vec<String>,
-    /// `_exclude`: paths (globs) never copied.
+    /// `_exclude`: rendered paths (gitignore patterns) never written; copier's defaults when
+    /// unset and there is no `_subdirectory`.
     pub exclude: Vec<String>,
     /// `_envops`: the Jinja environment's options.
     pub envops: Envops,
@@ -94,6 +95,7 @@ impl TemplateConfig {
             });
         };
         let mut config = Self::default();
+        let mut excluded = false;
         let config_error = |message: String| TemplateError::Config {
             path: file.to_owned(),
             message,
@@ -106,7 +108,10 @@ impl TemplateConfig {
                 }
                 "_answers_file" => config.answers_file = string_setting(&key, &value, file)?,
                 "_skip_if_exists" => config.skip_if_exists = list_setting(&key, value, file)?,
-                "_exclude" => config.exclude = list_setting(&key, value, file)?,
+                "_exclude" => {
+                    config.exclude = list_setting(&key, value, file)?;
+                    excluded = true;
+                }
                 "_envops" => {
                     config.envops = Envops::from_value(&value)
                         .map_err(|message| config_error(format!("_envops: {message}")))?
@@ -129,6 +134,11 @@ impl TemplateConfig {
             }
         }
         config.subdirectory = config.subdirectory.trim_matches('/').to_owned();
+        // As copier: the default exclusions apply only to a template without `_subdirectory`
+        // (its `copier.yml` sits among the project's files); `_exclude` replaces them.
+        if !excluded && !config.subdirectory.is_empty() {
+            config.exclude.clear();
+        }
         Ok(config)
     }
 
@@ -206,6 +216,14 @@ mod tests {
         assert_eq!(names, ["name", "port", "language"]);
         assert_eq!(config.questions[1].kind, QuestionType::Int);
         assert_eq!(config.questions[2].kind, QuestionType::Yaml);
+    }
+
+    #[test]
+    fn default_exclusions_apply_only_without_a_subdirectory() {
+        let root = TemplateConfig::parse("copier.yml", "name: x\n").unwrap();
+        assert!(root.exclude.iter().any(|p| p == "copier.yml"));
+        let sub = TemplateConfig::parse("copier.yml", "_subdirectory: project\n").unwrap();
+        assert!(sub.exclude.is_empty(), "{:?}", sub.exclude);
     }
 
     #[test]

@@ -39,9 +39,6 @@ pub fn render_tree(
         let Some(relative) = path.strip_prefix(&prefix) else {
             continue;
         };
-        if rules.is_excluded(relative) {
-            continue;
-        }
         let templated = suffix.is_empty() || relative.ends_with(suffix);
         let source_name = if suffix.is_empty() {
             relative
@@ -51,6 +48,7 @@ pub fn render_tree(
         let Some(target) = render_path(renderer, path, source_name, context)? else {
             continue;
         };
+        // Copier matches `_exclude` against the rendered path.
         if rules.is_excluded(&target) {
             continue;
         }
