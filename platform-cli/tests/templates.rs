@@ -414,6 +414,11 @@ fn diff_upgrade_and_status_follow_a_template_kept_in_git() {
         diff.contains("add      added.txt") && diff.contains("update   config.yaml"),
         "{diff}"
     );
+    let (patch, _) = expect(d, &["template", "diff", "repos/a", "--patch"], 2);
+    assert!(
+        patch.contains("--- a/config.yaml\n+++ b/config.yaml\n@@ -1,4 +1,4 @@\n name: a\n-replicas: 1\n+replicas: 2\n"),
+        "{patch}"
+    );
     assert_eq!(
         std::fs::read_to_string(repos.join("a/config.yaml")).unwrap(),
         "name: a\nreplicas: 1\nlogLevel: info\nport: 8080\n",

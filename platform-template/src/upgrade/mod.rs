@@ -5,9 +5,11 @@
 mod apply;
 mod drift;
 mod merge;
+mod patch;
 mod plan;
 
 pub use apply::{UpgradeReport, apply_upgrade};
 pub use drift::{Drift, local_drift, rerender_recorded};
 pub use merge::{MergeOutcome, OURS_MARKER, SEPARATOR, THEIRS_MARKER, merge_file};
+pub use patch::file_patch;
 pub use plan::{FileAction, FilePlan, UpgradePlan, plan_upgrade};

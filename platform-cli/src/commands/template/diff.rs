@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use platform_template::upgrade::FileAction;
+use platform_template::upgrade::{FileAction, file_patch};
 
 use super::Target;
 use crate::error::CliError;
@@ -12,6 +12,9 @@ use crate::error::CliError;
 pub struct Args {
     #[command(flatten)]
     target: Target,
+    /// Show each file's change as a unified diff.
+    #[arg(short = 'p', long)]
+    patch: bool,
 }
 
 /// Prints the plan; exit 0 when current, 2 when behind.
@@ -36,6 +39,11 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             _ => String::new(),
         };
         println!("  {:<9}{}{detail}", file.action.word(), file.path);
+    }
+    if args.patch {
+        for file in &plan.files {
+            print!("{}", file_patch(&args.target.dest, file)?);
+        }
     }
     Ok(ExitCode::from(2))
 }

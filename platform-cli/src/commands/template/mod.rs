@@ -22,7 +22,7 @@ pub enum TemplateCommand {
     /// 2 when behind.
     #[command(after_help = "Examples:
   platformctl template diff services/payments
-  platformctl template diff . --to v2.0.0")]
+  platformctl template diff . --to v2.0.0 --patch")]
     Diff(diff::Args),
     /// Merge the template's change since DEST's recorded version into DEST (three-way; local
     /// edits kept, overlaps marked inline and listed).
