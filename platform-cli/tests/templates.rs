@@ -570,3 +570,64 @@ fn a_broken_template_names_file_and_line_and_a_path_leaving_the_destination_is_r
     let (_, err) = expect(d, &["new", "tasks", "out", "--defaults"], 1);
     assert!(err.contains("_tasks") && err.contains("--trust"), "{err}");
 }
+
+/// The events the state store in `dir` holds for the component `name`.
+fn component_events(dir: &Path, name: &str) -> Vec<(String, String)> {
+    use platform_catalog::EntityRef;
+    use platform_catalog::platform::{IMPORTED_KIND, stored_key};
+    use platform_core::store::StateStore;
+    let store =
+        platform_providers::store::sqlite::SqliteStore::open(dir.join(".platform/state.db"))
+            .unwrap();
+    let key = stored_key(IMPORTED_KIND, &EntityRef::new("component", "default", name));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(store.events(&key))
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.reason, e.message))
+        .collect()
+}
+
+#[test]
+fn scaffolds_upgrades_and_repositories_left_behind_are_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git_template(d);
+    std::fs::write(
+        d.join("template/catalog-info.yaml.jinja"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {{ name }}\nspec:\n  type: service\n  lifecycle: experimental\n  owner: team-a\n",
+    )
+    .unwrap();
+    git(&d.join("template"), &["add", "-A"]);
+    git(&d.join("template"), &["commit", "-qm", "catalog"]);
+    git(&d.join("template"), &["tag", "-f", "v1.0.0"]);
+    git(&d.join("template"), &["tag", "v3.0.0"]);
+    expect(
+        d,
+        &[
+            "new",
+            "template",
+            "svc",
+            "--version",
+            "v1.0.0",
+            "--data",
+            "name=svc",
+        ],
+        0,
+    );
+    expect(d, &["template", "status", ".", "--record"], 2);
+    expect(d, &["template", "upgrade", "svc", "--to", "v2.0.0"], 0);
+    let events = component_events(d, "svc");
+    let reasons: Vec<&str> = events.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        reasons,
+        ["Scaffolded", "TemplateBehind", "TemplateUpgraded"],
+        "{events:?}"
+    );
+    assert_eq!(events[0].1, "from template v1.0.0");
+    assert!(events[1].1.starts_with("2 versions behind"), "{events:?}");
+    assert_eq!(events[2].1, "v1.0.0 -> v2.0.0, 0 conflicts");
+}

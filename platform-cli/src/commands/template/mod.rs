@@ -34,7 +34,8 @@ pub enum TemplateCommand {
     /// local drift.
     #[command(after_help = "Examples:
   platformctl template status ~/src
-  platformctl template status services/ -o json")]
+  platformctl template status services/ -o json
+  platformctl template status ~/src --record   # from a daily job, for the platform's metrics")]
     Status(status::Args),
 }
 
@@ -43,7 +44,7 @@ pub async fn run(config: &Config, command: TemplateCommand) -> Result<ExitCode, 
     match command {
         TemplateCommand::Diff(args) => diff::run(args),
         TemplateCommand::Upgrade(args) => upgrade::run(config, args).await,
-        TemplateCommand::Status(args) => status::run(args),
+        TemplateCommand::Status(args) => status::run(config, args).await,
     }
 }
 

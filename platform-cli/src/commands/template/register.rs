@@ -76,25 +76,32 @@ pub async fn register(
     Ok(refs)
 }
 
-/// Records an upgrade of the component in `dest` (when it has a catalog file) as an event.
-pub async fn record_upgrade(
-    config: &Config,
-    env: Option<&str>,
-    dest: &Path,
-    message: &str,
-) -> Result<(), CliError> {
+/// The catalog entities of the repository `dest` (those its `catalog-info.yaml` declares).
+pub fn catalog_refs(dest: &Path) -> Vec<EntityRef> {
     let file = dest.join("catalog-info.yaml");
     if !file.exists() {
-        return Ok(());
+        return Vec::new();
     }
-    let validated = validate_paths(&[&file], &Options::default());
-    let refs: Vec<EntityRef> = validated
+    validate_paths(&[&file], &Options::default())
         .valid_entities()
         .iter()
         .map(|e| e.entity_ref())
-        .collect();
+        .collect()
+}
+
+/// Records an event with `reason` on each of `refs` (nothing when there are none).
+pub async fn record_event(
+    config: &Config,
+    env: Option<&str>,
+    refs: &[EntityRef],
+    reason: &str,
+    message: &str,
+) -> Result<(), CliError> {
+    if refs.is_empty() {
+        return Ok(());
+    }
     let workspace = Workspace::open(config, env)?;
-    record(&workspace, &refs, "TemplateUpgraded", message).await
+    record(&workspace, refs, reason, message).await
 }
 
 async fn record(

@@ -8,7 +8,9 @@ use platform_template::answers::AnswersFile;
 use platform_template::upgrade::{local_drift, rerender_recorded};
 use serde_json::{Value, json};
 
+use super::register::{catalog_refs, record_event};
 use super::source::TemplateSource;
+use crate::config::Config;
 use crate::error::CliError;
 use crate::output::{self, Format};
 
@@ -24,6 +26,13 @@ pub struct Args {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
     output: StatusFormat,
+    /// Record each repository behind its template as a `TemplateBehind` event on its catalog
+    /// entity (the platform's metrics count repositories left behind).
+    #[arg(long)]
+    record: bool,
+    /// Environment whose state store `--record` writes to.
+    #[arg(long = "env", value_name = "NAME")]
+    env: Option<String>,
 }
 
 /// How the fleet is printed.
@@ -39,7 +48,7 @@ enum StatusFormat {
 const SKIPPED: [&str; 5] = [".git", "node_modules", "target", ".venv", "__pycache__"];
 
 /// Prints one row per repository; exit 2 when any is behind or drifted.
-pub fn run(args: Args) -> Result<ExitCode, CliError> {
+pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let mut repositories = Vec::new();
     for root in &args.roots {
         find(root, &args.answers_file, &mut repositories)?;
@@ -57,6 +66,30 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             attention = true;
         }
         rows.push(row);
+    }
+    if args.record {
+        for row in &rows {
+            let behind = row["behind"].as_u64().unwrap_or(0);
+            if behind == 0 {
+                continue;
+            }
+            let repository = Path::new(row["repository"].as_str().unwrap_or_default());
+            let message = format!(
+                "{behind} versions behind: {} at {}, latest {}",
+                row["template"].as_str().unwrap_or_default(),
+                row["version"].as_str().unwrap_or("-"),
+                row["latest"].as_str().unwrap_or("-"),
+            );
+            let refs = catalog_refs(repository);
+            record_event(
+                config,
+                args.env.as_deref(),
+                &refs,
+                "TemplateBehind",
+                &message,
+            )
+            .await?;
+        }
     }
     match args.output {
         StatusFormat::Json => output::print_value(&Value::Array(rows), Format::Json)?,

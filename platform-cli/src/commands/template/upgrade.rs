@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use platform_template::upgrade::apply_upgrade;
 
 use super::Target;
-use super::register::record_upgrade;
+use super::register::{catalog_refs, record_event};
 use crate::config::Config;
 use crate::error::CliError;
 
@@ -29,6 +29,8 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         println!("{} is current ({from}).", dest.display());
         return Ok(ExitCode::SUCCESS);
     }
+    // The entities as the repository declares them before the upgrade changes its files.
+    let refs = catalog_refs(dest);
     let report = apply_upgrade(&plan, dest)?;
     for path in &report.written {
         println!("wrote   {path}");
@@ -39,10 +41,11 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     for path in &report.kept {
         println!("kept    {path} (edited or deleted locally)");
     }
-    record_upgrade(
+    record_event(
         config,
         args.env.as_deref(),
-        dest,
+        &refs,
+        "TemplateUpgraded",
         &format!("{from} -> {to}, {} conflicts", report.conflicts.len()),
     )
     .await?;
