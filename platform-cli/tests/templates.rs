@@ -213,7 +213,24 @@ fn a_python_service_with_everything_passes_its_checks_and_its_own_tests() {
 fn a_rust_service_with_defaults_passes_its_checks_and_parses() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    scaffold(d, "orders", &["name=orders"]);
+    let printed = expect(
+        d,
+        &[
+            "new",
+            "service",
+            "orders",
+            "--data",
+            "name=orders",
+            "--no-register",
+        ],
+        0,
+    )
+    .0;
+    assert!(!printed.contains("registered"), "{printed}");
+    assert!(
+        !d.join(".platform").exists(),
+        "--no-register opens no state store"
+    );
     check_service(d, "orders");
     let claims = std::fs::read_to_string(d.join("orders/platform/application.yaml")).unwrap();
     assert!(

@@ -42,6 +42,9 @@ pub struct Args {
     /// Allow the template's `_tasks` and `_migrations` (shell commands).
     #[arg(long)]
     pub trust: bool,
+    /// Do not register the component in the catalog (no state store is opened).
+    #[arg(long)]
+    pub no_register: bool,
     /// Environment whose state store the catalog entry goes to.
     #[arg(long = "env", value_name = "NAME")]
     pub env: Option<String>,
@@ -76,14 +79,18 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
-    let registered = register(
-        config,
-        args.env.as_deref(),
-        &args.dest,
-        &source.name(),
-        &generation.recorded,
-    )
-    .await?;
+    let registered = if args.no_register {
+        Vec::new()
+    } else {
+        register(
+            config,
+            args.env.as_deref(),
+            &args.dest,
+            &source.name(),
+            &generation.recorded,
+        )
+        .await?
+    };
     for entity in &registered {
         println!("registered {entity} in the catalog");
     }
