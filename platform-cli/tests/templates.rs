@@ -648,3 +648,46 @@ fn scaffolds_upgrades_and_repositories_left_behind_are_events() {
     assert!(events[1].1.starts_with("2 versions behind"), "{events:?}");
     assert_eq!(events[2].1, "v1.0.0 -> v2.0.0, 0 conflicts");
 }
+
+#[test]
+fn on_a_terminal_new_asks_each_question_and_asks_again_after_a_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // `script` gives platformctl a terminal; the answers are typed on its input.
+    let command = format!(
+        "{} new service px --no-register",
+        env!("CARGO_BIN_EXE_platformctl")
+    );
+    let child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(d)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!("note: `script` (util-linux) is not installed; the terminal check is skipped");
+        return;
+    };
+    use std::io::Write;
+    // name (refused, then accepted), owner and description by default, language 2 (python),
+    // database 3 (mysql), cache yes, queue by default.
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Bad Name\nmysvc\n\n\n2\n3\ny\n\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("name: expected a DNS label"), "{shown}");
+    assert!(shown.contains("  2) Python (FastAPI)"), "{shown}");
+    let answers = std::fs::read_to_string(d.join("px/.copier-answers.yml")).unwrap();
+    assert!(
+        answers.ends_with(
+            "cache: true\ndatabase: mysql\ndescription: A web service\nlanguage: python\nname: mysvc\nowner: platform-team\nqueue: false\n"
+        ),
+        "{answers}"
+    );
+}
