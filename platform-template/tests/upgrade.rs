@@ -147,3 +147,34 @@ fn a_repository_without_answers_file_is_named() {
     let err = plan_upgrade(&v1(), &v2(), dir.path(), &Map::new(), false).unwrap_err();
     assert!(err.to_string().contains(".copier-answers.yml"), "{err}");
 }
+
+#[test]
+fn a_binary_file_changed_on_both_sides_is_kept_and_listed() {
+    let png = |byte: u8| {
+        let mut bytes = vec![0x89, b'P', b'N', b'G', 0xff, 0xfe];
+        bytes.extend(std::iter::repeat_n(byte, 32));
+        bytes
+    };
+    let template = |version: &str, byte: u8| {
+        let mut files = v1();
+        files.commit = Some(version.into());
+        files.files.insert("logo.png".into(), png(byte));
+        files
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path();
+    let given = json!({"name": "x"}).as_object().unwrap().clone();
+    let old = template("v1.0.0", 1);
+    let generation = generate(&old, dest, &given, ResolveOptions::default(), false).unwrap();
+    write_generation(&generation, dest, false, false).unwrap();
+    fs::write(dest.join("logo.png"), png(3)).unwrap();
+    let plan = plan_upgrade(&old, &template("v1.1.0", 2), dest, &Map::new(), false).unwrap();
+    assert_eq!(plan.conflicts(), ["logo.png"]);
+    let report = apply_upgrade(&plan, dest).unwrap();
+    assert_eq!(report.conflicts, [("logo.png".to_owned(), 1)]);
+    assert_eq!(
+        fs::read(dest.join("logo.png")).unwrap(),
+        png(3),
+        "the local image is kept"
+    );
+}

@@ -13,7 +13,7 @@ pub struct UpgradeReport {
     pub written: Vec<String>,
     /// Files deleted.
     pub deleted: Vec<String>,
-    /// Files written with conflict markers, with their number of conflicts.
+    /// Files with conflicts and their number: written with markers, or binary files kept.
     pub conflicts: Vec<(String, usize)>,
     /// Files the template removed or changed that were kept as they are locally.
     pub kept: Vec<String>,
@@ -31,6 +31,10 @@ pub fn apply_upgrade(plan: &UpgradePlan, dest: &Path) -> Result<UpgradeReport, T
             }
             (FileAction::KeepEdited | FileAction::KeepDeleted, _) => {
                 report.kept.push(file.path.clone())
+            }
+            (FileAction::BinaryConflict, _) => {
+                report.kept.push(file.path.clone());
+                report.conflicts.push((file.path.clone(), 1));
             }
             (action, Some(contents)) => {
                 write_file(&target, contents)?;

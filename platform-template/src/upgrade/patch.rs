@@ -17,7 +17,9 @@ pub fn file_patch(dest: &Path, file: &FilePlan) -> Result<String, TemplateError>
         Err(err) => return Err(TemplateError::io(&target)(err)),
     };
     let planned: &[u8] = match (&file.action, &file.contents) {
-        (FileAction::KeepEdited | FileAction::KeepDeleted, _) => return Ok(String::new()),
+        (FileAction::KeepEdited | FileAction::KeepDeleted | FileAction::BinaryConflict, _) => {
+            return Ok(String::new());
+        }
         (FileAction::Delete, _) => &[],
         (_, Some(contents)) => contents,
         (_, None) => return Ok(String::new()),

@@ -30,6 +30,9 @@ pub enum FileAction {
     KeepEdited,
     /// Changed by the template but deleted locally: stays deleted.
     KeepDeleted,
+    /// A binary file changed both locally and by the template: the local one is kept and the
+    /// file is listed, since bytes cannot carry conflict markers.
+    BinaryConflict,
 }
 
 impl FileAction {
@@ -42,6 +45,7 @@ impl FileAction {
             Self::Delete => "delete",
             Self::KeepEdited => "keep",
             Self::KeepDeleted => "gone",
+            Self::BinaryConflict => "binary",
         }
     }
 }
@@ -69,11 +73,16 @@ pub struct UpgradePlan {
 }
 
 impl UpgradePlan {
-    /// The files written with conflict markers.
+    /// The files with conflicts: written with markers, or binary files kept as they are.
     pub fn conflicts(&self) -> Vec<&str> {
         self.files
             .iter()
-            .filter(|file| matches!(file.action, FileAction::Conflict { .. }))
+            .filter(|file| {
+                matches!(
+                    file.action,
+                    FileAction::Conflict { .. } | FileAction::BinaryConflict
+                )
+            })
             .map(|file| file.path.as_str())
             .collect()
     }
@@ -162,6 +171,11 @@ pub fn plan_trees(
             (base, Some(ours), Some(theirs)) => {
                 // A file the template adds that already exists locally merges against nothing.
                 let empty = Vec::new();
+                let text = |bytes: &[u8]| std::str::from_utf8(bytes).is_ok();
+                if !(text(base.unwrap_or(&empty)) && text(ours) && text(theirs)) {
+                    plans.push(plan(FileAction::BinaryConflict, None));
+                    continue;
+                }
                 let merged = merge_file(base.unwrap_or(&empty), ours, theirs);
                 let action = match merged.conflicts {
                     0 => FileAction::Update,

@@ -36,6 +36,9 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             FileAction::KeepDeleted => {
                 " (changed by the template, deleted locally: stays deleted)".into()
             }
+            FileAction::BinaryConflict => {
+                " (binary, changed locally and by the template: the local file is kept)".into()
+            }
             _ => String::new(),
         };
         println!("  {:<9}{}{detail}", file.action.word(), file.path);

@@ -39,7 +39,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         println!("deleted {path}");
     }
     for path in &report.kept {
-        println!("kept    {path} (edited or deleted locally)");
+        println!("kept    {path} (edited or deleted locally, or a binary conflict)");
     }
     record_event(
         config,
