@@ -60,6 +60,9 @@ pub enum CliError {
     /// The state store failed.
     #[error("state store: {0}")]
     Store(#[from] StoreError),
+    /// A template could not be read, answered, rendered, written or upgraded.
+    #[error(transparent)]
+    Template(#[from] platform_template::TemplateError),
 }
 
 impl CliError {
@@ -82,6 +85,9 @@ impl CliError {
             CliError::Engine(EngineError::Selection { .. }) => {
                 Some("check the environment (`--env`) and the config's `compositions`".into())
             }
+            CliError::Template(platform_template::TemplateError::MissingAnswers(_)) => Some(
+                "answer on a terminal, or pass --data KEY=VALUE (or --data-file) for each".into(),
+            ),
             _ => None,
         }
     }

@@ -14,7 +14,8 @@ pub const CODES: &str = "Exit codes:
   0   success
   1   error: invalid input or config, a failed operation, claims not Ready with --wait,
       a declined delete
-  2   changes planned (plan --detailed-exitcode) or drift or leaks found (drift)
+  2   changes planned (plan --detailed-exitcode), drift or leaks found (drift), a repository
+      behind its template or drifted from it (template diff, template status)
   64  usage error: unknown command or flag, missing or invalid argument";
 
 /// Prints a command-line parse error (or the help and version clap answers with) and

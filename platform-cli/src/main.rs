@@ -151,6 +151,25 @@ enum Command {
   platformctl catalog relations -f catalog/"
     )]
     Catalog(commands::catalog::CatalogCommand),
+    /// Scaffold a repository from a template (bundled, folder or git) and register it in the
+    /// catalog.
+    #[command(
+        disable_version_flag = true,
+        after_help = "Examples:
+  platformctl new service payments --data name=payments --data owner=team-pay
+  platformctl new ../templates/api services/orders --version v2.1.0 --data-file answers.yml
+  platformctl new service demo --defaults --data name=demo --dry-run"
+    )]
+    New(commands::new::Args),
+    /// Keep scaffolded repositories current with their template: diff, upgrade, status.
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  platformctl template diff services/payments
+  platformctl template upgrade services/payments --to v2.0.0
+  platformctl template status ~/src -o json"
+    )]
+    Template(commands::template::TemplateCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
     #[command(after_help = "Examples:
   platformctl completion bash > ~/.local/share/bash-completion/completions/platformctl
@@ -262,6 +281,15 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 .then_some("platformctl catalog import");
             return stateful(changes, Box::pin(commands::catalog::run(&config, command)));
         }
+        Command::New(args) => {
+            return stateful(
+                Some("platformctl new"),
+                Box::pin(commands::new::run(&config, args)),
+            );
+        }
+        Command::Template(command) => {
+            return stateful(None, Box::pin(commands::template::run(&config, command)));
+        }
         _ => {}
     }
     let registry = config.registry()?;
@@ -299,7 +327,9 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         | Command::Graph(_)
         | Command::Policy(_)
         | Command::Cost(_)
-        | Command::Catalog(_) => unreachable!("handled above"),
+        | Command::Catalog(_)
+        | Command::New(_)
+        | Command::Template(_) => unreachable!("handled above"),
         Command::Render {
             composite,
             composition,
