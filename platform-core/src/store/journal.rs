@@ -41,6 +41,6 @@ impl JournalQuery {
     pub fn matches(&self, entry: &JournalEntry) -> bool {
         self.since_ms.is_none_or(|s| entry.time_ms >= s)
             && self.until_ms.is_none_or(|u| entry.time_ms < u)
-            && (self.kinds.is_empty() || self.kinds.iter().any(|k| *k == entry.kind))
+            && (self.kinds.is_empty() || self.kinds.contains(&entry.kind))
     }
 }
