@@ -151,6 +151,17 @@ enum Command {
   platformctl catalog relations -f catalog/"
     )]
     Catalog(commands::catalog::CatalogCommand),
+    /// The journal of what happened: import changes, deploys and incidents from elsewhere.
+    #[command(subcommand)]
+    Events(commands::metrics::EventsCommand),
+    /// Measure the platform: DORA metrics from the journal.
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  platformctl metrics dora
+  platformctl metrics dora --fourkeys -o json"
+    )]
+    Metrics(commands::metrics::MetricsCommand),
     /// Scaffold a repository from a template (bundled, folder or git) and register it in the
     /// catalog.
     #[command(
@@ -281,6 +292,15 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 .then_some("platformctl catalog import");
             return stateful(changes, Box::pin(commands::catalog::run(&config, command)));
         }
+        Command::Events(command) => {
+            return stateful(
+                Some("platformctl events import"),
+                Box::pin(commands::metrics::import(&config, command)),
+            );
+        }
+        Command::Metrics(command) => {
+            return stateful(None, Box::pin(commands::metrics::run(&config, command)));
+        }
         Command::New(args) => {
             return stateful(
                 Some("platformctl new"),
@@ -328,6 +348,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         | Command::Policy(_)
         | Command::Cost(_)
         | Command::Catalog(_)
+        | Command::Events(_)
+        | Command::Metrics(_)
         | Command::New(_)
         | Command::Template(_) => unreachable!("handled above"),
         Command::Render {

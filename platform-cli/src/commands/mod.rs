@@ -11,6 +11,7 @@ pub mod get;
 pub mod graph;
 pub mod init;
 pub mod kinds;
+pub mod metrics;
 pub mod new;
 pub mod outputs;
 pub mod plan;

@@ -1,0 +1,75 @@
+//! `platformctl events import` and `platformctl metrics dora`: an import is all or nothing
+//! and idempotent, and the figures read back from the state equal the peer's.
+
+mod support;
+
+use serde_json::Value;
+use support::{expect, repo};
+
+#[test]
+fn imported_events_give_the_peers_figures_and_importing_twice_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fixtures = repo().join("platform-metrics/tests/fixtures");
+    let events = fixtures.join("events-1.jsonl").display().to_string();
+
+    // A file with one bad line among good ones imports nothing.
+    let mut text = std::fs::read_to_string(&events).unwrap();
+    text.push_str("{\"kind\":\"deploy\",\"id\":\"late\",\"time\":\"not a time\"}\n");
+    std::fs::write(d.join("bad.jsonl"), &text).unwrap();
+    let (_, stderr) = expect(d, &["events", "import", "bad.jsonl"], 1);
+    assert!(
+        stderr.contains("bad.jsonl:420: time: expected an ISO 8601 time"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+
+    let (out, _) = expect(d, &["events", "import", &events], 0);
+    assert_eq!(
+        out.trim(),
+        "Imported 419 events (0 already in the journal)."
+    );
+    let (out, _) = expect(d, &["events", "import", &events], 0);
+    assert_eq!(
+        out.trim(),
+        "Imported 0 events (419 already in the journal)."
+    );
+
+    let peer: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures.join("peer-1-2026-11-30.json")).unwrap(),
+    )
+    .unwrap();
+    let now = "2026-11-30T18:00:00Z";
+    let (out, _) = expect(d, &["metrics", "dora", "--now", now, "-o", "json"], 0);
+    let ours: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(ours["deployments"], peer["dora"]["deployments"]);
+    assert_eq!(ours["changeFailRate"], peer["dora"]["change_fail_rate"]);
+    assert_eq!(
+        ours["deploymentReworkRate"],
+        peer["dora"]["deployment_rework_rate"]
+    );
+    assert_eq!(ours["cluster"]["deploymentFrequency"], "elite");
+
+    let (out, _) = expect(
+        d,
+        &["metrics", "dora", "--fourkeys", "--now", now, "-o", "json"],
+        0,
+    );
+    let ours: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(ours["deployments"], peer["fourkeys"]["deployments"]);
+    assert_eq!(
+        ours["medianLeadTimeMinutes"].as_f64(),
+        peer["fourkeys"]["median_lead_time_minutes"].as_f64()
+    );
+    assert_eq!(
+        ours["deploymentFrequency"],
+        peer["fourkeys"]["deployment_frequency"]
+    );
+
+    let (out, _) = expect(d, &["metrics", "dora", "--now", now], 0);
+    assert!(
+        out.contains("deployments                           121"),
+        "{out}"
+    );
+    expect(d, &["metrics", "dora", "--now", "yesterday"], 1);
+}
