@@ -152,7 +152,11 @@ enum Command {
     )]
     Catalog(commands::catalog::CatalogCommand),
     /// The journal of what happened: import changes, deploys and incidents from elsewhere.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  platformctl events import deploys.jsonl incidents.jsonl"
+    )]
     Events(commands::metrics::EventsCommand),
     /// Measure the platform: DORA metrics from the journal.
     #[command(
