@@ -11,6 +11,7 @@
 //!       local: {root: .platform/local}
 //!     compositions: {DatabaseClaim: local-database}   # default composition per kind
 //!     config: {region: home}                          # the environment's data
+//!     production: false             # true: applies changing an Application are deployments
 //! compositions: [compositions/]     # added to the bundled compositions
 //! kinds: [kinds/]
 //! policies: [policies/]             # Policy, PriceList and Budget documents
@@ -58,7 +59,7 @@ const KNOWN_KEYS: &[&str] = &[
     "controller",
 ];
 const CONTROLLER_KEYS: &[&str] = &["pollInterval", "concurrency"];
-const ENVIRONMENT_KEYS: &[&str] = &["providers", "compositions", "config"];
+const ENVIRONMENT_KEYS: &[&str] = &["providers", "compositions", "config", "production"];
 
 /// Settings read from `platform.yaml`, or the defaults.
 #[derive(Debug, Clone)]
@@ -103,6 +104,9 @@ pub struct EnvironmentSettings {
     pub compositions: BTreeMap<String, String>,
     /// The environment's data (the root of environment field paths), if given.
     pub config: Option<serde_json::Value>,
+    /// Whether applies here are production deployments (recorded in the journal for the
+    /// DORA metrics).
+    pub production: bool,
 }
 
 /// Settings of one adapter as written (`${env:NAME}` is expanded when the adapter is built),
@@ -418,6 +422,7 @@ fn environment(r: &mut FieldReader, field: &Field<'_>, base: &Path) -> Environme
                 }
             }
             "config" => env.config = Some(value.to_json()),
+            "production" => env.production = r.boolean(&value).unwrap_or(false),
             _ => unknown(r, k, &value, ENVIRONMENT_KEYS),
         }
     }

@@ -73,3 +73,57 @@ fn imported_events_give_the_peers_figures_and_importing_twice_adds_nothing() {
     );
     expect(d, &["metrics", "dora", "--now", "yesterday"], 1);
 }
+
+#[test]
+fn applies_in_a_production_environment_record_deployments() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("platform.yaml"),
+        "defaultEnvironment: local\nenvironments:\n  local:\n    production: true\n",
+    )
+    .unwrap();
+    let app =
+        std::fs::read_to_string(repo().join("examples/quickstart/storefront-app.yaml")).unwrap();
+    let db = std::fs::read_to_string(repo().join("examples/quickstart/orders-db.yaml")).unwrap();
+    std::fs::write(d.join("app.yaml"), &app).unwrap();
+    std::fs::write(d.join("db.yaml"), &db).unwrap();
+    expect(
+        d,
+        &["apply", "-f", "db.yaml", "app.yaml", "--commit", "c0ffee1"],
+        0,
+    );
+    // Unchanged: no deployment.
+    expect(d, &["apply", "-f", "db.yaml", "app.yaml"], 0);
+    // Changed, marked unplanned by its annotation: a second deployment.
+    let changed = app
+        .replacen("replicas: 2", "replicas: 3", 1)
+        .replacen(
+            "metadata:\n",
+            "metadata:\n  annotations:\n    platform.dev/unplanned: \"true\"\n    platform.dev/commits: \"feed5, beef6\"\n",
+            1,
+        );
+    assert_ne!(changed, app, "the example changed");
+    std::fs::write(d.join("app.yaml"), &changed).unwrap();
+    expect(d, &["apply", "-f", "db.yaml", "app.yaml"], 0);
+
+    let (out, _) = expect(d, &["metrics", "dora", "-o", "json"], 0);
+    let m: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(m["deployments"], 2, "{m}");
+    assert_eq!(m["deploymentReworkRate"], 0.5, "{m}");
+    assert_eq!(m["changeFailRate"], 0.0, "{m}");
+
+    // The same claims in a non-production environment record nothing.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(
+        other.path().join("platform.yaml"),
+        "defaultEnvironment: local\nenvironments:\n  local: {}\n",
+    )
+    .unwrap();
+    std::fs::write(other.path().join("app.yaml"), &app).unwrap();
+    std::fs::write(other.path().join("db.yaml"), &db).unwrap();
+    expect(other.path(), &["apply", "-f", "db.yaml", "app.yaml"], 0);
+    let (out, _) = expect(other.path(), &["metrics", "dora", "-o", "json"], 0);
+    let m: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(m["deployments"], 0, "{m}");
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use platform_core::engine::{Action, ApplyReport, ClaimReport};
 use platform_core::model::DynamicObject;
+use platform_core::store::StateStore;
 
 use crate::config::Config;
 use crate::error::CliError;
@@ -32,6 +33,14 @@ pub struct Args {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
     pub output: Format,
+    /// The commits this apply deploys (recorded with the deployment in a production
+    /// environment; also the annotation `platform.dev/commits`, comma-separated).
+    #[arg(long = "commit", value_name = "SHA")]
+    pub commits: Vec<String>,
+    /// This deployment fixes a user-facing problem (rework; also the annotation
+    /// `platform.dev/unplanned: "true"`).
+    #[arg(long)]
+    pub unplanned: bool,
 }
 
 /// A duration such as `90s`, `5m`, `1h` or `500ms`.
@@ -82,6 +91,11 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         report.claims = workspace.engine.wait(claims, args.timeout).await?;
     }
     progress.finish();
+    let (_, environment) = config.environment(args.env.as_deref())?;
+    if environment.production {
+        let entries = super::metrics::deployments(&objects, &before, &report, &args);
+        workspace.catalog.journal_append(entries).await?;
+    }
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }

@@ -4,8 +4,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use platform_core::engine::ApplyReport;
+use platform_core::kinds::ApplicationSpec;
 use platform_core::load::read_input_file;
-use platform_core::store::{JournalQuery, StateStore};
+use platform_core::model::{DynamicObject, Resource, TypedKind};
+use platform_core::store::{JournalEntry, JournalQuery, StateStore};
 use platform_metrics::dora::{Dora, Scope, dora};
 use platform_metrics::fourkeys::fourkeys;
 use platform_metrics::import::parse;
@@ -257,3 +260,70 @@ fn print_dora(m: &Dora) {
     ];
     print_rows(&rows);
 }
+
+/// The deployments an apply made: each Application whose spec it changed (or created), a
+/// success when its reconcile succeeded, with the commits and the unplanned mark from the
+/// flags or the Application's annotations.
+pub fn deployments(
+    objects: &[DynamicObject],
+    before: &[DynamicObject],
+    report: &ApplyReport,
+    args: &super::apply::Args,
+) -> Vec<JournalEntry> {
+    let now = jiff::Timestamp::now();
+    let mut entries = Vec::new();
+    for app in objects.iter().filter(|o| o.kind == ApplicationSpec::KIND) {
+        let key = app.object_ref();
+        let unchanged = before
+            .iter()
+            .any(|b| b.object_ref() == key && b.spec == app.spec);
+        if unchanged {
+            continue;
+        }
+        let synced = report
+            .claims
+            .iter()
+            .find(|c| c.claim == key)
+            .is_some_and(|c| c.synced);
+        let annotations = &app.metadata.annotations;
+        let mut commits = args.commits.clone();
+        if let Some(listed) = annotations.get(COMMITS_ANNOTATION) {
+            commits.extend(
+                listed
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        let unplanned = args.unplanned
+            || annotations.get(UNPLANNED_ANNOTATION).map(String::as_str) == Some("true");
+        let service = format!("component:{}/{}", key.namespace, key.name);
+        let env = args.env.clone().unwrap_or_else(|| "production".into());
+        let id = format!("{}/{}@{}", key.namespace, key.name, now.as_millisecond());
+        entries.push(JournalEntry {
+            kind: "deploy".into(),
+            time_ms: now.as_millisecond(),
+            service: Some(service.clone()),
+            env: Some("production".into()),
+            body: serde_json::json!({
+                "kind": "deploy",
+                "id": id,
+                "time": now.to_string(),
+                "changes": commits,
+                "status": if synced { "success" } else { "failure" },
+                "env": "production",
+                "environment": env,
+                "unplanned": unplanned,
+                "service": service,
+            }),
+            id,
+        });
+    }
+    entries
+}
+
+/// The annotation listing the commits an Application's apply deploys, comma-separated.
+pub const COMMITS_ANNOTATION: &str = "platform.dev/commits";
+/// The annotation marking an Application's apply as unplanned (rework).
+pub const UNPLANNED_ANNOTATION: &str = "platform.dev/unplanned";
