@@ -6,6 +6,43 @@ mod support;
 use serde_json::Value;
 use support::{expect, repo};
 
+/// `promtool check metrics` accepts the text. Where promtool is missing, the check is
+/// skipped, except with `PLATFORM_REAL_SERVICES=1` (CI), where it must be there.
+fn promtool_accepts(text: &str) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => {
+            assert!(
+                std::env::var("PLATFORM_REAL_SERVICES").as_deref() != Ok("1"),
+                "promtool (Debian package prometheus) is needed: {e}"
+            );
+            eprintln!("promtool not found; the OpenMetrics check is skipped");
+            return;
+        }
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool: {}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn imported_events_give_the_peers_figures_and_importing_twice_adds_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -66,6 +103,13 @@ fn imported_events_give_the_peers_figures_and_importing_twice_adds_nothing() {
         peer["fourkeys"]["deployment_frequency"]
     );
 
+    let (text, _) = expect(d, &["metrics", "dora", "--now", now, "-o", "prometheus"], 0);
+    assert!(
+        text.contains("platform_dora_deployments{service=\"all\"} 121.0"),
+        "{text}"
+    );
+    promtool_accepts(&text);
+
     let (out, _) = expect(d, &["metrics", "dora", "--now", now], 0);
     assert!(
         out.contains("deployments                           121"),
@@ -112,6 +156,14 @@ fn applies_in_a_production_environment_record_deployments() {
     assert_eq!(m["deployments"], 2, "{m}");
     assert_eq!(m["deploymentReworkRate"], 0.5, "{m}");
     assert_eq!(m["changeFailRate"], 0.0, "{m}");
+    let (text, _) = expect(d, &["metrics", "dora", "-o", "prometheus"], 0);
+    assert!(
+        text.contains(
+            "platform_dora_deployment_rework_rate{service=\"component:default/storefront\"} 0.5"
+        ),
+        "{text}"
+    );
+    promtool_accepts(&text);
 
     // The same claims in a non-production environment record nothing.
     let other = tempfile::tempdir().unwrap();

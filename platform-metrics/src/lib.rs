@@ -6,9 +6,11 @@
 //! - [`import`]: the JSON-lines import format, with located errors;
 //! - [`timeline`]: journal entries read as changes, deployments and incidents;
 //! - [`dora`]: the five DORA metrics and their clusters;
-//! - [`fourkeys`]: Four Keys' formulas and buckets.
+//! - [`fourkeys`]: Four Keys' formulas and buckets;
+//! - [`exposition`]: the metrics as OpenMetrics text, for Prometheus.
 
 pub mod dora;
+pub mod exposition;
 pub mod fourkeys;
 pub mod import;
 pub mod timeline;

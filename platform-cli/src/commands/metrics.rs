@@ -10,6 +10,7 @@ use platform_core::load::read_input_file;
 use platform_core::model::{DynamicObject, Resource, TypedKind};
 use platform_core::store::{JournalEntry, JournalQuery, StateStore};
 use platform_metrics::dora::{Dora, Scope, dora};
+use platform_metrics::exposition;
 use platform_metrics::fourkeys::fourkeys;
 use platform_metrics::import::parse;
 use platform_metrics::timeline::{Timeline, parse_time};
@@ -71,10 +72,23 @@ pub enum MetricsCommand {
         /// Environment of the state; default: the config's defaultEnvironment.
         #[arg(long = "env", value_name = "NAME")]
         env: Option<String>,
-        /// Output format.
+        /// Output format; `prometheus` writes OpenMetrics text, per service and for all.
         #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
-        output: Format,
+        output: MetricsFormat,
     },
+}
+
+/// How `metrics` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MetricsFormat {
+    /// Readable rows.
+    Table,
+    /// YAML.
+    Yaml,
+    /// JSON.
+    Json,
+    /// OpenMetrics (Prometheus) text.
+    Prometheus,
 }
 
 fn time_arg(flag: &str, text: &str) -> Result<i64, CliError> {
@@ -161,9 +175,40 @@ pub async fn run(config: &Config, command: MetricsCommand) -> Result<ExitCode, C
         })
         .await?;
     let timeline = Timeline::from_entries(&entries);
+    let format = match output {
+        MetricsFormat::Table => Format::Table,
+        MetricsFormat::Yaml => Format::Yaml,
+        MetricsFormat::Json => Format::Json,
+        MetricsFormat::Prometheus => {
+            if four_keys {
+                return Err(CliError::Usage {
+                    message: "--fourkeys gives buckets, not metrics: it has no Prometheus form"
+                        .into(),
+                    hint: Some("use -o json with --fourkeys, or drop --fourkeys".into()),
+                });
+            }
+            let mut scopes = vec![(scope.service.clone(), dora(&timeline, &scope))];
+            if scope.service.is_none() {
+                let services: std::collections::BTreeSet<&String> = timeline
+                    .deploys
+                    .iter()
+                    .filter_map(|d| d.service.as_ref())
+                    .collect();
+                for service in services {
+                    let mut one = scope.clone();
+                    one.service = Some(service.clone());
+                    scopes.push((Some(service.clone()), dora(&timeline, &one)));
+                }
+            }
+            let text =
+                exposition::dora_text(&scopes).map_err(|e| CliError::Output(e.to_string()))?;
+            output::out!("{text}");
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     if four_keys {
         let figures = fourkeys(&timeline, now_ms);
-        return match output {
+        return match format {
             Format::Table => {
                 let rows = [
                     ("deployments", figures.deployments.to_string()),
@@ -200,7 +245,7 @@ pub async fn run(config: &Config, command: MetricsCommand) -> Result<ExitCode, C
         };
     }
     let figures = dora(&timeline, &scope);
-    match output {
+    match format {
         Format::Table => print_dora(&figures),
         format => output::print_value(&output::to_value(&figures)?, format)?,
     }
