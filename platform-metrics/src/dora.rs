@@ -1,7 +1,7 @@
 //! The DORA metrics by dora.dev's definitions, over the deployments of one environment in a
 //! window, per service or overall, each with the cluster of the 2024 report it falls in.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -165,8 +165,7 @@ pub fn dora(timeline: &Timeline, scope: &Scope) -> Dora {
 
     // Lead time: each change to the first successful deployment (of the environment, in
     // time order) containing it, counted when that deployment is in scope.
-    let mut first_success: std::collections::HashMap<&str, &Deploy> =
-        std::collections::HashMap::new();
+    let mut first_success: HashMap<&str, &Deploy> = HashMap::new();
     for d in timeline
         .deploys
         .iter()
@@ -194,30 +193,44 @@ pub fn dora(timeline: &Timeline, scope: &Scope) -> Dora {
         .filter(|d| !d.success)
         .map(|d| d.id.as_str())
         .collect();
+    let mut holding: HashMap<&str, Vec<&str>> = HashMap::new();
+    for d in &in_scope {
+        for c in &d.changes {
+            holding.entry(c.as_str()).or_default().push(d.id.as_str());
+        }
+    }
     for i in &timeline.incidents {
         if let Some(d) = &i.caused_by_deploy
             && ids.contains(d.as_str())
         {
             failed.insert(d.as_str());
         }
-        if let Some(cause) = &i.root_cause {
-            for d in &in_scope {
-                if d.changes.contains(cause) {
-                    failed.insert(d.id.as_str());
-                }
-            }
+        if let Some(deploys) = i.root_cause.as_deref().and_then(|c| holding.get(c)) {
+            failed.extend(deploys.iter().copied());
         }
     }
 
     // Recovery: from a failed deployment, or an incident's creation, to the next successful
     // deployment of the service or the incident's resolution, whichever comes first.
+    // Successful deployment times, all and by service, in time order (deploys are sorted).
+    let mut successes: Vec<i64> = Vec::new();
+    let mut successes_of: HashMap<&str, Vec<i64>> = HashMap::new();
+    for d in timeline
+        .deploys
+        .iter()
+        .filter(|d| d.success && d.env == scope.env)
+    {
+        successes.push(d.time_ms);
+        if let Some(s) = &d.service {
+            successes_of.entry(s.as_str()).or_default().push(d.time_ms);
+        }
+    }
     let next_success = |service: &Option<String>, after: i64| -> Option<i64> {
-        timeline
-            .deploys
-            .iter()
-            .filter(|d| d.success && d.env == scope.env && d.time_ms > after)
-            .find(|d| service.is_none() || d.service == *service)
-            .map(|d| d.time_ms)
+        let times = match service {
+            None => &successes,
+            Some(s) => successes_of.get(s.as_str())?,
+        };
+        times.get(times.partition_point(|t| *t <= after)).copied()
     };
     let mut recovery: Vec<f64> = Vec::new();
     for d in in_scope.iter().filter(|d| !d.success) {

@@ -157,14 +157,14 @@ fn entry(object: &Map<String, Value>) -> Result<JournalEntry, (String, String)> 
         },
         _ => {}
     }
-    Ok(JournalEntry {
+    Ok(JournalEntry::new(
         kind,
         id,
         time_ms,
-        service: string(object, "service")?,
-        env: string(object, "env")?,
-        body: Value::Object(object.clone()),
-    })
+        string(object, "service")?,
+        string(object, "env")?,
+        &Value::Object(object.clone()),
+    ))
 }
 
 fn missing(field: &str) -> (String, String) {

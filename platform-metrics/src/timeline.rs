@@ -77,30 +77,36 @@ impl Timeline {
                 "change" => {
                     timeline.changes.insert(e.id.clone(), e.time_ms);
                 }
-                "deploy" => timeline.deploys.push(Deploy {
-                    id: e.id.clone(),
-                    time_ms: e.time_ms,
-                    changes: e.body["changes"]
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|c| c.as_str().map(str::to_owned))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    success: e.body["status"].as_str() != Some("failure"),
-                    env: e.env.clone().unwrap_or_else(|| "production".into()),
-                    unplanned: e.body["unplanned"].as_bool().unwrap_or(false),
-                    service: e.service.clone(),
-                }),
-                "incident" => timeline.incidents.push(Incident {
-                    id: e.id.clone(),
-                    created_ms: e.time_ms,
-                    resolved_ms: text(&e.body, "time_resolved").and_then(|t| parse_time(&t).ok()),
-                    root_cause: text(&e.body, "root_cause"),
-                    caused_by_deploy: text(&e.body, "caused_by_deploy"),
-                    service: e.service.clone(),
-                }),
+                "deploy" => {
+                    let body = e.body_value();
+                    timeline.deploys.push(Deploy {
+                        id: e.id.clone(),
+                        time_ms: e.time_ms,
+                        changes: body["changes"]
+                            .as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|c| c.as_str().map(str::to_owned))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        success: body["status"].as_str() != Some("failure"),
+                        env: e.env.clone().unwrap_or_else(|| "production".into()),
+                        unplanned: body["unplanned"].as_bool().unwrap_or(false),
+                        service: e.service.clone(),
+                    });
+                }
+                "incident" => {
+                    let body = e.body_value();
+                    timeline.incidents.push(Incident {
+                        id: e.id.clone(),
+                        created_ms: e.time_ms,
+                        resolved_ms: text(&body, "time_resolved").and_then(|t| parse_time(&t).ok()),
+                        root_cause: text(&body, "root_cause"),
+                        caused_by_deploy: text(&body, "caused_by_deploy"),
+                        service: e.service.clone(),
+                    });
+                }
                 _ => {}
             }
         }

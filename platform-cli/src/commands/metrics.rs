@@ -346,12 +346,13 @@ pub fn deployments(
         let service = format!("component:{}/{}", key.namespace, key.name);
         let env = args.env.clone().unwrap_or_else(|| "production".into());
         let id = format!("{}/{}@{}", key.namespace, key.name, now.as_millisecond());
-        entries.push(JournalEntry {
-            kind: "deploy".into(),
-            time_ms: now.as_millisecond(),
-            service: Some(service.clone()),
-            env: Some("production".into()),
-            body: serde_json::json!({
+        entries.push(JournalEntry::new(
+            "deploy",
+            id.clone(),
+            now.as_millisecond(),
+            Some(service.clone()),
+            Some("production".into()),
+            &serde_json::json!({
                 "kind": "deploy",
                 "id": id,
                 "time": now.to_string(),
@@ -362,8 +363,7 @@ pub fn deployments(
                 "unplanned": unplanned,
                 "service": service,
             }),
-            id,
-        });
+        ));
     }
     entries
 }

@@ -119,14 +119,14 @@ where
 }
 
 fn entry(kind: &str, id: &str, time_ms: i64) -> JournalEntry {
-    JournalEntry {
-        kind: kind.to_owned(),
-        id: id.to_owned(),
+    JournalEntry::new(
+        kind,
+        id,
         time_ms,
-        service: Some("component:default/shop".to_owned()),
-        env: Some("production".to_owned()),
-        body: json!({"kind": kind, "id": id, "extra": {"kept": true}}),
-    }
+        Some("component:default/shop".to_owned()),
+        Some("production".to_owned()),
+        &json!({"kind": kind, "id": id, "extra": {"kept": true}}),
+    )
 }
 
 async fn journal_keeps_each_key_once_and_reads_by_time(
@@ -175,7 +175,8 @@ async fn journal_keeps_each_key_once_and_reads_by_time(
         "expected the journal oldest first with the first c1 kept, found {keys:?}"
     );
     ensure!(
-        all[0].body["extra"]["kept"] == json!(true) && all[0].env.as_deref() == Some("production"),
+        all[0].body_value()["extra"]["kept"] == json!(true)
+            && all[0].env.as_deref() == Some("production"),
         "an entry's fields did not round trip: {:?}",
         all[0]
     );

@@ -713,7 +713,7 @@ impl Rows<'_> {
                 time_ms,
                 service,
                 env,
-                body: serde_json::from_str(&body)
+                body: serde_json::value::RawValue::from_string(body)
                     .map_err(|e| self.json_err("a journal entry", e))?,
             };
             if query.matches(&entry) {

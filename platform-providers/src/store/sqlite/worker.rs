@@ -150,7 +150,7 @@ impl Worker {
                 )
                 .map_err(err)?;
             for e in entries {
-                let body = e.body.to_string();
+                let body = e.body.get();
                 added += insert
                     .execute(rusqlite::params![
                         e.kind, e.id, e.time_ms, e.service, e.env, body
