@@ -105,6 +105,11 @@ enum Command {
   platformctl outputs DatabaseClaim orders-db -n team-a --reveal
   platformctl outputs CacheClaim sessions -o json")]
     Outputs(commands::outputs::Args),
+    /// Print a container's variables with placeholders resolved; secrets masked unless --reveal.
+    #[command(after_help = "Examples:
+  platformctl env Application orders -o dotenv --reveal > .env
+  platformctl env Workload my-workload --container main -o json")]
+    Env(commands::env::Args),
     /// Delete claims and their resources, respecting deletion policies and references.
     #[command(after_help = "Examples:
   platformctl delete DatabaseClaim orders-db
@@ -234,6 +239,9 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Outputs(args) => {
             return stateful(None, Box::pin(commands::outputs::run(&config, args)));
         }
+        Command::Env(args) => {
+            return stateful(None, Box::pin(commands::env::run(&config, args)));
+        }
         Command::Delete(args) => {
             return stateful(
                 Some("platformctl delete"),
@@ -278,6 +286,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let engine = workspace::offline_engine(&config, env.as_deref())?;
             commands::validate::run(
                 &registry,
+                &config.score_types,
                 &engine,
                 &paths,
                 policies.as_ref().map(|p| (p, environment.as_str(), data)),
@@ -293,6 +302,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         | Command::Get(_)
         | Command::Describe(_)
         | Command::Outputs(_)
+        | Command::Env(_)
         | Command::Delete(_)
         | Command::Drift(_)
         | Command::Run(_)

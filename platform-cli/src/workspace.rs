@@ -6,6 +6,7 @@ use std::sync::Arc;
 use platform_core::compose::{CompositionLibrary, LibraryError};
 use platform_core::engine::{Engine, EngineBuilder, EngineError, ProgressListener};
 use platform_core::kinds::KindRegistry;
+use platform_core::kinds::score::{ScoreExpansion, ScoreTypes, expand_score};
 use platform_core::load::Diagnostic;
 use platform_core::load::{Format, Loader};
 use platform_core::model::{DynamicObject, ObjectRef, Resource};
@@ -29,6 +30,8 @@ pub struct Workspace {
     pub registry: KindRegistry,
     /// The state store under the engine, with the catalog kept in step with its claims.
     pub catalog: Arc<CatalogStore>,
+    /// The Score resource types served (built-in and the config's `scoreTypes`).
+    pub score_types: ScoreTypes,
 }
 
 impl Workspace {
@@ -233,6 +236,7 @@ impl Workspace {
             engine: tune(builder).build(),
             registry,
             catalog,
+            score_types: config.score_types.clone(),
         })
     }
 
@@ -339,20 +343,49 @@ fn providers(
 /// Loads and validates files and folders into objects; every problem is reported, located.
 pub fn load_objects(
     registry: &KindRegistry,
+    types: &ScoreTypes,
     paths: &[PathBuf],
 ) -> Result<Vec<DynamicObject>, CliError> {
-    Ok(load_checked(registry, paths)?
+    Ok(load_checked(registry, types, paths)?
         .into_iter()
         .map(Checked::into_object)
         .collect())
 }
 
-/// Loads and validates claim files into checked objects that know the file and line they came
-/// from (a denial names them); every problem of every file at once.
-pub fn load_checked(registry: &KindRegistry, paths: &[PathBuf]) -> Result<Vec<Checked>, CliError> {
+/// What files and folders hold, with every Score workload turned into its Application.
+pub struct Inputs {
+    /// Problems reading or parsing the inputs.
+    pub problems: Vec<Diagnostic>,
+    /// The documents and what converting Score workloads found.
+    pub expansion: ScoreExpansion,
+}
+
+/// Reads files and folders; Score workloads become Applications (one reader for both).
+pub fn load_inputs(registry: &KindRegistry, types: &ScoreTypes, paths: &[PathBuf]) -> Inputs {
     let loaded = Loader::new().load_paths(paths);
-    let mut problems = loaded.diagnostics;
-    let objects = match Validator::new(registry).checked(&loaded.documents) {
+    Inputs {
+        problems: loaded.diagnostics,
+        expansion: expand_score(loaded.documents, registry, types),
+    }
+}
+
+/// Loads and validates claim files into checked objects that know the file and line they came
+/// from (a denial names them); every problem of every file at once. What a Score workload
+/// asks that this platform cannot serve is an error here; deprecated forms are warnings.
+pub fn load_checked(
+    registry: &KindRegistry,
+    types: &ScoreTypes,
+    paths: &[PathBuf],
+) -> Result<Vec<Checked>, CliError> {
+    let inputs = load_inputs(registry, types, paths);
+    let expansion = inputs.expansion;
+    for warning in &expansion.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let mut problems = inputs.problems;
+    problems.extend(expansion.errors);
+    problems.extend(expansion.unserved);
+    let objects = match Validator::new(registry).checked(&expansion.documents) {
         Ok(objects) => objects,
         Err(report) => {
             problems.extend(report.diagnostics);

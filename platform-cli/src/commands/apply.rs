@@ -55,7 +55,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
             return Err(e);
         }
     };
-    let checked = match load_checked(&workspace.registry, &args.paths) {
+    let checked = match load_checked(&workspace.registry, &workspace.score_types, &args.paths) {
         Ok(o) => o,
         Err(e) => {
             progress.finish();

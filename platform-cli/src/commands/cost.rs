@@ -97,7 +97,7 @@ fn number(m: Money) -> serde_json::Value {
 /// Prints the estimate per claim, per owner and in total.
 pub fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let registry = config.registry()?;
-    let objects = load_objects(&registry, &args.paths)?;
+    let objects = load_objects(&registry, &config.score_types, &args.paths)?;
     let (prices, owner_label) = price_list(config)?;
     let costs = estimate(&prices, &owner_label, &objects);
     let mut owners: BTreeMap<String, Money> = BTreeMap::new();

@@ -30,7 +30,7 @@ pub struct Args {
 /// Plans the claims and prints what an apply would do.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
-    let checked = load_checked(&workspace.registry, &args.paths)?;
+    let checked = load_checked(&workspace.registry, &workspace.score_types, &args.paths)?;
     let objects: Vec<platform_core::model::DynamicObject> =
         checked.iter().map(|c| c.object().clone()).collect();
     let before = workspace.stored_versions(&objects).await?;

@@ -114,7 +114,7 @@ fn application_environment(
             let mut last = 0;
             let mut complete = true;
             for p in &found {
-                resolved.push_str(&text[last..p.span.start]);
+                resolved.push_str(&unescape(&text[last..p.span.start]));
                 let value = if p.section == "secrets" {
                     secrets
                         .get(&p.resource)
@@ -138,7 +138,7 @@ fn application_environment(
                 }
                 last = p.span.end;
             }
-            resolved.push_str(&text[last..]);
+            resolved.push_str(&unescape(&text[last..]));
             if !complete {
                 continue;
             }
@@ -151,4 +151,27 @@ fn application_environment(
         }
     }
     (env_outputs, env_secrets, unresolved)
+}
+
+/// Literal text between placeholders: `$${` is a literal `${` (Score's escape).
+fn unescape(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("$${") {
+        std::borrow::Cow::Owned(text.replace("$${", "${"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unescape;
+
+    #[test]
+    fn an_escaped_placeholder_resolves_to_its_literal_text() {
+        assert_eq!(
+            unescape("a $${resources.db.host} b"),
+            "a ${resources.db.host} b"
+        );
+        assert_eq!(unescape("costs $$5"), "costs $$5");
+    }
 }
