@@ -16,6 +16,7 @@
 //! policies: [policies/]             # Policy, PriceList and Budget documents
 //! guardrails: {requireOwner: {}}    # ready guardrails
 //! controller: {pollInterval: 30s, concurrency: 16}   # `platformctl run`; its flags win
+//! offerings: [offerings/]          # Offering documents that claims' spec.intent chooses from
 //! scoreTypes:                       # Score resource types served by a team's claim kinds
 //!   mongodb: {kind: DocumentDbClaim, outputs: {host: outputs.host, password: secrets.password}}
 //! ```
@@ -60,6 +61,7 @@ const KNOWN_KEYS: &[&str] = &[
     "guardrails",
     "controller",
     "scoreTypes",
+    "offerings",
 ];
 const SCORE_TYPE_KEYS: &[&str] = &["kind", "spec", "outputs"];
 const CONTROLLER_KEYS: &[&str] = &["pollInterval", "concurrency"];
@@ -90,6 +92,8 @@ pub struct Config {
     pub controller: ControllerSettings,
     /// The Score resource types served: the built-in ones plus the config's `scoreTypes`.
     pub score_types: ScoreTypes,
+    /// Files or folders of Offering documents; the example offerings when empty.
+    pub offerings: Vec<PathBuf>,
 }
 
 /// Settings of the controller loop (`platformctl run`); its flags override them.
@@ -138,6 +142,7 @@ impl Default for Config {
             guardrails: None,
             controller: ControllerSettings::default(),
             score_types: ScoreTypes::builtin(),
+            offerings: Vec::new(),
         }
     }
 }
@@ -309,6 +314,7 @@ impl Config {
                 "kinds" => config.kinds = paths(&mut r, &value, base),
                 "compositions" => config.compositions = paths(&mut r, &value, base),
                 "policies" => config.policies = paths(&mut r, &value, base),
+                "offerings" => config.offerings = paths(&mut r, &value, base),
                 "guardrails" => match serde_json::from_value(value.to_json()) {
                     Ok(settings) => config.guardrails = Some(settings),
                     Err(e) => r.fail(&value, e.to_string()),

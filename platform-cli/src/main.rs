@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod error;
 mod exit;
+mod intent;
 mod interrupt;
 mod output;
 mod workspace;
@@ -110,6 +111,11 @@ enum Command {
   platformctl env Application orders -o dotenv --reveal > .env
   platformctl env Workload my-workload --container main -o json")]
     Env(commands::env::Args),
+    /// Explain which offering serves each claim's intent: every candidate, need by need.
+    #[command(after_help = "Examples:
+  platformctl explain DatabaseClaim orders-db
+  platformctl explain -f claims/ offerings/ -o json")]
+    Explain(commands::explain::Args),
     /// Delete claims and their resources, respecting deletion policies and references.
     #[command(after_help = "Examples:
   platformctl delete DatabaseClaim orders-db
@@ -242,6 +248,9 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Env(args) => {
             return stateful(None, Box::pin(commands::env::run(&config, args)));
         }
+        Command::Explain(args) => {
+            return stateful(None, Box::pin(commands::explain::run(&config, args)));
+        }
         Command::Delete(args) => {
             return stateful(
                 Some("platformctl delete"),
@@ -303,6 +312,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         | Command::Describe(_)
         | Command::Outputs(_)
         | Command::Env(_)
+        | Command::Explain(_)
         | Command::Delete(_)
         | Command::Drift(_)
         | Command::Run(_)

@@ -3,11 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use platform_core::admit::intent::OFFERING_KIND;
 use platform_core::compose::{CompositionLibrary, LibraryError};
 use platform_core::engine::{Engine, EngineBuilder, EngineError, ProgressListener};
 use platform_core::kinds::KindRegistry;
 use platform_core::kinds::score::{ScoreExpansion, ScoreTypes, expand_score};
-use platform_core::load::Diagnostic;
+use platform_core::load::{Diagnostic, Document};
 use platform_core::load::{Format, Loader};
 use platform_core::model::{DynamicObject, ObjectRef, Resource};
 use platform_core::provider::Provider;
@@ -358,14 +359,22 @@ pub struct Inputs {
     pub problems: Vec<Diagnostic>,
     /// The documents and what converting Score workloads found.
     pub expansion: ScoreExpansion,
+    /// The Offering documents among the inputs, set apart from the claims.
+    pub offerings: Vec<Document>,
 }
 
-/// Reads files and folders; Score workloads become Applications (one reader for both).
+/// Reads files and folders; Score workloads become Applications (one reader for both), and
+/// Offering documents are set apart for the intents of the claims beside them.
 pub fn load_inputs(registry: &KindRegistry, types: &ScoreTypes, paths: &[PathBuf]) -> Inputs {
     let loaded = Loader::new().load_paths(paths);
+    let (offerings, documents): (Vec<Document>, Vec<Document>) = loaded
+        .documents
+        .into_iter()
+        .partition(|d| d.top_str("kind") == Some(OFFERING_KIND));
     Inputs {
         problems: loaded.diagnostics,
-        expansion: expand_score(loaded.documents, registry, types),
+        expansion: expand_score(documents, registry, types),
+        offerings,
     }
 }
 
@@ -377,6 +386,15 @@ pub fn load_checked(
     types: &ScoreTypes,
     paths: &[PathBuf],
 ) -> Result<Vec<Checked>, CliError> {
+    Ok(load_claims(registry, types, paths)?.0)
+}
+
+/// [`load_checked`], also returning the Offering documents among the inputs.
+pub fn load_claims(
+    registry: &KindRegistry,
+    types: &ScoreTypes,
+    paths: &[PathBuf],
+) -> Result<(Vec<Checked>, Vec<Document>), CliError> {
     let inputs = load_inputs(registry, types, paths);
     let expansion = inputs.expansion;
     for warning in &expansion.warnings {
@@ -395,7 +413,7 @@ pub fn load_checked(
     // Files in input order, problems in line order within a file.
     problems.sort_by(|a, b| a.file.cmp(&b.file).then(a.location.cmp(&b.location)));
     if problems.is_empty() {
-        Ok(objects)
+        Ok((objects, inputs.offerings))
     } else {
         Err(CliError::Input(problems))
     }

@@ -8,6 +8,7 @@ pub mod delete;
 pub mod describe;
 pub mod drift;
 pub mod env;
+pub mod explain;
 pub mod get;
 pub mod graph;
 pub mod init;

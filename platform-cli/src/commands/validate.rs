@@ -29,6 +29,10 @@ pub fn run(
     let inputs = load_inputs(registry, score_types, paths);
     let loaded = inputs.expansion;
     let mut diagnostics = inputs.problems;
+    if let Err(problems) = platform_core::admit::intent::offerings_from_documents(&inputs.offerings)
+    {
+        diagnostics.extend(problems);
+    }
     diagnostics.extend(loaded.errors);
     let mut warnings = loaded.warnings;
     warnings.extend(loaded.unserved);
@@ -62,7 +66,7 @@ pub fn run(
     }
     diagnostics.sort_by(|a, b| a.file.cmp(&b.file).then(a.location.cmp(&b.location)));
     let report = ValidationReport {
-        documents: loaded.inputs,
+        documents: loaded.inputs + inputs.offerings.len(),
         diagnostics,
     };
     if report.is_ok() {

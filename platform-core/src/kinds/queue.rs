@@ -31,6 +31,7 @@ pub struct QueueClaimSpec {
     /// What the claim needs instead of a size: admission picks the cheapest `Offering`
     /// that satisfies every need and sets the fields it stands for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "super::Intent")]
     pub intent: Option<super::Intent>,
 }
 

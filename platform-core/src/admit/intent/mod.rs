@@ -22,10 +22,19 @@
 //! ```
 
 mod choose;
+mod explain;
 mod offering;
+mod resolve;
 
 pub use choose::{Candidate, Choice, Reason, Unmet, choose, unmet_needs};
-pub use offering::{OFFERING_KIND, Offering, offerings_from_documents, parse_availability};
+pub use explain::{explain_item, explain_text};
+pub use offering::{
+    EXAMPLE_OFFERINGS, OFFERING_KIND, Offering, example_offerings, offerings_from_documents,
+    parse_availability,
+};
+pub use resolve::{
+    IntentNote, IntentResolver, OFFERING_ANNOTATION, OFFERING_PRICE_ANNOTATION, intent_needs,
+};
 
 #[cfg(test)]
 mod tests;

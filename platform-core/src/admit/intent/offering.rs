@@ -197,3 +197,17 @@ pub fn offerings_from_documents(documents: &[Document]) -> Result<Vec<Offering>,
         Err(problems)
     }
 }
+
+/// The example offerings shipped beside the example prices (`cost/example-offerings.yaml`).
+pub const EXAMPLE_OFFERINGS: &str = include_str!("../cost/example-offerings.yaml");
+
+/// The example offerings, read.
+pub fn example_offerings() -> Vec<Offering> {
+    let loaded = crate::load::Loader::new().load_str(
+        Arc::from("(bundled) example-offerings.yaml"),
+        EXAMPLE_OFFERINGS,
+        crate::load::Format::Yaml,
+    );
+    // A constant of this crate; a test reads it without problems.
+    offerings_from_documents(&loaded.documents).unwrap_or_default()
+}

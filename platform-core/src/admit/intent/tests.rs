@@ -311,3 +311,113 @@ proptest! {
         }
     }
 }
+
+fn checked_claim(text: &str) -> Vec<crate::validate::Checked> {
+    let registry = crate::kinds::KindRegistry::builtin();
+    let loaded = Loader::new().load_str("claims.yaml".into(), text, Format::Yaml);
+    crate::validate::Validator::new(&registry)
+        .checked(&loaded.documents)
+        .unwrap_or_else(|r| panic!("{r}"))
+}
+
+const ORDERS_DB: &str = "apiVersion: platform.dev/v1alpha1\nkind: DatabaseClaim\nmetadata: {name: orders-db}\nspec:\n  engine: postgresql\n  intent: {readsPerSecond: 3000, availability: \"99.9\"}\n";
+
+#[test]
+fn the_example_offerings_read_cleanly_and_cover_every_intent_kind() {
+    let offerings = example_offerings();
+    assert!(offerings.len() >= 10);
+    for kind in ["DatabaseClaim", "CacheClaim", "QueueClaim"] {
+        assert!(offerings.iter().any(|o| o.claim_kind == kind), "{kind}");
+    }
+}
+
+#[test]
+fn resolving_sets_the_offerings_fields_and_its_price_is_the_claims_cost() {
+    let offerings = example_offerings();
+    let resolver = IntentResolver::new(&offerings, "local", false);
+    let (resolved, notes) = resolver.resolve(checked_claim(ORDERS_DB), &[]).unwrap();
+    let object = resolved[0].object();
+    assert_eq!(object.spec["size"], "medium");
+    assert_eq!(
+        object.metadata.annotations[OFFERING_ANNOTATION],
+        "db-medium"
+    );
+    assert_eq!(notes[0].offering, "db-medium");
+    assert_eq!(notes[0].claim, "DatabaseClaim/default/orders-db");
+    let prices = crate::admit::PriceList::example();
+    assert_eq!(prices.monthly(object).to_string(), "112.00");
+}
+
+#[test]
+fn a_stored_offering_is_kept_while_it_satisfies_and_reoptimize_moves() {
+    let offerings = example_offerings();
+    let mut stored = checked_claim(ORDERS_DB).remove(0).into_object();
+    stored
+        .metadata
+        .annotations
+        .insert(OFFERING_ANNOTATION.into(), "db-large".into());
+    let kept = IntentResolver::new(&offerings, "local", false)
+        .resolve(checked_claim(ORDERS_DB), std::slice::from_ref(&stored))
+        .unwrap();
+    assert_eq!(
+        kept.0[0].object().metadata.annotations[OFFERING_ANNOTATION],
+        "db-large"
+    );
+    assert!(kept.1[0].cheaper_exists);
+    assert!(
+        kept.1[0].explanation.contains("db-medium is cheaper"),
+        "{}",
+        kept.1[0].explanation
+    );
+    let moved = IntentResolver::new(&offerings, "local", true)
+        .resolve(checked_claim(ORDERS_DB), std::slice::from_ref(&stored))
+        .unwrap();
+    assert_eq!(
+        moved.0[0].object().metadata.annotations[OFFERING_ANNOTATION],
+        "db-medium"
+    );
+}
+
+#[test]
+fn an_infeasible_intent_is_a_located_error_naming_the_closest_offering() {
+    let offerings = example_offerings();
+    let text = ORDERS_DB.replace(
+        "readsPerSecond: 3000",
+        "readsPerSecond: 500000, storageGiB: 10",
+    );
+    let problems = IntentResolver::new(&offerings, "local", false)
+        .resolve(checked_claim(&text), &[])
+        .unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(
+        problems[0],
+        "claims.yaml:1:1: spec.intent: DatabaseClaim/default/orders-db: no offering satisfies every need; closest is db-medium (112.00 a month): readsPerSecond requires at least 500000, offers 5000"
+    );
+}
+
+#[test]
+fn hostile_intents_and_size_with_intent_are_located_errors() {
+    let registry = crate::kinds::KindRegistry::builtin();
+    let text = "apiVersion: platform.dev/v1alpha1\nkind: CacheClaim\nmetadata: {name: c}\nspec:\n  size: small\n  intent:\n    readsPerSecond: -1\n    availability: \"100.5\"\n    memoryMiB: 1e300\n";
+    let loaded = Loader::new().load_str("claims.yaml".into(), text, Format::Yaml);
+    let report = crate::validate::Validator::new(&registry).validate(&loaded.documents);
+    let lines: Vec<String> = report.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    assert!(
+        lines[0]
+            .starts_with("claims.yaml:7:5: spec.intent: expected either spec.size or spec.intent"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[1].starts_with("claims.yaml:7:21: spec.intent.readsPerSecond: "),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[2].starts_with("claims.yaml:8:19: spec.intent.availability: "),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[3].starts_with("claims.yaml:9:16: spec.intent.memoryMiB: "),
+        "{lines:#?}"
+    );
+}
