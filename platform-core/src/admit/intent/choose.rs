@@ -59,20 +59,29 @@ impl Candidate<'_> {
     }
 }
 
+/// Whether `offering` meets one need: a need it does not state is unmet.
+fn meets(offering: &Offering, need: Need, required: f64) -> bool {
+    offering
+        .offered(need)
+        .is_some_and(|v| need.met_by(required, v))
+}
+
+/// Whether `offering` meets every need (what [`unmet_needs`] finds empty, without allocating).
+pub fn feasible(needs: &[(Need, f64)], offering: &Offering) -> bool {
+    needs
+        .iter()
+        .all(|&(need, required)| meets(offering, need, required))
+}
+
 /// The needs `offering` does not meet.
 pub fn unmet_needs(needs: &[(Need, f64)], offering: &Offering) -> Vec<Unmet> {
     needs
         .iter()
-        .filter_map(|&(need, required)| {
-            let offered = offering.offered(need);
-            match offered {
-                Some(v) if need.met_by(required, v) => None,
-                _ => Some(Unmet {
-                    need,
-                    required,
-                    offered,
-                }),
-            }
+        .filter(|&&(need, required)| !meets(offering, need, required))
+        .map(|&(need, required)| Unmet {
+            need,
+            required,
+            offered: offering.offered(need),
         })
         .collect()
 }
@@ -98,8 +107,10 @@ pub enum Reason {
 /// The decision for one intent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Choice<'o> {
-    /// Every offering that serves the claim, judged, in price order.
-    pub candidates: Vec<Candidate<'o>>,
+    /// The needs decided on.
+    needs: Vec<(Need, f64)>,
+    /// Every offering that serves the claim, in price order.
+    offerings: Vec<&'o Offering>,
     /// The chosen offering.
     pub chosen: Option<&'o Offering>,
     /// Why it was chosen.
@@ -110,10 +121,22 @@ pub struct Choice<'o> {
 }
 
 impl<'o> Choice<'o> {
-    /// The infeasible candidate closest to satisfying: fewest unmet needs, then price.
-    pub fn closest(&self) -> Option<&Candidate<'o>> {
+    /// Every offering that serves the claim judged against the needs, in price order (made
+    /// when asked: deciding needs no list of unmet needs).
+    pub fn candidates(&self) -> Vec<Candidate<'o>> {
+        self.offerings
+            .iter()
+            .map(|&offering| Candidate {
+                offering,
+                unmet: unmet_needs(&self.needs, offering),
+            })
+            .collect()
+    }
+
+    /// The candidate closest to satisfying: fewest unmet needs, then price.
+    pub fn closest(&self) -> Option<Candidate<'o>> {
         // Candidates are in price order, so the first with the fewest unmet needs wins ties.
-        self.candidates.iter().min_by_key(|c| c.unmet.len())
+        self.candidates().into_iter().min_by_key(|c| c.unmet.len())
     }
 
     /// One line saying why the pick won (or that nothing could).
@@ -157,37 +180,29 @@ pub fn choose<'o>(
     offerings: impl IntoIterator<Item = &'o Offering>,
     current: Option<&str>,
 ) -> Choice<'o> {
-    let mut candidates: Vec<Candidate<'o>> = offerings
-        .into_iter()
-        .map(|offering| Candidate {
-            offering,
-            unmet: unmet_needs(needs, offering),
-        })
-        .collect();
-    candidates.sort_by(|a, b| by_price(a.offering, b.offering));
-    let cheapest = candidates.iter().find(|c| c.feasible()).map(|c| c.offering);
+    let mut offerings: Vec<&'o Offering> = offerings.into_iter().collect();
+    offerings.sort_unstable_by(|a, b| by_price(a, b));
+    let cheapest = offerings.iter().copied().find(|o| feasible(needs, o));
     let kept = current.and_then(|name| {
-        candidates
+        offerings
             .iter()
-            .find(|c| c.offering.name == name && c.feasible())
-            .map(|c| c.offering)
+            .copied()
+            .find(|o| o.name == name && feasible(needs, o))
     });
-    match kept {
-        Some(kept) => Choice {
-            cheaper: cheapest.filter(|c| c.monthly_price < kept.monthly_price),
-            candidates,
-            chosen: Some(kept),
-            reason: Reason::Kept,
-        },
-        None => Choice {
-            reason: if cheapest.is_some() {
-                Reason::Cheapest
-            } else {
-                Reason::Infeasible
-            },
-            chosen: cheapest,
-            candidates,
-            cheaper: None,
-        },
+    let (chosen, reason, cheaper) = match kept {
+        Some(kept) => (
+            Some(kept),
+            Reason::Kept,
+            cheapest.filter(|c| c.monthly_price < kept.monthly_price),
+        ),
+        None if cheapest.is_some() => (cheapest, Reason::Cheapest, None),
+        None => (None, Reason::Infeasible, None),
+    };
+    Choice {
+        needs: needs.to_vec(),
+        offerings,
+        chosen,
+        reason,
+        cheaper,
     }
 }

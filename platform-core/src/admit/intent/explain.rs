@@ -8,7 +8,7 @@ use super::choose::Choice;
 /// "monthlyPrice", "feasible", "unmet": [{"need", "required", "offered"}]}]}`.
 pub fn explain_item(claim: &str, choice: &Choice<'_>) -> Value {
     let candidates: Vec<Value> = choice
-        .candidates
+        .candidates()
         .iter()
         .map(|c| {
             json!({
@@ -47,7 +47,7 @@ pub fn explain_text(
     choice: &Choice<'_>,
 ) -> String {
     let mut out = format!("{claim}\n");
-    for c in &choice.candidates {
+    for c in &choice.candidates() {
         let mark = if choice.chosen.is_some_and(|o| o.name == c.offering.name) {
             "*"
         } else if c.feasible() {

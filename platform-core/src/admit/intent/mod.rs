@@ -26,7 +26,7 @@ mod explain;
 mod offering;
 mod resolve;
 
-pub use choose::{Candidate, Choice, Reason, Unmet, choose, unmet_needs};
+pub use choose::{Candidate, Choice, Reason, Unmet, choose, feasible, unmet_needs};
 pub use explain::{explain_item, explain_text};
 pub use offering::{
     EXAMPLE_OFFERINGS, OFFERING_KIND, Offering, example_offerings, offerings_from_documents,

@@ -296,7 +296,8 @@ proptest! {
         let offerings: Vec<Offering> = offerings.into_iter().filter(|o| seen.insert(o.name.clone())).collect();
         let choice = choose(&needs, &offerings, None);
         prop_assert_eq!(name(choice.chosen), name(brute_force(&needs, &offerings)));
-        for c in &choice.candidates {
+        for c in &choice.candidates() {
+            prop_assert_eq!(feasible(&needs, c.offering), c.feasible());
             prop_assert_eq!(c.feasible(), brute_force(&needs, std::slice::from_ref(c.offering)).is_some());
         }
         // Hysteresis never keeps an infeasible offering, and keeps any feasible one.
