@@ -102,6 +102,17 @@ impl<'o> IntentResolver<'o> {
             let previous = stored.iter().find(|s| s.object_ref() == key);
             let claim = format!("{}/{}/{}", object.kind, key.namespace, key.name);
             let at = origin.clone().unwrap_or_else(|| claim.clone());
+            // A requested claim is made by the engine from the Application, after this step:
+            // its intent could not be resolved, and is refused rather than silently ignored.
+            if let Some(requests) = object.spec.get("resources").and_then(Value::as_object) {
+                for (name, request) in requests {
+                    if request.pointer("/spec/intent").is_some() {
+                        problems.push(format!(
+                            "{at}: spec.resources.{name}.spec.intent: {claim} requests a claim with an intent, which is resolved only on claims written on their own; state a size here or write the claim as its own document"
+                        ));
+                    }
+                }
+            }
             match self.decide(&object, previous) {
                 None => {}
                 Some(Err(e)) => problems.push(format!("{at}: {e}")),

@@ -422,3 +422,18 @@ fn hostile_intents_and_size_with_intent_are_located_errors() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn an_intent_inside_an_applications_request_is_refused_not_ignored() {
+    let offerings = example_offerings();
+    let text = "apiVersion: platform.dev/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  containers: [{name: main, image: x}]\n  resources:\n    db:\n      kind: DatabaseClaim\n      spec: {engine: postgresql, intent: {readsPerSecond: 10}}\n";
+    let problems = IntentResolver::new(&offerings, "local", false)
+        .resolve(checked_claim(text), &[])
+        .unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].starts_with("claims.yaml:1:1: spec.resources.db.spec.intent: Application/default/web requests a claim with an intent"),
+        "{}",
+        problems[0]
+    );
+}
