@@ -139,3 +139,32 @@ fn explain_json_has_every_candidate_with_its_unmet_needs() {
         "{text}"
     );
 }
+
+#[test]
+fn budgets_see_the_chosen_offerings_price() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("db.yaml"),
+        CLAIM.replace("READS", "3000").replace(
+            "  name: orders-db\n",
+            "  name: orders-db\n  labels: {platform.dev/owner: team-orders}\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(d.join("platform.yaml"), "policies:\n  - budget.yaml\n").unwrap();
+    std::fs::write(
+        d.join("budget.yaml"),
+        "apiVersion: platform.dev/v1alpha1\nkind: Budget\nmetadata: {name: orders-team}\nspec: {owner: team-orders, monthlyLimit: 100, mode: Enforce}\n",
+    )
+    .unwrap();
+    // Priced by its size alone the claim would cost 102.40; db-medium costs 112.00.
+    let (_, stderr) = expect(d, &["apply", "-f", "db.yaml"], 1);
+    assert!(
+        stderr.contains("this claim costs 112.00 USD a month"),
+        "{stderr}"
+    );
+    let (stdout, _) = expect(d, &["cost", "-f", "db.yaml", "-o", "json"], 0);
+    let cost: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(cost["claims"][0]["monthly"], 112.0, "{stdout}");
+}
