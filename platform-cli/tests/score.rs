@@ -161,7 +161,15 @@ fn a_workload_applies_resolves_its_variables_and_deprovisions_a_removed_resource
 
     // The cache leaves the score file: the next apply deletes its claim and its table.
     write(d, &without_cache(WORKLOAD));
-    let (planned, _) = expect(d, &["plan", "-f", "score.yaml"], 0);
+    let (planned, _) = expect(d, &["plan", "-f", "score.yaml", "--detailed-exitcode"], 2);
+    assert!(
+        planned.contains("- LocalCache web-cache-cache"),
+        "{planned}"
+    );
+    assert!(
+        planned.contains("Plan: 0 to create, 0 to update, 1 to delete."),
+        "{planned}"
+    );
     assert!(
         planned.contains("Application default/web  (none)  27.40  (-15.00)"),
         "{planned}"

@@ -20,22 +20,8 @@ impl Engine {
     ) -> Result<ClaimReport, EngineError> {
         let key = app.object_ref();
         let desired = self.children_of(&app)?;
-        let desired_keys: HashSet<ObjectRef> = desired.iter().map(Resource::object_ref).collect();
-        for stale in self
-            .inner
-            .store
-            .list(&ListFilter::owned_by(key.clone()))
-            .await?
-        {
-            if self
-                .inner
-                .registry
-                .resolve(&stale.api_version, &stale.kind)
-                .is_ok()
-                && !desired_keys.contains(&stale.object_ref())
-            {
-                self.delete_tree(&stale).await?;
-            }
+        for stale in self.stale_children(&key, &desired).await? {
+            self.delete_tree(&stale).await?;
         }
         let child_keys: Vec<ObjectRef> = desired.iter().map(Resource::object_ref).collect();
         let stored = self.inner.store.get_many(&child_keys).await?;
@@ -86,6 +72,32 @@ impl Engine {
         report.outputs.extend(env_outputs);
         self.record_claim_status(&report, env_secrets).await?;
         Ok(report)
+    }
+}
+
+impl Engine {
+    /// The stored claims an Application requested that it no longer requests (a resource
+    /// removed from its spec or its Score file): apply deletes them, plan announces it.
+    pub(crate) async fn stale_children(
+        &self,
+        app: &ObjectRef,
+        desired: &[DynamicObject],
+    ) -> Result<Vec<DynamicObject>, EngineError> {
+        let desired_keys: HashSet<ObjectRef> = desired.iter().map(Resource::object_ref).collect();
+        Ok(self
+            .inner
+            .store
+            .list(&ListFilter::owned_by(app.clone()))
+            .await?
+            .into_iter()
+            .filter(|stale| {
+                self.inner
+                    .registry
+                    .resolve(&stale.api_version, &stale.kind)
+                    .is_ok()
+                    && !desired_keys.contains(&stale.object_ref())
+            })
+            .collect())
     }
 }
 
