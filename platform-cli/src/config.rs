@@ -17,12 +17,16 @@
 //! policies: [policies/]             # Policy, PriceList and Budget documents
 //! guardrails: {requireOwner: {}}    # ready guardrails
 //! controller: {pollInterval: 30s, concurrency: 16}   # `platformctl run`; its flags win
+//! offerings: [offerings/]          # Offering documents that claims' spec.intent chooses from
+//! scoreTypes:                       # Score resource types served by a team's claim kinds
+//!   mongodb: {kind: DocumentDbClaim, outputs: {host: outputs.host, password: secrets.password}}
 //! ```
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use platform_core::admit::{GuardrailError, GuardrailSettings, Guardrails};
+use platform_core::kinds::score::{OutputSource, ScoreType, ScoreTypes};
 use platform_core::kinds::{KindRegistry, kinds_from_document};
 use platform_core::load::{
     Diagnostic, Document, Field, FieldReader, Key, Loader, Location, field_path,
@@ -57,7 +61,10 @@ const KNOWN_KEYS: &[&str] = &[
     "policies",
     "guardrails",
     "controller",
+    "scoreTypes",
+    "offerings",
 ];
+const SCORE_TYPE_KEYS: &[&str] = &["kind", "spec", "outputs"];
 const CONTROLLER_KEYS: &[&str] = &["pollInterval", "concurrency"];
 const ENVIRONMENT_KEYS: &[&str] = &["providers", "compositions", "config", "production"];
 
@@ -84,6 +91,10 @@ pub struct Config {
     pub guardrails: Option<GuardrailSettings>,
     /// Settings of `platformctl run`.
     pub controller: ControllerSettings,
+    /// The Score resource types served: the built-in ones plus the config's `scoreTypes`.
+    pub score_types: ScoreTypes,
+    /// Files or folders of Offering documents; the example offerings when empty.
+    pub offerings: Vec<PathBuf>,
 }
 
 /// Settings of the controller loop (`platformctl run`); its flags override them.
@@ -134,6 +145,8 @@ impl Default for Config {
             policies: Vec::new(),
             guardrails: None,
             controller: ControllerSettings::default(),
+            score_types: ScoreTypes::builtin(),
+            offerings: Vec::new(),
         }
     }
 }
@@ -173,6 +186,54 @@ fn unknown(r: &mut FieldReader, key: &Key, field: &Field<'_>, known: &[&str]) {
             known.join(", ")
         ),
     );
+}
+
+/// One `scoreTypes` entry: `{kind: MongoClaim, spec: {...}, outputs: {host: outputs.host,
+/// password: secrets.password}}`.
+fn score_type(r: &mut FieldReader, field: &Field<'_>) -> Option<ScoreType> {
+    let mut kind = None;
+    let mut spec = serde_json::Map::new();
+    let mut outputs = BTreeMap::new();
+    for (key, setting) in setting_entries(r, field) {
+        match key.name.as_str() {
+            "kind" => kind = r.non_empty_string(&setting),
+            "spec" => match setting.to_json() {
+                serde_json::Value::Object(fields) => spec = fields,
+                _ => r.expected(&setting, "a mapping of the claim's spec fields"),
+            },
+            "outputs" => {
+                for (name, source) in setting_entries(r, &setting) {
+                    let Some(text) = r.string(&source) else {
+                        continue;
+                    };
+                    match text.split_once('.') {
+                        Some(("outputs", k)) if !k.is_empty() => {
+                            outputs.insert(name.name.clone(), OutputSource::output(k));
+                        }
+                        Some(("secrets", k)) if !k.is_empty() => {
+                            outputs.insert(name.name.clone(), OutputSource::secret(k));
+                        }
+                        _ => r.fail(
+                            &source,
+                            format!("expected outputs.<key> or secrets.<key>, found {text:?}"),
+                        ),
+                    }
+                }
+            }
+            _ => unknown(r, key, &setting, SCORE_TYPE_KEYS),
+        }
+    }
+    let Some(kind) = kind else {
+        r.fail(
+            field,
+            "required key \"kind\" (the claim kind serving the type) is missing",
+        );
+        return None;
+    };
+    let mut served = ScoreType::new(&kind);
+    served.spec = spec;
+    served.outputs = outputs;
+    Some(served)
 }
 
 impl Config {
@@ -257,6 +318,7 @@ impl Config {
                 "kinds" => config.kinds = paths(&mut r, &value, base),
                 "compositions" => config.compositions = paths(&mut r, &value, base),
                 "policies" => config.policies = paths(&mut r, &value, base),
+                "offerings" => config.offerings = paths(&mut r, &value, base),
                 "guardrails" => match serde_json::from_value(value.to_json()) {
                     Ok(settings) => config.guardrails = Some(settings),
                     Err(e) => r.fail(&value, e.to_string()),
@@ -291,6 +353,13 @@ impl Config {
                                 _ => r.expected_value(&setting, "a whole number from 1 to 1024"),
                             },
                             _ => unknown(&mut r, key, &setting, CONTROLLER_KEYS),
+                        }
+                    }
+                }
+                "scoreTypes" => {
+                    for (name, setting) in setting_entries(&mut r, &value) {
+                        if let Some(served) = score_type(&mut r, &setting) {
+                            config.score_types.insert(&name.name, served);
                         }
                     }
                 }

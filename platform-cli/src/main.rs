@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod error;
 mod exit;
+mod intent;
 mod interrupt;
 mod output;
 mod workspace;
@@ -105,6 +106,16 @@ enum Command {
   platformctl outputs DatabaseClaim orders-db -n team-a --reveal
   platformctl outputs CacheClaim sessions -o json")]
     Outputs(commands::outputs::Args),
+    /// Print a container's variables with placeholders resolved; secrets masked unless --reveal.
+    #[command(after_help = "Examples:
+  platformctl env Application orders -o dotenv --reveal > .env
+  platformctl env Workload my-workload --container main -o json")]
+    Env(commands::env::Args),
+    /// Explain which offering serves each claim's intent: every candidate, need by need.
+    #[command(after_help = "Examples:
+  platformctl explain DatabaseClaim orders-db
+  platformctl explain -f claims/ offerings/ -o json")]
+    Explain(commands::explain::Args),
     /// Delete claims and their resources, respecting deletion policies and references.
     #[command(after_help = "Examples:
   platformctl delete DatabaseClaim orders-db
@@ -268,6 +279,12 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Outputs(args) => {
             return stateful(None, Box::pin(commands::outputs::run(&config, args)));
         }
+        Command::Env(args) => {
+            return stateful(None, Box::pin(commands::env::run(&config, args)));
+        }
+        Command::Explain(args) => {
+            return stateful(None, Box::pin(commands::explain::run(&config, args)));
+        }
         Command::Delete(args) => {
             return stateful(
                 Some("platformctl delete"),
@@ -330,6 +347,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let engine = workspace::offline_engine(&config, env.as_deref())?;
             commands::validate::run(
                 &registry,
+                &config.score_types,
                 &engine,
                 &paths,
                 policies.as_ref().map(|p| (p, environment.as_str(), data)),
@@ -345,6 +363,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         | Command::Get(_)
         | Command::Describe(_)
         | Command::Outputs(_)
+        | Command::Env(_)
+        | Command::Explain(_)
         | Command::Delete(_)
         | Command::Drift(_)
         | Command::Run(_)

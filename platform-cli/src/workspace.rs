@@ -3,10 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use platform_core::admit::intent::OFFERING_KIND;
 use platform_core::compose::{CompositionLibrary, LibraryError};
 use platform_core::engine::{Engine, EngineBuilder, EngineError, ProgressListener};
 use platform_core::kinds::KindRegistry;
-use platform_core::load::Diagnostic;
+use platform_core::kinds::score::{ScoreExpansion, ScoreTypes, expand_score};
+use platform_core::load::{Diagnostic, Document};
 use platform_core::load::{Format, Loader};
 use platform_core::model::{DynamicObject, ObjectRef, Resource};
 use platform_core::provider::Provider;
@@ -29,6 +31,8 @@ pub struct Workspace {
     pub registry: KindRegistry,
     /// The state store under the engine, with the catalog kept in step with its claims.
     pub catalog: Arc<CatalogStore>,
+    /// The Score resource types served (built-in and the config's `scoreTypes`).
+    pub score_types: ScoreTypes,
 }
 
 impl Workspace {
@@ -233,6 +237,7 @@ impl Workspace {
             engine: tune(builder).build(),
             registry,
             catalog,
+            score_types: config.score_types.clone(),
         })
     }
 
@@ -339,20 +344,66 @@ fn providers(
 /// Loads and validates files and folders into objects; every problem is reported, located.
 pub fn load_objects(
     registry: &KindRegistry,
+    types: &ScoreTypes,
     paths: &[PathBuf],
 ) -> Result<Vec<DynamicObject>, CliError> {
-    Ok(load_checked(registry, paths)?
+    Ok(load_checked(registry, types, paths)?
         .into_iter()
         .map(Checked::into_object)
         .collect())
 }
 
-/// Loads and validates claim files into checked objects that know the file and line they came
-/// from (a denial names them); every problem of every file at once.
-pub fn load_checked(registry: &KindRegistry, paths: &[PathBuf]) -> Result<Vec<Checked>, CliError> {
+/// What files and folders hold, with every Score workload turned into its Application.
+pub struct Inputs {
+    /// Problems reading or parsing the inputs.
+    pub problems: Vec<Diagnostic>,
+    /// The documents and what converting Score workloads found.
+    pub expansion: ScoreExpansion,
+    /// The Offering documents among the inputs, set apart from the claims.
+    pub offerings: Vec<Document>,
+}
+
+/// Reads files and folders; Score workloads become Applications (one reader for both), and
+/// Offering documents are set apart for the intents of the claims beside them.
+pub fn load_inputs(registry: &KindRegistry, types: &ScoreTypes, paths: &[PathBuf]) -> Inputs {
     let loaded = Loader::new().load_paths(paths);
-    let mut problems = loaded.diagnostics;
-    let objects = match Validator::new(registry).checked(&loaded.documents) {
+    let (offerings, documents): (Vec<Document>, Vec<Document>) = loaded
+        .documents
+        .into_iter()
+        .partition(|d| d.top_str("kind") == Some(OFFERING_KIND));
+    Inputs {
+        problems: loaded.diagnostics,
+        expansion: expand_score(documents, registry, types),
+        offerings,
+    }
+}
+
+/// Loads and validates claim files into checked objects that know the file and line they came
+/// from (a denial names them); every problem of every file at once. What a Score workload
+/// asks that this platform cannot serve is an error here; deprecated forms are warnings.
+pub fn load_checked(
+    registry: &KindRegistry,
+    types: &ScoreTypes,
+    paths: &[PathBuf],
+) -> Result<Vec<Checked>, CliError> {
+    Ok(load_claims(registry, types, paths)?.0)
+}
+
+/// [`load_checked`], also returning the Offering documents among the inputs.
+pub fn load_claims(
+    registry: &KindRegistry,
+    types: &ScoreTypes,
+    paths: &[PathBuf],
+) -> Result<(Vec<Checked>, Vec<Document>), CliError> {
+    let inputs = load_inputs(registry, types, paths);
+    let expansion = inputs.expansion;
+    for warning in &expansion.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let mut problems = inputs.problems;
+    problems.extend(expansion.errors);
+    problems.extend(expansion.unserved);
+    let objects = match Validator::new(registry).checked(&expansion.documents) {
         Ok(objects) => objects,
         Err(report) => {
             problems.extend(report.diagnostics);
@@ -362,7 +413,7 @@ pub fn load_checked(registry: &KindRegistry, paths: &[PathBuf]) -> Result<Vec<Ch
     // Files in input order, problems in line order within a file.
     problems.sort_by(|a, b| a.file.cmp(&b.file).then(a.location.cmp(&b.location)));
     if problems.is_empty() {
-        Ok(objects)
+        Ok((objects, inputs.offerings))
     } else {
         Err(CliError::Input(problems))
     }

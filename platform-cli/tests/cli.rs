@@ -24,7 +24,7 @@ fn broken_files_give_located_errors_and_exit_1() {
             "examples/broken/claims.yaml:7:11: spec.engine: expected one of postgresql, mysql, sqlite; found \"oracle\"",
             "examples/broken/claims.yaml:8:9: spec.size: expected one of small, medium, large, xlarge; found \"huge\"",
             "examples/broken/claims.yaml:9:15: spec.storageGiB: expected integer, found a string: \"lots\"",
-            "examples/broken/claims.yaml:10:3: spec.colour: unknown field \"colour\"; expected one of: engine, version, size, storageGiB, backup, highAvailability, deletionPolicy, compositionRef, compositionSelector",
+            "examples/broken/claims.yaml:10:3: spec.colour: unknown field \"colour\"; expected one of: engine, version, size, storageGiB, backup, highAvailability, deletionPolicy, compositionRef, compositionSelector, intent",
             "examples/broken/claims.yaml:17:17: spec.maxMemoryMiB: expected at least 16, found 4",
             "examples/broken/malformed.yaml:5:2: yaml: while parsing a block mapping, did not find expected key",
             "2 documents, 7 errors",
@@ -127,7 +127,7 @@ fn unknown_config_keys_are_errors_with_their_location() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "error: invalid config:\nplatform.yaml:2:1: apiGropu: unknown config key \"apiGropu\"; expected one of: apiGroup, state, defaultEnvironment, defaultNamespace, environments, compositions, kinds, policies, guardrails, controller\n"
+        "error: invalid config:\nplatform.yaml:2:1: apiGropu: unknown config key \"apiGropu\"; expected one of: apiGroup, state, defaultEnvironment, defaultNamespace, environments, compositions, kinds, policies, guardrails, controller, scoreTypes, offerings\n"
     );
     // --config names another file.
     std::fs::write(dir.path().join("other.yaml"), "apiGroup: acme.io\n").unwrap();

@@ -91,6 +91,7 @@ pub fn database_spec() -> impl Strategy<Value = DatabaseClaimSpec> {
                     deletion_policy,
                     composition_ref: None,
                     composition_selector: None,
+                    intent: None,
                 }
             },
         )
@@ -114,6 +115,7 @@ pub fn cache_spec() -> impl Strategy<Value = CacheClaimSpec> {
             max_memory_mib,
             composition_ref: None,
             composition_selector: None,
+            intent: None,
         })
 }
 
@@ -133,6 +135,7 @@ pub fn queue_spec() -> impl Strategy<Value = QueueClaimSpec> {
                 dead_letter,
                 composition_ref: None,
                 composition_selector: None,
+                intent: None,
             },
         )
 }
@@ -206,6 +209,7 @@ pub fn application_spec() -> impl Strategy<Value = ApplicationSpec> {
                             )
                         })
                         .collect(),
+                    files: Vec::new(),
                 })
                 .collect();
             ApplicationSpec {

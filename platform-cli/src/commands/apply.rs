@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::CliError;
 use crate::output::progress::{Progress, mark};
 use crate::output::{self, Format};
-use crate::workspace::{Workspace, load_checked};
+use crate::workspace::{Workspace, load_claims};
 
 /// Arguments of `apply`.
 #[derive(Debug, clap::Args)]
@@ -27,6 +27,10 @@ pub struct Args {
     /// Return only when every claim is Ready, or fail when the timeout passes.
     #[arg(long)]
     pub wait: bool,
+    /// Move claims with an intent to the cheapest offering that satisfies it, even when the
+    /// current one still does.
+    #[arg(long)]
+    pub reoptimize: bool,
     /// How long `--wait` waits, such as 90s, 5m or 500ms.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -65,15 +69,30 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
             return Err(e);
         }
     };
-    let checked = match load_checked(&workspace.registry, &args.paths) {
-        Ok(o) => o,
+    let (checked, offering_documents) =
+        match load_claims(&workspace.registry, &workspace.score_types, &args.paths) {
+            Ok(o) => o,
+            Err(e) => {
+                progress.finish();
+                return Err(e);
+            }
+        };
+    let objects: Vec<DynamicObject> = checked.iter().map(|c| c.object().clone()).collect();
+    let before = workspace.stored_versions(&objects).await?;
+    let resolved = config
+        .environment(args.env.as_deref())
+        .and_then(|(environment, _)| {
+            let offerings = crate::intent::offerings(config, &offering_documents)?;
+            crate::intent::resolve(&offerings, &environment, args.reoptimize, checked, &before)
+        });
+    let checked = match resolved {
+        Ok(checked) => checked,
         Err(e) => {
             progress.finish();
             return Err(e);
         }
     };
     let objects: Vec<DynamicObject> = checked.iter().map(|c| c.object().clone()).collect();
-    let before = workspace.stored_versions(&objects).await?;
     progress.message(format!("applying {} claims", objects.len()));
     let applied = workspace.engine.apply_checked(checked).await;
     let mut report = match applied {

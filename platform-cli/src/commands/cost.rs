@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::config::Config;
 use crate::error::CliError;
 use crate::output::{self, Format};
-use crate::workspace::load_objects;
+use crate::workspace::load_claims;
 
 /// Arguments of `cost`.
 #[derive(Debug, clap::Args)]
@@ -98,7 +98,15 @@ fn number(m: Money) -> serde_json::Value {
 /// Prints the estimate per claim, per owner and in total.
 pub fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let registry = config.registry()?;
-    let objects = load_objects(&registry, &args.paths)?;
+    let (checked, offering_documents) = load_claims(&registry, &config.score_types, &args.paths)?;
+    // Claims with an intent cost what the offering chosen for them costs (no store here:
+    // the cheapest feasible one).
+    let (environment, _) = config.environment(None)?;
+    let offerings = crate::intent::offerings(config, &offering_documents)?;
+    let objects: Vec<_> = crate::intent::resolve(&offerings, &environment, false, checked, &[])?
+        .into_iter()
+        .map(platform_core::validate::Checked::into_object)
+        .collect();
     let (prices, owner_label) = price_list(config)?;
     let costs = estimate(&prices, &owner_label, &objects);
     let mut owners: BTreeMap<String, Money> = BTreeMap::new();

@@ -48,10 +48,11 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         (Some(kind), Some(name)) => vec![workspace.reference(kind, &namespace, name)?],
         _ if !args.paths.is_empty() => {
             // Later documents may use earlier ones (an Application its claims): delete users first.
-            let mut keys: Vec<ObjectRef> = load_objects(&workspace.registry, &args.paths)?
-                .iter()
-                .map(|o| o.object_ref())
-                .collect();
+            let mut keys: Vec<ObjectRef> =
+                load_objects(&workspace.registry, &workspace.score_types, &args.paths)?
+                    .iter()
+                    .map(|o| o.object_ref())
+                    .collect();
             keys.reverse();
             keys
         }

@@ -39,7 +39,7 @@ pub struct Args {
 /// which resources wait for which (dashed `after` edges).
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
-    let checked = load_checked(&workspace.registry, &args.paths)?;
+    let checked = load_checked(&workspace.registry, &workspace.score_types, &args.paths)?;
     let objects: Vec<DynamicObject> = checked.iter().map(|c| c.object().clone()).collect();
     let plan = workspace.engine.plan_checked(checked).await?;
     let mut nodes: BTreeSet<(String, &'static str)> = BTreeSet::new();

@@ -7,6 +7,8 @@ pub mod crd;
 pub mod delete;
 pub mod describe;
 pub mod drift;
+pub mod env;
+pub mod explain;
 pub mod get;
 pub mod graph;
 pub mod init;

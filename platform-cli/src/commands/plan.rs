@@ -9,7 +9,7 @@ use platform_core::engine::{Action, Plan};
 use crate::config::Config;
 use crate::error::CliError;
 use crate::output::{self, Format};
-use crate::workspace::{Workspace, load_checked};
+use crate::workspace::{Workspace, load_claims};
 
 /// Arguments of `plan`.
 #[derive(Debug, clap::Args)]
@@ -31,10 +31,16 @@ pub struct Args {
 /// Plans the claims and prints what an apply would do.
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
-    let checked = load_checked(&workspace.registry, &args.paths)?;
+    let (checked, offering_documents) =
+        load_claims(&workspace.registry, &workspace.score_types, &args.paths)?;
     let objects: Vec<platform_core::model::DynamicObject> =
         checked.iter().map(|c| c.object().clone()).collect();
     let before = workspace.stored_versions(&objects).await?;
+    let (environment, _) = config.environment(args.env.as_deref())?;
+    let offerings = crate::intent::offerings(config, &offering_documents)?;
+    let checked = crate::intent::resolve(&offerings, &environment, false, checked, &before)?;
+    let objects: Vec<platform_core::model::DynamicObject> =
+        checked.iter().map(|c| c.object().clone()).collect();
     let plan = workspace.engine.plan_checked(checked).await?;
     for warning in &plan.warnings {
         eprintln!("warning: {warning}");

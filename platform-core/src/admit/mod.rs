@@ -11,6 +11,7 @@ pub mod defaults;
 pub mod exception;
 mod guardrails;
 mod header;
+pub mod intent;
 pub mod policy;
 
 pub use budget::Budget;

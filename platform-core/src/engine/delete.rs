@@ -129,8 +129,7 @@ impl Engine {
         resource: &DynamicObject,
     ) -> Result<bool, EngineError> {
         let key = resource.object_ref();
-        let keep = DeletionPolicy::of(resource, claim) == DeletionPolicy::Orphan
-            || ManagementPolicy::of(resource) != ManagementPolicy::Full;
+        let keep = keeps_on_delete(claim, resource);
         if !keep && let Some(provider) = self.provider_for(resource).cloned() {
             let managed = ManagedResource::new(resource.clone());
             let result = match self.inner.permits.acquire().await {
@@ -214,4 +213,11 @@ fn reverse_dependency_order(resources: Vec<DynamicObject>) -> Vec<DynamicObject>
     };
     let mut slots: HashMap<usize, DynamicObject> = resources.into_iter().enumerate().collect();
     order.into_iter().filter_map(|i| slots.remove(&i)).collect()
+}
+
+/// Whether deleting `claim` leaves `resource` in place (deletion policy `Orphan`, or a
+/// management policy other than full): the one answer `delete` acts on and `plan` announces.
+pub(crate) fn keeps_on_delete(claim: Option<&DynamicObject>, resource: &DynamicObject) -> bool {
+    DeletionPolicy::of(resource, claim) == DeletionPolicy::Orphan
+        || ManagementPolicy::of(resource) != ManagementPolicy::Full
 }

@@ -34,6 +34,11 @@ pub struct CacheClaimSpec {
     /// Labels that choose the composition when no compositionRef is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub composition_selector: Option<super::CompositionSelector>,
+    /// What the claim needs instead of a size: admission picks the cheapest `Offering`
+    /// that satisfies every need and sets the fields it stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "super::Intent")]
+    pub intent: Option<super::Intent>,
 }
 
 impl TypedKind for CacheClaimSpec {

@@ -39,6 +39,11 @@ pub struct DatabaseClaimSpec {
     /// Labels that choose the composition when no compositionRef is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub composition_selector: Option<super::CompositionSelector>,
+    /// What the claim needs instead of a size: admission picks the cheapest `Offering`
+    /// that satisfies every need and sets the fields it stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "super::Intent")]
+    pub intent: Option<super::Intent>,
 }
 
 fn default_storage_gib() -> u32 {
@@ -58,6 +63,7 @@ impl DatabaseClaimSpec {
             deletion_policy: DeletionPolicy::default(),
             composition_ref: None,
             composition_selector: None,
+            intent: None,
         }
     }
 }

@@ -6,13 +6,15 @@ mod cache;
 mod composition_choice;
 mod custom;
 mod database;
+mod intent;
 mod queue;
 mod registry;
+pub mod score;
 mod size;
 
 pub use application::{
-    Application, ApplicationSpec, Container, ContainerPort, Placeholder, PortProtocol,
-    ResourceRequest, placeholders,
+    Application, ApplicationSpec, Container, ContainerFile, ContainerPort, Placeholder,
+    PortProtocol, ResourceRequest, placeholders,
 };
 pub use bucket::{BucketClaim, BucketClaimSpec};
 pub use cache::{CacheClaim, CacheClaimSpec, CacheEngine, EvictionPolicy};
@@ -21,6 +23,7 @@ pub use custom::{KindFileError, kinds_from_document};
 pub use database::{
     BackupSchedule, DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, DeletionPolicy,
 };
+pub use intent::{Intent, Need};
 pub use queue::{QueueClaim, QueueClaimSpec, QueueEngine};
 pub use registry::{KindDefinition, KindOrigin, KindRegistry, RegistryError, SemanticCheck};
 pub use size::Size;

@@ -28,6 +28,11 @@ pub struct QueueClaimSpec {
     /// Labels that choose the composition when no compositionRef is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub composition_selector: Option<super::CompositionSelector>,
+    /// What the claim needs instead of a size: admission picks the cheapest `Offering`
+    /// that satisfies every need and sets the fields it stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "super::Intent")]
+    pub intent: Option<super::Intent>,
 }
 
 fn default_durable() -> bool {
@@ -44,6 +49,7 @@ impl QueueClaimSpec {
             dead_letter: false,
             composition_ref: None,
             composition_selector: None,
+            intent: None,
         }
     }
 }

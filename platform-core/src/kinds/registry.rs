@@ -212,9 +212,12 @@ impl KindRegistry {
             kinds: BTreeMap::new(),
         };
         let builtin = [
-            KindDefinition::typed::<DatabaseClaimSpec>(group),
-            KindDefinition::typed::<CacheClaimSpec>(group),
-            KindDefinition::typed::<QueueClaimSpec>(group),
+            KindDefinition::typed::<DatabaseClaimSpec>(group)
+                .map(|k| k.with_check(Arc::new(super::intent::check_size_or_intent))),
+            KindDefinition::typed::<CacheClaimSpec>(group)
+                .map(|k| k.with_check(Arc::new(super::intent::check_size_or_intent))),
+            KindDefinition::typed::<QueueClaimSpec>(group)
+                .map(|k| k.with_check(Arc::new(super::intent::check_size_or_intent))),
             KindDefinition::typed::<BucketClaimSpec>(group),
             KindDefinition::typed::<ApplicationSpec>(group).map(|k| {
                 k.claimable(false)

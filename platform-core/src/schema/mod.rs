@@ -12,6 +12,7 @@ mod walk;
 pub use compiled::CompiledSchema;
 pub use defaults::apply_defaults;
 pub(crate) use describe::found as describe_found;
+pub(crate) use describe::issues as describe_issues;
 pub use envelope::object_schema;
 pub use openapi::openapi_to_json_schema;
 pub use simplify::simplify_enums;

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Estimate, Money, PriceList};
 use crate::admit::exception::NO_OWNER;
+use crate::admit::intent::{OFFERING_ANNOTATION, OFFERING_PRICE_ANNOTATION};
 use crate::admit::{AdmissionRequest, Operation};
 use crate::model::DynamicObject;
 
@@ -35,8 +36,12 @@ pub fn owner_of<'a>(object: &'a DynamicObject, owner_label: &str) -> &'a str {
 }
 
 impl PriceList {
-    /// The monthly price of an object; `None` when its kind has no price.
+    /// The monthly price of an object; `None` when its kind has no price. A claim served by
+    /// an offering chosen for its intent costs the offering's price.
     pub fn estimate(&self, object: &DynamicObject) -> Option<Estimate> {
+        if let Some(price) = offering_price(object) {
+            return Some(price);
+        }
         self.estimate_spec(&object.kind, &object.spec)
     }
 
@@ -83,4 +88,19 @@ impl PriceList {
         }
         totals
     }
+}
+
+/// The price of the offering chosen for an object's intent, from its annotations.
+fn offering_price(object: &DynamicObject) -> Option<Estimate> {
+    let annotations = &object.metadata.annotations;
+    let name = annotations.get(OFFERING_ANNOTATION)?;
+    let amount: rust_decimal::Decimal = annotations.get(OFFERING_PRICE_ANNOTATION)?.parse().ok()?;
+    let monthly = Money::from_decimal(amount);
+    Some(Estimate {
+        monthly,
+        lines: vec![super::EstimateLine {
+            item: format!("offering {name}"),
+            amount: monthly,
+        }],
+    })
 }

@@ -116,13 +116,18 @@ impl Engine {
             warnings,
         } = self.admit(objects, Operation::Create, false).await?;
         let mut claims = Vec::new();
+        let mut removed = Vec::new();
         for (object, stored) in admitted.into_iter().zip(stored) {
             if object.kind == APPLICATION {
                 let mut app = object.clone();
-                if let Some(stored) = stored {
+                if let Some(stored) = &stored {
                     app.metadata.uid = stored.metadata.uid.clone();
                 }
-                claims.extend(self.children_of(&app)?);
+                let children = self.children_of(&app)?;
+                if stored.is_some() {
+                    removed.extend(self.stale_children(&app.object_ref(), &children).await?);
+                }
+                claims.extend(children);
             }
             claims.push(object);
         }
@@ -142,7 +147,38 @@ impl Engine {
                 Err(e) => plan.warnings.push(e.to_string()),
             }
         }
+        for claim in &removed {
+            plan.actions.extend(self.plan_removal(claim).await?);
+        }
         Ok(plan)
+    }
+
+    /// What deleting a claim its Application no longer requests does to its resources.
+    async fn plan_removal(&self, claim: &DynamicObject) -> Result<Vec<PlannedAction>, EngineError> {
+        let key = claim.object_ref();
+        let mut actions: Vec<PlannedAction> = self
+            .managed_by_name(&key)
+            .await?
+            .into_iter()
+            .map(|(name, object)| {
+                let kept = crate::engine::delete::keeps_on_delete(Some(claim), &object);
+                PlannedAction {
+                    claim: key.clone(),
+                    name,
+                    resource: object.object_ref(),
+                    external_name: crate::provider::external_name(&object),
+                    action: if kept { Action::NoChange } else { Action::Delete },
+                    note: Some(if kept {
+                        "its claim is no longer requested by its Application; kept by its deletion or management policy".into()
+                    } else {
+                        "its claim is no longer requested by its Application".into()
+                    }),
+                    depends_on: Vec::new(),
+                }
+            })
+            .collect();
+        actions.sort_by(|a, b| b.name.cmp(&a.name));
+        Ok(actions)
     }
 
     async fn plan_claim(&self, claim: DynamicObject) -> Result<Vec<PlannedAction>, EngineError> {

@@ -20,22 +20,8 @@ impl Engine {
     ) -> Result<ClaimReport, EngineError> {
         let key = app.object_ref();
         let desired = self.children_of(&app)?;
-        let desired_keys: HashSet<ObjectRef> = desired.iter().map(Resource::object_ref).collect();
-        for stale in self
-            .inner
-            .store
-            .list(&ListFilter::owned_by(key.clone()))
-            .await?
-        {
-            if self
-                .inner
-                .registry
-                .resolve(&stale.api_version, &stale.kind)
-                .is_ok()
-                && !desired_keys.contains(&stale.object_ref())
-            {
-                self.delete_tree(&stale).await?;
-            }
+        for stale in self.stale_children(&key, &desired).await? {
+            self.delete_tree(&stale).await?;
         }
         let child_keys: Vec<ObjectRef> = desired.iter().map(Resource::object_ref).collect();
         let stored = self.inner.store.get_many(&child_keys).await?;
@@ -89,6 +75,32 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// The stored claims an Application requested that it no longer requests (a resource
+    /// removed from its spec or its Score file): apply deletes them, plan announces it.
+    pub(crate) async fn stale_children(
+        &self,
+        app: &ObjectRef,
+        desired: &[DynamicObject],
+    ) -> Result<Vec<DynamicObject>, EngineError> {
+        let desired_keys: HashSet<ObjectRef> = desired.iter().map(Resource::object_ref).collect();
+        Ok(self
+            .inner
+            .store
+            .list(&ListFilter::owned_by(app.clone()))
+            .await?
+            .into_iter()
+            .filter(|stale| {
+                self.inner
+                    .registry
+                    .resolve(&stale.api_version, &stale.kind)
+                    .is_ok()
+                    && !desired_keys.contains(&stale.object_ref())
+            })
+            .collect())
+    }
+}
+
 /// Resolves an Application's container environment: non-secret values become outputs named
 /// `<container>.<VAR>`, values using secrets become secrets; also returns unresolved names.
 fn application_environment(
@@ -114,7 +126,7 @@ fn application_environment(
             let mut last = 0;
             let mut complete = true;
             for p in &found {
-                resolved.push_str(&text[last..p.span.start]);
+                resolved.push_str(&unescape(&text[last..p.span.start]));
                 let value = if p.section == "secrets" {
                     secrets
                         .get(&p.resource)
@@ -138,7 +150,7 @@ fn application_environment(
                 }
                 last = p.span.end;
             }
-            resolved.push_str(&text[last..]);
+            resolved.push_str(&unescape(&text[last..]));
             if !complete {
                 continue;
             }
@@ -151,4 +163,27 @@ fn application_environment(
         }
     }
     (env_outputs, env_secrets, unresolved)
+}
+
+/// Literal text between placeholders: `$${` is a literal `${` (Score's escape).
+fn unescape(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("$${") {
+        std::borrow::Cow::Owned(text.replace("$${", "${"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unescape;
+
+    #[test]
+    fn an_escaped_placeholder_resolves_to_its_literal_text() {
+        assert_eq!(
+            unescape("a $${resources.db.host} b"),
+            "a ${resources.db.host} b"
+        );
+        assert_eq!(unescape("costs $$5"), "costs $$5");
+    }
 }

@@ -53,6 +53,32 @@ pub struct Container {
     /// Environment variables; values may hold placeholders such as `${resources.db.outputs.host}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// Files mounted into the container, such as those a Score workload declares.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 256))]
+    pub files: Vec<ContainerFile>,
+}
+
+/// A file mounted into a container: its path and its text or bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerFile {
+    /// Absolute path of the file in the container.
+    #[schemars(length(min = 1, max = 4096))]
+    pub target: String,
+    /// Text of the file; placeholders are expanded unless `noExpand`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// Bytes of the file, base64-encoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary_content: Option<String>,
+    /// File mode in octal, such as `"0600"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^0?[0-7]{3}$"))]
+    pub mode: Option<String>,
+    /// Keep placeholders in `content` as written.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_expand: bool,
 }
 
 /// A port a container listens on.
