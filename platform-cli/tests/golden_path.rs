@@ -432,7 +432,7 @@ fn config_errors_are_located_and_unknown_adapters_and_environments_are_named() {
     );
     assert_eq!(
         lines[2],
-        "platform.yaml:5:5: environments.prod.bogus: unknown config key \"bogus\"; expected one of: providers, compositions, config"
+        "platform.yaml:5:5: environments.prod.bogus: unknown config key \"bogus\"; expected one of: providers, compositions, config, production"
     );
 
     // Adapter settings are checked when the environment is used, pointing at the adapter.

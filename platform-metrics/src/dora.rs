@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use foldhash::fast::RandomState;
+
 use serde::Serialize;
 
 use crate::timeline::{Deploy, Timeline};
@@ -165,25 +167,24 @@ pub fn dora(timeline: &Timeline, scope: &Scope) -> Dora {
 
     // Lead time: each change to the first successful deployment (of the environment, in
     // time order) containing it, counted when that deployment is in scope.
-    let mut first_success: HashMap<&str, &Deploy> = HashMap::new();
+    let mut shipped: HashSet<&str, RandomState> = HashSet::default();
+    let mut lead: Vec<f64> = Vec::new();
     for d in timeline
         .deploys
         .iter()
         .filter(|d| d.success && d.env == scope.env)
     {
+        let counted = scope.holds(d);
         for c in &d.changes {
-            first_success.entry(c.as_str()).or_insert(d);
+            if shipped.insert(c.as_str())
+                && counted
+                && let Some(changed) = timeline.changes.get(c.as_str())
+                && d.time_ms >= *changed
+            {
+                lead.push((d.time_ms - changed) as f64 / 60_000.0);
+            }
         }
     }
-    let mut lead: Vec<f64> = first_success
-        .iter()
-        .filter(|(_, d)| ids.contains(d.id.as_str()))
-        .filter_map(|(c, d)| {
-            let changed = timeline.changes.get(*c)?;
-            Some((d.time_ms - changed) as f64 / 60_000.0)
-        })
-        .filter(|m| *m >= 0.0)
-        .collect();
     let lead_time = median(&mut lead).map(|m| (m * 100.0).round() / 100.0);
 
     // Change fail rate: failed deployments, and those an incident names or whose changes
@@ -193,7 +194,7 @@ pub fn dora(timeline: &Timeline, scope: &Scope) -> Dora {
         .filter(|d| !d.success)
         .map(|d| d.id.as_str())
         .collect();
-    let mut holding: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut holding: HashMap<&str, Vec<&str>, RandomState> = HashMap::default();
     for d in &in_scope {
         for c in &d.changes {
             holding.entry(c.as_str()).or_default().push(d.id.as_str());
@@ -214,7 +215,7 @@ pub fn dora(timeline: &Timeline, scope: &Scope) -> Dora {
     // deployment of the service or the incident's resolution, whichever comes first.
     // Successful deployment times, all and by service, in time order (deploys are sorted).
     let mut successes: Vec<i64> = Vec::new();
-    let mut successes_of: HashMap<&str, Vec<i64>> = HashMap::new();
+    let mut successes_of: HashMap<&str, Vec<i64>, RandomState> = HashMap::default();
     for d in timeline
         .deploys
         .iter()

@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use foldhash::fast::RandomState;
+
 use serde::Serialize;
 
 use crate::timeline::Timeline;
@@ -122,7 +124,7 @@ pub fn fourkeys(timeline: &Timeline, now_ms: i64) -> FourKeys {
 
     // Time to restore: from the earlier of the incident's creation and the deploys of its
     // root cause, in whole hours.
-    let mut deploy_times: HashMap<&str, Vec<i64>> = HashMap::new();
+    let mut deploy_times: HashMap<&str, Vec<i64>, RandomState> = HashMap::default();
     for d in &deploys {
         for c in &d.changes {
             deploy_times.entry(c.as_str()).or_default().push(d.time_ms);
@@ -144,7 +146,7 @@ pub fn fourkeys(timeline: &Timeline, now_ms: i64) -> FourKeys {
     let median_time_to_restore_hours = median(&mut restore).unwrap_or(0.0);
 
     // Change fail rate: incident rows joined on the root cause, over distinct deploys.
-    let mut incidents_of: HashMap<&str, usize> = HashMap::new();
+    let mut incidents_of: HashMap<&str, usize, RandomState> = HashMap::default();
     for i in &timeline.incidents {
         if let Some(c) = &i.root_cause {
             *incidents_of.entry(c.as_str()).or_default() += 1;

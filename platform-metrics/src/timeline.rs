@@ -54,7 +54,7 @@ pub struct Incident {
 #[derive(Debug, Clone, Default)]
 pub struct Timeline {
     /// The time of every change, by id.
-    pub changes: HashMap<String, i64>,
+    pub changes: HashMap<String, i64, foldhash::fast::RandomState>,
     /// Every deployment, oldest first.
     pub deploys: Vec<Deploy>,
     /// Every incident, oldest first.
