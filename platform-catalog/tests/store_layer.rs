@@ -22,6 +22,28 @@ fn claim(kind: &str, name: &str, spec: serde_json::Value) -> DynamicObject {
     }
 }
 
+/// The database the Application `shop` requests as `db`; its spec reads the cache's host.
+fn shop_db() -> DynamicObject {
+    let mut child = claim(
+        "DatabaseClaim",
+        "shop-db",
+        json!({"engine": "postgresql", "note": "${resources.cache.outputs.host}"}),
+    );
+    child.metadata.annotations.insert(
+        "crossplane.io/composition-resource-name".into(),
+        "db".into(),
+    );
+    child.metadata.owner_references = vec![OwnerReference {
+        api_version: "platform.dev/v1alpha1".into(),
+        kind: "Application".into(),
+        name: "shop".into(),
+        uid: String::new(),
+        controller: Some(true),
+        block_owner_deletion: None,
+    }];
+    child
+}
+
 fn layer() -> (Arc<MemoryStore>, CatalogStore) {
     let memory = Arc::new(MemoryStore::new());
     let settings = PlatformSettings {
@@ -52,23 +74,7 @@ async fn a_claim_and_its_entity_commit_together_or_not_at_all() {
         "shop",
         json!({"resources": {"db": {"kind": "DatabaseClaim"}, "cache": {"kind": "CacheClaim"}}}),
     );
-    let mut child = claim(
-        "DatabaseClaim",
-        "shop-db",
-        json!({"engine": "postgresql", "note": "${resources.cache.outputs.host}"}),
-    );
-    child.metadata.annotations.insert(
-        "crossplane.io/composition-resource-name".into(),
-        "db".into(),
-    );
-    child.metadata.owner_references = vec![OwnerReference {
-        api_version: "platform.dev/v1alpha1".into(),
-        kind: "Application".into(),
-        name: "shop".into(),
-        uid: String::new(),
-        controller: Some(true),
-        block_owner_deletion: None,
-    }];
+    let child = shop_db();
     let stored = store
         .commit(vec![
             Write::Put {
@@ -201,23 +207,7 @@ async fn an_application_changed_alone_refreshes_its_stored_claims_entities() {
     let app = |resources: serde_json::Value| {
         claim("Application", "shop", json!({ "resources": resources }))
     };
-    let mut child = claim(
-        "DatabaseClaim",
-        "shop-db",
-        json!({"engine": "postgresql", "note": "${resources.cache.outputs.host}"}),
-    );
-    child.metadata.annotations.insert(
-        "crossplane.io/composition-resource-name".into(),
-        "db".into(),
-    );
-    child.metadata.owner_references = vec![OwnerReference {
-        api_version: "platform.dev/v1alpha1".into(),
-        kind: "Application".into(),
-        name: "shop".into(),
-        uid: String::new(),
-        controller: Some(true),
-        block_owner_deletion: None,
-    }];
+    let child = shop_db();
     let both = json!({"db": {"kind": "DatabaseClaim"}, "cache": {"kind": "CacheClaim"}});
     store
         .commit(vec![
