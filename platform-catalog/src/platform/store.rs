@@ -150,27 +150,8 @@ impl CatalogStore {
             return Ok(Vec::new());
         }
         // Applications named as owners of claims put here: from this batch, else the store.
-        let mut in_batch: HashMap<ObjectRef, &DynamicObject> =
+        let in_batch: HashMap<ObjectRef, &DynamicObject> =
             puts.iter().map(|o| (o.object_ref(), *o)).collect();
-        // A claim's entity takes its owner, system and lifecycle from its Application: when an
-        // Application changes, the entities of its stored claims the batch leaves alone are
-        // derived again too.
-        let mut children = Vec::new();
-        for app in puts.iter().filter(|o| o.kind == ApplicationSpec::KIND) {
-            for child in self
-                .inner
-                .list(&ListFilter::owned_by(app.object_ref()))
-                .await?
-            {
-                if self.settings.is_claim(&child) && !in_batch.contains_key(&child.object_ref()) {
-                    children.push(child);
-                }
-            }
-        }
-        for child in &children {
-            in_batch.insert(child.object_ref(), child);
-            puts.push(child);
-        }
         let mut entities = Vec::with_capacity(puts.len());
         for claim in &puts {
             let app_key = owner_of(claim).filter(|o| o.kind == ApplicationSpec::KIND);
@@ -187,25 +168,21 @@ impl CatalogStore {
             };
             entities.push(entity_of(claim, app, &self.settings));
         }
-        let put_keys: Vec<ObjectRef> = entities
-            .iter()
-            .map(|e| stored_key(ENTITY_KIND, &e.entity_ref()))
-            .collect();
-        let mut keys = put_keys.clone();
+        let mut keys: Vec<ObjectRef> = entities.iter().map(entity_key).collect();
+        let puts_read = keys.len();
         keys.extend(deletes.iter().cloned());
         let stored = self.inner.get_many(&keys).await?;
         let mut extra = Vec::new();
-        for (entity, existing) in entities.iter().zip(&stored) {
-            let object = to_object(ENTITY_KIND, entity);
-            if existing.as_ref().is_some_and(|e| e.spec == object.spec) {
-                continue;
+        let mut changed_apps = Vec::new();
+        for ((claim, entity), existing) in puts.iter().zip(&entities).zip(&stored) {
+            if let Some(write) = put_if_changed(entity, existing) {
+                if claim.kind == ApplicationSpec::KIND {
+                    changed_apps.push(*claim);
+                }
+                extra.push(write);
             }
-            extra.push(Write::Put {
-                object,
-                expected: Precondition::Any,
-            });
         }
-        for (key, existing) in deletes.into_iter().zip(&stored[put_keys.len()..]) {
+        for (key, existing) in deletes.into_iter().zip(&stored[puts_read..]) {
             if existing.is_some() {
                 extra.push(Write::Delete {
                     key,
@@ -213,8 +190,48 @@ impl CatalogStore {
                 });
             }
         }
+        // A claim's entity waits for the siblings its Application requests: when an
+        // Application's own entity changed, the entities of its stored claims the batch leaves
+        // alone are derived again too. An Application written with an unchanged entity (a
+        // status update) reads nothing more.
+        let mut children = Vec::new();
+        for app in changed_apps {
+            for child in self
+                .inner
+                .list(&ListFilter::owned_by(app.object_ref()))
+                .await?
+            {
+                if self.settings.is_claim(&child) && !in_batch.contains_key(&child.object_ref()) {
+                    children.push(entity_of(&child, Some(app), &self.settings));
+                }
+            }
+        }
+        if !children.is_empty() {
+            let keys: Vec<ObjectRef> = children.iter().map(entity_key).collect();
+            let stored = self.inner.get_many(&keys).await?;
+            for (entity, existing) in children.iter().zip(&stored) {
+                extra.extend(put_if_changed(entity, existing));
+            }
+        }
         Ok(extra)
     }
+}
+
+/// The store key of a platform entity.
+fn entity_key(entity: &Entity) -> ObjectRef {
+    stored_key(ENTITY_KIND, &entity.entity_ref())
+}
+
+/// The put of a platform entity, unless the stored one already says the same.
+fn put_if_changed(entity: &Entity, stored: &Option<DynamicObject>) -> Option<Write> {
+    let object = to_object(ENTITY_KIND, entity);
+    if stored.as_ref().is_some_and(|e| e.spec == object.spec) {
+        return None;
+    }
+    Some(Write::Put {
+        object,
+        expected: Precondition::Any,
+    })
 }
 
 /// The store key of the entity a claim key gives.

@@ -110,9 +110,10 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         report.claims = workspace.engine.wait(claims, args.timeout).await?;
     }
     progress.finish();
-    let (_, environment) = config.environment(args.env.as_deref())?;
+    let (environment_name, environment) = config.environment(args.env.as_deref())?;
     if environment.production {
-        let entries = super::metrics::deployments(&objects, &before, &report, &args);
+        let entries =
+            super::metrics::deployments(&objects, &before, &report, &args, &environment_name);
         workspace.catalog.journal_append(entries).await?;
     }
     for warning in &report.warnings {

@@ -306,14 +306,15 @@ fn print_dora(m: &Dora) {
     print_rows(&rows);
 }
 
-/// The deployments an apply made: each Application whose spec it changed (or created), a
-/// success when its reconcile succeeded, with the commits and the unplanned mark from the
-/// flags or the Application's annotations.
+/// The deployments an apply in the production environment `environment` made: each
+/// Application whose spec it changed (or created), a success when its reconcile succeeded,
+/// with the commits and the unplanned mark from the flags or the Application's annotations.
 pub fn deployments(
     objects: &[DynamicObject],
     before: &[DynamicObject],
     report: &ApplyReport,
     args: &super::apply::Args,
+    environment: &str,
 ) -> Vec<JournalEntry> {
     let now = jiff::Timestamp::now();
     let mut entries = Vec::new();
@@ -344,7 +345,6 @@ pub fn deployments(
         let unplanned = args.unplanned
             || annotations.get(UNPLANNED_ANNOTATION).map(String::as_str) == Some("true");
         let service = format!("component:{}/{}", key.namespace, key.name);
-        let env = args.env.clone().unwrap_or_else(|| "production".into());
         let id = format!("{}/{}@{}", key.namespace, key.name, now.as_millisecond());
         entries.push(JournalEntry::new(
             "deploy",
@@ -359,7 +359,7 @@ pub fn deployments(
                 "changes": commits,
                 "status": if synced { "success" } else { "failure" },
                 "env": "production",
-                "environment": env,
+                "environment": environment,
                 "unplanned": unplanned,
                 "service": service,
             }),
