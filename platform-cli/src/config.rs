@@ -18,6 +18,9 @@
 //! guardrails: {requireOwner: {}}    # ready guardrails
 //! controller: {pollInterval: 30s, concurrency: 16}   # `platformctl run`; its flags win
 //! offerings: [offerings/]          # Offering documents that claims' spec.intent chooses from
+//! metrics:                          # the journal and `metrics platform`
+//!   retention: 400d                 # journal entries older than this are pruned; `forever`
+//!   platform: {highAdoption: 0.7, repairMinutes: 30}   # thresholds and toil minutes
 //! scoreTypes:                       # Score resource types served by a team's claim kinds
 //!   mongodb: {kind: DocumentDbClaim, outputs: {host: outputs.host, password: secrets.password}}
 //! ```
@@ -63,7 +66,9 @@ const KNOWN_KEYS: &[&str] = &[
     "controller",
     "scoreTypes",
     "offerings",
+    "metrics",
 ];
+const METRICS_KEYS: &[&str] = &["retention", "platform"];
 const SCORE_TYPE_KEYS: &[&str] = &["kind", "spec", "outputs"];
 const CONTROLLER_KEYS: &[&str] = &["pollInterval", "concurrency"];
 const ENVIRONMENT_KEYS: &[&str] = &["providers", "compositions", "config", "production"];
@@ -95,6 +100,27 @@ pub struct Config {
     pub score_types: ScoreTypes,
     /// Files or folders of Offering documents; the example offerings when empty.
     pub offerings: Vec<PathBuf>,
+    /// The journal's retention and the settings of `metrics platform`.
+    pub metrics: MetricsSettings,
+}
+
+/// The `metrics` block: how long the journal keeps entries, and the thresholds and toil
+/// minutes of the platform metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsSettings {
+    /// Entries older than this are pruned as new ones are recorded; `None` keeps all.
+    pub retention: Option<std::time::Duration>,
+    /// Thresholds of the anti-metrics, toil minutes, when a repository is behind.
+    pub platform: platform_metrics::platform::Settings,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings {
+            retention: Some(platform_core::engine::DEFAULT_JOURNAL_RETENTION),
+            platform: Default::default(),
+        }
+    }
 }
 
 /// Settings of the controller loop (`platformctl run`); its flags override them.
@@ -145,6 +171,7 @@ impl Default for Config {
             policies: Vec::new(),
             guardrails: None,
             controller: ControllerSettings::default(),
+            metrics: MetricsSettings::default(),
             score_types: ScoreTypes::builtin(),
             offerings: Vec::new(),
         }
@@ -327,6 +354,29 @@ impl Config {
                     for (name, settings) in setting_entries(&mut r, &value) {
                         let env = environment(&mut r, &settings, base);
                         config.environments.insert(name.name.clone(), env);
+                    }
+                }
+                "metrics" => {
+                    for (key, setting) in setting_entries(&mut r, &value) {
+                        match key.name.as_str() {
+                            "retention" => match r.string(&setting).as_deref() {
+                                Some("forever") => config.metrics.retention = None,
+                                Some(text) => match crate::commands::apply::parse_duration(text) {
+                                    Ok(d) if !d.is_zero() => config.metrics.retention = Some(d),
+                                    Ok(_) => r.fail(
+                                        &setting,
+                                        "expected a duration above zero or `forever`, found 0",
+                                    ),
+                                    Err(message) => r.fail(&setting, message),
+                                },
+                                None => {}
+                            },
+                            "platform" => match serde_json::from_value(setting.to_json()) {
+                                Ok(settings) => config.metrics.platform = settings,
+                                Err(e) => r.fail(&setting, e.to_string()),
+                            },
+                            _ => unknown(&mut r, key, &setting, METRICS_KEYS),
+                        }
                     }
                 }
                 "controller" => {

@@ -217,7 +217,10 @@ impl Workspace {
             .registry(registry.clone())
             .compositions(composition_library(config, &registry)?)
             .environment(name)
-            .store(catalog.clone());
+            .store(catalog.clone())
+            .production(settings.production)
+            .actor(actor())
+            .journal_retention(config.metrics.retention);
         if let Some(listener) = progress {
             builder = builder.progress(listener);
         }
@@ -262,6 +265,14 @@ impl Workspace {
         let def = self.registry.find_kind(kind)?;
         Ok(ObjectRef::new(def.gvk.kind.clone(), namespace, name).in_group(def.gvk.group.clone()))
     }
+}
+
+/// Who runs this command, as drift repairs record it: the login name, else `person`.
+fn actor() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        .map_or_else(|| "person".to_owned(), |v| v.trim().to_owned())
 }
 
 /// An engine of an environment with no state and no adapters: what validation needs to know

@@ -4,6 +4,7 @@
 //! Every step of the flow (load, validate, ...) is a function that can be called alone.
 
 pub mod admit;
+pub mod clock;
 pub mod compose;
 pub mod engine;
 pub mod kinds;

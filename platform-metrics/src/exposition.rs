@@ -12,6 +12,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use crate::dora::Dora;
+use crate::platform::PlatformMetrics;
 
 /// The label of a series: the service, or `all`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -78,6 +79,126 @@ pub fn dora_text(scopes: &[(Option<String>, Dora)]) -> Result<String, std::fmt::
     for (name, help, family) in families {
         registry.register(name, help, family);
     }
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry)?;
+    Ok(text)
+}
+
+/// The label of a per-team series.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Team {
+    team: String,
+}
+
+/// The label of an anti-metric series.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Warning {
+    name: String,
+}
+
+/// The platform metrics as OpenMetrics text, ending in `# EOF`: overall gauges, per-team
+/// gauges (teams are the catalog's groups, a bounded set) and one series per anti-metric
+/// that holds. Durations are in seconds.
+pub fn platform_text(m: &PlatformMetrics) -> Result<String, std::fmt::Error> {
+    let mut registry = Registry::with_prefix("platform");
+    let single = |registry: &mut Registry, name: &str, help: &str, value: Option<f64>| {
+        if let Some(v) = value {
+            let gauge = Gauge::<f64, AtomicU64>::default();
+            gauge.set(v);
+            registry.register(name, help, gauge);
+        }
+    };
+    single(
+        &mut registry,
+        "adoption_rate",
+        "Components from a golden-path template or provisioned through claims, over all",
+        m.adoption.rate,
+    );
+    single(
+        &mut registry,
+        "components",
+        "Components in the catalog",
+        Some(m.adoption.components as f64),
+    );
+    single(
+        &mut registry,
+        "time_to_first_deploy_median_seconds",
+        "Median seconds from a scaffold or first claim to the first production deployment",
+        m.time_to_first_deploy.median_minutes.map(|v| v * 60.0),
+    );
+    single(
+        &mut registry,
+        "escape_hatches_per_week",
+        "Policy exceptions and claims outside templates per week",
+        Some(m.escape_hatches.per_week),
+    );
+    single(
+        &mut registry,
+        "drift_repairs_manual",
+        "Drift repaired by a person in the window",
+        Some(m.drift_repairs.manual as f64),
+    );
+    single(
+        &mut registry,
+        "drift_repairs_automated",
+        "Drift repaired by the controller in the window",
+        Some(m.drift_repairs.automated as f64),
+    );
+    single(
+        &mut registry,
+        "templates_behind",
+        "Scaffolded repositories behind their template",
+        Some(m.templates_behind.behind as f64),
+    );
+    single(
+        &mut registry,
+        "tickets_per_week",
+        "Support tickets opened per week",
+        Some(m.tickets.per_week),
+    );
+    single(
+        &mut registry,
+        "nps",
+        "Net promoter score from surveys in the window",
+        m.satisfaction.nps,
+    );
+    single(
+        &mut registry,
+        "toil_saved_seconds",
+        "A person's time saved by automated repairs and scaffolds",
+        Some(m.toil_saved.minutes * 60.0),
+    );
+    let first_deploy = Family::<Team, Gauge<f64, AtomicU64>>::default();
+    for (team, minutes) in &m.time_to_first_deploy.by_team {
+        first_deploy
+            .get_or_create(&Team { team: team.clone() })
+            .set(minutes * 60.0);
+    }
+    registry.register(
+        "team_time_to_first_deploy_median_seconds",
+        "Median seconds to a first production deployment, per team",
+        first_deploy,
+    );
+    let hatches = Family::<Team, Gauge<f64, AtomicU64>>::default();
+    for (team, per_week) in &m.escape_hatches.by_team {
+        hatches
+            .get_or_create(&Team { team: team.clone() })
+            .set(*per_week);
+    }
+    registry.register(
+        "team_escape_hatches_per_week",
+        "Policy exceptions and claims outside templates per week, per team",
+        hatches,
+    );
+    let warnings = Family::<Warning, Gauge<f64, AtomicU64>>::default();
+    for w in &m.warnings {
+        warnings
+            .get_or_create(&Warning {
+                name: w.name.to_owned(),
+            })
+            .set(1.0);
+    }
+    registry.register("anti_metric", "1 for each anti-metric that holds", warnings);
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &registry)?;
     Ok(text)

@@ -7,12 +7,15 @@
 //! - [`timeline`]: journal entries read as changes, deployments and incidents;
 //! - [`dora`]: the five DORA metrics and their clusters;
 //! - [`fourkeys`]: Four Keys' formulas and buckets;
+//! - [`platform`]: adoption, onboarding, escape hatches, repairs, templates behind,
+//!   tickets, satisfaction, toil saved, and the anti-metrics;
 //! - [`exposition`]: the metrics as OpenMetrics text, for Prometheus.
 
 pub mod dora;
 pub mod exposition;
 pub mod fourkeys;
 pub mod import;
+pub mod platform;
 pub mod timeline;
 
 /// The median of values: the middle one, or the mean of the two middle ones; `None` when

@@ -399,30 +399,57 @@ async fn inventory_lists_marked_streams_consumers_and_buckets() {
     js.delete_stream(&hand).await.unwrap();
 }
 
+/// A stream no test deletes, made before each trial. The server removes its streams folder
+/// when the last stream goes, and a stream created by a parallel trial at that moment fails
+/// with `mkdir ... no such file or directory`; while this stream lives, the folder stays.
+async fn keep_streams_folder() {
+    plain()
+        .await
+        .get_or_create_stream(jetstream::stream::Config {
+            name: "PLATFORM_TEST_ANCHOR".into(),
+            subjects: vec!["platformtestanchor.>".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("the anchor stream exists");
+}
+
+/// A trial of this suite: the anchor stream first, then the test.
+fn trial<F, Fut>(name: &str, test: F) -> libtest_mimic::Trial
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    real::trial(name, move || async move {
+        keep_streams_folder().await;
+        test().await
+    })
+}
+
 fn main() {
     real::run(
         "nats",
         "NATS with JetStream at nats://127.0.0.1:4222",
         vec![
-            real::trial("stream_passes_conformance", stream_passes_conformance),
-            real::trial(
+            trial("stream_passes_conformance", stream_passes_conformance),
+            trial(
                 "another_claims_stream_consumer_and_bucket_are_refused",
                 another_claims_stream_consumer_and_bucket_are_refused,
             ),
-            real::trial(
+            trial(
                 "inventory_lists_marked_streams_consumers_and_buckets",
                 inventory_lists_marked_streams_consumers_and_buckets,
             ),
-            real::trial("key_value_passes_conformance", key_value_passes_conformance),
-            real::trial(
+            trial("key_value_passes_conformance", key_value_passes_conformance),
+            trial(
                 "a_message_published_to_the_stream_is_read_back_through_a_consumer",
                 a_message_published_to_the_stream_is_read_back_through_a_consumer,
             ),
-            real::trial(
+            trial(
                 "storage_and_retention_changes_are_refused",
                 storage_and_retention_changes_are_refused,
             ),
-            real::trial(
+            trial(
                 "streams_are_observed_in_one_listing",
                 streams_are_observed_in_one_listing,
             ),

@@ -5,9 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use platform_core::engine::{Action, ApplyReport, ClaimReport};
+use platform_core::engine::{Action, ApplyReport, ClaimReport, Deployment};
 use platform_core::model::DynamicObject;
-use platform_core::store::StateStore;
 
 use crate::config::Config;
 use crate::error::CliError;
@@ -94,7 +93,14 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     };
     let objects: Vec<DynamicObject> = checked.iter().map(|c| c.object().clone()).collect();
     progress.message(format!("applying {} claims", objects.len()));
-    let applied = workspace.engine.apply_checked(checked).await;
+    let deployment = Deployment {
+        commits: args.commits.clone(),
+        unplanned: args.unplanned,
+    };
+    let applied = workspace
+        .engine
+        .apply_checked_as(checked, &deployment)
+        .await;
     let mut report = match applied {
         Ok(report) => report,
         Err(e) => {
@@ -110,12 +116,6 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         report.claims = workspace.engine.wait(claims, args.timeout).await?;
     }
     progress.finish();
-    let (environment_name, environment) = config.environment(args.env.as_deref())?;
-    if environment.production {
-        let entries =
-            super::metrics::deployments(&objects, &before, &report, &args, &environment_name);
-        workspace.catalog.journal_append(entries).await?;
-    }
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }

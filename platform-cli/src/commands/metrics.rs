@@ -4,15 +4,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use platform_core::engine::ApplyReport;
-use platform_core::kinds::ApplicationSpec;
 use platform_core::load::read_input_file;
-use platform_core::model::{DynamicObject, Resource, TypedKind};
-use platform_core::store::{JournalEntry, JournalQuery, StateStore};
+use platform_core::store::{JournalQuery, StateStore, kinds};
 use platform_metrics::dora::{Dora, Scope, dora};
 use platform_metrics::exposition;
 use platform_metrics::fourkeys::fourkeys;
 use platform_metrics::import::parse;
+use platform_metrics::platform::{Component, PlatformMetrics, Window};
 use platform_metrics::timeline::{Timeline, parse_time};
 
 use crate::config::Config;
@@ -41,6 +39,23 @@ pub enum EventsCommand {
     },
 }
 
+/// The window a report covers, and where its state is.
+#[derive(Debug, clap::Args)]
+pub struct WindowArgs {
+    /// Start of the window (ISO 8601); default: midnight UTC 91 days before now.
+    #[arg(long, value_name = "T")]
+    since: Option<String>,
+    /// End of the window (ISO 8601); default: now.
+    #[arg(long, value_name = "T")]
+    until: Option<String>,
+    /// What "now" is, for reproducible reports; default: the clock.
+    #[arg(long, value_name = "T")]
+    now: Option<String>,
+    /// Environment of the state; default: the config's defaultEnvironment.
+    #[arg(long = "env", value_name = "NAME")]
+    env: Option<String>,
+}
+
 /// The metrics verbs.
 #[derive(Debug, clap::Subcommand)]
 pub enum MetricsCommand {
@@ -51,15 +66,8 @@ pub enum MetricsCommand {
   platformctl metrics dora --service component:default/shop --since 2026-09-01T00:00:00Z -o json
   platformctl metrics dora --fourkeys --now 2026-11-30T18:00:00Z")]
     Dora {
-        /// Start of the window (ISO 8601); default: midnight UTC 91 days before now.
-        #[arg(long, value_name = "T")]
-        since: Option<String>,
-        /// End of the window (ISO 8601); default: now.
-        #[arg(long, value_name = "T")]
-        until: Option<String>,
-        /// What "now" is, for reproducible reports; default: the clock.
-        #[arg(long, value_name = "T")]
-        now: Option<String>,
+        #[command(flatten)]
+        window: WindowArgs,
         /// Only this service (a catalog reference).
         #[arg(long, value_name = "REF")]
         service: Option<String>,
@@ -69,10 +77,21 @@ pub enum MetricsCommand {
         /// Four Keys' formulas and buckets instead of dora.dev's definitions.
         #[arg(long)]
         fourkeys: bool,
-        /// Environment of the state; default: the config's defaultEnvironment.
-        #[arg(long = "env", value_name = "NAME")]
-        env: Option<String>,
         /// Output format; `prometheus` writes OpenMetrics text, per service and for all.
+        #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+        output: MetricsFormat,
+    },
+    /// Whether the platform is adopted and helps: adoption, time to first deploy, escape
+    /// hatches, drift repairs, templates behind, tickets, satisfaction, toil saved, and the
+    /// anti-metrics (thresholds in the config's `metrics.platform`).
+    #[command(after_help = "Examples:
+  platformctl metrics platform
+  platformctl metrics platform --since 2026-09-01T00:00:00Z -o json
+  platformctl metrics platform -o prometheus")]
+    Platform {
+        #[command(flatten)]
+        window: WindowArgs,
+        /// Output format; `prometheus` writes OpenMetrics text.
         #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
         output: MetricsFormat,
     },
@@ -138,31 +157,40 @@ pub async fn import(config: &Config, command: EventsCommand) -> Result<ExitCode,
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `metrics dora`.
-pub async fn run(config: &Config, command: MetricsCommand) -> Result<ExitCode, CliError> {
-    let MetricsCommand::Dora {
-        since,
-        until,
-        now,
-        service,
-        deploy_env,
-        fourkeys: four_keys,
-        env,
-        output,
-    } = command;
-    let now_ms = match &now {
+/// "Now" and the window of a report.
+fn window(args: &WindowArgs) -> Result<(i64, Scope), CliError> {
+    let now_ms = match &args.now {
         Some(t) => time_arg("--now", t)?,
         None => jiff::Timestamp::now().as_millisecond(),
     };
     let mut scope = Scope::default_window(now_ms);
-    if let Some(t) = &since {
+    if let Some(t) = &args.since {
         scope.since_ms = time_arg("--since", t)?;
     }
-    if let Some(t) = &until {
+    if let Some(t) = &args.until {
         scope.until_ms = time_arg("--until", t)?;
     }
+    Ok((now_ms, scope))
+}
+
+/// Runs `metrics dora` or `metrics platform`.
+pub async fn run(config: &Config, command: MetricsCommand) -> Result<ExitCode, CliError> {
+    let (window_args, service, deploy_env, four_keys, output) = match command {
+        MetricsCommand::Dora {
+            window,
+            service,
+            deploy_env,
+            fourkeys,
+            output,
+        } => (window, service, deploy_env, fourkeys, output),
+        MetricsCommand::Platform { window, output } => {
+            return platform(config, &window, output).await;
+        }
+    };
+    let (now_ms, mut scope) = window(&window_args)?;
     scope.env = deploy_env;
     scope.service = service;
+    let env = window_args.env;
     let workspace = Workspace::open_read_only(config, env.as_deref())?;
     // Changes and incidents before the window matter (lead times, root causes): everything
     // up to the window's end is read.
@@ -306,69 +334,180 @@ fn print_dora(m: &Dora) {
     print_rows(&rows);
 }
 
-/// The deployments an apply in the production environment `environment` made: each
-/// Application whose spec it changed (or created), a success when its reconcile succeeded,
-/// with the commits and the unplanned mark from the flags or the Application's annotations.
-pub fn deployments(
-    objects: &[DynamicObject],
-    before: &[DynamicObject],
-    report: &ApplyReport,
-    args: &super::apply::Args,
-    environment: &str,
-) -> Vec<JournalEntry> {
-    let now = jiff::Timestamp::now();
-    let mut entries = Vec::new();
-    for app in objects.iter().filter(|o| o.kind == ApplicationSpec::KIND) {
-        let key = app.object_ref();
-        let unchanged = before
-            .iter()
-            .any(|b| b.object_ref() == key && b.spec == app.spec);
-        if unchanged {
-            continue;
-        }
-        let synced = report
-            .claims
-            .iter()
-            .find(|c| c.claim == key)
-            .is_some_and(|c| c.synced);
-        let annotations = &app.metadata.annotations;
-        let mut commits = args.commits.clone();
-        if let Some(listed) = annotations.get(COMMITS_ANNOTATION) {
-            commits.extend(
-                listed
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|c| !c.is_empty())
-                    .map(str::to_owned),
-            );
-        }
-        let unplanned = args.unplanned
-            || annotations.get(UNPLANNED_ANNOTATION).map(String::as_str) == Some("true");
-        let service = format!("component:{}/{}", key.namespace, key.name);
-        let id = format!("{}/{}@{}", key.namespace, key.name, now.as_millisecond());
-        entries.push(JournalEntry::new(
-            "deploy",
-            id.clone(),
-            now.as_millisecond(),
-            Some(service.clone()),
-            Some("production".into()),
-            &serde_json::json!({
-                "kind": "deploy",
-                "id": id,
-                "time": now.to_string(),
-                "changes": commits,
-                "status": if synced { "success" } else { "failure" },
-                "env": "production",
-                "environment": environment,
-                "unplanned": unplanned,
-                "service": service,
-            }),
-        ));
-    }
-    entries
+/// The annotation Backstage's scaffolder (and `platformctl new`) puts on what a template made.
+const SOURCE_TEMPLATE_ANNOTATION: &str = "backstage.io/source-template";
+
+/// The catalog's components, each golden when a template made it or the platform provisions
+/// it (it is derived from an Application).
+async fn components(workspace: &Workspace) -> Result<Vec<Component>, CliError> {
+    let platform = workspace.catalog.platform_entities().await?;
+    let provisioned: std::collections::HashSet<_> =
+        platform.iter().map(|e| e.entity_ref()).collect();
+    let imported = workspace.catalog.imported_entities().await?;
+    let merged = platform_catalog::import::merge(platform, imported);
+    Ok(merged
+        .entities
+        .iter()
+        .filter(|e| e.kind == "Component")
+        .map(|e| Component {
+            entity_ref: e.entity_ref().to_string(),
+            team: e.spec_str("owner").map(str::to_owned),
+            golden: provisioned.contains(&e.entity_ref())
+                || e.metadata
+                    .annotations
+                    .contains_key(SOURCE_TEMPLATE_ANNOTATION),
+        })
+        .collect())
 }
 
-/// The annotation listing the commits an Application's apply deploys, comma-separated.
-pub const COMMITS_ANNOTATION: &str = "platform.dev/commits";
-/// The annotation marking an Application's apply as unplanned (rework).
-pub const UNPLANNED_ANNOTATION: &str = "platform.dev/unplanned";
+/// Runs `metrics platform`.
+async fn platform(
+    config: &Config,
+    args: &WindowArgs,
+    output: MetricsFormat,
+) -> Result<ExitCode, CliError> {
+    let (_, scope) = window(args)?;
+    let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
+    let entries = workspace
+        .catalog
+        .journal(&JournalQuery {
+            until_ms: Some(scope.until_ms.saturating_add(1)),
+            kinds: [
+                kinds::DEPLOY,
+                kinds::INCIDENT,
+                kinds::SCAFFOLD,
+                kinds::TEMPLATE_UPGRADE,
+                kinds::CLAIM,
+                kinds::EXCEPTION,
+                kinds::DRIFT,
+                kinds::SURVEY,
+                kinds::TICKET,
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            ..JournalQuery::default()
+        })
+        .await?;
+    let timeline = Timeline::from_entries(&entries);
+    let dora_figures = dora(&timeline, &scope);
+    let change_fail_rate = (dora_figures.deployments > 0).then_some(dora_figures.change_fail_rate);
+    let figures = platform_metrics::platform::platform(
+        &entries,
+        &components(&workspace).await?,
+        &config.metrics.platform,
+        Window {
+            since_ms: scope.since_ms,
+            until_ms: scope.until_ms,
+        },
+        change_fail_rate,
+    );
+    match output {
+        MetricsFormat::Table => print_platform(&figures),
+        MetricsFormat::Prometheus => {
+            let text =
+                exposition::platform_text(&figures).map_err(|e| CliError::Output(e.to_string()))?;
+            output::out!("{text}");
+        }
+        MetricsFormat::Json => output::print_value(&output::to_value(&figures)?, Format::Json)?,
+        MetricsFormat::Yaml => output::print_value(&output::to_value(&figures)?, Format::Yaml)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_platform(m: &PlatformMetrics) {
+    let or_dash = |v: Option<f64>, unit: &str| v.map_or("-".to_owned(), |v| format!("{v}{unit}"));
+    let per_team = |map: &std::collections::BTreeMap<String, f64>, unit: &str| {
+        map.iter()
+            .map(|(team, v)| format!("{team} {v}{unit}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut rows = vec![
+        (
+            "adoption",
+            format!(
+                "{} ({} of {} components)",
+                or_dash(m.adoption.rate, ""),
+                m.adoption.golden,
+                m.adoption.components
+            ),
+        ),
+        (
+            "time to first deploy (median)",
+            format!(
+                "{} over {} services",
+                or_dash(m.time_to_first_deploy.median_minutes, " min"),
+                m.time_to_first_deploy.services
+            ),
+        ),
+        (
+            "escape hatches",
+            format!(
+                "{}/week ({} exceptions, {} claims outside templates)",
+                m.escape_hatches.per_week,
+                m.escape_hatches.exceptions,
+                m.escape_hatches.claims_outside_templates
+            ),
+        ),
+        (
+            "drift repairs",
+            format!(
+                "{} manual, {} by the controller, {} unrepaired",
+                m.drift_repairs.manual, m.drift_repairs.automated, m.drift_repairs.unrepaired
+            ),
+        ),
+        (
+            "templates behind",
+            format!(
+                "{} of {} repositories",
+                m.templates_behind.behind, m.templates_behind.repositories
+            ),
+        ),
+        (
+            "tickets",
+            format!("{} ({}/week)", m.tickets.opened, m.tickets.per_week),
+        ),
+        (
+            "satisfaction (NPS)",
+            format!(
+                "{} from {} answers",
+                or_dash(m.satisfaction.nps, ""),
+                m.satisfaction.responses
+            ),
+        ),
+        (
+            "toil saved",
+            format!(
+                "{} min ({} repairs, {} scaffolds)",
+                m.toil_saved.minutes, m.toil_saved.automated_repairs, m.toil_saved.scaffolds
+            ),
+        ),
+    ];
+    if !m.time_to_first_deploy.by_team.is_empty() {
+        rows.push((
+            "time to first deploy by team",
+            per_team(&m.time_to_first_deploy.by_team, " min"),
+        ));
+    }
+    if !m.escape_hatches.by_team.is_empty() {
+        rows.push((
+            "escape hatches by team",
+            per_team(&m.escape_hatches.by_team, "/week"),
+        ));
+    }
+    print_rows(&rows);
+    for behind in &m.templates_behind.items {
+        outln!(
+            "behind: {} is at {} of {} ({} versions, {} days behind {})",
+            behind.repository,
+            behind.version.as_deref().unwrap_or("(no version)"),
+            behind.template,
+            behind.versions_behind,
+            behind.days_behind,
+            behind.latest.as_deref().unwrap_or("(no version)")
+        );
+    }
+    for warning in &m.warnings {
+        eprintln!("warning: {}: {}", warning.name, warning.message);
+    }
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::{Backoff, Engine, EngineInner, ProgressListener};
 use crate::admit::{AdmissionHook, AdmitAll};
+use crate::clock::{Clock, SystemClock};
 use crate::compose::{Composition, CompositionLibrary, LibraryError};
 use crate::kinds::KindRegistry;
 use crate::provider::Provider;
@@ -33,7 +34,15 @@ pub struct EngineBuilder {
     backoff: Backoff,
     ready_poll: Duration,
     progress: Option<Arc<dyn ProgressListener>>,
+    production: bool,
+    clock: Arc<dyn Clock>,
+    actor: String,
+    journal_retention: Option<Duration>,
 }
+
+/// How long journal entries are kept by default: 400 days, enough for DORA's six-month
+/// questions a year apart.
+pub const DEFAULT_JOURNAL_RETENTION: Duration = Duration::from_secs(400 * 24 * 3600);
 
 impl Default for EngineBuilder {
     fn default() -> Self {
@@ -51,6 +60,10 @@ impl Default for EngineBuilder {
             backoff: Backoff::per_object(),
             ready_poll: Duration::from_millis(500),
             progress: None,
+            production: false,
+            clock: Arc::new(SystemClock),
+            actor: "person".to_owned(),
+            journal_retention: Some(DEFAULT_JOURNAL_RETENTION),
         }
     }
 }
@@ -151,6 +164,33 @@ impl EngineBuilder {
         self
     }
 
+    /// Marks the environment as production: each apply that changes an Application records a
+    /// deployment in the journal (default: not production).
+    pub fn production(mut self, production: bool) -> Self {
+        self.production = production;
+        self
+    }
+
+    /// The clock the journal's times come from (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Who asks this engine for work, recorded with the drift a person repairs (default
+    /// `person`; `platformctl` gives the login name).
+    pub fn actor(mut self, actor: impl Into<String>) -> Self {
+        self.actor = actor.into();
+        self
+    }
+
+    /// How long journal entries are kept: older ones are pruned as the engine records new
+    /// ones (default 400 days; `None` keeps everything).
+    pub fn journal_retention(mut self, retention: Option<Duration>) -> Self {
+        self.journal_retention = retention;
+        self
+    }
+
     /// Builds the engine.
     pub fn build(self) -> Engine {
         let environment_data = match self.environment_data.as_object() {
@@ -181,6 +221,10 @@ impl EngineBuilder {
                 locks: std::sync::Mutex::new(HashMap::new()),
                 holder: super::lease::holder_name(),
                 recovered: tokio::sync::OnceCell::new(),
+                production: self.production,
+                clock: self.clock,
+                actor: self.actor,
+                journal_retention: self.journal_retention,
             }),
         }
     }

@@ -25,12 +25,13 @@ mod plan;
 mod progress;
 mod query;
 mod reconcile;
+mod record;
 mod recover;
 mod report;
 mod wait;
 
 pub use crate::provider::Backoff;
-pub use builder::EngineBuilder;
+pub use builder::{DEFAULT_JOURNAL_RETENTION, EngineBuilder};
 pub use error::EngineError;
 pub use lifecycle::{
     DELETION_POLICY_ANNOTATION, DEPENDS_ON_ANNOTATION, DeletionPolicy,
@@ -39,6 +40,9 @@ pub use lifecycle::{
 pub use plan::{Action, Plan, PlannedAction};
 pub use progress::{ProgressEvent, ProgressListener};
 pub use reconcile::Next;
+pub use record::{
+    COMMITS_ANNOTATION, Deployment, Repairer, TEMPLATE_ANNOTATION, UNPLANNED_ANNOTATION, service_of,
+};
 pub use report::{
     ApplyReport, ClaimReport, DeleteReport, DriftItem, DriftKind, DriftReport, Orphan,
     ResourceReport, StatusView,
@@ -87,6 +91,12 @@ pub(crate) struct EngineInner {
     /// The name this engine holds store leases under.
     holder: String,
     recovered: tokio::sync::OnceCell<()>,
+    /// Whether applies here are deployments to production, recorded in the journal.
+    production: bool,
+    clock: Arc<dyn crate::clock::Clock>,
+    /// Who asks for work, recorded with repairs a person asked for.
+    actor: String,
+    journal_retention: Option<Duration>,
 }
 
 impl Engine {

@@ -18,6 +18,18 @@ pub fn rfc3339(unix_secs: u64) -> String {
         .to_string()
 }
 
+/// Milliseconds since the Unix epoch in RFC 3339 (`jiff`'s form: fractions only when not
+/// zero), clamped to the instants `jiff` represents.
+pub fn rfc3339_ms(unix_ms: i64) -> String {
+    Timestamp::from_millisecond(unix_ms)
+        .unwrap_or(if unix_ms < 0 {
+            Timestamp::MIN
+        } else {
+            Timestamp::MAX
+        })
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

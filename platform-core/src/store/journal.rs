@@ -7,6 +7,35 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+/// The kinds of entries, as the import format and the engine write them.
+pub mod kinds {
+    /// A commit (`id`: its SHA), imported.
+    pub const CHANGE: &str = "change";
+    /// A deployment to an environment; the engine records one per changed Application in a
+    /// production environment.
+    pub const DEPLOY: &str = "deploy";
+    /// A deployment that brought an Application back to a spec deployed before the current
+    /// one; recorded beside its `deploy`.
+    pub const ROLLBACK: &str = "rollback";
+    /// An incident, imported.
+    pub const INCIDENT: &str = "incident";
+    /// A drifted resource found by a sweep, with whether it was repaired and by whom
+    /// (`controller` or `person`).
+    pub const DRIFT: &str = "drift";
+    /// A policy exception let an object through (an escape hatch); once per object and policy.
+    pub const EXCEPTION: &str = "exception";
+    /// A top-level claim created, with the template it came from (`null`: outside any).
+    pub const CLAIM: &str = "claim";
+    /// A repository scaffolded from a template.
+    pub const SCAFFOLD: &str = "scaffold";
+    /// A scaffolded repository upgraded to a newer template version.
+    pub const TEMPLATE_UPGRADE: &str = "template-upgrade";
+    /// A developer satisfaction survey answer (`score` 0-10), imported.
+    pub const SURVEY: &str = "survey";
+    /// A support ticket, imported.
+    pub const TICKET: &str = "ticket";
+}
+
 /// One thing that happened. `(kind, id)` is its key: appending an entry whose key is already
 /// in the journal adds nothing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,6 +92,10 @@ pub struct JournalQuery {
     pub until_ms: Option<i64>,
     /// Only entries of these kinds (all kinds when empty).
     pub kinds: Vec<String>,
+    /// Only entries about this service (a catalog entity reference).
+    pub service: Option<String>,
+    /// Only entries in this environment.
+    pub env: Option<String>,
 }
 
 impl JournalQuery {
@@ -71,5 +104,13 @@ impl JournalQuery {
         self.since_ms.is_none_or(|s| entry.time_ms >= s)
             && self.until_ms.is_none_or(|u| entry.time_ms < u)
             && (self.kinds.is_empty() || self.kinds.contains(&entry.kind))
+            && self
+                .service
+                .as_ref()
+                .is_none_or(|s| entry.service.as_ref() == Some(s))
+            && self
+                .env
+                .as_ref()
+                .is_none_or(|e| entry.env.as_ref() == Some(e))
     }
 }

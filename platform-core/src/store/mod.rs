@@ -7,7 +7,7 @@ mod lease;
 mod memory;
 mod types;
 
-pub use journal::{JournalEntry, JournalQuery};
+pub use journal::{JournalEntry, JournalQuery, kinds};
 pub use lease::{Lease, LeaseOutcome, decide as decide_lease, fence_holds, now_ms};
 pub use memory::MemoryStore;
 pub use types::{

@@ -185,6 +185,7 @@ async fn journal_keeps_each_key_once_and_reads_by_time(
             since_ms: Some(1_500),
             until_ms: Some(3_000),
             kinds: vec!["deploy".into()],
+            ..JournalQuery::default()
         })
         .await
         .map_err(err("journal"))?;
@@ -193,6 +194,35 @@ async fn journal_keeps_each_key_once_and_reads_by_time(
         ids == ["d1", "d2"],
         "expected deploys in [1500, 3000), found {ids:?}"
     );
+    // By service and environment: a service one character apart is another service.
+    let mut other = entry("deploy", "d3", 2_500);
+    other.service = Some("component:default/shops".into());
+    other.env = Some("staging".into());
+    store
+        .journal_append(vec![other])
+        .await
+        .map_err(err("journal_append"))?;
+    for (service, env, expected) in [
+        (Some("component:default/shop"), None, vec!["d1", "d2"]),
+        (Some("component:default/shops"), None, vec!["d3"]),
+        (None, Some("staging"), vec!["d3"]),
+        (Some("component:default/shop"), Some("staging"), vec![]),
+    ] {
+        let found = store
+            .journal(&JournalQuery {
+                kinds: vec!["deploy".into(), "incident".into()],
+                service: service.map(str::to_owned),
+                env: env.map(str::to_owned),
+                ..JournalQuery::default()
+            })
+            .await
+            .map_err(err("journal"))?;
+        let ids: Vec<&str> = found.iter().map(|e| e.id.as_str()).collect();
+        ensure!(
+            ids == expected && found.iter().all(|e| e.kind == "deploy"),
+            "expected deploys {expected:?} of service {service:?} in {env:?}, found {ids:?}"
+        );
+    }
     let pruned = store
         .journal_prune(2_000)
         .await
@@ -206,8 +236,8 @@ async fn journal_keeps_each_key_once_and_reads_by_time(
         .await
         .map_err(err("journal"))?;
     ensure!(
-        left.len() == 2,
-        "expected 2 entries left, found {}",
+        left.len() == 3,
+        "expected 3 entries left, found {}",
         left.len()
     );
     let re_added = store

@@ -56,6 +56,8 @@ impl Engine {
         let mut jitter = Jitter::new();
         // Objects whose last error was permanent: retried only once their spec changes.
         let mut permanent: HashSet<ObjectRef> = HashSet::new();
+        // Claims queued by a poll alone: what their reconcile changes is drift it repaired.
+        let mut polled: HashSet<ObjectRef> = HashSet::new();
         let mut cursor = 0;
         loop {
             let page = self.inner.store.changes(cursor, 10_000).await?;
@@ -93,6 +95,11 @@ impl Engine {
                 Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                     let Ok((key, result)) = joined else { continue };
                     queue.done(&key);
+                    if polled.remove(&key)
+                        && let Ok(report) = &result
+                    {
+                        self.record_controller_repairs(report).await;
+                    }
                     // The reconcile said what comes next; an error is judged by the error policy.
                     let (next, synced) = match &result {
                         Ok(report) => (report.next, report.synced),
@@ -154,6 +161,7 @@ impl Engine {
                                         .is_some_and(|o| self.inner.registry.find_kind(&o.kind).is_ok());
                                     if observed != object.metadata.generation && !owned_by_claim {
                                         permanent.remove(&change.key);
+                                        polled.remove(&change.key);
                                         queue.push(change.key, Priority::Changed, now);
                                     }
                                 }
@@ -164,6 +172,9 @@ impl Engine {
                         next_poll = now + jitter.apply(self.inner.poll_interval);
                         for key in self.top_level_claims().await? {
                             if !permanent.contains(&key) {
+                                if !queue.contains(&key) {
+                                    polled.insert(key.clone());
+                                }
                                 queue.push(key, Priority::Poll, now);
                             }
                         }

@@ -96,6 +96,11 @@ impl WorkQueue {
         self.entries.remove(key);
     }
 
+    /// Whether an object is queued or in flight.
+    pub(crate) fn contains(&self, key: &ObjectRef) -> bool {
+        self.entries.contains_key(key) || self.in_flight.contains(key)
+    }
+
     /// The earliest due time of a queued object.
     pub(crate) fn next_due(&self) -> Option<Instant> {
         self.entries.values().map(|e| e.due).min()

@@ -205,6 +205,8 @@ impl Engine {
                 );
             }
         }
+        self.record_drift(&report, &fixed, crate::engine::Repairer::Person)
+            .await;
         report.corrected = report
             .drifted
             .iter()

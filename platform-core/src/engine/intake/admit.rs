@@ -130,6 +130,7 @@ impl Engine {
             return Err(EngineError::Denied(outcome.denials));
         }
         if record && !outcome.events.is_empty() {
+            self.record_exceptions(&outcome.events).await;
             self.inner
                 .store
                 .commit(outcome.events.into_iter().map(Write::Event).collect())
