@@ -179,3 +179,91 @@ fn applies_in_a_production_environment_record_deployments() {
     let m: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(m["deployments"], 0, "{m}");
 }
+
+/// An RFC 3339 time `days` before now.
+fn days_ago(days: i64) -> String {
+    jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(24 * days))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn platform_metrics_come_from_applies_imports_and_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("platform.yaml"),
+        "defaultEnvironment: local\nenvironments:\n  local:\n    production: true\nmetrics:\n  retention: 30d\n  platform: {scaffoldMinutes: 60}\n",
+    )
+    .unwrap();
+    for file in ["storefront-app.yaml", "orders-db.yaml"] {
+        std::fs::copy(repo().join("examples/quickstart").join(file), d.join(file)).unwrap();
+    }
+    expect(
+        d,
+        &["apply", "-f", "orders-db.yaml", "storefront-app.yaml"],
+        0,
+    );
+    // Two unhappy answers, a ticket, and a ticket older than the retention.
+    let lines = [
+        format!(r#"{{"kind":"survey","id":"s1","time":"{}","score":2,"team":"shop"}}"#, days_ago(2)),
+        format!(r#"{{"kind":"survey","id":"s2","time":"{}","score":3,"team":"shop"}}"#, days_ago(2)),
+        format!(r#"{{"kind":"ticket","id":"t1","opened":"{}","team":"shop"}}"#, days_ago(3)),
+        format!(r#"{{"kind":"ticket","id":"t0","opened":"{}","team":"shop"}}"#, days_ago(45)),
+    ];
+    std::fs::write(d.join("events.jsonl"), lines.join("\n")).unwrap();
+    expect(d, &["events", "import", "events.jsonl"], 0);
+
+    let (out, _) = expect(d, &["metrics", "platform", "-o", "json"], 0);
+    let m: Value = serde_json::from_str(&out).unwrap();
+    // The storefront Application is a component the platform provisions: adopted.
+    assert_eq!(
+        m["adoption"],
+        serde_json::json!({"components": 1, "golden": 1, "rate": 1.0}),
+        "{m}"
+    );
+    // Both claims were created outside any template; the storefront's first deployment came
+    // with its creation.
+    assert_eq!(m["escapeHatches"]["claimsOutsideTemplates"], 2, "{m}");
+    assert_eq!(m["timeToFirstDeploy"]["services"], 1, "{m}");
+    assert_eq!(m["timeToFirstDeploy"]["medianMinutes"], 0.0, "{m}");
+    assert_eq!(m["satisfaction"], serde_json::json!({"responses": 2, "nps": -100.0}), "{m}");
+    assert_eq!(m["tickets"]["opened"], 1, "the 45-day-old ticket is past the retention: {m}");
+    let warnings: Vec<&str> = m["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(warnings, ["high-adoption-low-satisfaction"], "{m}");
+
+    let (table, err) = expect(d, &["metrics", "platform"], 0);
+    assert!(table.contains("adoption") && table.contains("1 (1 of 1 components)"), "{table}");
+    assert!(
+        err.contains("warning: high-adoption-low-satisfaction: adoption 1 (high from 0.7) with NPS -100"),
+        "{err}"
+    );
+    let (text, _) = expect(d, &["metrics", "platform", "-o", "prometheus"], 0);
+    assert!(text.contains("platform_adoption_rate 1.0"), "{text}");
+    assert!(
+        text.contains("platform_anti_metric{name=\"high-adoption-low-satisfaction\"} 1.0"),
+        "{text}"
+    );
+    promtool_accepts(&text);
+}
+
+#[test]
+fn a_misspelt_metrics_setting_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("platform.yaml"),
+        "metrics:\n  retention: 0s\n  platform: {highAdoptoin: 0.5}\n  retain: 5d\n",
+    )
+    .unwrap();
+    let (_, err) = expect(d, &["metrics", "platform"], 1);
+    assert!(err.contains("platform.yaml:2:14"), "the zero retention is located: {err}");
+    assert!(err.contains("highAdoptoin"), "the misspelt threshold is named: {err}");
+    assert!(err.contains("retain"), "the unknown key is named: {err}");
+}

@@ -150,6 +150,11 @@ pub async fn import(config: &Config, command: EventsCommand) -> Result<ExitCode,
     let workspace = Workspace::open(config, env.as_deref())?;
     let read = entries.len();
     let added = workspace.catalog.journal_append(entries).await?;
+    // What the retention no longer keeps goes, as when the engine records.
+    if let Some(retention) = config.metrics.retention {
+        let before = jiff::Timestamp::now().as_millisecond() - retention.as_millis() as i64;
+        workspace.catalog.journal_prune(before).await?;
+    }
     outln!(
         "Imported {added} events ({} already in the journal).",
         read - added
