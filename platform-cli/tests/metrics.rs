@@ -207,10 +207,22 @@ fn platform_metrics_come_from_applies_imports_and_the_catalog() {
     );
     // Two unhappy answers, a ticket, and a ticket older than the retention.
     let lines = [
-        format!(r#"{{"kind":"survey","id":"s1","time":"{}","score":2,"team":"shop"}}"#, days_ago(2)),
-        format!(r#"{{"kind":"survey","id":"s2","time":"{}","score":3,"team":"shop"}}"#, days_ago(2)),
-        format!(r#"{{"kind":"ticket","id":"t1","opened":"{}","team":"shop"}}"#, days_ago(3)),
-        format!(r#"{{"kind":"ticket","id":"t0","opened":"{}","team":"shop"}}"#, days_ago(45)),
+        format!(
+            r#"{{"kind":"survey","id":"s1","time":"{}","score":2,"team":"shop"}}"#,
+            days_ago(2)
+        ),
+        format!(
+            r#"{{"kind":"survey","id":"s2","time":"{}","score":3,"team":"shop"}}"#,
+            days_ago(2)
+        ),
+        format!(
+            r#"{{"kind":"ticket","id":"t1","opened":"{}","team":"shop"}}"#,
+            days_ago(3)
+        ),
+        format!(
+            r#"{{"kind":"ticket","id":"t0","opened":"{}","team":"shop"}}"#,
+            days_ago(45)
+        ),
     ];
     std::fs::write(d.join("events.jsonl"), lines.join("\n")).unwrap();
     expect(d, &["events", "import", "events.jsonl"], 0);
@@ -228,8 +240,15 @@ fn platform_metrics_come_from_applies_imports_and_the_catalog() {
     assert_eq!(m["escapeHatches"]["claimsOutsideTemplates"], 2, "{m}");
     assert_eq!(m["timeToFirstDeploy"]["services"], 1, "{m}");
     assert_eq!(m["timeToFirstDeploy"]["medianMinutes"], 0.0, "{m}");
-    assert_eq!(m["satisfaction"], serde_json::json!({"responses": 2, "nps": -100.0}), "{m}");
-    assert_eq!(m["tickets"]["opened"], 1, "the 45-day-old ticket is past the retention: {m}");
+    assert_eq!(
+        m["satisfaction"],
+        serde_json::json!({"responses": 2, "nps": -100.0}),
+        "{m}"
+    );
+    assert_eq!(
+        m["tickets"]["opened"], 1,
+        "the 45-day-old ticket is past the retention: {m}"
+    );
     let warnings: Vec<&str> = m["warnings"]
         .as_array()
         .unwrap()
@@ -239,9 +258,14 @@ fn platform_metrics_come_from_applies_imports_and_the_catalog() {
     assert_eq!(warnings, ["high-adoption-low-satisfaction"], "{m}");
 
     let (table, err) = expect(d, &["metrics", "platform"], 0);
-    assert!(table.contains("adoption") && table.contains("1 (1 of 1 components)"), "{table}");
     assert!(
-        err.contains("warning: high-adoption-low-satisfaction: adoption 1 (high from 0.7) with NPS -100"),
+        table.contains("adoption") && table.contains("1 (1 of 1 components)"),
+        "{table}"
+    );
+    assert!(
+        err.contains(
+            "warning: high-adoption-low-satisfaction: adoption 1 (high from 0.7) with NPS -100"
+        ),
         "{err}"
     );
     let (text, _) = expect(d, &["metrics", "platform", "-o", "prometheus"], 0);
@@ -263,7 +287,13 @@ fn a_misspelt_metrics_setting_is_a_located_error() {
     )
     .unwrap();
     let (_, err) = expect(d, &["metrics", "platform"], 1);
-    assert!(err.contains("platform.yaml:2:14"), "the zero retention is located: {err}");
-    assert!(err.contains("highAdoptoin"), "the misspelt threshold is named: {err}");
+    assert!(
+        err.contains("platform.yaml:2:14"),
+        "the zero retention is located: {err}"
+    );
+    assert!(
+        err.contains("highAdoptoin"),
+        "the misspelt threshold is named: {err}"
+    );
     assert!(err.contains("retain"), "the unknown key is named: {err}");
 }

@@ -41,42 +41,32 @@ const KINDS: [(&str, &str); 5] = [
     ("ticket", "opened"),
 ];
 
-/// Reads an import: every line's entry, or every bad line (blank lines are skipped).
+/// Reads an import: every line's entry, or every bad line (blank lines are skipped). Lines
+/// are parsed on all cores; entries and errors keep the file's order.
 pub fn parse(file: &str, text: &str) -> Result<Vec<JournalEntry>, Vec<LineError>> {
-    let mut entries = Vec::new();
-    let mut errors = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let mut fail = |field: &str, message: String| {
-            errors.push(LineError {
+    use rayon::prelude::*;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .collect();
+    let parsed: Vec<Result<JournalEntry, LineError>> = lines
+        .par_iter()
+        .map(|&(index, line)| {
+            parse_line(line).map_err(|(field, message)| LineError {
                 file: file.to_owned(),
                 line: index + 1,
-                field: field.to_owned(),
+                field,
                 message,
             })
-        };
-        let value: Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(e) => {
-                fail(
-                    "(line)",
-                    format!("expected one JSON object, found invalid JSON: {e}"),
-                );
-                continue;
-            }
-        };
-        let Value::Object(object) = value else {
-            fail(
-                "(line)",
-                format!("expected a JSON object, found {}", type_name(&value)),
-            );
-            continue;
-        };
-        match entry(&object) {
+        })
+        .collect();
+    let mut entries = Vec::with_capacity(parsed.len());
+    let mut errors = Vec::new();
+    for result in parsed {
+        match result {
             Ok(entry) => entries.push(entry),
-            Err((field, message)) => fail(&field, message),
+            Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() {
@@ -84,6 +74,23 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<JournalEntry>, Vec<LineError>
     } else {
         Err(errors)
     }
+}
+
+/// One line's entry, or the field and message of what is wrong with it.
+fn parse_line(line: &str) -> Result<JournalEntry, (String, String)> {
+    let value: Value = serde_json::from_str(line).map_err(|e| {
+        (
+            "(line)".to_owned(),
+            format!("expected one JSON object, found invalid JSON: {e}"),
+        )
+    })?;
+    let Value::Object(object) = value else {
+        return Err((
+            "(line)".to_owned(),
+            format!("expected a JSON object, found {}", type_name(&value)),
+        ));
+    };
+    entry(&object)
 }
 
 fn entry(object: &Map<String, Value>) -> Result<JournalEntry, (String, String)> {

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 
 use platform_core::store::JournalEntry;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Milliseconds since the epoch of an ISO 8601 time with an offset (`2026-11-30T18:00:00Z`).
@@ -63,8 +65,47 @@ pub struct Timeline {
     pub first_ms: Option<i64>,
 }
 
-fn text(body: &Value, field: &str) -> Option<String> {
-    body.get(field).and_then(Value::as_str).map(str::to_owned)
+/// The fields of a deployment's body the metrics read; the rest is skipped unparsed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DeployBody {
+    changes: Vec<String>,
+    status: Option<String>,
+    unplanned: bool,
+}
+
+/// The fields of an incident's body the metrics read.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IncidentBody {
+    time_resolved: Option<String>,
+    root_cause: Option<String>,
+    caused_by_deploy: Option<String>,
+}
+
+/// A body read as `T`; a body of another shape (an engine of another version wrote it) reads
+/// as the default, field by field where it can.
+fn body<T: DeserializeOwned + Default>(entry: &JournalEntry) -> T {
+    serde_json::from_str(entry.body.get())
+        .or_else(|_| serde_json::from_value(lenient(entry.body_value())))
+        .unwrap_or_default()
+}
+
+/// A body with the fields of unexpected types dropped, so the others still read.
+fn lenient(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(k, v)| match k.as_str() {
+                    "changes" => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+                    "unplanned" => v.is_boolean(),
+                    "status" | "time_resolved" | "root_cause" | "caused_by_deploy" => v.is_string(),
+                    _ => false,
+                })
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
 }
 
 impl Timeline {
@@ -78,32 +119,25 @@ impl Timeline {
                     timeline.changes.insert(e.id.clone(), e.time_ms);
                 }
                 "deploy" => {
-                    let body = e.body_value();
+                    let body: DeployBody = body(e);
                     timeline.deploys.push(Deploy {
                         id: e.id.clone(),
                         time_ms: e.time_ms,
-                        changes: body["changes"]
-                            .as_array()
-                            .map(|a| {
-                                a.iter()
-                                    .filter_map(|c| c.as_str().map(str::to_owned))
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                        success: body["status"].as_str() != Some("failure"),
+                        changes: body.changes,
+                        success: body.status.as_deref() != Some("failure"),
                         env: e.env.clone().unwrap_or_else(|| "production".into()),
-                        unplanned: body["unplanned"].as_bool().unwrap_or(false),
+                        unplanned: body.unplanned,
                         service: e.service.clone(),
                     });
                 }
                 "incident" => {
-                    let body = e.body_value();
+                    let body: IncidentBody = body(e);
                     timeline.incidents.push(Incident {
                         id: e.id.clone(),
                         created_ms: e.time_ms,
-                        resolved_ms: text(&body, "time_resolved").and_then(|t| parse_time(&t).ok()),
-                        root_cause: text(&body, "root_cause"),
-                        caused_by_deploy: text(&body, "caused_by_deploy"),
+                        resolved_ms: body.time_resolved.and_then(|t| parse_time(&t).ok()),
+                        root_cause: body.root_cause,
+                        caused_by_deploy: body.caused_by_deploy,
                         service: e.service.clone(),
                     });
                 }
