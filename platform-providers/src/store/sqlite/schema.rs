@@ -104,6 +104,26 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX journal_by_time ON journal (time_ms, kind, id);
     ",
+    // 4: the journal kept in time order, so a range read walks the table itself instead of
+    // looking each row up from an index; `(kind, id)` stays unique through its own index,
+    // and a service's entries (a rollback looks for its earlier deployments) have theirs.
+    "
+    CREATE TABLE journal_in_time_order (
+        time_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        service TEXT,
+        env TEXT,
+        body TEXT NOT NULL,
+        PRIMARY KEY (time_ms, kind, id)
+    ) WITHOUT ROWID;
+    INSERT INTO journal_in_time_order (time_ms, kind, id, service, env, body)
+        SELECT time_ms, kind, id, service, env, body FROM journal;
+    DROP TABLE journal;
+    ALTER TABLE journal_in_time_order RENAME TO journal;
+    CREATE UNIQUE INDEX journal_key ON journal (kind, id);
+    CREATE INDEX journal_by_service ON journal (service, kind, time_ms);
+    ",
 ];
 
 /// The schema version this program writes; a file with a newer one is refused.
@@ -229,4 +249,47 @@ pub(super) fn migrate(
     tx.pragma_update(None, "application_id", APPLICATION_ID)
         .map_err(err)?;
     tx.commit().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journal_keeps_every_entry_and_its_keys_through_migration_4() {
+        let conn = Connection::open_in_memory().unwrap();
+        for migration in &MIGRATIONS[..3] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO journal VALUES ('deploy', 'd1', 2000, 'component:default/shop', 'production', '{}');
+             INSERT INTO journal VALUES ('change', 'c1', 1000, NULL, NULL, '{\"x\":1}');
+             INSERT INTO journal VALUES ('change', 'c2', 3000, NULL, NULL, '{}');",
+        )
+        .unwrap();
+        conn.execute_batch(MIGRATIONS[3]).unwrap();
+        let rows: Vec<(String, i64, String)> = conn
+            .prepare("SELECT id, time_ms, body FROM journal ORDER BY time_ms")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("c1".to_owned(), 1000, "{\"x\":1}".to_owned()),
+                ("d1".to_owned(), 2000, "{}".to_owned()),
+                ("c2".to_owned(), 3000, "{}".to_owned()),
+            ]
+        );
+        // A key is still kept once, whatever its time.
+        let added = conn
+            .execute(
+                "INSERT OR IGNORE INTO journal (kind, id, time_ms, body) VALUES ('change', 'c1', 5000, '{}')",
+                [],
+            )
+            .unwrap();
+        assert_eq!(added, 0);
+    }
 }
