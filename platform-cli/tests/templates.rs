@@ -738,7 +738,7 @@ fn trusted_tasks_run_in_the_new_repository_and_a_failing_one_is_named() {
     std::fs::create_dir_all(d.join("tasks/sub")).unwrap();
     std::fs::write(
         d.join("tasks/copier.yml"),
-        "name:\n  type: str\n_tasks:\n  - \"echo {{ name }} $COPIER_OPERATION > from-task.txt\"\n  \
+        "name:\n  type: str\n_tasks:\n  - \"echo {{ name }} $COPIER_OPERATION $STAGE > from-task.txt\"\n  \
          - command: [touch, \"{{ name }}.argv\"]\n    working_directory: sub\n  \
          - command: touch skipped\n    when: \"{{ name == 'other' }}\"\n",
     )
@@ -759,7 +759,8 @@ fn trusted_tasks_run_in_the_new_repository_and_a_failing_one_is_named() {
     assert!(out.contains("ran 2 _tasks in out"), "{out}");
     assert_eq!(
         std::fs::read_to_string(d.join("out/from-task.txt")).unwrap(),
-        "svc copy\n"
+        "svc copy task\n",
+        "as copier: COPIER_OPERATION=copy, STAGE=task"
     );
     assert!(
         d.join("out/sub/svc.argv").is_file(),
@@ -953,4 +954,79 @@ fn a_repository_from_the_bundled_template_is_current_and_an_older_one_is_told_wh
         );
         assert!(err.contains("--data-file svc/.copier-answers.yml"), "{err}");
     }
+}
+
+#[test]
+fn external_data_and_templated_choices_render_as_copier_renders_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("t")).unwrap();
+    std::fs::write(
+        d.join("t/copier.yml"),
+        "_external_data:\n  parent: \"{{ parent_file }}\"\n  missing: nowhere.yml\n\
+         parent_file:\n  default: .parent-answers.yml\n\
+         project:\n  default: \"{{ _external_data.parent.project }}-svc\"\n\
+         cloud:\n  choices: [aws, gcp]\n  default: aws\n\
+         region:\n  choices: \"{{ {'aws': ['us-east-1', 'eu-west-1'], 'gcp': ['europe-west1']}[cloud] }}\"\n\
+         size:\n  type: int\n  choices:\n    \"Small on {{ cloud }}\": \"{{ 1 if cloud == 'aws' else 2 }}\"\n    Large: 10\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("t/info.txt.jinja"),
+        "{{ _external_data.parent.teams | join(',') }} {{ _external_data.missing.x | default('none') }} {{ project }} {{ region }} {{ size }}\n",
+    )
+    .unwrap();
+    for dest in ["ours", "theirs"] {
+        std::fs::create_dir(d.join(dest)).unwrap();
+        std::fs::write(
+            d.join(dest).join(".parent-answers.yml"),
+            "project: acme\nteams: [pay, ops]\n",
+        )
+        .unwrap();
+    }
+    let data = ["cloud=gcp", "region=europe-west1", "size=2"];
+    let mut args = vec![
+        "new",
+        "t",
+        "ours",
+        "--overwrite",
+        "--defaults",
+        "--no-register",
+    ];
+    for pair in &data {
+        args.extend(["--data", pair]);
+    }
+    expect(d, &args, 0);
+    let ours = std::fs::read_to_string(d.join("ours/info.txt")).unwrap();
+    assert_eq!(ours, "pay,ops none acme-svc europe-west1 2\n");
+    let (_, err) = expect(
+        d,
+        &[
+            "new",
+            "t",
+            "bad",
+            "--defaults",
+            "--no-register",
+            "--data",
+            "cloud=gcp",
+            "--data",
+            "region=us-east-1",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("question `region`: expected one of europe-west1, found us-east-1"),
+        "{err}"
+    );
+
+    let mut args = vec!["copy", "--defaults", "--overwrite"];
+    for pair in &data {
+        args.extend(["-d", pair]);
+    }
+    args.extend(["t", "theirs"]);
+    if run_ok(d, "copier", &args).is_none() {
+        return;
+    }
+    let theirs = std::fs::read_to_string(d.join("theirs/info.txt")).unwrap();
+    assert_eq!(ours, theirs, "copier renders the same file");
 }

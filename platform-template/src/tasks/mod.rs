@@ -71,7 +71,11 @@ impl Commands {
     /// Runs every `_tasks` command whose `when` holds, in order, in `dest`; returns how many ran.
     pub fn run_tasks(&self, dest: &Path, operation: Operation) -> Result<usize, TemplateError> {
         let renderer = self.renderer(dest)?;
-        let extra = [("copier_operation", operation.name().to_owned())];
+        // As copier: `_stage` is `task` for tasks (`before` / `after` for migrations).
+        let extra = [
+            ("copier_operation", operation.name().to_owned()),
+            ("stage", "task".to_owned()),
+        ];
         let mut ran = 0;
         for (index, task) in self.tasks.iter().enumerate() {
             ran += usize::from(run(
