@@ -184,7 +184,8 @@ enum Command {
         after_help = "Examples:
   platformctl new service payments --data name=payments --data owner=team-pay
   platformctl new ../templates/api services/orders --version v2.1.0 --data-file answers.yml
-  platformctl new service demo --defaults --data name=demo --dry-run"
+  platformctl new service demo --defaults --data name=demo --dry-run
+  platformctl new https://github.com/acme/api-template.git services/orders --trust"
     )]
     New(commands::new::Args),
     /// Keep scaffolded repositories current with their template: diff, upgrade, status.

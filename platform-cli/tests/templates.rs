@@ -647,6 +647,45 @@ fn scaffolds_upgrades_and_repositories_left_behind_are_events() {
     assert_eq!(events[0].1, "from template v1.0.0");
     assert!(events[1].1.starts_with("2 versions behind"), "{events:?}");
     assert_eq!(events[2].1, "v1.0.0 -> v2.0.0, 0 conflicts");
+
+    // The journal, where the platform's metrics count scaffolds and upgrades.
+    let entries = journal_entries(d);
+    let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["scaffold", "template-upgrade"], "{entries:?}");
+    let template = std::fs::canonicalize(d.join("template")).unwrap();
+    let template = template.to_str().unwrap();
+    assert_eq!(entries[0].service.as_deref(), Some("component:default/svc"));
+    assert!(
+        entries[0].id.starts_with("component:default/svc@"),
+        "{}",
+        entries[0].id
+    );
+    assert_eq!(entries[0].env, None);
+    assert_eq!(
+        entries[0].body_value(),
+        serde_json::json!({"template": template, "version": "v1.0.0", "team": "team-a", "dest": "svc"})
+    );
+    assert_eq!(
+        entries[1].body_value(),
+        serde_json::json!({"template": template, "from": "v1.0.0", "to": "v2.0.0", "conflicts": 0, "team": "team-a", "dest": "svc"})
+    );
+    // An upgrade that changes nothing is not an upgrade.
+    expect(d, &["template", "upgrade", "svc", "--to", "v2.0.0"], 0);
+    assert_eq!(journal_entries(d).len(), 2);
+}
+
+/// Every journal entry of the state store in `dir`, oldest first.
+fn journal_entries(dir: &Path) -> Vec<platform_core::store::JournalEntry> {
+    use platform_core::store::{JournalQuery, StateStore};
+    let store =
+        platform_providers::store::sqlite::SqliteStore::open(dir.join(".platform/state.db"))
+            .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(store.journal(&JournalQuery::default()))
+        .unwrap()
 }
 
 #[test]
@@ -690,4 +729,304 @@ fn on_a_terminal_new_asks_each_question_and_asks_again_after_a_refusal() {
         ),
         "{answers}"
     );
+}
+
+#[test]
+fn trusted_tasks_run_in_the_new_repository_and_a_failing_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("tasks/sub")).unwrap();
+    std::fs::write(
+        d.join("tasks/copier.yml"),
+        "name:\n  type: str\n_tasks:\n  - \"echo {{ name }} $COPIER_OPERATION $STAGE > from-task.txt\"\n  \
+         - command: [touch, \"{{ name }}.argv\"]\n    working_directory: sub\n  \
+         - command: touch skipped\n    when: \"{{ name == 'other' }}\"\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("tasks/sub/keep.txt"), "kept\n").unwrap();
+    let new = |dest: &str, trust: bool, code: i32| {
+        let mut args = vec!["new", "tasks", dest, "--data", "name=svc", "--no-register"];
+        if trust {
+            args.push("--trust");
+        }
+        expect(d, &args, code)
+    };
+    let (_, err) = new("refused", false, 1);
+    assert!(err.contains("_tasks") && err.contains("--trust"), "{err}");
+    assert!(!d.join("refused").exists(), "nothing written without trust");
+
+    let (out, _) = new("out", true, 0);
+    assert!(out.contains("ran 2 _tasks in out"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(d.join("out/from-task.txt")).unwrap(),
+        "svc copy task\n",
+        "as copier: COPIER_OPERATION=copy, STAGE=task"
+    );
+    assert!(
+        d.join("out/sub/svc.argv").is_file(),
+        "argv task in its folder"
+    );
+    assert!(!d.join("out/skipped").exists(), "its `when` is false");
+
+    std::fs::write(
+        d.join("tasks/copier.yml"),
+        "name:\n  type: str\n_tasks:\n  - \"true\"\n  - \"touch ran && exit 3\"\n  - touch never\n",
+    )
+    .unwrap();
+    let (_, err) = new("failing", true, 1);
+    assert!(
+        err.contains("copier.yml: _tasks[1] (`touch ran && exit 3`) failed: exit status: 3"),
+        "{err}"
+    );
+    assert!(d.join("failing/ran").exists() && !d.join("failing/never").exists());
+}
+
+/// A template in git whose `v2.0.0` brings a migration (after the merge, and one before it);
+/// `v3.0.0` changes a file.
+fn migrating_template(d: &Path) {
+    git_template(d);
+    let template = d.join("template");
+    std::fs::write(
+        template.join("copier.yml"),
+        "name:\n  type: str\n_migrations:\n  \
+         - version: v2.0.0\n    command: \"echo $VERSION_FROM $VERSION_TO {{ _stage }} >> migrated.txt\"\n  \
+         - version: v2.0.0\n    command: [sh, -c, \"test -f added.txt || echo {{ name }} before >> migrated.txt\"]\n    when: \"{{ _stage == 'before' }}\"\n",
+    )
+    .unwrap();
+    git(&template, &["commit", "-qam", "migration"]);
+    git(&template, &["tag", "-f", "v2.0.0"]);
+    std::fs::write(template.join("added.txt.jinja"), "{{ name }} v3\n").unwrap();
+    git(&template, &["commit", "-qam", "v3"]);
+    git(&template, &["tag", "v3.0.0"]);
+}
+
+#[test]
+fn migrations_run_only_on_upgrades_crossing_their_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    migrating_template(d);
+    let new = [
+        "new",
+        "template",
+        "ma",
+        "--version",
+        "v1.0.0",
+        "--data",
+        "name=ma",
+    ];
+    expect(d, &new, 0);
+    let (_, err) = expect(d, &["template", "upgrade", "ma", "--to", "v2.0.0"], 1);
+    assert!(
+        err.contains("_migrations") && err.contains("--trust"),
+        "{err}"
+    );
+    assert!(
+        !d.join("ma/added.txt").exists(),
+        "nothing changed without trust"
+    );
+
+    expect(
+        d,
+        &["template", "upgrade", "ma", "--to", "v2.0.0", "--trust"],
+        0,
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("ma/migrated.txt")).unwrap(),
+        "ma before\nv1.0.0 v2.0.0 after\n",
+        "the before-migration saw the old files, the other ran after the merge"
+    );
+    expect(
+        d,
+        &["template", "upgrade", "ma", "--to", "v3.0.0", "--trust"],
+        0,
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("ma/added.txt")).unwrap(),
+        "ma v3\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("ma/migrated.txt")).unwrap(),
+        "ma before\nv1.0.0 v2.0.0 after\n",
+        "v2.0.0 -> v3.0.0 does not cross v2.0.0"
+    );
+
+    // From v1.0.0 straight to v3.0.0 crosses it.
+    let new = [
+        "new",
+        "template",
+        "nb",
+        "--version",
+        "v1.0.0",
+        "--data",
+        "name=nb",
+    ];
+    expect(d, &new, 0);
+    expect(d, &["template", "upgrade", "nb", "--trust"], 0);
+    assert_eq!(
+        std::fs::read_to_string(d.join("nb/migrated.txt")).unwrap(),
+        "nb before\nv1.0.0 v3.0.0 after\n"
+    );
+}
+
+#[test]
+fn a_template_by_file_url_is_read_in_place_and_recorded_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git_template(d);
+    let url = format!(
+        "file://{}",
+        std::fs::canonicalize(d.join("template")).unwrap().display()
+    );
+    let new = [
+        "new",
+        &url,
+        "u",
+        "--version",
+        "v1.0.0",
+        "--data",
+        "name=u",
+        "--no-register",
+    ];
+    expect(d, &new, 0);
+    let answers = std::fs::read_to_string(d.join("u/.copier-answers.yml")).unwrap();
+    assert!(
+        answers.contains(&format!("_commit: v1.0.0\n_src_path: {url}\n")),
+        "{answers}"
+    );
+    let (diff, _) = expect(d, &["template", "diff", "u"], 2);
+    assert!(diff.contains("v1.0.0 -> v2.0.0"), "{diff}");
+    let (status, _) = expect(d, &["template", "status", ".", "-o", "json"], 2);
+    let rows: Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(rows[0]["template"], url.as_str());
+    assert_eq!(rows[0]["behind"], 1);
+
+    let (_, err) = expect(
+        d,
+        &["new", "file:///nowhere/at/all", "x", "--no-register"],
+        1,
+    );
+    assert!(
+        err.contains("file:///nowhere/at/all: not a git repository"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_repository_from_the_bundled_template_is_current_and_an_older_one_is_told_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    expect(
+        d,
+        &[
+            "new",
+            "service",
+            "svc",
+            "--data",
+            "name=svc",
+            "--no-register",
+        ],
+        0,
+    );
+    let (diff, _) = expect(d, &["template", "diff", "svc"], 0);
+    assert!(diff.contains("svc is current (v"), "{diff}");
+    let (upgraded, _) = expect(d, &["template", "upgrade", "svc"], 0);
+    assert!(upgraded.contains("svc is current (v"), "{upgraded}");
+
+    let answers = d.join("svc/.copier-answers.yml");
+    let text = std::fs::read_to_string(&answers).unwrap();
+    let old = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("_commit:") {
+                "_commit: v0.0.1".to_owned()
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&answers, old + "\n").unwrap();
+    for command in ["diff", "upgrade"] {
+        let (_, err) = expect(d, &["template", command, "svc"], 1);
+        assert!(
+            err.contains("scaffolded from the bundled template `service` v0.0.1, but this platformctl bundles only v"),
+            "{err}"
+        );
+        assert!(err.contains("--data-file svc/.copier-answers.yml"), "{err}");
+    }
+}
+
+#[test]
+fn external_data_and_templated_choices_render_as_copier_renders_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("t")).unwrap();
+    std::fs::write(
+        d.join("t/copier.yml"),
+        "_external_data:\n  parent: \"{{ parent_file }}\"\n  missing: nowhere.yml\n\
+         parent_file:\n  default: .parent-answers.yml\n\
+         project:\n  default: \"{{ _external_data.parent.project }}-svc\"\n\
+         cloud:\n  choices: [aws, gcp]\n  default: aws\n\
+         region:\n  choices: \"{{ {'aws': ['us-east-1', 'eu-west-1'], 'gcp': ['europe-west1']}[cloud] }}\"\n\
+         size:\n  type: int\n  choices:\n    \"Small on {{ cloud }}\": \"{{ 1 if cloud == 'aws' else 2 }}\"\n    Large: 10\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("t/info.txt.jinja"),
+        "{{ _external_data.parent.teams | join(',') }} {{ _external_data.missing.x | default('none') }} {{ project }} {{ region }} {{ size }}\n",
+    )
+    .unwrap();
+    for dest in ["ours", "theirs"] {
+        std::fs::create_dir(d.join(dest)).unwrap();
+        std::fs::write(
+            d.join(dest).join(".parent-answers.yml"),
+            "project: acme\nteams: [pay, ops]\n",
+        )
+        .unwrap();
+    }
+    let data = ["cloud=gcp", "region=europe-west1", "size=2"];
+    let mut args = vec![
+        "new",
+        "t",
+        "ours",
+        "--overwrite",
+        "--defaults",
+        "--no-register",
+    ];
+    for pair in &data {
+        args.extend(["--data", pair]);
+    }
+    expect(d, &args, 0);
+    let ours = std::fs::read_to_string(d.join("ours/info.txt")).unwrap();
+    assert_eq!(ours, "pay,ops none acme-svc europe-west1 2\n");
+    let (_, err) = expect(
+        d,
+        &[
+            "new",
+            "t",
+            "bad",
+            "--defaults",
+            "--no-register",
+            "--data",
+            "cloud=gcp",
+            "--data",
+            "region=us-east-1",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("question `region`: expected one of europe-west1, found us-east-1"),
+        "{err}"
+    );
+
+    let mut args = vec!["copy", "--defaults", "--overwrite"];
+    for pair in &data {
+        args.extend(["-d", pair]);
+    }
+    args.extend(["t", "theirs"]);
+    if run_ok(d, "copier", &args).is_none() {
+        return;
+    }
+    let theirs = std::fs::read_to_string(d.join("theirs/info.txt")).unwrap();
+    assert_eq!(ours, theirs, "copier renders the same file");
 }

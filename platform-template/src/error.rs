@@ -30,6 +30,18 @@ pub enum TemplateError {
         /// `_tasks` or `_migrations`.
         setting: &'static str,
     },
+    /// A command of `_tasks` or `_migrations` failed or could not start.
+    #[error("copier.yml: {setting}[{index}] (`{command}`) failed: {status}")]
+    TaskFailed {
+        /// `_tasks` or `_migrations`.
+        setting: String,
+        /// The item's 0-based position in the setting.
+        index: usize,
+        /// The command as `copier.yml` writes it (unrendered, so no answer is shown).
+        command: String,
+        /// The exit status, or why it could not start.
+        status: String,
+    },
     /// A Jinja syntax or render error, located in the template.
     #[error("{file}:{line}: {message}")]
     Jinja {
@@ -86,6 +98,15 @@ pub enum TemplateError {
         template: String,
         /// The tag or commit asked for.
         reference: String,
+    },
+    /// Cloning a template's repository failed.
+    #[error("cloning {url}: {source}")]
+    Clone {
+        /// The URL as given.
+        url: String,
+        /// gix's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
     /// Reading a git repository failed.
     #[error("git: {0}")]

@@ -9,6 +9,7 @@
 //!   the answers file copier writes;
 //! - [`render`]: the Jinja environment (minijinja with copier's filters) and the rendered tree;
 //! - [`scaffold`]: a rendered tree written into a destination folder;
+//! - [`tasks`]: `_tasks` and `_migrations`, run for a trusted template;
 //! - [`upgrade`]: what an upgrade would change and the three-way merge that applies it.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -19,6 +20,7 @@ mod error;
 pub mod render;
 pub mod scaffold;
 pub mod source;
+pub mod tasks;
 pub mod upgrade;
 
 pub use answers::{AnswerSource, Answers};

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::answers::{ResolveOptions, resolve_answers};
-use crate::render::{PathRules, Renderer, render_context, render_tree};
+use crate::render::{ExternalDataSpec, PathRules, Renderer, render_context, render_tree};
+use crate::tasks::Commands;
 use crate::{Answers, RenderedTree, TemplateConfig, TemplateError, TemplateFiles};
 
 /// One version of a template rendered with one set of answers.
@@ -20,6 +21,21 @@ pub struct Generation {
     pub recorded: Map<String, Value>,
     /// The files rendered.
     pub tree: RenderedTree,
+    /// The render context (answers and copier's variables), which `_tasks` see too.
+    pub context: minijinja::Value,
+}
+
+impl Generation {
+    /// The template's `_tasks` and `_migrations`, rendered with these answers when run.
+    pub fn commands(&self) -> Commands {
+        Commands {
+            tasks: self.config.tasks.clone(),
+            migrations: self.config.migrations.clone(),
+            envops: self.config.envops.clone(),
+            external_data: self.config.external_data.clone(),
+            context: self.context.clone(),
+        }
+    }
 }
 
 /// Renders `template` for `dest` with answers from `given`, defaults and `options`' prompt.
@@ -46,7 +62,10 @@ pub(crate) fn generate_as(
 ) -> Result<Generation, TemplateError> {
     let config = TemplateConfig::from_template(template)?;
     config.check_trust(trust)?;
-    let renderer = Renderer::new(&config.envops)?;
+    let renderer = Renderer::new(&config.envops)?.with_external_data(ExternalDataSpec {
+        dest: dest.to_owned(),
+        paths: config.external_data.clone(),
+    });
     let answers = resolve_answers(&config, &renderer, given, options)?;
     let recorded = answers.recorded(src_path, template.commit.as_deref());
     let context = render_context(
@@ -61,6 +80,7 @@ pub(crate) fn generate_as(
         answers,
         recorded,
         tree,
+        context,
     })
 }
 

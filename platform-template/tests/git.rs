@@ -58,3 +58,42 @@ fn tags_are_versions_and_each_reads_its_own_files() {
     let err = template.read(Some("v9")).unwrap_err();
     assert!(matches!(err, TemplateError::UnknownVersion { .. }), "{err}");
 }
+
+#[test]
+fn a_repository_cloned_by_url_has_every_tag_and_a_second_clone_refreshes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let origin = dir.path().join("origin");
+    std::fs::create_dir(&origin).unwrap();
+    git(&origin, &["init", "-q", "-b", "main"]);
+    std::fs::write(origin.join("copier.yml"), "name: x\n").unwrap();
+    git(&origin, &["add", "-A"]);
+    git(&origin, &["commit", "-qm", "one"]);
+    git(&origin, &["tag", "v1.0.0"]);
+    let url = format!("file://{}", origin.display());
+    let cache = dir.path().join("cache/origin");
+
+    let cloned = GitTemplate::clone_url(&url, &cache, &url).unwrap();
+    assert_eq!(cloned.versions().unwrap(), ["v1.0.0"]);
+    assert_eq!(cloned.read(None).unwrap().src_path, url, "the URL as given");
+
+    // A new version upstream: cloning again replaces the cached copy.
+    std::fs::write(origin.join("copier.yml"), "name: y\n").unwrap();
+    git(&origin, &["commit", "-qam", "two"]);
+    git(&origin, &["tag", "v2.0.0"]);
+    let again = GitTemplate::clone_url(&url, &cache, &url).unwrap();
+    assert_eq!(again.versions().unwrap(), ["v1.0.0", "v2.0.0"]);
+    assert_eq!(again.read(None).unwrap().files["copier.yml"], b"name: y\n");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("cache"))
+        .unwrap()
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no partial clone is left beside it");
+
+    let err = GitTemplate::clone_url(
+        &format!("file://{}/missing", dir.path().display()),
+        &dir.path().join("cache/missing"),
+        "x",
+    )
+    .unwrap_err();
+    assert!(err.to_string().starts_with("cloning file://"), "{err}");
+    assert!(!dir.path().join("cache/missing").exists());
+}

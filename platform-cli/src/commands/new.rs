@@ -6,8 +6,10 @@ use std::process::ExitCode;
 
 use platform_template::answers::ResolveOptions;
 use platform_template::scaffold::{generate, write_generation};
+use platform_template::tasks::Operation;
 
 use crate::commands::template::data::given_answers;
+use crate::commands::template::journal::{self, Owner, now_ms, scaffold_entry};
 use crate::commands::template::prompt::TerminalPrompt;
 use crate::commands::template::register::register;
 use crate::commands::template::source::TemplateSource;
@@ -17,7 +19,8 @@ use crate::error::CliError;
 /// Arguments of `platformctl new`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A bundled template's name (`service`), a template folder, or a local git repository.
+    /// A bundled template's name (`service`), a template folder, a local git repository, or a
+    /// git repository's URL (`https://`, `git@host:path`, `file://`, `gh:owner/repo`).
     pub template: String,
     /// The folder to create.
     pub dest: PathBuf,
@@ -39,10 +42,12 @@ pub struct Args {
     /// Write into a destination that exists and is not empty.
     #[arg(long)]
     pub overwrite: bool,
-    /// Allow the template's `_tasks` and `_migrations` (shell commands).
+    /// Allow the template's `_tasks` and `_migrations` (shell commands) and run its `_tasks` in
+    /// DEST after writing it.
     #[arg(long)]
     pub trust: bool,
-    /// Do not register the component in the catalog (no state store is opened).
+    /// Do not register the component in the catalog nor record the scaffold in the journal (no
+    /// state store is opened).
     #[arg(long)]
     pub no_register: bool,
     /// Environment whose state store the catalog entry goes to.
@@ -62,12 +67,6 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         prompt: if interactive { Some(&mut prompt) } else { None },
     };
     let generation = generate(&template, &args.dest, &given, options, args.trust)?;
-    if !generation.config.tasks.is_empty() {
-        eprintln!(
-            "note: the template's {} _tasks were not run; platformctl does not run shell commands",
-            generation.config.tasks.len()
-        );
-    }
     let report = write_generation(&generation, &args.dest, args.overwrite, args.dry_run)?;
     let verb = if args.dry_run { "would write" } else { "wrote" };
     for path in &report.written {
@@ -77,7 +76,16 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         println!("kept {} (_skip_if_exists)", args.dest.join(path).display());
     }
     if args.dry_run {
+        if !generation.config.tasks.is_empty() {
+            println!("would run {} _tasks", generation.config.tasks.len());
+        }
         return Ok(ExitCode::SUCCESS);
+    }
+    let ran = generation
+        .commands()
+        .run_tasks(&args.dest, Operation::Copy)?;
+    if ran > 0 {
+        println!("ran {ran} _tasks in {}", args.dest.display());
     }
     let registered = if args.no_register {
         Vec::new()
@@ -93,6 +101,11 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     };
     for entity in &registered {
         println!("registered {entity} in the catalog");
+    }
+    if !args.no_register {
+        let owner = Owner::of(&args.dest, &generation.recorded);
+        let entry = scaffold_entry(&owner, &args.dest, &generation.recorded, now_ms());
+        journal::append(config, args.env.as_deref(), entry).await?;
     }
     let version = template.commit.as_deref().unwrap_or("(unversioned)");
     println!(

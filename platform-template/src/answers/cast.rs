@@ -48,7 +48,8 @@ pub fn cast_answer(question: &Question, value: Value) -> Result<Value, String> {
     cast_one(question.kind, value)
 }
 
-fn cast_one(kind: QuestionType, value: Value) -> Result<Value, String> {
+/// One value cast to `kind` (a single item of a multiselect answer).
+pub(crate) fn cast_one(kind: QuestionType, value: Value) -> Result<Value, String> {
     match (kind, value) {
         (QuestionType::Str, Value::String(text)) => Ok(Value::String(text)),
         (QuestionType::Str, Value::Null) => Ok(Value::String(String::new())),

@@ -38,7 +38,13 @@ impl AnswersFile {
 
     /// Parses the text of an answers file.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let value: Value = serde_saphyr::from_str(text).map_err(|err| err.to_string())?;
+        // Booleans as copier's YAML reader (PyYAML) knows them: an answer written `n` or `y`
+        // is that text, not `false` or `true` (serde-saphyr's YAML 1.1 default reads it as a
+        // boolean, and the answer `n` came back as `false`). Copier writes booleans as
+        // `true` / `false`.
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let value: Value =
+            serde_saphyr::from_str_with_options(text, options).map_err(|err| err.to_string())?;
         let Value::Object(map) = value else {
             return Err("expected a mapping of answers".into());
         };
@@ -93,6 +99,15 @@ mod tests {
         assert_eq!(
             Value::Object(read.answers),
             json!({"name": "x", "port": 80})
+        );
+    }
+
+    #[test]
+    fn an_answer_n_or_y_is_text_and_booleans_stay_booleans() {
+        let read = AnswersFile::parse("_src_path: t\nname: n\nshort: y\ncache: true\n").unwrap();
+        assert_eq!(
+            Value::Object(read.answers),
+            json!({"name": "n", "short": "y", "cache": true})
         );
     }
 }

@@ -2,6 +2,7 @@
 //! question's type and checked by its choices and validator; and the answers file.
 
 mod cast;
+mod choices;
 mod file;
 mod resolve;
 

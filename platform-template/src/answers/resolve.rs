@@ -3,6 +3,7 @@
 use minijinja::Value as JinjaValue;
 use serde_json::{Map, Value};
 
+use super::choices::rendered_choices;
 use super::{Answers, cast_answer, cast_to_bool};
 use crate::TemplateError;
 use crate::config::{Question, TemplateConfig};
@@ -43,18 +44,22 @@ pub fn resolve_answers(
     let mut answers = Answers::default();
     let mut missing = Vec::new();
     for question in &config.questions {
-        let default = match &question.default {
-            Some(default) => Some(render_value(renderer, question, default, &answers)?),
-            None => None,
+        // Rendered only when used: a given answer never needs its default (which may read
+        // `_external_data` or fail).
+        let default = |answers: &Answers| match &question.default {
+            Some(default) => render_value(renderer, question, default, answers).map(Some),
+            None => Ok(None),
         };
         if !is_asked(renderer, question, &answers)? {
             answers.hidden.insert(question.name.clone());
-            if let Some(default) = default {
+            if let Some(default) = default(&answers)? {
                 let value = cast(question, default)?;
                 answers.values.insert(question.name.clone(), value);
             }
             continue;
         }
+        let rendered = rendered_choices(renderer, question, &answers)?;
+        let question: &Question = &rendered;
         if question.secret {
             answers.hidden.insert(question.name.clone());
         }
@@ -66,11 +71,11 @@ pub fn resolve_answers(
             ask(
                 renderer,
                 question,
-                default.as_ref(),
+                default(&answers)?.as_ref(),
                 &answers,
                 &mut **prompt,
             )?
-        } else if let Some(default) = default {
+        } else if let Some(default) = default(&answers)? {
             let value = cast(question, default)?;
             check(renderer, question, &value, &answers)?;
             value

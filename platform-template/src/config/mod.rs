@@ -6,8 +6,10 @@ mod question;
 use serde_json::{Map, Value};
 
 pub use envops::Envops;
+pub(crate) use question::parse_choices;
 pub use question::{Choice, Question, QuestionType};
 
+use crate::tasks::{Migration, Task, parse_migrations};
 use crate::{TemplateError, TemplateFiles};
 
 /// The names copier looks for, in its order.
@@ -45,9 +47,11 @@ pub struct TemplateConfig {
     /// `_envops`: the Jinja environment's options.
     pub envops: Envops,
     /// `_tasks`: shell commands run after copying (refused unless trusted).
-    pub tasks: Vec<Value>,
+    pub tasks: Vec<Task>,
     /// `_migrations`: shell commands run on upgrade (refused unless trusted).
-    pub migrations: Vec<Value>,
+    pub migrations: Vec<Migration>,
+    /// `_external_data`: each name's YAML file, a path template relative to the destination.
+    pub external_data: Vec<(String, String)>,
 }
 
 impl Default for TemplateConfig {
@@ -62,6 +66,7 @@ impl Default for TemplateConfig {
             envops: Envops::default(),
             tasks: Vec::new(),
             migrations: Vec::new(),
+            external_data: Vec::new(),
         }
     }
 }
@@ -116,8 +121,17 @@ impl TemplateConfig {
                     config.envops = Envops::from_value(&value)
                         .map_err(|message| config_error(format!("_envops: {message}")))?
                 }
-                "_tasks" => config.tasks = list_values(value),
-                "_migrations" => config.migrations = list_values(value),
+                "_tasks" => {
+                    config.tasks = list_values(value)
+                        .iter()
+                        .enumerate()
+                        .map(|(index, item)| Task::parse("_tasks", index, item))
+                        .collect::<Result<_, _>>()?
+                }
+                "_migrations" => config.migrations = parse_migrations(&value)?,
+                "_external_data" => {
+                    config.external_data = external_data(&value).map_err(config_error)?
+                }
                 "_jinja_extensions" => {
                     if !list_values(value).is_empty() {
                         return Err(config_error(
@@ -128,7 +142,7 @@ impl TemplateConfig {
                     }
                 }
                 // Settings with no effect on the rendered files (messages, symlinks, version
-                // floors, external data) are accepted and ignored.
+                // floors) are accepted and ignored.
                 other if other.starts_with('_') => {}
                 _ => config.questions.push(Question::parse(&key, value)?),
             }
@@ -186,6 +200,24 @@ fn list_setting(key: &str, value: Value, file: &str) -> Result<Vec<String>, Temp
             }),
         })
         .collect()
+}
+
+fn external_data(value: &Value) -> Result<Vec<(String, String)>, String> {
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::Object(map) => map
+            .iter()
+            .map(|(name, path)| match path {
+                Value::String(path) => Ok((name.clone(), path.clone())),
+                other => Err(format!(
+                    "_external_data.{name}: expected a path (a string), found {other}"
+                )),
+            })
+            .collect(),
+        other => Err(format!(
+            "_external_data: expected a mapping of names to YAML file paths, found {other}"
+        )),
+    }
 }
 
 fn list_values(value: Value) -> Vec<Value> {

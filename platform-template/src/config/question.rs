@@ -81,8 +81,10 @@ pub struct Question {
     pub default: Option<Value>,
     /// The help text shown when asking.
     pub help: Option<String>,
-    /// The allowed answers, when restricted.
+    /// The allowed answers, when restricted (labels and string values may be templates).
     pub choices: Vec<Choice>,
+    /// `choices` given as one template, rendering to a YAML list or mapping of choices.
+    pub choices_template: Option<String>,
     /// Whether the question is asked: a boolean or a template rendering to one.
     pub when: Option<Value>,
     /// A template rendering to a non-empty error message when the answer is wrong.
@@ -137,7 +139,14 @@ impl Question {
             name: name.to_owned(),
             kind,
             help: text("help")?,
-            choices: parse_choices(map.get("choices")).map_err(error)?,
+            choices: match map.get("choices") {
+                Some(Value::String(_)) => Vec::new(),
+                other => parse_choices(other).map_err(error)?,
+            },
+            choices_template: map
+                .get("choices")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             when: map.get("when").cloned().filter(|v| !v.is_null()),
             validator: text("validator")?,
             multiselect: flag("multiselect")?,
@@ -158,6 +167,7 @@ impl Question {
             default,
             help: None,
             choices: Vec::new(),
+            choices_template: None,
             when: None,
             validator: None,
             multiselect: false,
@@ -167,7 +177,8 @@ impl Question {
     }
 }
 
-fn parse_choices(value: Option<&Value>) -> Result<Vec<Choice>, String> {
+/// Reads `choices`: a list (of values or label-value pairs) or a mapping of labels to values.
+pub(crate) fn parse_choices(value: Option<&Value>) -> Result<Vec<Choice>, String> {
     let choice = |label: String, value: &Value| match value {
         Value::Object(settings) if settings.contains_key("value") => Choice {
             label,

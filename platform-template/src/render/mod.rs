@@ -2,6 +2,7 @@
 //! into a tree in memory.
 
 mod context;
+mod external;
 mod filters;
 pub mod json;
 mod paths;
@@ -12,6 +13,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
 pub use context::render_context;
+pub use external::ExternalDataSpec;
 pub use paths::{PathRules, safe_relative};
 pub use tree::{RenderedTree, render_tree};
 
@@ -23,9 +25,10 @@ pub const ANSWERS_HEADER: &str =
     "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n";
 
 /// A Jinja environment configured by a template's `_envops`, with copier's filters.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Renderer {
-    env: Environment<'static>,
+    env: std::sync::Arc<Environment<'static>>,
+    external: Option<std::sync::Arc<ExternalDataSpec>>,
 }
 
 impl Renderer {
@@ -56,7 +59,16 @@ impl Renderer {
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         env.set_formatter(python_formatter);
         filters::add_filters(&mut env);
-        Ok(Self { env })
+        Ok(Self {
+            env: std::sync::Arc::new(env),
+            external: None,
+        })
+    }
+
+    /// This renderer with `_external_data` (when `spec` names any file): every render sees it.
+    pub fn with_external_data(mut self, spec: ExternalDataSpec) -> Self {
+        self.external = (!spec.paths.is_empty()).then(|| std::sync::Arc::new(spec));
+        self
     }
 
     /// Renders `source`; errors name `file` and the line.
@@ -66,9 +78,16 @@ impl Renderer {
         source: &str,
         context: &Value,
     ) -> Result<String, TemplateError> {
-        self.env
-            .render_named_str(file, source, context)
-            .map_err(|err| TemplateError::jinja(file, err))
+        let rendered = match &self.external {
+            None => self.env.render_named_str(file, source, context),
+            Some(spec) => {
+                let external =
+                    external::ExternalData::value(spec.clone(), self.env.clone(), context.clone());
+                let context = minijinja::context! { _external_data => external, ..context.clone() };
+                self.env.render_named_str(file, source, context)
+            }
+        };
+        rendered.map_err(|err| TemplateError::jinja(file, err))
     }
 }
 

@@ -34,6 +34,45 @@ impl GitTemplate {
         })
     }
 
+    /// Clones the repository at `url` (`https://`, `ssh://`, `git@host:path`, `file://`) into
+    /// `cache` as a bare repository with every tag, replacing an earlier clone there, and opens
+    /// it; `src_path` is what answers files record (the URL as given).
+    ///
+    /// The clone runs in process (gix); `ssh` and `file://` URLs start `ssh` or
+    /// `git-upload-pack` as git itself does, `https://` needs the `git-https` feature.
+    pub fn clone_url(url: &str, cache: &Path, src_path: &str) -> Result<Self, TemplateError> {
+        let parent = cache.parent().unwrap_or(cache);
+        std::fs::create_dir_all(parent).map_err(TemplateError::io(parent))?;
+        let name = cache
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // A fresh clone beside the old one, swapped in when complete: a failed fetch leaves
+        // the earlier clone as it was.
+        let partial = parent.join(format!("{name}.partial-{}", std::process::id()));
+        if partial.exists() {
+            std::fs::remove_dir_all(&partial).map_err(TemplateError::io(&partial))?;
+        }
+        let cloned = (|| -> Result<(), gix::Error> {
+            let mut prepare = gix::prepare_clone_bare(url, &partial)?;
+            let interrupt = std::sync::atomic::AtomicBool::new(false);
+            prepare.fetch_only(gix::progress::Discard, &interrupt)?;
+            Ok(())
+        })();
+        if let Err(err) = cloned {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(TemplateError::Clone {
+                url: url.to_owned(),
+                source: Box::new(err),
+            });
+        }
+        if cache.exists() {
+            std::fs::remove_dir_all(cache).map_err(TemplateError::io(cache))?;
+        }
+        std::fs::rename(&partial, cache).map_err(TemplateError::io(cache))?;
+        Self::open(cache, src_path)
+    }
+
     /// Whether `path` is a git repository (a work tree with `.git`, or a bare one).
     pub fn is_repository(path: &Path) -> bool {
         path.join(".git").exists() || (path.join("HEAD").is_file() && path.join("objects").is_dir())
@@ -83,7 +122,7 @@ impl GitTemplate {
     }
 
     fn find_commit(&self, name: &str) -> Result<gix::Commit<'_>, TemplateError> {
-        for prefix in ["refs/tags/", "refs/heads/"] {
+        for prefix in ["refs/tags/", "refs/heads/", "refs/remotes/origin/"] {
             if let Ok(mut found) = self.repo.find_reference(format!("{prefix}{name}").as_str()) {
                 return found.peel_to_commit().map_err(git);
             }

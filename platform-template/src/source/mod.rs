@@ -9,7 +9,7 @@ mod version;
 use std::collections::BTreeMap;
 
 pub use folder::read_folder;
-pub use version::{latest_version, sort_versions};
+pub use version::{compare_versions, latest_version, sort_versions};
 
 /// One version of a template, read into memory: every file by its `/`-separated path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -40,6 +40,11 @@ fn split(tag: &str) -> (Vec<u64>, &str) {
     (numbers, &text[end..])
 }
 
+/// Orders two versions as [`sort_versions`] does (`v1.10.0` after `v1.9.0`).
+pub fn compare_versions(a: &str, b: &str) -> Ordering {
+    compare(a, b)
+}
+
 fn compare(a: &str, b: &str) -> Ordering {
     let (numbers_a, rest_a) = split(a);
     let (numbers_b, rest_b) = split(b);

@@ -10,6 +10,7 @@ use super::merge::merge_file;
 use crate::answers::{AnswersFile, ResolveOptions};
 use crate::render::PathRules;
 use crate::scaffold::{Generation, generate_as};
+use crate::tasks::Commands;
 use crate::{RenderedTree, TemplateConfig, TemplateError, TemplateFiles};
 
 /// What happens to one file.
@@ -62,7 +63,7 @@ pub struct FilePlan {
 }
 
 /// Everything an upgrade would change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct UpgradePlan {
     /// The recorded version.
     pub from: Option<String>,
@@ -70,6 +71,8 @@ pub struct UpgradePlan {
     pub to: Option<String>,
     /// The files touched, by path.
     pub files: Vec<FilePlan>,
+    /// The new version's `_tasks` and `_migrations`, with the answers that render them.
+    pub commands: Commands,
 }
 
 impl UpgradePlan {
@@ -131,6 +134,7 @@ pub fn plan_upgrade(
         from: recorded.commit,
         to: new.commit.clone(),
         files,
+        commands: after.commands(),
     })
 }
 

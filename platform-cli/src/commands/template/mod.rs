@@ -3,8 +3,10 @@
 
 pub mod data;
 mod diff;
+pub mod journal;
 pub mod prompt;
 pub mod register;
+mod remote;
 pub mod source;
 mod status;
 mod upgrade;
@@ -62,7 +64,8 @@ pub struct Target {
     /// An answer to add or change (a new question of the new version); repeatable.
     #[arg(long = "data", value_name = "KEY=VALUE")]
     pub data: Vec<String>,
-    /// Allow the new version's `_migrations` (shell commands; never run by platformctl).
+    /// Allow the new version's `_migrations` and `_tasks` (shell commands): `upgrade` runs the
+    /// migrations whose version it crosses, before and after the merge, then the tasks.
     #[arg(long)]
     pub trust: bool,
 }
@@ -73,6 +76,9 @@ impl Target {
         let recorded =
             platform_template::answers::AnswersFile::read(&self.dest, &self.answers_file)?;
         let source = source::TemplateSource::open_recorded(&recorded.src_path, &self.dest)?;
+        if let source::TemplateSource::Bundled(name, _) = &source {
+            bundled_version_check(name, recorded.commit.as_deref(), &self.dest)?;
+        }
         let old = source.read(recorded.commit.as_deref())?;
         let new = source.read(self.to.as_deref())?;
         let given = data::given_answers(&self.data, None)?;
@@ -80,4 +86,36 @@ impl Target {
             &old, &new, &self.dest, &given, self.trust,
         )?)
     }
+}
+
+/// A repository scaffolded from a bundled template by another platformctl: the files of the
+/// version it records are not in this binary, so no three-way merge can be computed; say so
+/// and what can be done instead of failing on a missing version.
+fn bundled_version_check(
+    name: &str,
+    recorded: Option<&str>,
+    dest: &std::path::Path,
+) -> Result<(), CliError> {
+    let bundled = source::bundled_version();
+    let Some(recorded) = recorded else {
+        return Ok(());
+    };
+    if recorded == bundled {
+        return Ok(());
+    }
+    let answers = dest.join(".copier-answers.yml");
+    Err(CliError::Usage {
+        message: format!(
+            "{}: scaffolded from the bundled template `{name}` {recorded}, but this platformctl \
+             bundles only {bundled}; without the files of {recorded} the template's change \
+             cannot be merged",
+            dest.display()
+        ),
+        hint: Some(format!(
+            "run `template diff`/`upgrade` with platformctl {recorded}, or render {bundled} \
+             beside it with `platformctl new {name} NEW --data-file {} --no-register` and \
+             compare",
+            answers.display()
+        )),
+    })
 }

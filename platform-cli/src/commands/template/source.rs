@@ -7,6 +7,7 @@ use platform_template::TemplateFiles;
 use platform_template::source::git::GitTemplate;
 use platform_template::source::read_folder;
 
+use super::remote;
 use crate::bundled;
 use crate::error::CliError;
 
@@ -25,17 +26,15 @@ pub enum TemplateSource {
 }
 
 impl TemplateSource {
-    /// Resolves `spec`: a bundled template's name (or `platformctl:NAME`), else a path.
+    /// Resolves `spec`: a bundled template's name (or `platformctl:NAME`), a git URL
+    /// (`https://`, `git@`, `file://`, copier's `gh:` and `gl:`), else a path.
     pub fn open(spec: &str) -> Result<Self, CliError> {
         let name = spec.strip_prefix(BUNDLED_PREFIX).unwrap_or(spec);
         if let Some((name, files)) = bundled::TEMPLATES.iter().find(|(n, _)| *n == name) {
             return Ok(Self::Bundled(name, files));
         }
-        if spec.contains("://") || spec.starts_with("gh:") || spec.starts_with("git@") {
-            return Err(CliError::Usage {
-                message: format!("{spec}: remote git repositories are not read yet"),
-                hint: Some("clone it and pass the clone's path".into()),
-            });
+        if remote::is_url(spec) {
+            return Ok(Self::Git(Box::new(remote::open_url(spec)?)));
         }
         let path = Path::new(spec);
         if !path.is_dir() {

@@ -2,9 +2,13 @@
 
 use std::process::ExitCode;
 
+use platform_template::tasks::{Operation, Stage};
 use platform_template::upgrade::apply_upgrade;
 
+use platform_template::answers::AnswersFile;
+
 use super::Target;
+use super::journal::{self, Owner, UpgradeRecord, now_ms, upgrade_entry};
 use super::register::{catalog_refs, record_event};
 use crate::config::Config;
 use crate::error::CliError;
@@ -14,7 +18,7 @@ use crate::error::CliError;
 pub struct Args {
     #[command(flatten)]
     target: Target,
-    /// Environment whose state store records the upgrade event.
+    /// Environment whose state store records the upgrade (an event and a journal entry).
     #[arg(long = "env", value_name = "NAME")]
     env: Option<String>,
 }
@@ -31,7 +35,18 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
     }
     // The entities as the repository declares them before the upgrade changes its files.
     let refs = catalog_refs(dest);
+    let recorded = AnswersFile::read(dest, &args.target.answers_file)?;
+    let owner = Owner::of(dest, &recorded.answers);
+    let crossing = plan.from.as_deref().zip(plan.to.as_deref());
+    if let Some((from, to)) = crossing {
+        plan.commands
+            .run_migrations(dest, Stage::Before, from, to)?;
+    }
     let report = apply_upgrade(&plan, dest)?;
+    if let Some((from, to)) = crossing {
+        plan.commands.run_migrations(dest, Stage::After, from, to)?;
+    }
+    plan.commands.run_tasks(dest, Operation::Update)?;
     for path in &report.written {
         println!("wrote   {path}");
     }
@@ -49,6 +64,14 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         &format!("{from} -> {to}, {} conflicts", report.conflicts.len()),
     )
     .await?;
+    let record = UpgradeRecord {
+        template: &recorded.src_path,
+        from: plan.from.as_deref(),
+        to: plan.to.as_deref(),
+        conflicts: report.conflicts.len(),
+    };
+    let entry = upgrade_entry(&owner, dest, &record, now_ms());
+    journal::append(config, args.env.as_deref(), entry).await?;
     if report.conflicts.is_empty() {
         println!("Upgraded {} from {from} to {to}.", dest.display());
         return Ok(ExitCode::SUCCESS);
