@@ -278,6 +278,47 @@ async fn a_listener_wakes_within_milliseconds_of_another_stores_write() {
     drop_schemas(&schema).await;
 }
 
+async fn wait_for_change_wakes_a_reader_when_another_process_writes() {
+    // What the controller of `platformctl run` waits on between reads of the feed.
+    let schema = unique("wake");
+    let reader: Arc<dyn StateStore> = Arc::new(open(&schema, 1).await);
+    let writer = open(&schema, 1).await;
+    let cursor = reader
+        .changes(0, 1000)
+        .await
+        .unwrap()
+        .last()
+        .map_or(0, |c| c.seq);
+    let waiting = {
+        let reader = reader.clone();
+        tokio::spawn(async move {
+            reader.wait_for_change(cursor).await.unwrap();
+            Instant::now()
+        })
+    };
+    // Nothing was written yet: the reader keeps waiting.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "woke without a change");
+    let written = Instant::now();
+    writer
+        .commit(vec![Write::Put {
+            object: claim("new-claim"),
+            expected: platform_core::store::Precondition::Absent,
+        }])
+        .await
+        .unwrap();
+    let woke = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("the reader woke within 5 s")
+        .unwrap();
+    let took = woke.saturating_duration_since(written);
+    eprintln!("wait_for_change: woke {took:?} after another store's commit began");
+    assert!(took < Duration::from_millis(500), "woke after {took:?}");
+    let changes = reader.changes(cursor, 10).await.unwrap();
+    assert_eq!(changes[0].key, claim_ref("new-claim"));
+    drop_schemas(&schema).await;
+}
+
 async fn an_unreachable_server_is_a_clear_error_without_the_password() {
     let e = PostgresStore::connect(
         "postgres://platform:s3cr3t-pw@127.0.0.1:1/state",
@@ -313,6 +354,10 @@ fn main() {
             real::trial(
                 "a_listener_wakes_within_milliseconds_of_another_stores_write",
                 a_listener_wakes_within_milliseconds_of_another_stores_write,
+            ),
+            real::trial(
+                "wait_for_change_wakes_a_reader_when_another_process_writes",
+                wait_for_change_wakes_a_reader_when_another_process_writes,
             ),
             real::trial(
                 "an_unreachable_server_is_a_clear_error_without_the_password",

@@ -40,6 +40,15 @@ impl ChangeListener {
         *self.latest.borrow()
     }
 
+    /// Waits, without a timeout, until a change above `seen` is announced.
+    pub async fn changed(&mut self, seen: u64) -> Result<(), StoreError> {
+        self.latest
+            .wait_for(|&s| s > seen)
+            .await
+            .map(drop)
+            .map_err(|_| StoreError::Unavailable("the change listener stopped".into()))
+    }
+
     /// The highest sequence number announced so far (0 when none).
     pub fn latest(&self) -> u64 {
         *self.latest.borrow()
@@ -50,6 +59,8 @@ impl PostgresStore {
     /// Starts listening on this schema's channel; the first connection is made before this
     /// returns, so a change committed after it is announced.
     pub async fn listen(&self) -> Result<ChangeListener, StoreError> {
+        // The schema must exist before its channel's head can be read.
+        drop(self.client().await?);
         let (tx, rx) = watch::channel(0u64);
         let config = self.config.clone();
         let channel = self.channel();

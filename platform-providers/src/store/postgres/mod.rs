@@ -50,9 +50,11 @@ mod feed;
 mod lease;
 mod reads;
 mod schema;
+mod url;
 
 pub use feed::ChangeListener;
 pub use schema::SCHEMA_VERSION;
+pub use url::split_state_url;
 
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -119,6 +121,10 @@ pub struct PostgresStore {
     key_source: SecretKeySource,
     key_file: PathBuf,
     cipher: OnceLock<SecretCipher>,
+    /// Set once the schema was migrated by this store.
+    migrated: tokio::sync::OnceCell<()>,
+    /// The listener behind [`StateStore::wait_for_change`], started on its first call.
+    listener: tokio::sync::Mutex<Option<ChangeListener>>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -172,6 +178,14 @@ impl PostgresStore {
     /// Connects to the database at `url` (a libpq URL or key=value string), creates the
     /// schema when missing and migrates it; fails when the server cannot be reached.
     pub async fn connect(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
+        let store = PostgresStore::new(url, options)?;
+        drop(store.client().await?);
+        Ok(store)
+    }
+
+    /// A store for the database at `url` that connects, creates and migrates its schema on
+    /// first use: for callers that cannot wait here. Checks the URL and schema name now.
+    pub fn new(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
         check_schema_name(&options.schema)?;
         let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
             // The parser's message names the offending option, never its value.
@@ -206,9 +220,9 @@ impl PostgresStore {
             key_source: options.secret_key,
             key_file: options.key_file,
             cipher: OnceLock::new(),
+            migrated: tokio::sync::OnceCell::new(),
+            listener: tokio::sync::Mutex::new(None),
         };
-        let mut client = store.client().await?;
-        schema::migrate(&mut client, &store.quoted, &store.schema).await?;
         Ok(store)
     }
 
@@ -232,11 +246,21 @@ impl PostgresStore {
         format!("{}.{name}", self.quoted)
     }
 
+    /// A pooled connection; the first one migrates the schema.
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| pool_error(&self.place, e))
+        let get = || async {
+            self.pool
+                .get()
+                .await
+                .map_err(|e| pool_error(&self.place, e))
+        };
+        self.migrated
+            .get_or_try_init(|| async {
+                let mut client = get().await?;
+                schema::migrate(&mut client, &self.quoted, &self.schema).await
+            })
+            .await?;
+        get().await
     }
 
     fn err(&self, what: &str) -> impl Fn(tokio_postgres::Error) -> StoreError + '_ {
@@ -393,6 +417,18 @@ impl StateStore for PostgresStore {
 
     async fn changes(&self, after: u64, limit: usize) -> Result<Vec<Change>, StoreError> {
         self.change_rows(after, limit).await
+    }
+
+    /// Woken by `NOTIFY` from any process's commit, through a listener of its own.
+    async fn wait_for_change(&self, after: u64) -> Result<(), StoreError> {
+        let mut listener = self.listener.lock().await;
+        if listener.is_none() {
+            *listener = Some(self.listen().await?);
+        }
+        match listener.as_mut() {
+            Some(listener) => listener.changed(after).await,
+            None => Ok(()),
+        }
     }
 
     async fn acquire_lease(
