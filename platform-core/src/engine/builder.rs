@@ -33,6 +33,9 @@ pub struct EngineBuilder {
     backoff: Backoff,
     ready_poll: Duration,
     progress: Option<Arc<dyn ProgressListener>>,
+    lease_duration: Duration,
+    lease_renewal: Duration,
+    worker_id: Option<String>,
 }
 
 impl Default for EngineBuilder {
@@ -51,6 +54,9 @@ impl Default for EngineBuilder {
             backoff: Backoff::per_object(),
             ready_poll: Duration::from_millis(500),
             progress: None,
+            lease_duration: super::lease::LEASE_TTL,
+            lease_renewal: super::lease::RENEW_EVERY,
+            worker_id: None,
         }
     }
 }
@@ -151,6 +157,26 @@ impl EngineBuilder {
         self
     }
 
+    /// How long a claim lease lasts unless renewed (default 15 s): after a holder on another
+    /// host dies, its claims wait this long (plus one poll) before another engine takes them.
+    pub fn lease_duration(mut self, duration: Duration) -> Self {
+        self.lease_duration = duration.max(Duration::from_millis(100));
+        self
+    }
+
+    /// How often a held claim lease is renewed (default 5 s); kept below the lease duration.
+    pub fn lease_renewal(mut self, every: Duration) -> Self {
+        self.lease_renewal = every.max(Duration::from_millis(10));
+        self
+    }
+
+    /// A name for this engine in the leases it holds (`platformctl run --id NAME`), added to
+    /// the holder name so operators see which worker holds what. `:` is replaced by `_`.
+    pub fn worker_id(mut self, id: impl Into<String>) -> Self {
+        self.worker_id = Some(id.into().replace(':', "_"));
+        self
+    }
+
     /// Builds the engine.
     pub fn build(self) -> Engine {
         let environment_data = match self.environment_data.as_object() {
@@ -179,7 +205,9 @@ impl EngineBuilder {
                 failures: Default::default(),
                 progress: self.progress,
                 locks: std::sync::Mutex::new(HashMap::new()),
-                holder: super::lease::holder_name(),
+                holder: super::lease::holder_name(self.worker_id.as_deref()),
+                lease_ttl: self.lease_duration,
+                renew_every: self.lease_renewal.min(self.lease_duration / 2),
                 recovered: tokio::sync::OnceCell::new(),
             }),
         }

@@ -86,6 +86,10 @@ pub(crate) struct EngineInner {
     locks: Mutex<HashMap<ObjectRef, Arc<tokio::sync::Mutex<()>>>>,
     /// The name this engine holds store leases under.
     holder: String,
+    /// How long a claim lease lasts unless renewed.
+    lease_ttl: std::time::Duration,
+    /// How often a held claim lease is renewed.
+    renew_every: std::time::Duration,
     recovered: tokio::sync::OnceCell<()>,
 }
 
