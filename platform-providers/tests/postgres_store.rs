@@ -319,6 +319,127 @@ async fn wait_for_change_wakes_a_reader_when_another_process_writes() {
     drop_schemas(&schema).await;
 }
 
+/// A write of `name`'s spec under `lease`, as the engine fences what it records for a claim.
+fn fenced_put(lease: &platform_core::store::Lease, name: &str, by: &str) -> Vec<Write> {
+    let mut object = claim(name);
+    object.spec = json!({"engine": "postgresql", "size": "small", "writtenBy": by});
+    vec![
+        Write::Fence(lease.clone()),
+        Write::Put {
+            object,
+            expected: platform_core::store::Precondition::Any,
+        },
+    ]
+}
+
+async fn a_paused_holders_writes_are_refused_after_another_takes_over() {
+    use platform_core::store::LeaseOutcome;
+    // Two stores on one schema stand for two reconciler processes with pools of their own.
+    let schema = unique("fence");
+    let first = open(&schema, 1).await;
+    let second = open(&schema, 1).await;
+    let key = claim_ref("orders");
+    let ttl = Duration::from_millis(300);
+    let LeaseOutcome::Acquired(old) = first
+        .acquire_lease(&key, "worker-a", ttl, None)
+        .await
+        .unwrap()
+    else {
+        panic!("a free lease is granted");
+    };
+    first
+        .commit(fenced_put(&old, "orders", "worker-a"))
+        .await
+        .unwrap();
+    // worker-a pauses (as under SIGSTOP) past its lease; worker-b takes over and works.
+    tokio::time::sleep(ttl + Duration::from_millis(100)).await;
+    let LeaseOutcome::Acquired(new) = second
+        .acquire_lease(&key, "worker-b", ttl * 20, None)
+        .await
+        .unwrap()
+    else {
+        panic!("an expired lease is taken over");
+    };
+    assert!(
+        new.token > old.token,
+        "the take-over got token {} after {}",
+        new.token,
+        old.token
+    );
+    second
+        .commit(fenced_put(&new, "orders", "worker-b"))
+        .await
+        .unwrap();
+    // worker-a wakes up and carries on with what it was doing: every write is refused.
+    let mut refused = 0;
+    for _ in 0..5 {
+        match first.commit(fenced_put(&old, "orders", "worker-a")).await {
+            Err(e) => {
+                let e = e.to_string();
+                assert!(
+                    e.contains("worker-b") && e.contains(&format!("token {}", new.token)),
+                    "{e}"
+                );
+                refused += 1;
+            }
+            Ok(_) => panic!("a write under a lost lease was accepted"),
+        }
+    }
+    eprintln!(
+        "fencing: {refused} of 5 writes of the paused holder refused (token {} < {})",
+        old.token, new.token
+    );
+    assert_eq!(refused, 5);
+    let stored = second.get(&key).await.unwrap().unwrap();
+    assert_eq!(
+        stored.spec["writtenBy"], "worker-b",
+        "the successor's result stands"
+    );
+
+    // Racing: while a fenced commit is in flight, a take-over waits for it (the fence holds
+    // the lease row FOR SHARE), so a write is either committed before the new token exists
+    // or refused; 20 rounds.
+    let mut holder = new;
+    let mut landed = 0;
+    let mut refused = 0;
+    for round in 0..20 {
+        let writer = {
+            let lease = holder.clone();
+            let store = open(&schema, 1).await;
+            tokio::spawn(async move {
+                store
+                    .commit(fenced_put(&lease, "orders", &format!("round-{round}")))
+                    .await
+            })
+        };
+        let taker = format!("taker-{round}");
+        let LeaseOutcome::Acquired(next) = second
+            .acquire_lease(&key, &taker, ttl * 20, Some(&holder.holder))
+            .await
+            .unwrap()
+        else {
+            panic!("a take-over naming the holder is granted");
+        };
+        match writer.await.unwrap() {
+            Ok(_) => landed += 1,
+            Err(_) => refused += 1,
+        }
+        // Whatever happened, a write fenced by the new token lands and is what is stored.
+        second
+            .commit(fenced_put(&next, "orders", &taker))
+            .await
+            .unwrap();
+        let stored = second.get(&key).await.unwrap().unwrap();
+        assert_eq!(stored.spec["writtenBy"], taker.as_str());
+        holder = next;
+    }
+    eprintln!(
+        "fencing race: {landed} writes committed before the take-over, {refused} refused after it"
+    );
+    assert_eq!(landed + refused, 20);
+    drop_schemas(&schema).await;
+}
+
 async fn an_unreachable_server_is_a_clear_error_without_the_password() {
     let e = PostgresStore::connect(
         "postgres://platform:s3cr3t-pw@127.0.0.1:1/state",
@@ -358,6 +479,10 @@ fn main() {
             real::trial(
                 "wait_for_change_wakes_a_reader_when_another_process_writes",
                 wait_for_change_wakes_a_reader_when_another_process_writes,
+            ),
+            real::trial(
+                "a_paused_holders_writes_are_refused_after_another_takes_over",
+                a_paused_holders_writes_are_refused_after_another_takes_over,
             ),
             real::trial(
                 "an_unreachable_server_is_a_clear_error_without_the_password",
