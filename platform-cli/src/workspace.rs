@@ -283,7 +283,7 @@ fn open_url_state(config: &Config) -> Result<Arc<dyn StateStore>, CliError> {
     if !matches!(scheme, "postgres" | "postgresql") {
         return Err(CliError::Usage {
             message: format!(
-                "state is a {scheme}:// URL; state is kept in a SQLite file or, with                  postgres://, in PostgreSQL"
+                "state is a {scheme}:// URL; state is kept in a SQLite file or, with postgres://, in PostgreSQL"
             ),
             hint: Some("set `state` to a file path such as .platform/state.db".into()),
         });
@@ -312,10 +312,10 @@ fn open_postgres_state(config: &Config) -> Result<Arc<dyn StateStore>, CliError>
 #[cfg(not(feature = "postgres-store"))]
 fn open_postgres_state(_config: &Config) -> Result<Arc<dyn StateStore>, CliError> {
     Err(CliError::Usage {
-        message: "state is a postgres:// URL, and this build of platformctl has no                   PostgreSQL state store"
+        message: "state is a postgres:// URL, and this build of platformctl has no PostgreSQL state store"
             .into(),
         hint: Some(
-            "build with `--features postgres-store` (or `full`), or set `state` to a file              path such as .platform/state.db"
+            "build with `--features postgres-store` (or `full`), or set `state` to a file path such as .platform/state.db"
                 .into(),
         ),
     })
