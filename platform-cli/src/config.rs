@@ -44,6 +44,10 @@ pub const DEFAULT_CONFIG: &str = "platform.yaml";
 /// The state file used when the config names none.
 pub const DEFAULT_STATE: &str = ".platform/state.db";
 
+/// The key file of a `postgres://` state, beside the config, when `PLATFORM_SECRET_KEY` is
+/// unset.
+pub const DEFAULT_STATE_KEY_FILE: &str = ".platform/state.key";
+
 /// The environment used when the config names none.
 pub const DEFAULT_ENVIRONMENT: &str = "local";
 
@@ -82,6 +86,9 @@ pub struct Config {
     pub kinds: Vec<PathBuf>,
     /// The state: a SQLite file path (resolved) or a URL.
     pub state: String,
+    /// The key file that encrypts secrets of a `postgres://` state when `PLATFORM_SECRET_KEY`
+    /// is unset: `.platform/state.key` beside the config.
+    pub state_key_file: PathBuf,
     /// The environment used without `--env`.
     pub default_environment: String,
     /// The namespace `get`, `describe`, `outputs` and `delete` use without `-n`.
@@ -164,6 +171,7 @@ impl Default for Config {
             api_group: DEFAULT_GROUP.to_owned(),
             kinds: Vec::new(),
             state: DEFAULT_STATE.to_owned(),
+            state_key_file: PathBuf::from(DEFAULT_STATE_KEY_FILE),
             default_environment: DEFAULT_ENVIRONMENT.to_owned(),
             default_namespace: DEFAULT_NAMESPACE.to_owned(),
             environments: BTreeMap::new(),
@@ -302,6 +310,7 @@ impl Config {
     fn from_document(doc: &Document, base: &Path) -> Result<Config, CliError> {
         let mut config = Config {
             state: base.join(DEFAULT_STATE).to_string_lossy().into_owned(),
+            state_key_file: base.join(DEFAULT_STATE_KEY_FILE),
             ..Config::default()
         };
         let mut r = FieldReader::new(doc.file.clone());

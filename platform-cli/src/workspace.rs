@@ -12,6 +12,7 @@ use platform_core::load::{Diagnostic, Document};
 use platform_core::load::{Format, Loader};
 use platform_core::model::{DynamicObject, ObjectRef, Resource};
 use platform_core::provider::Provider;
+use platform_core::store::{StateStore, StoreError};
 use platform_core::validate::{Checked, Validator};
 use platform_providers::connect::provider_from_settings;
 use platform_providers::local::LocalProvider;
@@ -170,41 +171,11 @@ impl Workspace {
     ) -> Result<Workspace, CliError> {
         let registry = config.registry()?;
         let (name, settings) = config.environment(environment)?;
-        if config.state.contains("://") {
-            return Err(CliError::Usage {
-                message: format!(
-                    "state {:?} is a URL; this build keeps state only in a SQLite file",
-                    config.state
-                ),
-                hint: Some("set `state` to a file path such as .platform/state.db".into()),
-            });
-        }
-        let state = PathBuf::from(&config.state);
-        let default_root = state.parent().unwrap_or(Path::new(".")).join("local");
-        // The local adapter's folder exists only once state was kept: an empty state file
-        // beside it is damaged, not new.
-        let mut state_traces = vec![default_root.clone()];
-        if let Some(root) = settings.providers.get("local").and_then(|p| {
-            p.settings
-                .get("root")
-                .and_then(|r| r.as_str())
-                .map(|r| p.base.join(r))
-        }) {
-            state_traces.push(root);
-        }
-        let options = SqliteOptions {
-            read_only: access == Access::ReadOnly,
-            state_traces,
-            ..SqliteOptions::default()
-        };
-        let store = SqliteStore::open_with(&state, options).map_err(|e| CliError::State {
-            path: state.clone(),
-            source: Box::new(e),
-        })?;
+        let (store, default_root) = open_state(config, &settings, access)?;
         // Every commit that writes or deletes claims writes or deletes their catalog
         // entities in the same transaction.
         let catalog = Arc::new(CatalogStore::new(
-            Arc::new(store),
+            store,
             PlatformSettings {
                 environment: name.clone(),
                 claim_kinds: registry
@@ -273,6 +244,92 @@ fn actor() -> String {
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
         .map_or_else(|| "person".to_owned(), |v| v.trim().to_owned())
+}
+
+/// Opens the config's state: a SQLite file, or with `state: postgres://...` a schema of a
+/// PostgreSQL database (`${env:NAME}` expanded in the URL; `?schema=` and `?pool_size=` are
+/// the platform's own settings). Returns the store and the local adapter's default folder.
+fn open_state(
+    config: &Config,
+    settings: &EnvironmentSettings,
+    access: Access,
+) -> Result<(Arc<dyn StateStore>, PathBuf), CliError> {
+    if config.state.contains("://") {
+        let default_root = config
+            .state_key_file
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("local");
+        return Ok((open_url_state(config)?, default_root));
+    }
+    let state = PathBuf::from(&config.state);
+    let default_root = state.parent().unwrap_or(Path::new(".")).join("local");
+    // The local adapter's folder exists only once state was kept: an empty state file
+    // beside it is damaged, not new.
+    let mut state_traces = vec![default_root.clone()];
+    if let Some(root) = settings.providers.get("local").and_then(|p| {
+        p.settings
+            .get("root")
+            .and_then(|r| r.as_str())
+            .map(|r| p.base.join(r))
+    }) {
+        state_traces.push(root);
+    }
+    let options = SqliteOptions {
+        read_only: access == Access::ReadOnly,
+        state_traces,
+        ..SqliteOptions::default()
+    };
+    let store = SqliteStore::open_with(&state, options).map_err(|e| CliError::State {
+        path: state.clone(),
+        source: Box::new(e),
+    })?;
+    Ok((Arc::new(store), default_root))
+}
+
+/// The state at a URL: only `postgres://` (and `postgresql://`), in builds with the
+/// `postgres-store` feature.
+fn open_url_state(config: &Config) -> Result<Arc<dyn StateStore>, CliError> {
+    let scheme = config.state.split("://").next().unwrap_or_default();
+    if !matches!(scheme, "postgres" | "postgresql") {
+        return Err(CliError::Usage {
+            message: format!(
+                "state is a {scheme}:// URL; state is kept in a SQLite file or, with postgres://, in PostgreSQL"
+            ),
+            hint: Some("set `state` to a file path such as .platform/state.db".into()),
+        });
+    }
+    open_postgres_state(config)
+}
+
+#[cfg(feature = "postgres-store")]
+fn open_postgres_state(config: &Config) -> Result<Arc<dyn StateStore>, CliError> {
+    use platform_providers::store::postgres::{PostgresOptions, PostgresStore, split_state_url};
+    let bad = |source: StoreError| CliError::State {
+        path: PathBuf::from("state (postgres://)"),
+        source: Box::new(source),
+    };
+    let url = platform_providers::support::settings::expand_string(&config.state)
+        .map_err(|e| bad(StoreError::Unavailable(format!("state URL: {e}"))))?;
+    let mut options = PostgresOptions {
+        key_file: config.state_key_file.clone(),
+        ..PostgresOptions::default()
+    };
+    let url = split_state_url(&url, &mut options).map_err(bad)?;
+    let store = PostgresStore::new(&url, options).map_err(bad)?;
+    Ok(Arc::new(store))
+}
+
+#[cfg(not(feature = "postgres-store"))]
+fn open_postgres_state(_config: &Config) -> Result<Arc<dyn StateStore>, CliError> {
+    Err(CliError::Usage {
+        message: "state is a postgres:// URL, and this build of platformctl has no PostgreSQL state store"
+            .into(),
+        hint: Some(
+            "build with `--features postgres-store` (or `full`), or set `state` to a file path such as .platform/state.db"
+                .into(),
+        ),
+    })
 }
 
 /// An engine of an environment with no state and no adapters: what validation needs to know

@@ -470,12 +470,25 @@ fn config_errors_are_located_and_unknown_adapters_and_environments_are_named() {
     );
     expect(d, &["get"], 0);
 
-    std::fs::write(d.join("platform.yaml"), "state: postgres://db/platform\n").unwrap();
+    std::fs::write(d.join("platform.yaml"), "state: redis://db/platform\n").unwrap();
     let (_, err) = expect(d, &["get"], 1);
-    assert!(
-        err.contains("this build keeps state only in a SQLite file"),
-        "{err}"
-    );
+    assert!(err.contains("state is a redis:// URL"), "{err}");
+
+    // Nothing listens on port 1: the PostgreSQL state says so (or, in a build without it,
+    // that the build has no PostgreSQL state store), naming the place, never the password.
+    std::fs::write(
+        d.join("platform.yaml"),
+        "state: postgres://platform:pw-hidden@127.0.0.1:1/platform\n",
+    )
+    .unwrap();
+    let (_, err) = expect(d, &["get"], 1);
+    let expected = if cfg!(feature = "postgres-store") {
+        "postgres://127.0.0.1:1/platform (schema platform)"
+    } else {
+        "this build of platformctl has no PostgreSQL state store"
+    };
+    assert!(err.contains(expected), "{err}");
+    assert!(!err.contains("pw-hidden"), "{err}");
 }
 
 #[test]

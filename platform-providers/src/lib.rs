@@ -4,6 +4,8 @@
 //! Features:
 //! - `local` (default): [`local::LocalProvider`], the embedded adapter that needs no server.
 //! - `sqlite` (default): [`store::sqlite::SqliteStore`], the embedded default state store.
+//! - `postgres-store`: `store::postgres::PostgresStore`, the state store many reconcilers
+//!   share, with leases, fenced writes and a change feed woken by `LISTEN/NOTIFY`.
 //! - `postgres`, `mysql`, `redis`, `rabbitmq`, `nats`, `s3`: adapters for real servers.
 //! - `kubernetes`: Kubernetes manifests written into a directory (the GitOps hand-off).
 //! - `all-adapters`: every adapter.

@@ -318,6 +318,10 @@ impl StateStore for CatalogStore {
         self.inner.changes(after, limit).await
     }
 
+    async fn wait_for_change(&self, after: u64) -> Result<(), StoreError> {
+        self.inner.wait_for_change(after).await
+    }
+
     async fn acquire_lease(
         &self,
         key: &ObjectRef,

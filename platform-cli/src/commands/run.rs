@@ -24,6 +24,18 @@ pub struct Args {
     /// else 16.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: Option<u16>,
+    /// This worker's name in the leases it holds (other workers and operators see it), such
+    /// as the host's name; default: host, pid and start time only.
+    #[arg(long, value_name = "NAME")]
+    pub id: Option<String>,
+    /// How long a claim lease lasts unless renewed, such as 15s: after a worker on another
+    /// host dies, its claims are taken over once its leases expire. Default 15s.
+    #[arg(long, value_name = "DURATION", value_parser = super::apply::parse_duration)]
+    pub lease_duration: Option<Duration>,
+    /// How often held claim leases are renewed, such as 5s; at most half the lease
+    /// duration. Default 5s.
+    #[arg(long, value_name = "DURATION", value_parser = super::apply::parse_duration)]
+    pub lease_renewal: Option<Duration>,
     /// Log lines for people, or one JSON object per line for a log collector.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -56,13 +68,24 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
         .unwrap_or(16);
     let workspace =
         Workspace::open_tuned(config, args.env.as_deref(), None, Access::ReadWrite, |b| {
-            b.poll_interval(poll).concurrency(concurrency)
+            let mut b = b.poll_interval(poll).concurrency(concurrency);
+            if let Some(id) = &args.id {
+                b = b.worker_id(id.clone());
+            }
+            if let Some(duration) = args.lease_duration {
+                b = b.lease_duration(duration);
+            }
+            if let Some(every) = args.lease_renewal {
+                b = b.lease_renewal(every);
+            }
+            b
         })?;
     tracing::info!(
         target: "platform::controller",
         environment = workspace.engine.environment(),
         pollInterval = ?poll,
         concurrency,
+        id = args.id.as_deref().unwrap_or(""),
         "controller running; stop with Ctrl-C or SIGTERM"
     );
     workspace.engine.run(shutdown_signal()).await?;

@@ -38,6 +38,9 @@ pub struct EngineBuilder {
     clock: Arc<dyn Clock>,
     actor: String,
     journal_retention: Option<Duration>,
+    lease_duration: Duration,
+    lease_renewal: Duration,
+    worker_id: Option<String>,
 }
 
 /// How long journal entries are kept by default: 400 days, enough for DORA's six-month
@@ -64,6 +67,9 @@ impl Default for EngineBuilder {
             clock: Arc::new(SystemClock),
             actor: "person".to_owned(),
             journal_retention: Some(DEFAULT_JOURNAL_RETENTION),
+            lease_duration: super::lease::LEASE_TTL,
+            lease_renewal: super::lease::RENEW_EVERY,
+            worker_id: None,
         }
     }
 }
@@ -191,6 +197,26 @@ impl EngineBuilder {
         self
     }
 
+    /// How long a claim lease lasts unless renewed (default 15 s): after a holder on another
+    /// host dies, its claims wait this long (plus one poll) before another engine takes them.
+    pub fn lease_duration(mut self, duration: Duration) -> Self {
+        self.lease_duration = duration.max(Duration::from_millis(100));
+        self
+    }
+
+    /// How often a held claim lease is renewed (default 5 s); kept below the lease duration.
+    pub fn lease_renewal(mut self, every: Duration) -> Self {
+        self.lease_renewal = every.max(Duration::from_millis(10));
+        self
+    }
+
+    /// A name for this engine in the leases it holds (`platformctl run --id NAME`), added to
+    /// the holder name so operators see which worker holds what. `:` is replaced by `_`.
+    pub fn worker_id(mut self, id: impl Into<String>) -> Self {
+        self.worker_id = Some(id.into().replace(':', "_"));
+        self
+    }
+
     /// Builds the engine.
     pub fn build(self) -> Engine {
         let environment_data = match self.environment_data.as_object() {
@@ -219,7 +245,9 @@ impl EngineBuilder {
                 failures: Default::default(),
                 progress: self.progress,
                 locks: std::sync::Mutex::new(HashMap::new()),
-                holder: super::lease::holder_name(),
+                holder: super::lease::holder_name(self.worker_id.as_deref()),
+                lease_ttl: self.lease_duration,
+                renew_every: self.lease_renewal.min(self.lease_duration / 2),
                 recovered: tokio::sync::OnceCell::new(),
                 production: self.production,
                 clock: self.clock,

@@ -2,7 +2,7 @@
 //! holds the claim's lease in the store, so another process sharing the store waits instead
 //! of interleaving its work with ours.
 //!
-//! A lease lasts [`LEASE_TTL`] and is renewed while held. A process killed while holding one
+//! A lease lasts [`LEASE_TTL`] (or the engine's setting) and is renewed while held. A process killed while holding one
 //! does not make others wait for the expiry: holders are named
 //! `host:pid:start-time:nonce`, and a holder on this host whose process is gone (or whose pid
 //! now belongs to a younger process) is taken over at once. Holders on other hosts are taken
@@ -15,11 +15,13 @@ use super::{Engine, EngineError};
 use crate::model::ObjectRef;
 use crate::store::{Lease, LeaseOutcome, StateStore};
 
-/// How long a lease lasts unless renewed.
-pub const LEASE_TTL: Duration = Duration::from_secs(30);
+/// How long a lease lasts unless renewed, by default
+/// ([`EngineBuilder::lease_duration`](super::EngineBuilder::lease_duration)).
+pub const LEASE_TTL: Duration = Duration::from_secs(15);
 
-/// How often a held lease is renewed.
-const RENEW_EVERY: Duration = Duration::from_secs(10);
+/// How often a held lease is renewed, by default
+/// ([`EngineBuilder::lease_renewal`](super::EngineBuilder::lease_renewal)).
+pub const RENEW_EVERY: Duration = Duration::from_secs(5);
 
 /// The longest the engine waits for another live holder before giving up.
 const WAIT_AT_MOST: Duration = Duration::from_secs(600);
@@ -48,13 +50,17 @@ pub(crate) async fn with_lease<F: std::future::Future>(
     }
 }
 
-/// The name this process's engines hold leases under, with a nonce per engine.
-pub(crate) fn holder_name() -> String {
+/// The name this process's engines hold leases under, with a nonce per engine and the
+/// engine's worker id, if any, last (where [`holder_is_dead`] does not look).
+pub(crate) fn holder_name(worker_id: Option<&str>) -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut nonce = std::collections::hash_map::RandomState::new().build_hasher();
     nonce.write_u64(std::process::id().into());
     let (host, pid, start) = this_process();
-    format!("{host}:{pid}:{start}:{:016x}", nonce.finish())
+    match worker_id {
+        Some(id) => format!("{host}:{pid}:{start}:{:016x}:{id}", nonce.finish()),
+        None => format!("{host}:{pid}:{start}:{:016x}", nonce.finish()),
+    }
 }
 
 /// (host, pid, start time in clock ticks since boot) of this process.
@@ -145,7 +151,7 @@ impl Engine {
         let mut take_over = None;
         loop {
             match store
-                .acquire_lease(key, holder, LEASE_TTL, take_over.as_deref())
+                .acquire_lease(key, holder, self.inner.lease_ttl, take_over.as_deref())
                 .await?
             {
                 LeaseOutcome::Acquired(lease) => return Ok(Some(self.hold(key, lease))),
@@ -168,7 +174,7 @@ impl Engine {
         let mut take_over: Option<String> = None;
         let lease = loop {
             match store
-                .acquire_lease(key, holder, LEASE_TTL, take_over.as_deref())
+                .acquire_lease(key, holder, self.inner.lease_ttl, take_over.as_deref())
                 .await?
             {
                 LeaseOutcome::Acquired(lease) => break lease,
@@ -199,11 +205,12 @@ impl Engine {
             let store = store.clone();
             let key = key.clone();
             let holder = self.inner.holder.clone();
+            let (ttl, every) = (self.inner.lease_ttl, self.inner.renew_every);
             tokio::spawn(async move {
                 loop {
-                    tokio::time::sleep(RENEW_EVERY).await;
+                    tokio::time::sleep(every).await;
                     if !matches!(
-                        store.acquire_lease(&key, &holder, LEASE_TTL, None).await,
+                        store.acquire_lease(&key, &holder, ttl, None).await,
                         Ok(LeaseOutcome::Acquired(_))
                     ) {
                         // Lost: fenced writes under it now fail, and the work reports that.
@@ -226,7 +233,8 @@ mod tests {
 
     #[test]
     fn this_process_is_alive_and_a_finished_one_is_dead() {
-        let me = holder_name();
+        let me = holder_name(Some("worker-a"));
+        assert!(me.ends_with(":worker-a"), "{me}");
         assert!(!holder_is_dead(&me), "{me}");
         let (host, _, start) = this_process();
         let mut child = std::process::Command::new("sleep")

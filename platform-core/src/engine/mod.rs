@@ -90,6 +90,10 @@ pub(crate) struct EngineInner {
     locks: Mutex<HashMap<ObjectRef, Arc<tokio::sync::Mutex<()>>>>,
     /// The name this engine holds store leases under.
     holder: String,
+    /// How long a claim lease lasts unless renewed.
+    lease_ttl: std::time::Duration,
+    /// How often a held claim lease is renewed.
+    renew_every: std::time::Duration,
     recovered: tokio::sync::OnceCell<()>,
     /// Whether applies here are deployments to production, recorded in the journal.
     production: bool,

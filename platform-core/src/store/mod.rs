@@ -158,6 +158,16 @@ pub trait StateStore: Send + Sync {
     /// Changes after a sequence number, oldest first, at most `limit`.
     async fn changes(&self, after: u64, limit: usize) -> Result<Vec<Change>, StoreError>;
 
+    /// Returns once a change with a sequence number above `after` may have been committed,
+    /// by this process or another. Stores that cannot tell never return (the default), and
+    /// their readers read the feed on an interval (the controller: every 200 ms); stores that
+    /// can (PostgreSQL's `LISTEN/NOTIFY`) let a reader wake within milliseconds. An error
+    /// means the store can no longer tell: readers fall back to their interval.
+    async fn wait_for_change(&self, after: u64) -> Result<(), StoreError> {
+        let _ = after;
+        std::future::pending().await
+    }
+
     /// Asks for the lease on `key` for `holder` until `ttl` from now, decided by
     /// [`decide_lease`] against the stored lease in one atomic step: two processes asking at
     /// once never both get it. `take_over` names a holder the asker found dead.

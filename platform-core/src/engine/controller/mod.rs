@@ -72,6 +72,9 @@ impl Engine {
         }
         let mut next_poll = now + jitter.apply(self.inner.poll_interval);
         let mut next_feed = now + FEED_INTERVAL;
+        // Whether the store wakes the loop on changes (else the feed is read every
+        // FEED_INTERVAL only); switched off when the store says it can no longer tell.
+        let mut feed_wakeups = true;
         let mut tasks: tokio::task::JoinSet<(ObjectRef, Result<ClaimReport, EngineError>)> =
             tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
@@ -90,8 +93,22 @@ impl Engine {
                 .flatten()
                 .min()
                 .unwrap_or(next_feed);
+            let feed_pending = next_feed <= Instant::now();
             tokio::select! {
                 _ = &mut shutdown => break,
+                woke = self.inner.store.wait_for_change(cursor), if feed_wakeups && !feed_pending => {
+                    match woke {
+                        // Read the feed now rather than at the next interval.
+                        Ok(()) => next_feed = Instant::now(),
+                        Err(e) => {
+                            feed_wakeups = false;
+                            tracing::warn!(
+                                target: "platform::engine",
+                                "change notifications stopped, reading the change feed every {FEED_INTERVAL:?}: {e}"
+                            );
+                        }
+                    }
+                }
                 Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                     let Ok((key, result)) = joined else { continue };
                     queue.done(&key);

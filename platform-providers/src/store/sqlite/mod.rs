@@ -46,13 +46,12 @@
 mod errors;
 mod rows;
 mod schema;
-mod secret_key;
 mod worker;
 
-pub use schema::SCHEMA_VERSION;
-pub use secret_key::{
+pub use crate::store::secret_key::{
     InvalidSecretKey, SECRET_KEY_ENV, SecretKey, SecretKeySource, key_file_beside,
 };
+pub use schema::SCHEMA_VERSION;
 
 use async_trait::async_trait;
 use platform_core::model::{DynamicObject, ObjectRef};

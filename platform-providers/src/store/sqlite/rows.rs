@@ -9,8 +9,8 @@ use platform_core::store::{
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 
-use super::secret_key::SecretCipher;
 use super::sql_error;
+use crate::store::secret_key::{KEY_CHECK_AAD, KEY_CHECK_TEXT, SecretCipher, secret_aad};
 
 /// Changes kept in the feed; older ones are dropped (as in the in-memory store).
 pub(super) const CHANGES_KEPT: u64 = 1_000_000;
@@ -54,18 +54,6 @@ pub struct SealedSecret {
     pub sealed: Vec<u8>,
 }
 
-/// The associated data that binds a sealed secret to its object and name.
-fn secret_aad(key: &ObjectRef, secret: &str) -> Vec<u8> {
-    let mut aad = Vec::new();
-    for part in [&key.group, &key.kind, &key.namespace, &key.name, secret] {
-        aad.extend_from_slice(&(part.len() as u64).to_le_bytes());
-        aad.extend_from_slice(part.as_bytes());
-    }
-    aad
-}
-
-const KEY_CHECK_TEXT: &[u8] = b"platform state key check";
-
 impl Rows<'_> {
     fn err(&self, e: rusqlite::Error) -> StoreError {
         sql_error(self.path, e)
@@ -99,7 +87,7 @@ impl Rows<'_> {
         let (nonce, sealed) = match read()? {
             Some(found) => found,
             None => {
-                let (nonce, sealed) = cipher.seal(b"key-check", KEY_CHECK_TEXT)?;
+                let (nonce, sealed) = cipher.seal(KEY_CHECK_AAD, KEY_CHECK_TEXT)?;
                 self.conn
                     .prepare_cached(
                         "INSERT INTO key_check (only, nonce, sealed) VALUES (1, ?1, ?2) \
@@ -112,7 +100,7 @@ impl Rows<'_> {
                 })?
             }
         };
-        match cipher.open(b"key-check", &nonce, &sealed) {
+        match cipher.open(KEY_CHECK_AAD, &nonce, &sealed) {
             Some(text) if text == KEY_CHECK_TEXT => Ok(()),
             _ => Err(self.wrong_key(cipher)),
         }

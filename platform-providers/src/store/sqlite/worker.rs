@@ -15,8 +15,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::rows::Rows;
-use super::secret_key::{SecretCipher, SecretKeySource};
 use super::{SqliteOptions, sql_error};
+use crate::store::secret_key::{SecretCipher, SecretKeySource, key_file_beside};
 
 /// Most commits written in one transaction.
 const GROUP_MAX: usize = 256;
@@ -172,7 +172,10 @@ impl Worker {
     /// The cipher, resolving the key and checking it against the file on first use.
     fn cipher(&mut self) -> Result<&SecretCipher, StoreError> {
         if self.cipher.is_none() {
-            let cipher = SecretCipher::new(self.key_source.resolve(&self.path, !self.read_only)?);
+            let cipher = SecretCipher::new(
+                self.key_source
+                    .resolve(&key_file_beside(&self.path), !self.read_only)?,
+            );
             self.rows().check_key(&cipher)?;
             self.cipher = Some(cipher);
         }

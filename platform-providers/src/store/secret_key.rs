@@ -1,4 +1,5 @@
-//! The key that encrypts secrets at rest, where it comes from, and the encryption itself.
+//! The key that encrypts secrets at rest, where it comes from, and the encryption itself:
+//! shared by the SQLite and PostgreSQL stores, so a secret is sealed one way whatever the store.
 
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub const SECRET_KEY_ENV: &str = "PLATFORM_SECRET_KEY";
 
 /// Length of a nonce: XChaCha20-Poly1305's 24 bytes make random nonces safe to draw forever.
-pub(super) const NONCE_LEN: usize = 24;
+pub(crate) const NONCE_LEN: usize = 24;
 
 /// A 32-byte key for XChaCha20-Poly1305; `Debug` prints `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
@@ -102,15 +103,21 @@ pub fn key_file_beside(state: &Path) -> PathBuf {
 }
 
 /// A resolved key with a description of where it came from, for error messages.
-pub(super) struct ResolvedKey {
+pub(crate) struct ResolvedKey {
     pub key: SecretKey,
     pub origin: String,
 }
 
 impl SecretKeySource {
-    /// Finds the key; a missing key file is created when `create` is set (stores opened
-    /// read-only create nothing).
-    pub(super) fn resolve(&self, state: &Path, create: bool) -> Result<ResolvedKey, StoreError> {
+    /// Finds the key; `default_file` is the key file [`SecretKeySource::EnvironmentOrFile`]
+    /// falls back to (beside a SQLite state file, or the file a PostgreSQL store was given).
+    /// A missing key file is created when `create` is set (stores opened read-only create
+    /// nothing).
+    pub(crate) fn resolve(
+        &self,
+        default_file: &Path,
+        create: bool,
+    ) -> Result<ResolvedKey, StoreError> {
         match self {
             SecretKeySource::Key(key) => Ok(ResolvedKey {
                 key: key.clone(),
@@ -129,7 +136,7 @@ impl SecretKeySource {
                         origin: format!("the key from {SECRET_KEY_ENV}"),
                     })
                 }
-                _ => load_or_create(&key_file_beside(state), create),
+                _ => load_or_create(default_file, create),
             },
         }
     }
@@ -217,9 +224,26 @@ fn create_key_file(path: &Path) -> Result<SecretKey, StoreError> {
     }
 }
 
+/// The associated data that binds a sealed secret to its object and name.
+pub(crate) fn secret_aad(key: &platform_core::model::ObjectRef, secret: &str) -> Vec<u8> {
+    let mut aad = Vec::new();
+    for part in [&key.group, &key.kind, &key.namespace, &key.name, secret] {
+        aad.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        aad.extend_from_slice(part.as_bytes());
+    }
+    aad
+}
+
+/// What the key check value seals: a store records it on first use and opens it with the key
+/// it is given, so a wrong key is found before any secret is read or written.
+pub(crate) const KEY_CHECK_TEXT: &[u8] = b"platform state key check";
+
+/// The associated data of the key check value.
+pub(crate) const KEY_CHECK_AAD: &[u8] = b"key-check";
+
 /// Encrypts and decrypts secret values; each value gets a fresh random nonce and is bound to
 /// where it is stored (object and secret name) through the associated data.
-pub(super) struct SecretCipher {
+pub(crate) struct SecretCipher {
     aead: XChaCha20Poly1305,
     /// Where the key came from, for error messages.
     pub origin: String,
