@@ -52,43 +52,33 @@ impl PostgresStore {
                 tx.commit().await.map_err(&err)?;
                 return Ok(outcome);
             };
-            let changed = if current.is_some() {
-                execute(
-                    &tx,
-                    &format!(
-                        "UPDATE {leases} SET holder = $5, token = $6, expires_at_ms = $7 \
-                         WHERE grp = $1 AND kind = $2 AND namespace = $3 AND name = $4"
-                    ),
-                    &[
-                        &key.group,
-                        &key.kind,
-                        &key.namespace,
-                        &key.name,
-                        &lease.holder,
-                        &(lease.token as i64),
-                        &(lease.expires_at_ms as i64),
-                    ],
+            // The row changes hands in place, or is made; a row made by a racing asker
+            // meanwhile changes nothing here, and the request is decided again.
+            let statement = if current.is_some() {
+                format!(
+                    "UPDATE {leases} SET holder = $5, token = $6, expires_at_ms = $7 \
+                     WHERE grp = $1 AND kind = $2 AND namespace = $3 AND name = $4"
                 )
-                .await
             } else {
-                execute(
-                    &tx,
-                    &format!(
-                        "INSERT INTO {leases} (grp, kind, namespace, name, holder, token, \
-                         expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
-                    ),
-                    &[
-                        &key.group,
-                        &key.kind,
-                        &key.namespace,
-                        &key.name,
-                        &lease.holder,
-                        &(lease.token as i64),
-                        &(lease.expires_at_ms as i64),
-                    ],
+                format!(
+                    "INSERT INTO {leases} (grp, kind, namespace, name, holder, token, \
+                     expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
                 )
-                .await
-            }
+            };
+            let changed = execute(
+                &tx,
+                &statement,
+                &[
+                    &key.group,
+                    &key.kind,
+                    &key.namespace,
+                    &key.name,
+                    &lease.holder,
+                    &(lease.token as i64),
+                    &(lease.expires_at_ms as i64),
+                ],
+            )
+            .await
             .map_err(&err)?;
             if changed == 1 {
                 tx.commit().await.map_err(&err)?;
