@@ -4,6 +4,8 @@
 #[cfg(any(feature = "sqlite", feature = "postgres-store"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres-store"))))]
 pub mod secret_key;
+#[cfg(any(feature = "sqlite", feature = "postgres-store"))]
+mod stamp;
 
 #[cfg(feature = "postgres-store")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres-store")))]

@@ -2,7 +2,7 @@
 //! fence checked before anything is written.
 
 use deadpool_postgres::Transaction;
-use platform_core::model::{DynamicObject, ObjectRef, Resource, time::now_rfc3339};
+use platform_core::model::{DynamicObject, ObjectRef, Resource};
 use platform_core::store::{
     CreateIntent, EVENTS_PER_OBJECT, Event, JournalEntry, Lease, StoreError, Write, fence_holds,
     owner_of,
@@ -218,28 +218,17 @@ impl Commit<'_, '_> {
         .map_err(self.err("cannot read an object"))?;
         let spec = serde_json::to_string(&object.spec)
             .map_err(|e| json_error(&format!("cannot encode the spec of {key}"), e))?;
-        let (generation, uid, created) = match previous.first() {
-            Some(row) => {
-                let generation: i64 = row.get(0);
-                let old_spec: &str = row.get(3);
-                // Equal text means equal specs; different text may still be an equal value.
-                let same = old_spec == spec
-                    || serde_json::from_str::<serde_json::Value>(old_spec)
-                        .map_err(|e| json_error("a stored spec", e))?
-                        == object.spec;
-                let generation = if same { generation } else { generation + 1 };
-                (generation, row.get::<_, String>(1), row.get::<_, String>(2))
-            }
-            None => (
-                1,
-                format!("{version:08x}-{:04x}", key.name.len()),
-                now_rfc3339(),
-            ),
-        };
-        object.metadata.uid = Some(uid.clone());
-        object.metadata.creation_timestamp = Some(created.clone());
-        object.metadata.generation = Some(generation);
-        object.metadata.resource_version = Some(version.to_string());
+        let held = previous.first().map(|row| {
+            (
+                row.get::<_, i64>(0),
+                row.get::<_, String>(1),
+                row.get::<_, String>(2),
+                row.get::<_, &str>(3),
+            )
+        });
+        let (generation, uid, created) =
+            crate::store::stamp::stamp(&mut object, held, &spec, version as u64)
+                .map_err(|e| json_error("a stored spec", e))?;
         let owner = owner_of(&object);
         let spec_value = std::mem::take(&mut object.spec);
         let body = serde_json::to_string(&object);

@@ -1,6 +1,6 @@
 //! Reading and writing the rows of one object, secret, intent, event and change.
 
-use platform_core::model::{DynamicObject, ObjectRef, Resource, time::now_rfc3339};
+use platform_core::model::{DynamicObject, ObjectRef, Resource};
 use platform_core::secret::{SecretMap, SecretValue};
 use platform_core::store::{
     Change, ChangeKind, CreateIntent, EVENTS_PER_OBJECT, Event, JournalEntry, JournalQuery, Lease,
@@ -264,27 +264,14 @@ impl Rows<'_> {
             .map_err(|e| self.err(e))?;
         let spec = serde_json::to_string(&object.spec)
             .map_err(|e| self.json_err(&format!("cannot encode the spec of {key}"), e))?;
-        let (generation, uid, created) = match previous {
-            Some((generation, uid, created, old_spec)) => {
-                // Equal text means equal specs; different text may still be an equal value
-                // (keys in another order), so compare values before bumping.
-                let same = old_spec == spec
-                    || serde_json::from_str::<serde_json::Value>(&old_spec)
-                        .map_err(|e| self.json_err("a stored spec", e))?
-                        == object.spec;
-                let generation = if same { generation } else { generation + 1 };
-                (generation, uid, created)
-            }
-            None => (
-                1,
-                format!("{version:08x}-{:04x}", key.name.len()),
-                now_rfc3339(),
-            ),
-        };
-        object.metadata.uid = Some(uid.clone());
-        object.metadata.creation_timestamp = Some(created.clone());
-        object.metadata.generation = Some(generation);
-        object.metadata.resource_version = Some(version.to_string());
+        let held = previous
+            .as_ref()
+            .map(|(generation, uid, created, old_spec)| {
+                (*generation, uid.clone(), created.clone(), old_spec.as_str())
+            });
+        let (generation, uid, created) =
+            crate::store::stamp::stamp(&mut object, held, &spec, version)
+                .map_err(|e| self.json_err("a stored spec", e))?;
         let owner = platform_core::store::owner_of(&object);
         let spec_value = std::mem::take(&mut object.spec);
         let body = serde_json::to_string(&object);
