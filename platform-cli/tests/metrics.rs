@@ -110,6 +110,34 @@ fn imported_events_give_the_peers_figures_and_importing_twice_adds_nothing() {
     );
     promtool_accepts(&text);
 
+    // Four Keys' figures as Prometheus text: its numbers, and each bucket as a labelled series.
+    let (text, _) = expect(
+        d,
+        &[
+            "metrics",
+            "dora",
+            "--fourkeys",
+            "--now",
+            now,
+            "-o",
+            "prometheus",
+        ],
+        0,
+    );
+    let deployments = peer["fourkeys"]["deployments"].as_u64().unwrap();
+    assert!(
+        text.contains(&format!("platform_fourkeys_deployments {deployments}.0")),
+        "{text}"
+    );
+    let frequency = peer["fourkeys"]["deployment_frequency"].as_str().unwrap();
+    assert!(
+        text.contains(&format!(
+            "platform_fourkeys_classification{{figure=\"deployment_frequency\",bucket=\"{frequency}\"}} 1.0"
+        )),
+        "{text}"
+    );
+    promtool_accepts(&text);
+
     let (out, _) = expect(d, &["metrics", "dora", "--now", now], 0);
     assert!(
         out.contains("deployments                           121"),

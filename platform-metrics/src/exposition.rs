@@ -1,4 +1,4 @@
-//! The DORA metrics as OpenMetrics text (what Prometheus scrapes), through
+//! The DORA metrics (and Four Keys' figures) as OpenMetrics text (what Prometheus scrapes), through
 //! `prometheus-client`: one gauge family per metric, labelled by service (catalog references,
 //! a bounded set) and `all` for every service together. Durations are in seconds, the base
 //! unit Prometheus expects. A metric without a value (no
@@ -12,6 +12,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use crate::dora::Dora;
+use crate::fourkeys::FourKeys;
 use crate::platform::PlatformMetrics;
 
 /// The label of a series: the service, or `all`.
@@ -199,6 +200,70 @@ pub fn platform_text(m: &PlatformMetrics) -> Result<String, std::fmt::Error> {
             .set(1.0);
     }
     registry.register("anti_metric", "1 for each anti-metric that holds", warnings);
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry)?;
+    Ok(text)
+}
+
+/// The label of Four Keys' buckets: which figure, and its bucket (a fixed set of words).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Bucket {
+    figure: String,
+    bucket: String,
+}
+
+/// Four Keys' figures as OpenMetrics text, ending in `# EOF`: its numbers as gauges (its
+/// whole minutes and hours in seconds, the base unit Prometheus expects), and its buckets as
+/// one `classification` series each with value 1, labelled by the figure and the bucket's
+/// words, so a dashboard can show the words.
+pub fn fourkeys_text(k: &FourKeys) -> Result<String, std::fmt::Error> {
+    let mut registry = Registry::with_prefix("platform_fourkeys");
+    let numbers = [
+        (
+            "deployments",
+            "Distinct successful production deploys in the window",
+            k.deployments as f64,
+        ),
+        (
+            "median_lead_time_seconds",
+            "Four Keys' median lead time (whole minutes), in seconds",
+            k.median_lead_time_minutes * 60.0,
+        ),
+        (
+            "median_time_to_restore_seconds",
+            "Four Keys' median time to restore (whole hours), in seconds",
+            k.median_time_to_restore_hours * 3600.0,
+        ),
+        (
+            "change_fail_rate",
+            "Four Keys' change fail rate: incident rows over distinct deploys",
+            k.change_fail_rate,
+        ),
+    ];
+    for (name, help, value) in numbers {
+        let gauge = Gauge::<f64, AtomicU64>::default();
+        gauge.set(value);
+        registry.register(name, help, gauge);
+    }
+    let buckets = Family::<Bucket, Gauge<f64, AtomicU64>>::default();
+    for (figure, bucket) in [
+        ("deployment_frequency", k.deployment_frequency),
+        ("lead_time", k.lead_time_bucket),
+        ("time_to_restore", k.time_to_restore_bucket),
+        ("change_fail_rate", k.change_fail_rate_bucket),
+    ] {
+        buckets
+            .get_or_create(&Bucket {
+                figure: figure.into(),
+                bucket: bucket.into(),
+            })
+            .set(1.0);
+    }
+    registry.register(
+        "classification",
+        "1 for the bucket Four Keys puts each figure in",
+        buckets,
+    );
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &registry)?;
     Ok(text)
