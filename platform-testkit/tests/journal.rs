@@ -143,6 +143,55 @@ async fn deployments_rollbacks_and_failures_are_recorded_at_the_clocks_time() {
     assert_eq!(claims[0].1["team"], "team-a");
 }
 
+/// Two engines on one store (two `platformctl` processes on one state): each finds the
+/// rollbacks the other's deployments make, and a spec deployed two releases ago and brought
+/// back is a rollback however long the history before it.
+#[tokio::test]
+async fn engines_sharing_a_store_see_each_others_deployments_when_looking_for_rollbacks() {
+    let harness = Harness::builder().composition(trio_composition()).build();
+    let clock = ManualClock::at(T0);
+    let first = production(&harness, &clock);
+    let second = production(&harness, &clock);
+    // A long history of other specs before: the look must not depend on reading it all.
+    for release in 0..40 {
+        let engine = if release % 2 == 0 { &first } else { &second };
+        clock.set(T0 + release * HOUR);
+        apply(engine, app(2, "small", json!({})), Deployment::default()).await;
+        clock.set(T0 + release * HOUR + HOUR / 2);
+        apply(
+            engine,
+            app(3 + (release % 5) as u32, "small", json!({})),
+            Deployment::default(),
+        )
+        .await;
+    }
+    let before = entries(&harness, kinds::ROLLBACK).await.len();
+    // v1 by the first engine, v2 by the second (which the first has not read yet)...
+    clock.set(T0 + 100 * HOUR);
+    apply(&first, app(9, "small", json!({})), Deployment::default()).await;
+    clock.set(T0 + 101 * HOUR);
+    apply(&second, app(10, "small", json!({})), Deployment::default()).await;
+    // ...and back to v1 by the first: a rollback to its own deployment of v1.
+    clock.set(T0 + 102 * HOUR);
+    apply(&first, app(9, "small", json!({})), Deployment::default()).await;
+    let rollbacks = entries(&harness, kinds::ROLLBACK).await;
+    assert_eq!(rollbacks.len(), before + 1, "{rollbacks:?}");
+    assert_eq!(
+        rollbacks.last().unwrap().1["restores"],
+        format!("team-a/shop@{}", T0 + 100 * HOUR)
+    );
+    // Back to v2 by the second: a rollback to its own earlier deployment of v2, although
+    // the latest deployment (by the first) is one it did not make.
+    clock.set(T0 + 103 * HOUR);
+    apply(&second, app(10, "small", json!({})), Deployment::default()).await;
+    let rollbacks = entries(&harness, kinds::ROLLBACK).await;
+    assert_eq!(rollbacks.len(), before + 2, "{rollbacks:?}");
+    assert_eq!(
+        rollbacks.last().unwrap().1["restores"],
+        format!("team-a/shop@{}", T0 + 101 * HOUR)
+    );
+}
+
 #[tokio::test]
 async fn outside_production_only_claims_are_recorded() {
     let harness = Harness::builder().composition(trio_composition()).build();

@@ -253,6 +253,7 @@ impl EngineBuilder {
                 clock: self.clock,
                 actor: self.actor,
                 journal_retention: self.journal_retention,
+                recorded: super::record::Recorded::default(),
             }),
         }
     }

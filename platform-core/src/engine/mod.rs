@@ -101,6 +101,8 @@ pub(crate) struct EngineInner {
     /// Who asks for work, recorded with repairs a person asked for.
     actor: String,
     journal_retention: Option<Duration>,
+    /// What recording has learned from the journal, so it need not read it all again.
+    recorded: record::Recorded,
 }
 
 impl Engine {

@@ -54,6 +54,108 @@ impl Repairer {
     }
 }
 
+/// How far back a service's deployments are read again on each look: what another process
+/// sharing the store recorded with a time up to this much older than the last look.
+const REREAD_MS: i64 = 10 * 60 * 1000;
+
+/// How often the journal is pruned of entries past the retention: a day's retention is
+/// never more than this late, and an apply does not pay for a prune each time.
+const PRUNE_EVERY_MS: i64 = 60 * 60 * 1000;
+
+/// What the engine has learned from the journal while recording: each service's latest
+/// deployment and the latest deployment of each spec it deployed, and when it last pruned.
+#[derive(Default)]
+pub(crate) struct Recorded {
+    services: std::sync::Mutex<std::collections::HashMap<String, Deploys>>,
+    pruned_at_ms: std::sync::atomic::AtomicI64,
+    pruned_once: std::sync::atomic::AtomicBool,
+}
+
+/// A service's deployments as far as they have been read: `(time, id)` of the latest, and of
+/// the latest with each spec digest.
+#[derive(Default)]
+struct Deploys {
+    read_at_ms: i64,
+    latest: Option<(i64, String)>,
+    by_digest: std::collections::HashMap<String, (i64, String)>,
+}
+
+impl Deploys {
+    fn note(&mut self, time_ms: i64, id: String, digest: String) {
+        let entry = (time_ms, id);
+        if self.latest.as_ref().is_none_or(|l| *l < entry) {
+            self.latest = Some(entry.clone());
+        }
+        let by_digest = self
+            .by_digest
+            .entry(digest)
+            .or_insert_with(|| entry.clone());
+        if *by_digest < entry {
+            *by_digest = entry;
+        }
+    }
+}
+
+impl Recorded {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Deploys>> {
+        self.services
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Where a look at a service's deployments starts: nowhere (all of them) the first time,
+    /// a few minutes before the last look after that.
+    fn read_since(&self, service: &str) -> Option<i64> {
+        self.lock()
+            .get(service)
+            .map(|d| d.read_at_ms.saturating_sub(REREAD_MS))
+    }
+
+    /// Takes in deployments read at `read_at_ms` (each `(time, id, digest)`).
+    fn learn(
+        &self,
+        service: &str,
+        read_at_ms: i64,
+        seen: impl Iterator<Item = (i64, String, String)>,
+    ) {
+        let mut services = self.lock();
+        let deploys = services.entry(service.to_owned()).or_default();
+        for (time_ms, id, digest) in seen {
+            deploys.note(time_ms, id, digest);
+        }
+        deploys.read_at_ms = deploys.read_at_ms.max(read_at_ms);
+    }
+
+    /// A deployment just recorded, when the service's deployments have been read.
+    fn note(&self, service: &str, time_ms: i64, id: &str, digest: &str) {
+        if let Some(deploys) = self.lock().get_mut(service) {
+            deploys.note(time_ms, id.to_owned(), digest.to_owned());
+        }
+    }
+
+    /// The latest deployment of the service with this digest, unless it is the latest of all
+    /// or older than the journal keeps.
+    fn restored(&self, service: &str, digest: &str, oldest_kept_ms: i64) -> Option<String> {
+        let services = self.lock();
+        let deploys = services.get(service)?;
+        let (time_ms, id) = deploys.by_digest.get(digest)?;
+        let latest = deploys.latest.as_ref().map(|(_, id)| id);
+        (Some(id) != latest && *time_ms >= oldest_kept_ms).then(|| id.clone())
+    }
+
+    /// Whether the journal is due a prune at `now_ms` (then it counts as pruned now).
+    fn prune_due(&self, now_ms: i64) -> bool {
+        use std::sync::atomic::Ordering;
+        let last = self.pruned_at_ms.load(Ordering::Relaxed);
+        let first = !self.pruned_once.swap(true, Ordering::Relaxed);
+        if first || now_ms - last >= PRUNE_EVERY_MS || now_ms < last {
+            self.pruned_at_ms.store(now_ms, Ordering::Relaxed);
+            return true;
+        }
+        false
+    }
+}
+
 /// A top-level object an apply changed, as the journal needs it.
 pub(crate) struct Changed {
     key: ObjectRef,
@@ -141,6 +243,7 @@ impl Engine {
         let now = self.now_ms();
         let time = crate::model::time::rfc3339_ms(now);
         let mut entries = Vec::new();
+        let mut deployed = Vec::new();
         for c in changed {
             let id = format!("{}@{now}", c.key);
             if c.created {
@@ -184,6 +287,7 @@ impl Engine {
                     "specDigest": c.digest, "rollback": restored.is_some(),
                 }),
             ));
+            deployed.push((service.clone(), deploy_id.clone(), c.digest.clone()));
             if let Some(to) = restored {
                 entries.push(JournalEntry::new(
                     kinds::ROLLBACK,
@@ -195,19 +299,28 @@ impl Engine {
                 ));
             }
         }
-        self.append(entries).await;
+        if self.append(entries).await {
+            for (service, id, digest) in deployed {
+                self.inner.recorded.note(&service, now, &id, &digest);
+            }
+        }
     }
 
-    /// The earlier deployment whose spec a new one brings back, if any: one with the same
-    /// digest that is not the latest deployment of the service (re-applying the current spec
-    /// changes nothing and is never recorded).
+    /// The earlier deployment whose spec a new one brings back, if any: the latest one with
+    /// the same digest, unless that is the latest deployment of the service (re-applying the
+    /// current spec changes nothing and is never recorded). The service's deployments are read
+    /// from the journal once; after that only its last minutes are read again, for what
+    /// other processes sharing the store recorded meanwhile.
     async fn restored_deploy(&self, service: &str, digest: &str) -> Option<String> {
+        let recorded = &self.inner.recorded;
         let query = JournalQuery {
+            since_ms: recorded.read_since(service),
             kinds: vec![kinds::DEPLOY.into()],
             service: Some(service.to_owned()),
             env: Some("production".into()),
             ..JournalQuery::default()
         };
+        let read_at = self.now_ms();
         let deploys = match self.inner.store.journal(&query).await {
             Ok(d) => d,
             Err(e) => {
@@ -215,12 +328,22 @@ impl Engine {
                 return None;
             }
         };
-        let (_, earlier) = deploys.split_last()?;
-        earlier
-            .iter()
-            .rev()
-            .find(|d| d.body_value()["specDigest"].as_str() == Some(digest))
-            .map(|d| d.id.clone())
+        /// The one field of a deployment's body the look needs; the rest is skipped unread.
+        #[derive(serde::Deserialize)]
+        struct Deployed<'a> {
+            #[serde(rename = "specDigest", borrow, default)]
+            spec_digest: Option<std::borrow::Cow<'a, str>>,
+        }
+        let seen = deploys.iter().filter_map(|d| {
+            let body = serde_json::from_str::<Deployed<'_>>(d.body.get()).ok()?;
+            Some((d.time_ms, d.id.clone(), body.spec_digest?.into_owned()))
+        });
+        let oldest_kept = self
+            .inner
+            .journal_retention
+            .map_or(i64::MIN, |r| self.now_ms() - r.as_millis() as i64);
+        recorded.learn(service, read_at, seen);
+        recorded.restored(service, digest, oldest_kept)
     }
 
     /// Records the policy exceptions an admission used, once per object and policy.
@@ -323,22 +446,26 @@ impl Engine {
         )
     }
 
-    /// Appends entries and prunes what is older than the retention; failures are logged.
-    async fn append(&self, entries: Vec<JournalEntry>) {
+    /// Appends entries and, when due, prunes what is older than the retention; failures are
+    /// logged. Whether the entries were appended.
+    async fn append(&self, entries: Vec<JournalEntry>) -> bool {
         if entries.is_empty() {
-            return;
+            return true;
         }
         let store = &self.inner.store;
         if let Err(e) = store.journal_append(entries).await {
             tracing::warn!(target: "platform::engine", "cannot record in the journal: {e}");
-            return;
+            return false;
         }
-        if let Some(retention) = self.inner.journal_retention {
+        if let Some(retention) = self.inner.journal_retention
+            && self.inner.recorded.prune_due(self.now_ms())
+        {
             let before = self.now_ms() - retention.as_millis() as i64;
             if let Err(e) = store.journal_prune(before).await {
                 tracing::warn!(target: "platform::engine", "cannot prune the journal: {e}");
             }
         }
+        true
     }
 }
 
