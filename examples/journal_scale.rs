@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use platform_core::store::{JournalQuery, StateStore};
+use platform_core::store::StateStore;
 use platform_metrics::dora::{Scope, dora};
 use platform_metrics::fourkeys::fourkeys;
 use platform_metrics::import::parse;
@@ -81,15 +81,9 @@ async fn main() {
 
     let started = Instant::now();
     let now_ms = START_MS + 365 * 86_400_000;
-    let entries = store
-        .journal(&JournalQuery {
-            kinds: vec!["change".into(), "deploy".into(), "incident".into()],
-            ..JournalQuery::default()
-        })
-        .await
-        .expect("read");
+    let entries = store.journal(&Timeline::query(None)).await.expect("read");
     let read = started.elapsed();
-    let timeline = Timeline::from_entries(&entries);
+    let timeline = Timeline::from_journal(entries);
     let mut scope = Scope::default_window(now_ms);
     let overall = dora(&timeline, &scope);
     scope.since_ms = START_MS;

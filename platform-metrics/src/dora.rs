@@ -150,7 +150,7 @@ fn recovery_cluster(minutes: f64) -> &'static str {
 /// The DORA metrics of the deployments in scope.
 pub fn dora(timeline: &Timeline, scope: &Scope) -> Dora {
     let in_scope: Vec<&Deploy> = timeline.deploys.iter().filter(|d| scope.holds(d)).collect();
-    let ids: HashSet<&str> = in_scope.iter().map(|d| d.id.as_str()).collect();
+    let ids: HashSet<&str, RandomState> = in_scope.iter().map(|d| d.id.as_str()).collect();
     let deployments = in_scope.len();
     let per_day = if scope.days() > 0.0 {
         deployments as f64 / scope.days()
@@ -167,7 +167,8 @@ pub fn dora(timeline: &Timeline, scope: &Scope) -> Dora {
 
     // Lead time: each change to the first successful deployment (of the environment, in
     // time order) containing it, counted when that deployment is in scope.
-    let mut shipped: HashSet<&str, RandomState> = HashSet::default();
+    let mut shipped: HashSet<&str, RandomState> =
+        HashSet::with_capacity_and_hasher(timeline.changes.len(), RandomState::default());
     let mut lead: Vec<f64> = Vec::new();
     for d in timeline
         .deploys
@@ -189,25 +190,28 @@ pub fn dora(timeline: &Timeline, scope: &Scope) -> Dora {
 
     // Change fail rate: failed deployments, and those an incident names or whose changes
     // hold an incident's root cause.
-    let mut failed: HashSet<&str> = in_scope
+    let mut failed: HashSet<&str, RandomState> = in_scope
         .iter()
         .filter(|d| !d.success)
         .map(|d| d.id.as_str())
         .collect();
-    let mut holding: HashMap<&str, Vec<&str>, RandomState> = HashMap::default();
-    for d in &in_scope {
-        for c in &d.changes {
-            holding.entry(c.as_str()).or_default().push(d.id.as_str());
-        }
-    }
+    let causes: HashSet<&str, RandomState> = timeline
+        .incidents
+        .iter()
+        .filter_map(|i| i.root_cause.as_deref())
+        .collect();
     for i in &timeline.incidents {
         if let Some(d) = &i.caused_by_deploy
             && ids.contains(d.as_str())
         {
             failed.insert(d.as_str());
         }
-        if let Some(deploys) = i.root_cause.as_deref().and_then(|c| holding.get(c)) {
-            failed.extend(deploys.iter().copied());
+    }
+    if !causes.is_empty() {
+        for d in &in_scope {
+            if d.changes.iter().any(|c| causes.contains(c.as_str())) {
+                failed.insert(d.id.as_str());
+            }
         }
     }
 

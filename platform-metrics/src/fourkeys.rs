@@ -124,10 +124,18 @@ pub fn fourkeys(timeline: &Timeline, now_ms: i64) -> FourKeys {
 
     // Time to restore: from the earlier of the incident's creation and the deploys of its
     // root cause, in whole hours.
-    let mut deploy_times: HashMap<&str, Vec<i64>, RandomState> = HashMap::default();
+    // The deploys of each root cause (only root causes are looked up).
+    let mut deploy_times: HashMap<&str, Vec<i64>, RandomState> = timeline
+        .incidents
+        .iter()
+        .filter_map(|i| i.root_cause.as_deref())
+        .map(|c| (c, Vec::new()))
+        .collect();
     for d in &deploys {
         for c in &d.changes {
-            deploy_times.entry(c.as_str()).or_default().push(d.time_ms);
+            if let Some(times) = deploy_times.get_mut(c.as_str()) {
+                times.push(d.time_ms);
+            }
         }
     }
     let mut restore: Vec<f64> = Vec::new();

@@ -1,11 +1,13 @@
 //! Journal entries read as what the metrics count: changes, deployments and incidents.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use platform_core::store::JournalEntry;
+use platform_core::store::{JournalEntry, JournalQuery, kinds};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Milliseconds since the epoch of an ISO 8601 time with an offset (`2026-11-30T18:00:00Z`).
 pub fn parse_time(text: &str) -> Result<i64, String> {
@@ -83,11 +85,25 @@ struct IncidentBody {
     caused_by_deploy: Option<String>,
 }
 
+/// The parts of a journal entry the timeline takes.
+struct Entry<'a> {
+    kind: &'a str,
+    id: String,
+    time_ms: i64,
+    service: Option<String>,
+    env: Option<String>,
+    body: &'a RawValue,
+}
+
 /// A body read as `T`; a body of another shape (an engine of another version wrote it) reads
 /// as the default, field by field where it can.
-fn body<T: DeserializeOwned + Default>(entry: &JournalEntry) -> T {
-    serde_json::from_str(entry.body.get())
-        .or_else(|_| serde_json::from_value(lenient(entry.body_value())))
+fn body<T: DeserializeOwned + Default>(body: &RawValue) -> T {
+    serde_json::from_str(body.get())
+        .or_else(|_| {
+            serde_json::from_value(lenient(
+                serde_json::from_str(body.get()).unwrap_or(Value::Null),
+            ))
+        })
         .unwrap_or_default()
 }
 
@@ -109,39 +125,56 @@ fn lenient(value: Value) -> Value {
 }
 
 impl Timeline {
+    /// What the timeline is built from: every change, deployment and incident before
+    /// `until_ms` (changes and incidents before a window matter to it: lead times, root
+    /// causes), changes without their bodies (their ids and times are all it reads).
+    pub fn query(until_ms: Option<i64>) -> JournalQuery {
+        JournalQuery {
+            until_ms,
+            kinds: vec![
+                kinds::CHANGE.into(),
+                kinds::DEPLOY.into(),
+                kinds::INCIDENT.into(),
+            ],
+            without_bodies: vec![kinds::CHANGE.into()],
+            ..JournalQuery::default()
+        }
+    }
+
     /// The timeline of journal entries (other kinds are left out).
     pub fn from_entries(entries: &[JournalEntry]) -> Timeline {
+        Timeline::build(entries.iter().map(Cow::Borrowed), entries.len())
+    }
+
+    /// [`Timeline::from_entries`], taking the entries: their ids move into the timeline
+    /// instead of being copied (a report over a year reads a million changes).
+    pub fn from_journal(entries: Vec<JournalEntry>) -> Timeline {
+        let count = entries.len();
+        Timeline::build(entries.into_iter().map(Cow::Owned), count)
+    }
+
+    fn build<'a>(entries: impl Iterator<Item = Cow<'a, JournalEntry>>, count: usize) -> Timeline {
         let mut timeline = Timeline::default();
+        timeline.changes.reserve(count);
         for e in entries {
-            timeline.first_ms = Some(timeline.first_ms.map_or(e.time_ms, |f| f.min(e.time_ms)));
-            match e.kind.as_str() {
-                "change" => {
-                    timeline.changes.insert(e.id.clone(), e.time_ms);
-                }
-                "deploy" => {
-                    let body: DeployBody = body(e);
-                    timeline.deploys.push(Deploy {
-                        id: e.id.clone(),
-                        time_ms: e.time_ms,
-                        changes: body.changes,
-                        success: body.status.as_deref() != Some("failure"),
-                        env: e.env.clone().unwrap_or_else(|| "production".into()),
-                        unplanned: body.unplanned,
-                        service: e.service.clone(),
-                    });
-                }
-                "incident" => {
-                    let body: IncidentBody = body(e);
-                    timeline.incidents.push(Incident {
-                        id: e.id.clone(),
-                        created_ms: e.time_ms,
-                        resolved_ms: body.time_resolved.and_then(|t| parse_time(&t).ok()),
-                        root_cause: body.root_cause,
-                        caused_by_deploy: body.caused_by_deploy,
-                        service: e.service.clone(),
-                    });
-                }
-                _ => {}
+            match e {
+                Cow::Owned(e) => timeline.add(Entry {
+                    kind: &e.kind,
+                    id: e.id,
+                    time_ms: e.time_ms,
+                    service: e.service,
+                    env: e.env,
+                    body: &e.body,
+                }),
+                // A change's id, and a few deployments' and incidents' fields, are copied.
+                Cow::Borrowed(e) => timeline.add(Entry {
+                    kind: &e.kind,
+                    id: e.id.clone(),
+                    time_ms: e.time_ms,
+                    service: e.service.clone(),
+                    env: e.env.clone(),
+                    body: &e.body,
+                }),
             }
         }
         timeline
@@ -151,5 +184,39 @@ impl Timeline {
             .incidents
             .sort_by(|a, b| a.created_ms.cmp(&b.created_ms).then(a.id.cmp(&b.id)));
         timeline
+    }
+
+    /// One entry into the timeline.
+    fn add(&mut self, e: Entry<'_>) {
+        self.first_ms = Some(self.first_ms.map_or(e.time_ms, |f| f.min(e.time_ms)));
+        match e.kind {
+            kinds::CHANGE => {
+                self.changes.insert(e.id, e.time_ms);
+            }
+            kinds::DEPLOY => {
+                let body: DeployBody = body(e.body);
+                self.deploys.push(Deploy {
+                    id: e.id,
+                    time_ms: e.time_ms,
+                    changes: body.changes,
+                    success: body.status.as_deref() != Some("failure"),
+                    env: e.env.unwrap_or_else(|| "production".into()),
+                    unplanned: body.unplanned,
+                    service: e.service,
+                });
+            }
+            kinds::INCIDENT => {
+                let body: IncidentBody = body(e.body);
+                self.incidents.push(Incident {
+                    id: e.id,
+                    created_ms: e.time_ms,
+                    resolved_ms: body.time_resolved.and_then(|t| parse_time(&t).ok()),
+                    root_cause: body.root_cause,
+                    caused_by_deploy: body.caused_by_deploy,
+                    service: e.service,
+                });
+            }
+            _ => {}
+        }
     }
 }

@@ -201,24 +201,21 @@ pub async fn run(config: &Config, command: MetricsCommand) -> Result<ExitCode, C
     // up to the window's end is read.
     let entries = workspace
         .catalog
-        .journal(&JournalQuery {
-            until_ms: Some(scope.until_ms.max(now_ms).saturating_add(1)),
-            kinds: vec!["change".into(), "deploy".into(), "incident".into()],
-            ..JournalQuery::default()
-        })
+        .journal(&Timeline::query(Some(
+            scope.until_ms.max(now_ms).saturating_add(1),
+        )))
         .await?;
-    let timeline = Timeline::from_entries(&entries);
+    let timeline = Timeline::from_journal(entries);
     let format = match output {
         MetricsFormat::Table => Format::Table,
         MetricsFormat::Yaml => Format::Yaml,
         MetricsFormat::Json => Format::Json,
         MetricsFormat::Prometheus => {
             if four_keys {
-                return Err(CliError::Usage {
-                    message: "--fourkeys gives buckets, not metrics: it has no Prometheus form"
-                        .into(),
-                    hint: Some("use -o json with --fourkeys, or drop --fourkeys".into()),
-                });
+                let text = exposition::fourkeys_text(&fourkeys(&timeline, now_ms))
+                    .map_err(|e| CliError::Output(e.to_string()))?;
+                output::out!("{text}");
+                return Ok(ExitCode::SUCCESS);
             }
             let mut scopes = vec![(scope.service.clone(), dora(&timeline, &scope))];
             if scope.service.is_none() {

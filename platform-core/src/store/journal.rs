@@ -96,9 +96,28 @@ pub struct JournalQuery {
     pub service: Option<String>,
     /// Only entries in this environment.
     pub env: Option<String>,
+    /// Kinds whose bodies the reader does not need: their entries come back with a `null`
+    /// body, so a store need not decode them (lead times need a million changes' ids and
+    /// times, not their bodies).
+    pub without_bodies: Vec<String>,
 }
 
 impl JournalQuery {
+    /// The entry as the query returns it: its body left out when its kind's is not needed.
+    pub fn shape(&self, entry: &JournalEntry) -> JournalEntry {
+        if !self.without_bodies.contains(&entry.kind) {
+            return entry.clone();
+        }
+        JournalEntry {
+            kind: entry.kind.clone(),
+            id: entry.id.clone(),
+            time_ms: entry.time_ms,
+            service: entry.service.clone(),
+            env: entry.env.clone(),
+            body: RawValue::NULL.to_owned(),
+        }
+    }
+
     /// Whether an entry passes the query.
     pub fn matches(&self, entry: &JournalEntry) -> bool {
         self.since_ms.is_none_or(|s| entry.time_ms >= s)

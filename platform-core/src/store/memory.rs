@@ -315,7 +315,7 @@ impl StateStore for MemoryStore {
             .map(|(_, e)| e)
             .take_while(|e| query.until_ms.is_none_or(|u| e.time_ms < u))
             .filter(|e| query.matches(e))
-            .cloned()
+            .map(|e| query.shape(e))
             .collect())
     }
 

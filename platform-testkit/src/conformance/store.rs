@@ -194,6 +194,30 @@ async fn journal_keeps_each_key_once_and_reads_by_time(
         ids == ["d1", "d2"],
         "expected deploys in [1500, 3000), found {ids:?}"
     );
+    // Bodies left out for one kind only: the rest of each entry, and other kinds, whole.
+    let lean = store
+        .journal(&JournalQuery {
+            without_bodies: vec!["change".into()],
+            ..JournalQuery::default()
+        })
+        .await
+        .map_err(err("journal"))?;
+    let shapes: Vec<(&str, &str, bool)> = lean
+        .iter()
+        .map(|e| (e.kind.as_str(), e.id.as_str(), e.body.get() == "null"))
+        .collect();
+    ensure!(
+        shapes
+            == [
+                ("change", "c1", true),
+                ("deploy", "d1", false),
+                ("deploy", "d2", false),
+                ("incident", "d1", false)
+            ]
+            && lean[0].service.as_deref() == Some("component:default/shop")
+            && lean[1].body_value()["extra"]["kept"] == json!(true),
+        "expected only the change's body left out, found {lean:?}"
+    );
     // By service and environment: a service one character apart is another service.
     let mut other = entry("deploy", "d3", 2_500);
     other.service = Some("component:default/shops".into());

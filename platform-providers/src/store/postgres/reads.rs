@@ -288,14 +288,22 @@ impl PostgresStore {
         let rows = query(
             &client,
             &format!(
-                "SELECT kind, id, time_ms, service, env, body FROM {} \
+                "SELECT kind, id, time_ms, service, env, \
+                 CASE WHEN kind = ANY($6) THEN NULL ELSE body END FROM {} \
                  WHERE time_ms >= $1 AND time_ms < $2 \
                  AND (cardinality($3::text[]) = 0 OR kind = ANY($3)) \
                  AND ($4::text IS NULL OR service = $4) AND ($5::text IS NULL OR env = $5) \
                  ORDER BY time_ms, kind, id",
                 self.table("journal")
             ),
-            &[&since, &until, &query_.kinds, &query_.service, &query_.env],
+            &[
+                &since,
+                &until,
+                &query_.kinds,
+                &query_.service,
+                &query_.env,
+                &query_.without_bodies,
+            ],
         )
         .await
         .map_err(self.err("cannot read the journal"))?;
@@ -307,8 +315,11 @@ impl PostgresStore {
                     time_ms: r.get(2),
                     service: r.get(3),
                     env: r.get(4),
-                    body: serde_json::value::RawValue::from_string(r.get(5))
-                        .map_err(|e| json_error("a journal entry", e))?,
+                    body: match r.get::<_, Option<String>>(5) {
+                        Some(body) => serde_json::value::RawValue::from_string(body)
+                            .map_err(|e| json_error("a journal entry", e))?,
+                        None => serde_json::value::RawValue::NULL.to_owned(),
+                    },
                 })
             })
             .collect()

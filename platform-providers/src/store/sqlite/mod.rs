@@ -73,6 +73,9 @@ use worker::{Answer, Batch, Job, LeaseRequest, Worker};
 /// Where `platformctl` keeps its state unless configured otherwise.
 pub const DEFAULT_STATE_PATH: &str = ".platform/state.db";
 
+/// The page cache, in KiB as `PRAGMA cache_size` takes it (negative): 32 MiB.
+pub(super) const CACHE_KIB: i64 = -32_768;
+
 /// Pages of write-ahead log (4 KiB each) after which a commit checkpoints it.
 const WAL_CHECKPOINT_PAGES: i64 = 16_384;
 
@@ -260,9 +263,9 @@ fn open_read_write(
     // the next checkpoint.
     conn.pragma_update(None, "journal_size_limit", WAL_CHECKPOINT_PAGES * 4096)
         .map_err(err)?;
-    // 32 MiB of page cache (SQLite's default is 2 MiB): a bulk journal import or a drift
-    // sweep's pages stay in memory instead of being read back and written again.
-    conn.pragma_update(None, "cache_size", -32_768)
+    // 32 MiB of page cache (SQLite's default is 2 MiB): a drift sweep's pages stay in memory
+    // instead of being read back and written again.
+    conn.pragma_update(None, "cache_size", CACHE_KIB)
         .map_err(err)?;
     conn.set_prepared_statement_cache_capacity(64);
     schema::migrate(&mut conn, path, new_store)?;

@@ -666,42 +666,62 @@ impl Rows<'_> {
             (false, true) => "AND kind IN (SELECT value FROM json_each(?3)) ",
             (false, false) => "AND +kind IN (SELECT value FROM json_each(?3)) ",
         };
+        // `service = ?4` only when one is asked for, so the service index (which leaves out
+        // entries without one) can serve it.
+        let by_service = if query.service.is_some() {
+            "AND service = ?4 "
+        } else {
+            "AND ?4 IS NULL "
+        };
+        let body = if query.without_bodies.is_empty() {
+            "body"
+        } else {
+            "CASE WHEN kind IN (SELECT value FROM json_each(?6)) THEN NULL ELSE body END"
+        };
         let sql = format!(
-            "SELECT kind, id, time_ms, service, env, body FROM journal \
-             WHERE time_ms >= ?1 AND time_ms < ?2 {by_kind}\
-             AND (?4 IS NULL OR service = ?4) AND (?5 IS NULL OR env = ?5) \
+            "SELECT kind, id, time_ms, service, env, {body} FROM journal \
+             WHERE time_ms >= ?1 AND time_ms < ?2 {by_kind}{by_service}\
+             AND (?5 IS NULL OR env = ?5) \
              ORDER BY time_ms, kind, id"
         );
         let mut statement = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let since = query.since_ms.unwrap_or(i64::MIN);
         let until = query.until_ms.unwrap_or(i64::MAX);
         let kinds = serde_json::to_string(&query.kinds).map_err(|e| self.json_err("kinds", e))?;
-        let rows = statement
-            .query_map(
-                params![since, until, kinds, query.service, query.env],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, String>(5)?,
-                    ))
-                },
-            )
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        let mut entries = Vec::with_capacity(rows.len());
-        for (kind, id, time_ms, service, env, body) in rows {
+        let without =
+            serde_json::to_string(&query.without_bodies).map_err(|e| self.json_err("kinds", e))?;
+        let all = params![since, until, kinds, query.service, query.env, without];
+        // `?6` is in the statement only when some bodies are left out.
+        let bound = if query.without_bodies.is_empty() {
+            &all[..5]
+        } else {
+            all
+        };
+        let mut rows = statement.query(bound).map_err(|e| self.err(e))?;
+        let mut entries = Vec::new();
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<_> {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            };
+            let (kind, id, time_ms, service, env, body) = read(r).map_err(|e| self.err(e))?;
             let entry = JournalEntry {
                 kind,
                 id,
                 time_ms,
                 service,
                 env,
-                body: serde_json::value::RawValue::from_string(body)
-                    .map_err(|e| self.json_err("a journal entry", e))?,
+                body: match body {
+                    Some(body) => serde_json::value::RawValue::from_string(body)
+                        .map_err(|e| self.json_err("a journal entry", e))?,
+                    None => serde_json::value::RawValue::NULL.to_owned(),
+                },
             };
             if query.matches(&entry) {
                 entries.push(entry);

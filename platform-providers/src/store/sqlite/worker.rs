@@ -18,6 +18,10 @@ use super::rows::Rows;
 use super::{SqliteOptions, sql_error};
 use crate::store::secret_key::{SecretCipher, SecretKeySource, key_file_beside};
 
+/// From how many entries an append is a bulk import, given a larger page cache.
+const BULK_ENTRIES: usize = 10_000;
+/// The page cache of a bulk import, in KiB as `PRAGMA cache_size` takes it (negative): 256 MiB.
+const BULK_CACHE_KIB: i64 = -262_144;
 /// Most commits written in one transaction.
 const GROUP_MAX: usize = 256;
 
@@ -135,6 +139,26 @@ impl Worker {
 
     /// Appends journal entries in one transaction; entries already there are skipped.
     pub(super) fn journal_append(&mut self, entries: &[JournalEntry]) -> Result<usize, StoreError> {
+        let path = self.path.clone();
+        let err = |e| sql_error(&path, e);
+        // A bulk import (a year of events) writes more index pages than the usual cache holds:
+        // it gets a larger one for the transaction, so its pages are written once, at commit.
+        let bulk = entries.len() >= BULK_ENTRIES;
+        if bulk {
+            self.conn
+                .pragma_update(None, "cache_size", BULK_CACHE_KIB)
+                .map_err(err)?;
+        }
+        let result = self.journal_insert(entries);
+        if bulk {
+            self.conn
+                .pragma_update(None, "cache_size", super::CACHE_KIB)
+                .map_err(err)?;
+        }
+        result
+    }
+
+    fn journal_insert(&mut self, entries: &[JournalEntry]) -> Result<usize, StoreError> {
         let path = self.path.clone();
         let err = |e| sql_error(&path, e);
         let tx = self
