@@ -34,6 +34,11 @@ pub struct NodeLook {
 /// Maps with at most this many nodes name the relation on each edge.
 const LABELLED_EDGES_UP_TO: usize = 60;
 
+/// Maps with at most this many nodes get `layout-rs`'s rank and edge-crossing optimisations;
+/// on larger ones they take minutes (measured: over two minutes for 500 nodes), so those are
+/// placed without them: more crossings, drawn at once.
+const OPTIMISED_UP_TO: usize = 80;
+
 /// Fill colours given to owners, light enough for black text.
 const OWNER_FILLS: [&str; 8] = [
     "#e3f2fd", "#fce4ec", "#e8f5e9", "#fff3e0", "#ede7f6", "#e0f7fa", "#f9fbe7", "#efebe9",
@@ -96,7 +101,8 @@ pub fn draw(graph: &Subgraph, looks: &HashMap<String, NodeLook>) -> String {
     }
     let mut canvas = Canvas::default();
     if !placed.is_empty() {
-        visual.do_it(false, false, false, &mut canvas);
+        let unoptimised = placed.len() > OPTIMISED_UP_TO;
+        visual.do_it(false, unoptimised, false, &mut canvas);
     }
     // Nodes are drawn again over the layout's boxes, coloured and linked.
     let mut nodes = String::new();

@@ -19,8 +19,9 @@ use crate::state::PortalState;
 const DEFAULT_DEPTH: usize = 2;
 /// The deepest map drawn around an entity.
 const MAX_DEPTH: usize = 6;
-/// The most nodes a map draws: layout time grows faster than the node count.
-pub const MAX_NODES: usize = 1_000;
+/// The most nodes a map draws: layout time grows much faster than the node count (a map of
+/// 500 took about 20 s in `cargo bench -p benches --bench portal`).
+pub const MAX_NODES: usize = 300;
 
 /// `?depth=N`.
 #[derive(Debug, Default, Deserialize)]
@@ -54,6 +55,16 @@ fn looks(
             (r.reference.clone(), look)
         })
         .collect()
+}
+
+/// Draws on a blocking thread: a large layout must not hold up the async workers.
+async fn laid_out(
+    graph: Subgraph,
+    looks: HashMap<String, NodeLook>,
+) -> Result<String, PortalError> {
+    tokio::task::spawn_blocking(move || draw(&graph, &looks))
+        .await
+        .map_err(|e| PortalError::Draw(e.to_string()))
 }
 
 fn svg(body: String) -> impl IntoResponse {
@@ -95,7 +106,7 @@ pub async fn around(
         )));
     }
     let looks = looks(&view, &graph, &state.settings.mount_path, Some(&key));
-    Ok(svg(draw(&graph, &looks)))
+    Ok(svg(laid_out(graph, looks).await?))
 }
 
 /// The whole estate's map.
@@ -109,5 +120,5 @@ pub async fn estate(State(state): State<PortalState>) -> Result<impl IntoRespons
     }
     let graph = subgraph(&view.catalog, None, None);
     let looks = looks(&view, &graph, &state.settings.mount_path, None);
-    Ok(svg(draw(&graph, &looks)))
+    Ok(svg(laid_out(graph, looks).await?))
 }
