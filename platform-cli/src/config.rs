@@ -21,6 +21,9 @@
 //! metrics:                          # the journal and `metrics platform`
 //!   retention: 400d                 # journal entries older than this are pruned; `forever`
 //!   platform: {highAdoption: 0.7, repairMinutes: 30}   # thresholds and toil minutes
+//! portal:                           # `platformctl serve`
+//!   publicRead: false               # true: read-only pages need no token
+//!   scaffoldDir: services/          # where "Create" writes new repositories
 //! scoreTypes:                       # Score resource types served by a team's claim kinds
 //!   mongodb: {kind: DocumentDbClaim, outputs: {host: outputs.host, password: secrets.password}}
 //! ```
@@ -71,7 +74,9 @@ const KNOWN_KEYS: &[&str] = &[
     "scoreTypes",
     "offerings",
     "metrics",
+    "portal",
 ];
+const PORTAL_KEYS: &[&str] = &["publicRead", "scaffoldDir"];
 const METRICS_KEYS: &[&str] = &["retention", "platform"];
 const SCORE_TYPE_KEYS: &[&str] = &["kind", "spec", "outputs"];
 const CONTROLLER_KEYS: &[&str] = &["pollInterval", "concurrency"];
@@ -109,6 +114,18 @@ pub struct Config {
     pub offerings: Vec<PathBuf>,
     /// The journal's retention and the settings of `metrics platform`.
     pub metrics: MetricsSettings,
+    /// Settings of the portal (`platformctl serve`).
+    pub portal: PortalSettings,
+}
+
+/// The `portal` block: who may read the portal and where it scaffolds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortalSettings {
+    /// Read-only pages open to anyone who reaches the portal (default: the token is needed).
+    pub public_read: bool,
+    /// Where "Create" writes new repositories, relative to the config's folder; scaffolding
+    /// is off without it.
+    pub scaffold_dir: Option<PathBuf>,
 }
 
 /// The `metrics` block: how long the journal keeps entries, and the thresholds and toil
@@ -180,6 +197,7 @@ impl Default for Config {
             guardrails: None,
             controller: ControllerSettings::default(),
             metrics: MetricsSettings::default(),
+            portal: PortalSettings::default(),
             score_types: ScoreTypes::builtin(),
             offerings: Vec::new(),
         }
@@ -385,6 +403,22 @@ impl Config {
                                 Err(e) => r.fail(&setting, e.to_string()),
                             },
                             _ => unknown(&mut r, key, &setting, METRICS_KEYS),
+                        }
+                    }
+                }
+                "portal" => {
+                    for (key, setting) in setting_entries(&mut r, &value) {
+                        match key.name.as_str() {
+                            "publicRead" => match setting.to_json().as_bool() {
+                                Some(open) => config.portal.public_read = open,
+                                None => r.expected_value(&setting, "true or false"),
+                            },
+                            "scaffoldDir" => {
+                                if let Some(text) = r.string(&setting) {
+                                    config.portal.scaffold_dir = Some(base.join(text));
+                                }
+                            }
+                            _ => unknown(&mut r, key, &setting, PORTAL_KEYS),
                         }
                     }
                 }

@@ -197,6 +197,13 @@ enum Command {
   platformctl template status ~/src -o json"
     )]
     Template(commands::template::TemplateCommand),
+    /// Serve the portal: catalog, dependency map, claims, golden paths and metrics as web pages.
+    #[cfg(feature = "portal")]
+    #[command(after_help = "Examples:
+  platformctl serve
+  PLATFORM_PORTAL_TOKEN=... platformctl serve --listen 127.0.0.1:9000
+  platformctl serve --env production")]
+    Serve(commands::serve::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
     #[command(after_help = "Examples:
   platformctl completion bash > ~/.local/share/bash-completion/completions/platformctl
@@ -332,6 +339,10 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Template(command) => {
             return stateful(None, Box::pin(commands::template::run(&config, command)));
         }
+        #[cfg(feature = "portal")]
+        Command::Serve(args) => {
+            return stateful(None, Box::pin(commands::serve::run(&config, args)));
+        }
         _ => {}
     }
     let registry = config.registry()?;
@@ -377,6 +388,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         | Command::Metrics(_)
         | Command::New(_)
         | Command::Template(_) => unreachable!("handled above"),
+        #[cfg(feature = "portal")]
+        Command::Serve(_) => unreachable!("handled above"),
         Command::Render {
             composite,
             composition,

@@ -127,7 +127,7 @@ fn unknown_config_keys_are_errors_with_their_location() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "error: invalid config:\nplatform.yaml:2:1: apiGropu: unknown config key \"apiGropu\"; expected one of: apiGroup, state, defaultEnvironment, defaultNamespace, environments, compositions, kinds, policies, guardrails, controller, scoreTypes, offerings, metrics\n"
+        "error: invalid config:\nplatform.yaml:2:1: apiGropu: unknown config key \"apiGropu\"; expected one of: apiGroup, state, defaultEnvironment, defaultNamespace, environments, compositions, kinds, policies, guardrails, controller, scoreTypes, offerings, metrics, portal\n"
     );
     // --config names another file.
     std::fs::write(dir.path().join("other.yaml"), "apiGroup: acme.io\n").unwrap();

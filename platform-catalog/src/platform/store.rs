@@ -81,6 +81,19 @@ impl CatalogStore {
         &self.inner
     }
 
+    /// What entity derivation knows: the environment and the claim kinds.
+    pub fn settings(&self) -> &PlatformSettings {
+        &self.settings
+    }
+
+    /// The catalog as queries see it: the platform's entities merged with the imported ones
+    /// (the platform's fields win; each disagreement is in the result's conflicts).
+    pub async fn merged(&self) -> Result<crate::import::Merged, StoreError> {
+        let platform = self.platform_entities().await?;
+        let imported = self.imported_entities().await?;
+        Ok(crate::import::merge(platform, imported))
+    }
+
     /// The entities the platform derived, in reference order.
     pub async fn platform_entities(&self) -> Result<Vec<Entity>, StoreError> {
         entities(self.inner.as_ref(), ENTITY_KIND).await

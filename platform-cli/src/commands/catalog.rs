@@ -511,9 +511,7 @@ async fn load(config: &Config, source: &Source) -> Result<Catalog, CliError> {
         )?));
     }
     let workspace = Workspace::open_read_only(config, source.env.as_deref())?;
-    let platform = workspace.catalog.platform_entities().await?;
-    let imported = workspace.catalog.imported_entities().await?;
-    let merged = merge(platform, imported);
+    let merged = workspace.catalog.merged().await?;
     for conflict in &merged.conflicts {
         eprintln!("conflict: {conflict}");
     }

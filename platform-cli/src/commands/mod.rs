@@ -21,5 +21,7 @@ pub mod policy;
 pub mod render;
 pub mod run;
 pub mod schema;
+#[cfg(feature = "portal")]
+pub mod serve;
 pub mod template;
 pub mod validate;
