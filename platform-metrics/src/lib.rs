@@ -11,6 +11,7 @@
 //!   tickets, satisfaction, toil saved, and the anti-metrics;
 //! - [`exposition`]: the metrics as OpenMetrics text, for Prometheus.
 
+pub mod catalog;
 pub mod dora;
 pub mod exposition;
 pub mod fourkeys;

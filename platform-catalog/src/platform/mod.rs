@@ -3,6 +3,7 @@
 //! writes them in the same commit as the claims they come from.
 
 mod derive;
+pub mod scaffolded;
 mod store;
 
 pub use derive::{

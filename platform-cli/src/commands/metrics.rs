@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use platform_core::load::read_input_file;
-use platform_core::store::{JournalQuery, StateStore, kinds};
+use platform_core::store::StateStore;
+use platform_metrics::catalog::{components, platform_query};
 use platform_metrics::dora::{Dora, Scope, dora};
 use platform_metrics::exposition;
 use platform_metrics::fourkeys::fourkeys;
 use platform_metrics::import::parse;
-use platform_metrics::platform::{Component, PlatformMetrics, Window};
+use platform_metrics::platform::{PlatformMetrics, Window};
 use platform_metrics::timeline::{Timeline, parse_time};
 
 use crate::config::Config;
@@ -337,31 +338,6 @@ fn print_dora(m: &Dora) {
 }
 
 /// The annotation Backstage's scaffolder (and `platformctl new`) puts on what a template made.
-const SOURCE_TEMPLATE_ANNOTATION: &str = "backstage.io/source-template";
-
-/// The catalog's components, each golden when a template made it or the platform provisions
-/// it (it is derived from an Application).
-async fn components(workspace: &Workspace) -> Result<Vec<Component>, CliError> {
-    let platform = workspace.catalog.platform_entities().await?;
-    let provisioned: std::collections::HashSet<_> =
-        platform.iter().map(|e| e.entity_ref()).collect();
-    let imported = workspace.catalog.imported_entities().await?;
-    let merged = platform_catalog::import::merge(platform, imported);
-    Ok(merged
-        .entities
-        .iter()
-        .filter(|e| e.kind == "Component")
-        .map(|e| Component {
-            entity_ref: e.entity_ref().to_string(),
-            team: e.spec_str("owner").map(str::to_owned),
-            golden: provisioned.contains(&e.entity_ref())
-                || e.metadata
-                    .annotations
-                    .contains_key(SOURCE_TEMPLATE_ANNOTATION),
-        })
-        .collect())
-}
-
 /// Runs `metrics platform`.
 async fn platform(
     config: &Config,
@@ -372,30 +348,14 @@ async fn platform(
     let workspace = Workspace::open_read_only(config, args.env.as_deref())?;
     let entries = workspace
         .catalog
-        .journal(&JournalQuery {
-            until_ms: Some(scope.until_ms.saturating_add(1)),
-            kinds: [
-                kinds::DEPLOY,
-                kinds::INCIDENT,
-                kinds::SCAFFOLD,
-                kinds::TEMPLATE_UPGRADE,
-                kinds::CLAIM,
-                kinds::EXCEPTION,
-                kinds::DRIFT,
-                kinds::SURVEY,
-                kinds::TICKET,
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            ..JournalQuery::default()
-        })
+        .journal(&platform_query(Some(scope.until_ms.saturating_add(1))))
         .await?;
     let timeline = Timeline::from_entries(&entries);
     let dora_figures = dora(&timeline, &scope);
     let change_fail_rate = (dora_figures.deployments > 0).then_some(dora_figures.change_fail_rate);
     let figures = platform_metrics::platform::platform(
         &entries,
-        &components(&workspace).await?,
+        &components(&workspace.catalog).await?,
         &config.metrics.platform,
         Window {
             since_ms: scope.since_ms,

@@ -3,13 +3,10 @@
 
 use serde::Serialize;
 
+use platform_catalog::platform::scaffolded::{SOURCE_TEMPLATE, TEMPLATE_VERSION};
+
 use super::catalog::CatalogView;
 use crate::handles::GoldenPath;
-
-/// Backstage's annotation naming the template an entity was made from.
-pub const SOURCE_TEMPLATE: &str = "backstage.io/source-template";
-/// The template version a component was rendered from.
-pub const TEMPLATE_VERSION: &str = "platform.dev/template-version";
 
 /// One component made from a template.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,17 +1,15 @@
 //! The DORA and platform metrics over the journal, as `metrics dora` and `metrics platform`
 //! compute them, with the weekly series the dashboard draws.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use platform_catalog::platform::CatalogStore;
-use platform_core::store::{JournalQuery, StateStore, StoreError, kinds};
+use platform_core::store::{StateStore, StoreError};
+use platform_metrics::catalog::{components, platform_query};
 use platform_metrics::dora::{Dora, Scope, dora};
-use platform_metrics::platform::{Component, PlatformMetrics, Settings, Window};
+use platform_metrics::platform::{PlatformMetrics, Settings, Window};
 use platform_metrics::timeline::Timeline;
 use serde::Serialize;
-
-/// Backstage's annotation naming the template an entity was made from.
-const SOURCE_TEMPLATE: &str = "backstage.io/source-template";
 
 const WEEK_MS: i64 = 7 * 86_400_000;
 
@@ -54,27 +52,9 @@ pub async fn metrics(
 ) -> Result<Metrics, StoreError> {
     let mut scope = Scope::default_window(now_ms);
     scope.env = environment.to_owned();
-    let entries = store
-        .journal(&JournalQuery {
-            until_ms: Some(scope.until_ms.saturating_add(1)),
-            kinds: [
-                kinds::CHANGE,
-                kinds::DEPLOY,
-                kinds::INCIDENT,
-                kinds::SCAFFOLD,
-                kinds::TEMPLATE_UPGRADE,
-                kinds::CLAIM,
-                kinds::EXCEPTION,
-                kinds::DRIFT,
-                kinds::SURVEY,
-                kinds::TICKET,
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            ..JournalQuery::default()
-        })
-        .await?;
-    let timeline = Timeline::from_entries(&entries);
+    let until = Some(scope.until_ms.saturating_add(1));
+    let timeline = Timeline::from_journal(store.journal(&Timeline::query(until)).await?);
+    let entries = store.journal(&platform_query(until)).await?;
     let overall = dora(&timeline, &scope);
     let names: BTreeSet<&String> = timeline
         .deploys
@@ -130,24 +110,6 @@ pub async fn metrics(
         platform,
         weeks,
     })
-}
-
-/// The catalog's components as adoption sees them (as `metrics platform` counts them).
-async fn components(store: &CatalogStore) -> Result<Vec<Component>, StoreError> {
-    let platform = store.platform_entities().await?;
-    let provisioned: HashSet<_> = platform.iter().map(|e| e.entity_ref()).collect();
-    let merged = store.merged().await?;
-    Ok(merged
-        .entities
-        .iter()
-        .filter(|e| e.kind == "Component")
-        .map(|e| Component {
-            entity_ref: e.entity_ref().to_string(),
-            team: e.spec_str("owner").map(str::to_owned),
-            golden: provisioned.contains(&e.entity_ref())
-                || e.metadata.annotations.contains_key(SOURCE_TEMPLATE),
-        })
-        .collect())
 }
 
 fn time(ms: i64) -> String {

@@ -5,20 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use platform_catalog::EntityRef;
-use platform_catalog::platform::{IMPORTED_KIND, stored_key};
-use platform_catalog::validate::{Options, validate_paths};
-use platform_core::model::time::now_rfc3339;
-use platform_core::store::{Event, EventType, JournalEntry, StateStore, Write, kinds};
+use platform_catalog::platform::scaffolded::{self, Owner, RegisterError, scaffold_entry};
+use platform_core::store::StateStore;
 use platform_template::answers::ResolveOptions;
 use platform_template::scaffold::{generate, write_generation};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use super::fleet::{SOURCE_TEMPLATE, TEMPLATE_VERSION};
 use crate::error::PortalError;
 use crate::handles::{GoldenPath, Handles};
-
-/// Our annotation: the recorded answers, as JSON.
-const TEMPLATE_ANSWERS: &str = "platform.dev/template-answers";
 
 /// What a scaffold did.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,88 +91,19 @@ async fn register(
     dest: &Path,
     recorded: &Map<String, Value>,
 ) -> Result<Vec<EntityRef>, ScaffoldError> {
-    let file = dest.join("catalog-info.yaml");
-    if !file.exists() {
-        return Ok(Vec::new());
-    }
-    let validated = validate_paths(&[&file], &Options::default());
-    let diagnostics = validated.diagnostics();
-    if !diagnostics.is_empty() {
-        return Err(ScaffoldError::Invalid(
-            diagnostics.iter().map(ToString::to_string).collect(),
-        ));
-    }
-    let mut entities = validated.valid_entities();
-    let version = recorded
-        .get("_commit")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let answers: Map<String, Value> = recorded
-        .iter()
-        .filter(|(key, _)| !key.starts_with('_'))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for entity in &mut entities {
-        let annotations = &mut entity.metadata.annotations;
-        annotations.insert(
-            SOURCE_TEMPLATE.into(),
-            format!("template:default/{template_name}"),
-        );
-        annotations.insert(TEMPLATE_VERSION.into(), version.clone());
-        annotations.insert(
-            TEMPLATE_ANSWERS.into(),
-            Value::Object(answers.clone()).to_string(),
-        );
-    }
     let store = &handles.store;
-    store.import(&entities).await.map_err(PortalError::from)?;
-    let refs: Vec<EntityRef> = entities.iter().map(|e| e.entity_ref()).collect();
-    let events = refs
-        .iter()
-        .map(|r| {
-            Write::Event(Event {
-                object: stored_key(IMPORTED_KIND, r),
-                type_: EventType::Normal,
-                reason: "Scaffolded".into(),
-                message: format!("from {template_name} {version} (portal)"),
-                time: now_rfc3339(),
-            })
-        })
-        .collect();
-    store.commit(events).await.map_err(PortalError::from)?;
-    let component = entities
-        .iter()
-        .find(|e| e.kind.eq_ignore_ascii_case("component"))
-        .or(entities.first());
-    let service = component.map(|e| e.entity_ref().to_string());
-    let team = answers
-        .get("owner")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .or_else(|| component.and_then(|e| e.spec_str("owner").map(str::to_owned)));
+    let refs = scaffolded::register(store, dest, template_name, recorded, " (portal)")
+        .await
+        .map_err(|e| match e {
+            RegisterError::Invalid(diagnostics) => {
+                ScaffoldError::Invalid(diagnostics.iter().map(ToString::to_string).collect())
+            }
+            RegisterError::Store(e) => ScaffoldError::Failed(e.into()),
+        })?;
+    let owner = Owner::of(dest, recorded);
     let now = jiff::Timestamp::now().as_millisecond();
-    let id = format!(
-        "{}@{now}",
-        service
-            .clone()
-            .unwrap_or_else(|| dest.display().to_string())
-    );
-    let entry = JournalEntry::new(
-        kinds::SCAFFOLD,
-        id,
-        now,
-        service,
-        None,
-        &json!({
-            "template": recorded.get("_src_path"),
-            "version": recorded.get("_commit"),
-            "team": team,
-            "dest": dest.display().to_string(),
-        }),
-    );
     store
-        .journal_append(vec![entry])
+        .journal_append(vec![scaffold_entry(&owner, dest, recorded, now)])
         .await
         .map_err(PortalError::from)?;
     Ok(refs)
