@@ -21,5 +21,8 @@ pub mod policy;
 pub mod render;
 pub mod run;
 pub mod schema;
+pub mod submit;
 pub mod template;
 pub mod validate;
+pub mod wait;
+pub mod workers;
