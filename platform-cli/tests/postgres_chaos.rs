@@ -57,8 +57,9 @@ async fn workers_survive_kills_and_pauses() {
             .is_empty();
         if holding && (event == 0 || rng.below(2) == 0) {
             workers[victim].signal("STOP");
-            // Past its 2 s lease: another worker takes its claims over meanwhile.
-            tokio::time::sleep(Duration::from_millis(2600)).await;
+            // Well past its 2 s lease: another worker looks at the claims it held again once
+            // that lease expires (at most 2.1 s) and takes them over meanwhile.
+            tokio::time::sleep(Duration::from_millis(5000)).await;
             workers[victim].signal("CONT");
             pauses += 1;
         } else {

@@ -35,7 +35,9 @@ tokio::task_local! {
 /// lease is still this engine's (not taken over after a pause longer than its expiry).
 fn fence(writes: &mut Vec<crate::store::Write>) {
     if let Ok(lease) = WORKING_UNDER.try_with(Lease::clone) {
-        writes.push(crate::store::Write::Fence(lease));
+        // First: a writer that lost its lease is told so, not that an object it read changed
+        // meanwhile (its successor's writes make both true).
+        writes.insert(0, crate::store::Write::Fence(lease));
     }
 }
 
