@@ -5,11 +5,14 @@
 //! cargo run --release --example scale -- --resources 10000
 //! cargo run --release --example scale -- --resources 1000 --shape single --latency-ms 5 --concurrency 64
 //! cargo run --release --example scale -- --resources 10000 --store sqlite
+//! cargo run --release -p examples --features postgres-store --example scale -- --resources 10000 --store postgres
 //! ```
 //!
 //! `--shape single` composes each claim to one independent resource, to compare an apply with
 //! provider latency against the ideal `N × latency / concurrency`. `--store sqlite` keeps the
-//! state in a SQLite file in a temporary folder (removed at exit) instead of in memory.
+//! state in a SQLite file in a temporary folder (removed at exit) instead of in memory;
+//! `--store postgres` (feature `postgres-store`) in a schema of its own, dropped at exit, of the
+//! PostgreSQL at `PLATFORM_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
 
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -61,13 +64,19 @@ fn args() -> Result<Args, String> {
             "--store" => out.store = value()?,
             other => {
                 return Err(format!(
-                    "unknown flag {other:?}; expected --resources N, --shape trio|single, --latency-ms MS, --concurrency N, --store memory|sqlite"
+                    "unknown flag {other:?}; expected --resources N, --shape trio|single, --latency-ms MS, --concurrency N, --store memory|sqlite|postgres"
                 ));
             }
         }
     }
-    if out.store != "memory" && out.store != "sqlite" {
-        return Err(format!("--store {}: expected memory or sqlite", out.store));
+    if !["memory", "sqlite", "postgres"].contains(&out.store.as_str()) {
+        return Err(format!(
+            "--store {}: expected memory, sqlite or postgres",
+            out.store
+        ));
+    }
+    if out.store == "postgres" && !cfg!(feature = "postgres-store") {
+        return Err("--store postgres: build with --features postgres-store".into());
     }
     Ok(out)
 }
@@ -179,6 +188,8 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
         )
         .map_err(|e| e.to_string())?;
         Some(harness.engine_builder().store(Arc::new(store)).build())
+    } else if args.store == "postgres" {
+        Some(postgres::engine(&harness).await?)
     } else {
         None
     };
@@ -237,6 +248,9 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
         line["ideal_apply_ms"] = json!((ideal * 10.0).round() / 10.0);
         line["apply_vs_ideal"] = json!((apply_ms / ideal * 100.0).round() / 100.0);
     }
+    if args.store == "postgres" {
+        postgres::drop_schema().await?;
+    }
     if planned != managed || drift.checked != managed {
         return Err(format!(
             "expected {managed} planned and checked resources, found {} and {}",
@@ -244,6 +258,66 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
         ));
     }
     Ok(line)
+}
+
+/// The state in a schema of a real PostgreSQL, one per run.
+#[cfg(feature = "postgres-store")]
+mod postgres {
+    use platform_core::engine::Engine;
+    use platform_providers::store::postgres::{PostgresOptions, PostgresStore};
+    use platform_providers::store::secret_key::{SecretKey, SecretKeySource};
+    use platform_testkit::harness::Harness;
+    use std::sync::Arc;
+
+    fn url() -> String {
+        std::env::var("PLATFORM_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    }
+
+    fn schema() -> String {
+        format!("scale_{}", std::process::id())
+    }
+
+    /// An engine of the harness's parts on a new schema.
+    pub async fn engine(harness: &Harness) -> Result<Engine, String> {
+        let options = PostgresOptions {
+            schema: schema(),
+            secret_key: SecretKeySource::Key(SecretKey::from_bytes([1; 32])),
+            ..PostgresOptions::default()
+        };
+        let store = PostgresStore::connect(&url(), options)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(harness.engine_builder().store(Arc::new(store)).build())
+    }
+
+    /// Drops the run's schema.
+    pub async fn drop_schema() -> Result<(), String> {
+        let (client, connection) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+            .await
+            .map_err(|e| format!("cannot reach PostgreSQL: {e}"))?;
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("DROP SCHEMA \"{}\" CASCADE", schema()))
+            .await
+            .map_err(|e| format!("cannot drop the schema: {e}"))
+    }
+}
+
+#[cfg(not(feature = "postgres-store"))]
+mod postgres {
+    use platform_core::engine::Engine;
+    use platform_testkit::harness::Harness;
+
+    /// Refused in [`super::args`] without the feature.
+    pub async fn engine(_harness: &Harness) -> Result<Engine, String> {
+        Err("--store postgres: build with --features postgres-store".into())
+    }
+
+    /// Nothing to drop without the feature.
+    pub async fn drop_schema() -> Result<(), String> {
+        Ok(())
+    }
 }
 
 fn main() -> std::process::ExitCode {

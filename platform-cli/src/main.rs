@@ -86,6 +86,7 @@ enum Command {
     #[command(after_help = "Examples:
   platformctl apply -f claims/
   platformctl apply -f orders-db.yaml --wait --timeout 10m
+  platformctl apply -f claims/ --async
   platformctl apply -f claims/ --env production -o json")]
     Apply(commands::apply::Args),
     /// List applied claims with their readiness, team and application.
@@ -133,6 +134,16 @@ enum Command {
   platformctl run
   platformctl run --env production")]
     Run(commands::run::Args),
+    /// Wait until claims are Ready (reconciled by running workers or another apply).
+    #[command(after_help = "Examples:
+  platformctl wait DatabaseClaim orders-db --timeout 5m
+  platformctl apply -f claims/ --async && platformctl wait --all --for Ready")]
+    Wait(commands::wait::Args),
+    /// List the reconcilers sharing a PostgreSQL state: leases held, heartbeat, throughput.
+    #[command(after_help = "Examples:
+  platformctl workers
+  platformctl workers -o json")]
+    Workers(commands::workers::Args),
     /// Evaluate policies offline, or list recorded policy exceptions.
     #[command(
         subcommand,
@@ -309,6 +320,12 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 Box::pin(commands::run::run(&config, args)),
             );
         }
+        Command::Wait(args) => {
+            return stateful(None, Box::pin(commands::wait::run(&config, args)));
+        }
+        Command::Workers(args) => {
+            return stateful(None, Box::pin(commands::workers::run(&config, args)));
+        }
         Command::Graph(args) => {
             return stateful(None, Box::pin(commands::graph::run(&config, args)));
         }
@@ -380,6 +397,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         | Command::Delete(_)
         | Command::Drift(_)
         | Command::Run(_)
+        | Command::Wait(_)
+        | Command::Workers(_)
         | Command::Graph(_)
         | Command::Policy(_)
         | Command::Cost(_)

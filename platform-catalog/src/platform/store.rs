@@ -349,6 +349,17 @@ impl StateStore for CatalogStore {
         self.inner.release_lease(lease).await
     }
 
+    async fn heartbeat(&self, beat: &platform_core::store::WorkerBeat) -> Result<(), StoreError> {
+        self.inner.heartbeat(beat).await
+    }
+
+    async fn workers(
+        &self,
+        within_ms: u64,
+    ) -> Result<Option<Vec<platform_core::store::WorkerInfo>>, StoreError> {
+        self.inner.workers(within_ms).await
+    }
+
     async fn journal_append(&self, entries: Vec<JournalEntry>) -> Result<usize, StoreError> {
         self.inner.journal_append(entries).await
     }

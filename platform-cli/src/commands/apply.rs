@@ -26,6 +26,10 @@ pub struct Args {
     /// Return only when every claim is Ready, or fail when the timeout passes.
     #[arg(long)]
     pub wait: bool,
+    /// Store the admitted claims and return at once, leaving the work to the `platformctl
+    /// run` workers sharing a PostgreSQL state (follow with `platformctl wait`).
+    #[arg(long = "async", conflicts_with = "wait")]
+    pub submit_only: bool,
     /// Move claims with an intent to the cheapest offering that satisfies it, even when the
     /// current one still does.
     #[arg(long)]
@@ -91,6 +95,10 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode, CliError> {
             return Err(e);
         }
     };
+    if args.submit_only {
+        progress.finish();
+        return super::submit::run(&workspace, checked, args.output).await;
+    }
     let objects: Vec<DynamicObject> = checked.iter().map(|c| c.object().clone()).collect();
     progress.message(format!("applying {} claims", objects.len()));
     let deployment = Deployment {

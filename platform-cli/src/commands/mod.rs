@@ -23,5 +23,8 @@ pub mod run;
 pub mod schema;
 #[cfg(feature = "portal")]
 pub mod serve;
+pub mod submit;
 pub mod template;
 pub mod validate;
+pub mod wait;
+pub mod workers;

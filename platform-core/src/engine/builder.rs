@@ -246,6 +246,7 @@ impl EngineBuilder {
                 progress: self.progress,
                 locks: std::sync::Mutex::new(HashMap::new()),
                 holder: super::lease::holder_name(self.worker_id.as_deref()),
+                worker_id: self.worker_id,
                 lease_ttl: self.lease_duration,
                 renew_every: self.lease_renewal.min(self.lease_duration / 2),
                 recovered: tokio::sync::OnceCell::new(),

@@ -108,15 +108,14 @@ impl Engine {
             }
             // A claim applied again meanwhile (by another command) stays, and its next
             // reconcile provisions it again: the delete reports the conflict.
-            let mut writes = vec![Write::Delete {
+            let writes = vec![Write::Delete {
                 key: key.clone(),
                 expected: match &claim.metadata.resource_version {
                     Some(v) => Precondition::Version(v.clone()),
                     None => Precondition::Any,
                 },
             }];
-            super::lease::fence(&mut writes);
-            self.inner.store.commit(writes).await?;
+            self.commit_fenced(writes).await?;
             report.deleted.push(key);
             Ok(report)
         })
@@ -176,8 +175,7 @@ impl Engine {
                 time: now_rfc3339(),
             }));
         }
-        super::lease::fence(&mut writes);
-        self.inner.store.commit(writes).await?;
+        self.commit_fenced(writes).await?;
         self.report_progress(super::ProgressEvent::Deleted {
             resource: &key,
             external_name: &crate::provider::external_name(resource),

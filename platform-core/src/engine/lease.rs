@@ -33,9 +33,34 @@ tokio::task_local! {
 
 /// Adds the current task's claim lease, if any, as a fence: the writes land only while the
 /// lease is still this engine's (not taken over after a pause longer than its expiry).
-pub(crate) fn fence(writes: &mut Vec<crate::store::Write>) {
+fn fence(writes: &mut Vec<crate::store::Write>) {
     if let Ok(lease) = WORKING_UNDER.try_with(Lease::clone) {
-        writes.push(crate::store::Write::Fence(lease));
+        // First: a writer that lost its lease is told so, not that an object it read changed
+        // meanwhile (its successor's writes make both true).
+        writes.insert(0, crate::store::Write::Fence(lease));
+    }
+}
+
+impl Engine {
+    /// Commits `writes` fenced by the current task's claim lease, if any (see [`fence`]). A
+    /// batch refused because that lease changed hands (this engine paused or was cut off past
+    /// its expiry, and another took the claim over) is logged as a refused stale write, so
+    /// operators and tests see fencing at work.
+    pub(crate) async fn commit_fenced(
+        &self,
+        mut writes: Vec<crate::store::Write>,
+    ) -> Result<Vec<crate::model::DynamicObject>, crate::store::StoreError> {
+        fence(&mut writes);
+        let result = self.inner.store.commit(writes).await;
+        if let Err(e @ crate::store::StoreError::Conflict { key, expected, .. }) = &result
+            && expected.starts_with("lease of ")
+        {
+            tracing::warn!(
+                target: "platform::engine", claim = %key,
+                "stale write refused, its lease changed hands: {e}"
+            );
+        }
+        result
     }
 }
 
@@ -61,6 +86,12 @@ pub(crate) fn holder_name(worker_id: Option<&str>) -> String {
         Some(id) => format!("{host}:{pid}:{start}:{:016x}:{id}", nonce.finish()),
         None => format!("{host}:{pid}:{start}:{:016x}", nonce.finish()),
     }
+}
+
+/// The host and process id this engine reports in its heartbeats.
+pub(crate) fn host_and_pid() -> (String, u32) {
+    let (host, pid, _) = this_process();
+    (host.clone(), *pid)
 }
 
 /// (host, pid, start time in clock ticks since boot) of this process.
@@ -146,6 +177,15 @@ impl Engine {
         &self,
         key: &ObjectRef,
     ) -> Result<Option<HeldLease>, EngineError> {
+        Ok(self.lease_unless_held(key).await?.ok())
+    }
+
+    /// Takes the store lease on `key` if it is free or its holder is dead; else the live
+    /// holder's lease (whose expiry says when to ask again).
+    pub(crate) async fn lease_unless_held(
+        &self,
+        key: &ObjectRef,
+    ) -> Result<Result<HeldLease, Lease>, EngineError> {
         let store = &self.inner.store;
         let holder = &self.inner.holder;
         let mut take_over = None;
@@ -154,13 +194,13 @@ impl Engine {
                 .acquire_lease(key, holder, self.inner.lease_ttl, take_over.as_deref())
                 .await?
             {
-                LeaseOutcome::Acquired(lease) => return Ok(Some(self.hold(key, lease))),
+                LeaseOutcome::Acquired(lease) => return Ok(Ok(self.hold(key, lease))),
                 LeaseOutcome::Held(other)
                     if take_over.is_none() && holder_is_dead(&other.holder) =>
                 {
                     take_over = Some(other.holder);
                 }
-                LeaseOutcome::Held(_) => return Ok(None),
+                LeaseOutcome::Held(other) => return Ok(Err(other)),
             }
         }
     }

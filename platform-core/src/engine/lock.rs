@@ -17,6 +17,22 @@ impl Engine {
         Ok(lock)
     }
 
+    /// Locks an object for this engine's tasks, then takes its store lease unless another
+    /// live holder has it: then that holder's lease, and nothing stays locked.
+    pub(crate) async fn try_lock_object(
+        &self,
+        key: &ObjectRef,
+    ) -> Result<Result<ObjectLock<'_>, crate::store::Lease>, EngineError> {
+        let mut lock = self.lock_in_process(key).await;
+        match self.lease_unless_held(key).await? {
+            Ok(held) => {
+                lock.lease = Some(held);
+                Ok(Ok(lock))
+            }
+            Err(other) => Ok(Err(other)),
+        }
+    }
+
     /// Locks an object for this engine's tasks only.
     pub(crate) async fn lock_in_process(&self, key: &ObjectRef) -> ObjectLock<'_> {
         let lock = {

@@ -28,6 +28,7 @@ mod reconcile;
 mod record;
 mod recover;
 mod report;
+mod submit;
 mod wait;
 
 pub use crate::provider::Backoff;
@@ -47,6 +48,7 @@ pub use report::{
     ApplyReport, ClaimReport, DeleteReport, DriftItem, DriftKind, DriftReport, Orphan,
     ResourceReport, StatusView,
 };
+pub use submit::SubmitReport;
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -90,6 +92,8 @@ pub(crate) struct EngineInner {
     locks: Mutex<HashMap<ObjectRef, Arc<tokio::sync::Mutex<()>>>>,
     /// The name this engine holds store leases under.
     holder: String,
+    /// The worker's own name (`platformctl run --id`), reported in its heartbeats.
+    worker_id: Option<String>,
     /// How long a claim lease lasts unless renewed.
     lease_ttl: std::time::Duration,
     /// How often a held claim lease is renewed.

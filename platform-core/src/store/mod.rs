@@ -6,6 +6,7 @@ mod journal;
 mod lease;
 mod memory;
 mod types;
+mod worker;
 
 pub use journal::{JournalEntry, JournalQuery, kinds};
 pub use lease::{Lease, LeaseOutcome, decide as decide_lease, fence_holds, now_ms};
@@ -13,6 +14,7 @@ pub use memory::MemoryStore;
 pub use types::{
     Change, ChangeKind, CreateIntent, Event, EventType, ListFilter, Precondition, Write,
 };
+pub use worker::{WorkerBeat, WorkerInfo};
 
 use async_trait::async_trait;
 
@@ -181,6 +183,20 @@ pub trait StateStore: Send + Sync {
 
     /// Gives a lease up; nothing happens when it already changed hands.
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError>;
+
+    /// Records a running reconciler's heartbeat. Stores that no other machine shares keep
+    /// nothing (the default); shared stores keep one row per worker for [`StateStore::workers`].
+    async fn heartbeat(&self, beat: &WorkerBeat) -> Result<(), StoreError> {
+        let _ = beat;
+        Ok(())
+    }
+
+    /// The reconcilers that reported a heartbeat within `within_ms` milliseconds, with the
+    /// leases each holds; `None` when this store keeps no workers (the default).
+    async fn workers(&self, within_ms: u64) -> Result<Option<Vec<WorkerInfo>>, StoreError> {
+        let _ = within_ms;
+        Ok(None)
+    }
 
     /// Appends entries to the journal, all or none; an entry whose `(kind, id)` is already
     /// there (or earlier in `entries`) is skipped. Returns how many were added.

@@ -2,17 +2,19 @@
 //! interval with jitter, back off per object on failure, finish in-flight work on shutdown.
 
 mod queue;
+mod share;
 
 use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;
 
-use crate::engine::{ClaimReport, Engine, EngineError, Next};
+use crate::engine::{Engine, EngineError, Next};
 use crate::model::{ObjectRef, Resource};
 use crate::rng::SeededRng;
 use crate::store::ChangeKind;
 use queue::{Priority, WorkQueue};
+use share::Turn;
 
 /// How often the change feed is read.
 const FEED_INTERVAL: Duration = Duration::from_millis(200);
@@ -58,6 +60,13 @@ impl Engine {
         let mut permanent: HashSet<ObjectRef> = HashSet::new();
         // Claims queued by a poll alone: what their reconcile changes is drift it repaired.
         let mut polled: HashSet<ObjectRef> = HashSet::new();
+        // Claims another worker held when their turn came: looked at again only if unsettled.
+        let mut deferred: HashSet<ObjectRef> = HashSet::new();
+        // Claims reconciled, for the heartbeat.
+        let (mut reconciled, mut reconciled_at_beat) = (0u64, 0u64);
+        let mut last_beat = Instant::now();
+        self.beat(0, 0.0).await;
+        let mut next_beat = last_beat + self.inner.renew_every;
         let mut cursor = 0;
         loop {
             let page = self.inner.store.changes(cursor, 10_000).await?;
@@ -75,7 +84,7 @@ impl Engine {
         // Whether the store wakes the loop on changes (else the feed is read every
         // FEED_INTERVAL only); switched off when the store says it can no longer tell.
         let mut feed_wakeups = true;
-        let mut tasks: tokio::task::JoinSet<(ObjectRef, Result<ClaimReport, EngineError>)> =
+        let mut tasks: tokio::task::JoinSet<(ObjectRef, Result<Turn, EngineError>)> =
             tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
         loop {
@@ -83,12 +92,18 @@ impl Engine {
             while tasks.len() < self.inner.concurrency {
                 let Some(key) = queue.pop(now) else { break };
                 let engine = self.clone();
+                let only_unsettled = deferred.remove(&key);
                 tasks.spawn(async move {
-                    let result = engine.reconcile(&key).await;
+                    let result = engine.take_turn(&key, only_unsettled).await;
                     (key, result)
                 });
             }
-            let wake = [Some(next_poll), Some(next_feed), queue.next_due()]
+            // With every slot busy, a due object waits for a finished task, not for a timer:
+            // waking for it would spin until a slot frees.
+            let due = (tasks.len() < self.inner.concurrency)
+                .then(|| queue.next_due())
+                .flatten();
+            let wake = [Some(next_poll), Some(next_feed), Some(next_beat), due]
                 .into_iter()
                 .flatten()
                 .min()
@@ -110,8 +125,22 @@ impl Engine {
                     }
                 }
                 Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
-                    let Ok((key, result)) = joined else { continue };
+                    let Ok((key, turn)) = joined else { continue };
                     queue.done(&key);
+                    let result = match turn {
+                        Ok(Turn::Done(report)) => {
+                            reconciled += 1;
+                            Ok(*report)
+                        }
+                        Ok(Turn::Held(after)) => {
+                            // Its holder works on it; if that holder stops, it is ours then.
+                            deferred.insert(key.clone());
+                            queue.push(key, Priority::Retry, Instant::now() + after);
+                            continue;
+                        }
+                        Ok(Turn::Settled) => continue,
+                        Err(e) => Err(e),
+                    };
                     if polled.remove(&key)
                         && let Ok(report) = &result
                     {
@@ -157,6 +186,13 @@ impl Engine {
                 }
                 _ = tokio::time::sleep_until(wake) => {
                     let now = Instant::now();
+                    if now >= next_beat {
+                        let seconds = now.duration_since(last_beat).as_secs_f64().max(0.001);
+                        let rate = (reconciled - reconciled_at_beat) as f64 / seconds;
+                        self.beat(reconciled, rate).await;
+                        (last_beat, reconciled_at_beat) = (now, reconciled);
+                        next_beat = now + self.inner.renew_every;
+                    }
                     if now >= next_feed {
                         next_feed = now + FEED_INTERVAL;
                         for change in self.inner.store.changes(cursor, 10_000).await? {

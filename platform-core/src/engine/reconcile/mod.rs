@@ -31,6 +31,17 @@ impl Engine {
     pub fn reconcile<'a>(&'a self, key: &'a ObjectRef) -> BoxedReport<'a> {
         Box::pin(async move {
             let guard = self.lock_object(key).await?;
+            self.reconcile_locked(key, guard).await
+        })
+    }
+
+    /// Reconciles one claim under its lock and lease (held by `guard`).
+    pub(crate) fn reconcile_locked<'a>(
+        &'a self,
+        key: &'a ObjectRef,
+        guard: crate::engine::lock::ObjectLock<'a>,
+    ) -> BoxedReport<'a> {
+        Box::pin(async move {
             let mut report = crate::engine::lease::with_lease(guard.lease(), async {
                 let claim = self
                     .inner

@@ -314,8 +314,7 @@ impl Engine {
             });
         }
         if !writes.is_empty() {
-            crate::engine::lease::fence(&mut writes);
-            match self.inner.store.commit(writes).await {
+            match self.commit_fenced(writes).await {
                 Ok(written) => {
                     if let Some(object) = written.into_iter().next() {
                         record.object = Some(object);

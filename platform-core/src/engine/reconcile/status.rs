@@ -184,8 +184,7 @@ impl Engine {
         if writes.is_empty() {
             return Ok(());
         }
-        crate::engine::lease::fence(&mut writes);
-        match self.inner.store.commit(writes).await {
+        match self.commit_fenced(writes).await {
             Ok(_) | Err(crate::store::StoreError::Conflict { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }

@@ -15,13 +15,8 @@ use super::errors::pg_error;
 /// the connection was down is still read, only noticed at the next wake-up or timeout.
 pub struct ChangeListener {
     latest: watch::Receiver<u64>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for ChangeListener {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    /// Stops with the listener.
+    _task: AbortOnDrop,
 }
 
 impl std::fmt::Debug for ChangeListener {
@@ -67,7 +62,7 @@ impl PostgresStore {
         let counters = self.table("counters");
         let place = self.place.clone();
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn(async move {
+        let task = AbortOnDrop(tokio::spawn(async move {
             let mut ready = Some(ready_tx);
             loop {
                 let result = listen_once(&config, &channel, &counters, &tx, &mut ready).await;
@@ -82,21 +77,29 @@ impl PostgresStore {
                 drop(result);
                 tokio::time::sleep(RECONNECT_PAUSE).await;
             }
-        });
+        }));
+        // Dropped before it is ready (its caller gave up waiting), the task stops with its
+        // connection: a caller that asks again in a loop must not leave one behind each time.
         match ready_rx.await {
-            Ok(Ok(())) => Ok(ChangeListener { latest: rx, task }),
-            Ok(Err(e)) => {
-                task.abort();
-                Err(e)
-            }
-            Err(_) => {
-                task.abort();
-                Err(StoreError::Unavailable(format!(
-                    "cannot listen for changes in {}: the listener stopped",
-                    self.place
-                )))
-            }
+            Ok(Ok(())) => Ok(ChangeListener {
+                latest: rx,
+                _task: task,
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "cannot listen for changes in {}: the listener stopped",
+                self.place
+            ))),
         }
+    }
+}
+
+/// A task aborted when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -51,6 +51,7 @@ mod lease;
 mod reads;
 mod schema;
 mod url;
+mod workers;
 
 pub use feed::ChangeListener;
 pub use schema::SCHEMA_VERSION;
@@ -62,7 +63,7 @@ use platform_core::model::{DynamicObject, ObjectRef};
 use platform_core::secret::SecretMap;
 use platform_core::store::{
     Change, CreateIntent, Event, JournalEntry, JournalQuery, Lease, LeaseOutcome, ListFilter,
-    StateStore, StoreError, Write,
+    StateStore, StoreError, WorkerBeat, WorkerInfo, Write,
 };
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -443,6 +444,14 @@ impl StateStore for PostgresStore {
 
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
         self.lease_release(lease).await
+    }
+
+    async fn heartbeat(&self, beat: &WorkerBeat) -> Result<(), StoreError> {
+        self.worker_beat(beat).await
+    }
+
+    async fn workers(&self, within_ms: u64) -> Result<Option<Vec<WorkerInfo>>, StoreError> {
+        self.worker_rows(within_ms).await.map(Some)
     }
 
     async fn journal_append(&self, entries: Vec<JournalEntry>) -> Result<usize, StoreError> {

@@ -97,6 +97,19 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX journal_by_time ON {s}.journal (time_ms, kind, id);
     "#,
+    // 2: the reconcilers sharing the schema, one row each, written at every heartbeat.
+    r#"
+    CREATE TABLE {s}.workers (
+        holder text COLLATE "C" PRIMARY KEY,
+        id text,
+        host text NOT NULL,
+        pid bigint NOT NULL,
+        started_ms bigint NOT NULL,
+        heartbeat_ms bigint NOT NULL,
+        reconciled bigint NOT NULL,
+        per_second double precision NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this program writes; a schema with a newer one is refused.
