@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use platform_core::store::StateStore;
-use platform_metrics::dora::{Scope, dora};
+use platform_metrics::dora::{Scope, dora_each};
 use platform_metrics::fourkeys::fourkeys;
 use platform_metrics::import::parse;
 use platform_metrics::timeline::Timeline;
@@ -84,10 +84,13 @@ async fn main() {
     let entries = store.journal(&Timeline::query(None)).await.expect("read");
     let read = started.elapsed();
     let timeline = Timeline::from_journal(entries);
-    let mut scope = Scope::default_window(now_ms);
-    let overall = dora(&timeline, &scope);
-    scope.since_ms = START_MS;
-    let year = dora(&timeline, &scope);
+    let quarter = Scope::default_window(now_ms);
+    let year = Scope {
+        since_ms: START_MS,
+        ..quarter.clone()
+    };
+    let [overall, year] =
+        <[_; 2]>::try_from(dora_each(&timeline, &[quarter, year])).expect("one result a scope");
     let four = fourkeys(&timeline, now_ms);
     let computed = started.elapsed();
     println!(

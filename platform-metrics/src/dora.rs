@@ -147,8 +147,85 @@ fn recovery_cluster(minutes: f64) -> &'static str {
     }
 }
 
+/// The lead times each deployment of one environment counts: for each successful
+/// deployment (by its index in the timeline), the minutes from each change it is the first
+/// successful deployment of. Built once per environment and shared by every scope of it.
+pub struct LeadTimes {
+    env: String,
+    minutes: Vec<Vec<f64>>,
+}
+
+impl LeadTimes {
+    /// The lead times of the successful deployments of `env`, in one pass over the timeline.
+    pub fn of(timeline: &Timeline, env: &str) -> LeadTimes {
+        let mut shipped: HashSet<&str, RandomState> =
+            HashSet::with_capacity_and_hasher(timeline.changes.len(), RandomState::default());
+        let minutes = timeline
+            .deploys
+            .iter()
+            .map(|d| {
+                if !d.success || d.env != env {
+                    return Vec::new();
+                }
+                d.changes
+                    .iter()
+                    .filter(|c| shipped.insert(c.as_str()))
+                    .filter_map(|c| timeline.changes.get(c.as_str()))
+                    .filter(|changed| d.time_ms >= **changed)
+                    .map(|changed| (d.time_ms - changed) as f64 / 60_000.0)
+                    .collect()
+            })
+            .collect();
+        LeadTimes {
+            env: env.to_owned(),
+            minutes,
+        }
+    }
+}
+
 /// The DORA metrics of the deployments in scope.
 pub fn dora(timeline: &Timeline, scope: &Scope) -> Dora {
+    dora_with(timeline, scope, &LeadTimes::of(timeline, &scope.env))
+}
+
+/// The DORA metrics of each scope (each service of a report, say), the lead times of each
+/// environment computed once.
+pub fn dora_each(timeline: &Timeline, scopes: &[Scope]) -> Vec<Dora> {
+    let mut lead: Option<LeadTimes> = None;
+    scopes
+        .iter()
+        .map(|scope| {
+            if lead.as_ref().is_some_and(|l| l.env != scope.env) {
+                lead = None;
+            }
+            let lead = lead.get_or_insert_with(|| LeadTimes::of(timeline, &scope.env));
+            dora_with(timeline, scope, lead)
+        })
+        .collect()
+}
+
+/// The metrics of a scope over every service (first, `None`), then of each service with
+/// deployments in the timeline, by reference: a report's per-service lines.
+pub fn dora_by_service(timeline: &Timeline, scope: &Scope) -> Vec<(Option<String>, Dora)> {
+    let services: std::collections::BTreeSet<&String> = timeline
+        .deploys
+        .iter()
+        .filter_map(|d| d.service.as_ref())
+        .collect();
+    let mut scopes = vec![Scope {
+        service: None,
+        ..scope.clone()
+    }];
+    scopes.extend(services.iter().map(|service| Scope {
+        service: Some((*service).clone()),
+        ..scope.clone()
+    }));
+    let figures = dora_each(timeline, &scopes);
+    scopes.into_iter().map(|s| s.service).zip(figures).collect()
+}
+
+/// The DORA metrics of the deployments in scope, with the lead times of its environment.
+fn dora_with(timeline: &Timeline, scope: &Scope, lead_times: &LeadTimes) -> Dora {
     let in_scope: Vec<&Deploy> = timeline.deploys.iter().filter(|d| scope.holds(d)).collect();
     let ids: HashSet<&str, RandomState> = in_scope.iter().map(|d| d.id.as_str()).collect();
     let deployments = in_scope.len();
@@ -167,25 +244,13 @@ pub fn dora(timeline: &Timeline, scope: &Scope) -> Dora {
 
     // Lead time: each change to the first successful deployment (of the environment, in
     // time order) containing it, counted when that deployment is in scope.
-    let mut shipped: HashSet<&str, RandomState> =
-        HashSet::with_capacity_and_hasher(timeline.changes.len(), RandomState::default());
-    let mut lead: Vec<f64> = Vec::new();
-    for d in timeline
+    let mut lead: Vec<f64> = timeline
         .deploys
         .iter()
-        .filter(|d| d.success && d.env == scope.env)
-    {
-        let counted = scope.holds(d);
-        for c in &d.changes {
-            if shipped.insert(c.as_str())
-                && counted
-                && let Some(changed) = timeline.changes.get(c.as_str())
-                && d.time_ms >= *changed
-            {
-                lead.push((d.time_ms - changed) as f64 / 60_000.0);
-            }
-        }
-    }
+        .zip(&lead_times.minutes)
+        .filter(|(d, _)| scope.holds(d))
+        .flat_map(|(_, minutes)| minutes.iter().copied())
+        .collect();
     let lead_time = median(&mut lead).map(|m| (m * 100.0).round() / 100.0);
 
     // Change fail rate: failed deployments, and those an incident names or whose changes

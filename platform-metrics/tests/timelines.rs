@@ -114,3 +114,67 @@ fn bad_lines_are_all_reported_with_file_line_and_field() {
         assert!(e.starts_with(x), "{e}\nexpected to start with {x}");
     }
 }
+
+/// A report's per-service lines, the lead times shared, equal each service computed alone, in
+/// windows that cut deployments apart from the changes they ship.
+#[test]
+fn per_service_figures_equal_each_service_alone() {
+    use platform_metrics::dora::dora_by_service;
+    // Three weeks: a change every hour, a deploy of one of five services every third hour
+    // shipping what came before, a failure every seventh deploy, an incident every 20 hours.
+    let hour = |h: usize| format!("2026-11-{:02}T{:02}:00:00Z", 1 + h / 24, h % 24);
+    let mut lines = Vec::new();
+    let mut pending = Vec::new();
+    for h in 0..21 * 24 {
+        lines.push(format!(
+            r#"{{"kind":"change","id":"c{h}","time":"{}"}}"#,
+            hour(h)
+        ));
+        pending.push(format!("\"c{h}\""));
+        if h % 3 == 2 {
+            let status = if h % 21 == 20 { "failure" } else { "success" };
+            lines.push(format!(
+                r#"{{"kind":"deploy","id":"d{h}","time":"{}","changes":[{}],"status":"{status}","unplanned":{},"service":"component:default/svc-{}"}}"#,
+                hour(h),
+                pending.join(","),
+                h % 5 == 0,
+                h % 5
+            ));
+            pending.clear();
+        }
+        if h % 20 == 19 {
+            lines.push(format!(
+                r#"{{"kind":"incident","id":"i{h}","time_created":"{}","time_resolved":"{}","root_cause":"c{}","service":"component:default/svc-{}"}}"#,
+                hour(h),
+                hour(h + 2),
+                h - 7,
+                h % 5
+            ));
+        }
+    }
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let t = timeline(&lines);
+    let mut compared = 0;
+    for (since, until) in [
+        ("2026-10-01T00:00:00Z", "2027-01-01T00:00:00Z"),
+        ("2026-11-03T00:00:00Z", "2026-11-10T12:00:00Z"),
+        ("2026-11-12T06:30:00Z", "2026-11-13T00:00:00Z"),
+    ] {
+        let window = scope(since, until);
+        let lines = dora_by_service(&t, &window);
+        assert_eq!(lines.len(), 6, "all services, then five");
+        assert_eq!(lines[0].0, None);
+        for (service, figures) in &lines {
+            let alone = Scope {
+                service: service.clone(),
+                ..window.clone()
+            };
+            assert_eq!(figures, &dora(&t, &alone), "{service:?} {since}..{until}");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 18);
+    assert!(
+        dora(&t, &scope("2026-10-01T00:00:00Z", "2027-01-01T00:00:00Z")).change_fail_rate > 0.0
+    );
+}

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use platform_core::load::read_input_file;
 use platform_core::store::StateStore;
 use platform_metrics::catalog::{components, platform_query};
-use platform_metrics::dora::{Dora, Scope, dora};
+use platform_metrics::dora::{Dora, Scope, dora, dora_by_service};
 use platform_metrics::exposition;
 use platform_metrics::fourkeys::fourkeys;
 use platform_metrics::import::parse;
@@ -218,19 +218,10 @@ pub async fn run(config: &Config, command: MetricsCommand) -> Result<ExitCode, C
                 output::out!("{text}");
                 return Ok(ExitCode::SUCCESS);
             }
-            let mut scopes = vec![(scope.service.clone(), dora(&timeline, &scope))];
-            if scope.service.is_none() {
-                let services: std::collections::BTreeSet<&String> = timeline
-                    .deploys
-                    .iter()
-                    .filter_map(|d| d.service.as_ref())
-                    .collect();
-                for service in services {
-                    let mut one = scope.clone();
-                    one.service = Some(service.clone());
-                    scopes.push((Some(service.clone()), dora(&timeline, &one)));
-                }
-            }
+            let scopes = match &scope.service {
+                Some(service) => vec![(Some(service.clone()), dora(&timeline, &scope))],
+                None => dora_by_service(&timeline, &scope),
+            };
             let text =
                 exposition::dora_text(&scopes).map_err(|e| CliError::Output(e.to_string()))?;
             output::out!("{text}");

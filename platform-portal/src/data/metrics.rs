@@ -1,12 +1,12 @@
 //! The DORA and platform metrics over the journal, as `metrics dora` and `metrics platform`
 //! compute them, with the weekly series the dashboard draws.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use platform_catalog::platform::CatalogStore;
 use platform_core::store::{StateStore, StoreError};
 use platform_metrics::catalog::{components, platform_query};
-use platform_metrics::dora::{Dora, Scope, dora};
+use platform_metrics::dora::{Dora, Scope, dora, dora_by_service};
 use platform_metrics::platform::{PlatformMetrics, Settings, Window};
 use platform_metrics::timeline::Timeline;
 use serde::Serialize;
@@ -55,19 +55,12 @@ pub async fn metrics(
     let until = Some(scope.until_ms.saturating_add(1));
     let timeline = Timeline::from_journal(store.journal(&Timeline::query(until)).await?);
     let entries = store.journal(&platform_query(until)).await?;
-    let overall = dora(&timeline, &scope);
-    let names: BTreeSet<&String> = timeline
-        .deploys
-        .iter()
-        .filter_map(|d| d.service.as_ref())
-        .collect();
-    let services = names
-        .into_iter()
-        .map(|service| {
-            let mut one = scope.clone();
-            one.service = Some(service.clone());
-            (service.clone(), dora(&timeline, &one))
-        })
+    let mut figures = dora_by_service(&timeline, &scope).into_iter();
+    let overall = figures
+        .next()
+        .map_or_else(|| dora(&timeline, &scope), |(_, d)| d);
+    let services = figures
+        .filter_map(|(service, d)| Some((service?, d)))
         .collect();
     let change_fail_rate = (overall.deployments > 0).then_some(overall.change_fail_rate);
     let platform = platform_metrics::platform::platform(
