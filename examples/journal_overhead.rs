@@ -25,7 +25,7 @@ use platform_core::engine::{Deployment, Engine};
 use platform_core::model::DynamicObject;
 use platform_core::store::{JournalEntry, StateStore, kinds};
 use platform_providers::store::sqlite::{SecretKey, SecretKeySource, SqliteOptions, SqliteStore};
-use platform_testkit::fake::{Delay, Operation};
+use platform_testkit::fake::Delay;
 use platform_testkit::harness::{Harness, trio_composition};
 
 /// The Application, with the image of one release.
@@ -84,17 +84,10 @@ impl Side {
         let harness = Harness::builder().composition(trio_composition()).build();
         harness.provider().recorder().set_recording(false);
         if latency_ms > 0 {
-            for operation in [
-                Operation::Observe,
-                Operation::Create,
-                Operation::Update,
-                Operation::Delete,
-            ] {
-                harness
-                    .provider()
-                    .set_latency(operation, Delay::fixed(Duration::from_millis(latency_ms)))
-                    .map_err(|e| e.to_string())?;
-            }
+            harness
+                .provider()
+                .set_call_latency(Delay::fixed(Duration::from_millis(latency_ms)))
+                .map_err(|e| e.to_string())?;
         }
         let dir = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
         let store = Arc::new(

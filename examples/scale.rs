@@ -26,7 +26,7 @@ use platform_core::compose::{
 use platform_core::kinds::{DatabaseClaim, DatabaseClaimSpec, DatabaseEngine, Size};
 use platform_core::model::DynamicObject;
 use platform_providers::store::sqlite::{SecretKey, SecretKeySource, SqliteOptions, SqliteStore};
-use platform_testkit::fake::{Delay, Operation};
+use platform_testkit::fake::Delay;
 use platform_testkit::harness::{Harness, TRIO_API_VERSION, trio_composition};
 
 struct Args {
@@ -150,20 +150,10 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
     // Some 120,000 calls at 10,000 claims, never looked at: the run measures the engine.
     harness.provider().recorder().set_recording(false);
     if args.latency_ms > 0 {
-        for operation in [
-            Operation::Observe,
-            Operation::Create,
-            Operation::Update,
-            Operation::Delete,
-        ] {
-            harness
-                .provider()
-                .set_latency(
-                    operation,
-                    Delay::fixed(Duration::from_millis(args.latency_ms)),
-                )
-                .map_err(|e| e.to_string())?;
-        }
+        harness
+            .provider()
+            .set_call_latency(Delay::fixed(Duration::from_millis(args.latency_ms)))
+            .map_err(|e| e.to_string())?;
     }
     let sizes = [Size::Small, Size::Medium, Size::Large, Size::Xlarge];
     let objects: Vec<DynamicObject> = (0..args.resources)

@@ -22,7 +22,7 @@ use platform_core::model::DynamicObject;
 use platform_core::store::{ListFilter, StateStore};
 use platform_providers::store::postgres::{PostgresOptions, PostgresStore};
 use platform_providers::store::secret_key::{SecretKey, SecretKeySource};
-use platform_testkit::fake::{Delay, Operation};
+use platform_testkit::fake::Delay;
 use platform_testkit::harness::{Harness, trio_composition};
 
 struct Args {
@@ -148,20 +148,10 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
         .concurrency(args.concurrency)
         .build();
     harness.provider().recorder().set_recording(false);
-    for operation in [
-        Operation::Observe,
-        Operation::Create,
-        Operation::Update,
-        Operation::Delete,
-    ] {
-        harness
-            .provider()
-            .set_latency(
-                operation,
-                Delay::fixed(Duration::from_millis(args.latency_ms)),
-            )
-            .map_err(|e| e.to_string())?;
-    }
+    harness
+        .provider()
+        .set_call_latency(Delay::fixed(Duration::from_millis(args.latency_ms)))
+        .map_err(|e| e.to_string())?;
     let mut engines: Vec<Engine> = Vec::new();
     let mut stores: Vec<Arc<PostgresStore>> = Vec::new();
     for i in 0..args.workers {

@@ -128,6 +128,20 @@ impl FakeProvider {
     pub fn set_latency(&self, operation: Operation, delay: Delay) -> Result<(), FakeConfigError> {
         Ok(self.shared.layers.inner().set(operation, delay)?)
     }
+
+    /// Sets the latency of every call a real provider makes over the network (observe,
+    /// create, update, delete), as a benchmark of a provider `delay` away does.
+    pub fn set_call_latency(&self, delay: Delay) -> Result<(), FakeConfigError> {
+        for operation in [
+            Operation::Observe,
+            Operation::Create,
+            Operation::Update,
+            Operation::Delete,
+        ] {
+            self.set_latency(operation, delay)?;
+        }
+        Ok(())
+    }
 }
 
 impl CloudBackend {
