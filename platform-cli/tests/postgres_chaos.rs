@@ -135,7 +135,10 @@ async fn workers_survive_kills_and_pauses() {
         "roles not at their claim's size: {wrong:?}"
     );
 
-    // Writes under a lost lease were refused, and shown.
+    // Writes under a lost lease were refused, and shown. How many depends on whether a pause
+    // caught a worker in the middle of a write, which the moments drawn do not control: runs
+    // with 0 to 1 of them were seen. A refusal is asserted where it is certain, in
+    // `postgres_workers`' paused-worker test.
     let refused: Vec<String> = workers
         .iter()
         .flat_map(|w| {
@@ -150,10 +153,7 @@ async fn workers_survive_kills_and_pauses() {
     for line in &refused {
         println!("  {line}");
     }
-    assert!(
-        !refused.is_empty(),
-        "{pauses} workers were paused past their lease and no write was refused"
-    );
+    println!("chaos: {pauses} pauses past the lease");
     drop(workers);
     clean_up(&setup, &client).await;
 }
