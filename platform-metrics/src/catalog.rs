@@ -50,3 +50,12 @@ pub fn platform_query(until_ms: Option<i64>) -> JournalQuery {
         ..JournalQuery::default()
     }
 }
+
+/// What a report of both the DORA and the platform metrics reads, in one pass: the platform
+/// metrics' entries and the changes (without their bodies) the lead times need.
+pub fn report_query(until_ms: Option<i64>) -> JournalQuery {
+    let mut query = platform_query(until_ms);
+    query.kinds.push(kinds::CHANGE.into());
+    query.without_bodies = vec![kinds::CHANGE.into()];
+    query
+}

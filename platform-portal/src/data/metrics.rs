@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use platform_catalog::platform::CatalogStore;
 use platform_core::store::{StateStore, StoreError};
-use platform_metrics::catalog::{components, platform_query};
+use platform_metrics::catalog::{components, report_query};
 use platform_metrics::dora::{Dora, Scope, dora, dora_by_service};
 use platform_metrics::platform::{PlatformMetrics, Settings, Window};
 use platform_metrics::timeline::Timeline;
@@ -53,8 +53,8 @@ pub async fn metrics(
     let mut scope = Scope::default_window(now_ms);
     scope.env = environment.to_owned();
     let until = Some(scope.until_ms.saturating_add(1));
-    let timeline = Timeline::from_journal(store.journal(&Timeline::query(until)).await?);
-    let entries = store.journal(&platform_query(until)).await?;
+    let entries = store.journal(&report_query(until)).await?;
+    let timeline = Timeline::from_entries(&entries);
     let mut figures = dora_by_service(&timeline, &scope).into_iter();
     let overall = figures
         .next()
